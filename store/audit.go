@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+)
+
+// audit appends one audit row inside the caller's transaction. The database computes the
+// hash chain (trigger audit_chain). The summary must never hold a secret.
+func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x')`,
+		nullID(op.ID), op.Name, action, userID, orgID, summary)
+	return err
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// AuditQuery filters the audit log; zero values mean "any".
+type AuditQuery struct {
+	Operator string
+	UserID   int64
+	Action   string // prefix, e.g. "user." or "user.unlock"
+	Since    time.Time
+	Until    time.Time
+	BeforeID int64 // keyset: rows with id < BeforeID
+	Limit    int
+}
+
+// ListAudit returns audit rows, newest first. Admins see rows about their organizations' users
+// and their own actions; support and oncall see everything.
+func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) ([]model.AuditEntry, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	if q.Operator != "" {
+		where = append(where, "a.operator_name = "+arg(q.Operator))
+	}
+	if q.UserID != 0 {
+		where = append(where, "a.target_user_id = "+arg(q.UserID))
+	}
+	if q.Action != "" {
+		where = append(where, "a.action LIKE "+arg(escapeLike(q.Action)+"%"))
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "a.at >= "+arg(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, "a.at < "+arg(q.Until))
+	}
+	if q.BeforeID != 0 {
+		where = append(where, "a.id < "+arg(q.BeforeID))
+	}
+	if !op.AllOrgs() {
+		orgs := arg(int64Array(op.OrgIDs))
+		where = append(where, "(a.operator_id = "+arg(op.ID)+" OR a.target_org_id = ANY("+orgs+
+			") OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.target_user_id AND m.org_id = ANY("+orgs+")))")
+	}
+	sql := `SELECT a.id, a.at, a.operator_name, a.action, a.target_user_id, a.target_org_id, a.summary
+		FROM audit_entries a`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY a.id DESC LIMIT " + arg(q.Limit)
+	rows, err := s.read.QueryxContext(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []model.AuditEntry
+	for rows.Next() {
+		var e model.AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.OperatorName, &e.Action, &e.TargetUserID, &e.TargetOrgID, &e.Summary); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// AuditBreak describes the first audit row whose chain does not hold.
+type AuditBreak struct {
+	ID     int64  // the row found wrong (or the row after a removed one)
+	Reason string // "edited" (its hash does not match its content) or "removed" (prev_hash does not match)
+}
+
+// VerifyAudit walks the whole chain in id order. It returns the number of rows checked and
+// the first break, or nil when the chain is intact.
+func (s *Store) VerifyAudit(ctx context.Context) (int64, *AuditBreak, error) {
+	rows, err := s.db.QueryxContext(ctx, `
+		SELECT id, prev_hash, hash,
+		       audit_row_hash(prev_hash, id, at, operator_id, operator_name, action,
+		                      target_user_id, target_org_id, summary) AS recomputed
+		FROM audit_entries ORDER BY id`)
+	if err != nil {
+		return 0, nil, mapErr(err)
+	}
+	defer rows.Close()
+	var n int64
+	prev := []byte{}
+	for rows.Next() {
+		var id int64
+		var prevHash, hash, recomputed []byte
+		if err := rows.Scan(&id, &prevHash, &hash, &recomputed); err != nil {
+			return n, nil, err
+		}
+		n++
+		if string(prevHash) != string(prev) {
+			return n, &AuditBreak{ID: id, Reason: "removed"}, nil
+		}
+		if string(hash) != string(recomputed) {
+			return n, &AuditBreak{ID: id, Reason: "edited"}, nil
+		}
+		prev = hash
+	}
+	return n, nil, mapErr(rows.Err())
+}

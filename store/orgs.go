@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+)
+
+// ListOrganizations returns the organizations in the operator's scope, by name.
+func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]model.Organization, error) {
+	b := &queryBuilder{}
+	if !op.AllOrgs() {
+		b.and("o.id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
+	}
+	var out []model.Organization
+	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
+	return out, mapErr(err)
+}
+
+// OrganizationBySlug finds an organization in the operator's scope.
+func (s *Store) OrganizationBySlug(ctx context.Context, op model.Operator, slug string) (model.Organization, error) {
+	var o model.Organization
+	err := s.read.GetContext(ctx, &o, `SELECT id, slug, name, created_at FROM organizations WHERE slug = $1`, slug)
+	if err != nil {
+		return o, mapErr(err)
+	}
+	if !op.InScope(o.ID) {
+		return model.Organization{}, ErrNotFound
+	}
+	return o, nil
+}
+
+// AddOrganization creates an organization (support only).
+func (s *Store) AddOrganization(ctx context.Context, op model.Operator, slug, name string) (int64, error) {
+	if op.ID != 0 && op.Role != model.RoleSupport {
+		return 0, ErrForbidden
+	}
+	var id int64
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
+			return err
+		}
+		return audit(ctx, tx, op, "org.add", nil, &id, "organization "+slug+" created")
+	})
+	return id, err
+}
+
+// ListRights returns the rights catalog.
+func (s *Store) ListRights(ctx context.Context) ([]model.Right, error) {
+	var out []model.Right
+	err := s.read.SelectContext(ctx, &out, `SELECT code, label, description FROM rights ORDER BY code`)
+	return out, mapErr(err)
+}

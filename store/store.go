@@ -1,0 +1,256 @@
+// Package store is gatehouse's PostgreSQL layer: schema migrations, queries, transactions,
+// authorization checks and audit. Every mutation takes the acting operator, checks scope and
+// rights here (never only in the screens) and writes its audit row in the same transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Config selects and tunes the database.
+type Config struct {
+	DatabaseURL      string        // primary (writes, and reads unless ReadDatabaseURL is set)
+	ReadDatabaseURL  string        // optional replica for lists, searches, lockouts, timelines
+	StatementTimeout time.Duration // default 5s
+	ConnectTimeout   time.Duration // default 5s
+	MaxOpenConns     int           // default 16
+	// Now is the clock (tests inject one); default time.Now.
+	Now func() time.Time
+	// OutboxKey seals secrets (links with tokens) in queued e-mails; 32 bytes. If empty,
+	// a random key is used, which is only right for tests and one-process demos.
+	OutboxKey []byte
+	// SkipMigrate leaves the schema alone (for tools that must not change it).
+	SkipMigrate bool
+}
+
+// Store is the database handle shared by a process (one pool, many sessions).
+type Store struct {
+	db   *sqlx.DB
+	read *sqlx.DB
+	cfg  Config
+	now  func() time.Time
+	key  []byte
+}
+
+// Open connects, checks the server is reachable and applies pending migrations.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 5 * time.Second
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	if cfg.MaxOpenConns == 0 {
+		cfg.MaxOpenConns = 16
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	db, err := openPool(cfg.DatabaseURL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, read: db, cfg: cfg, now: cfg.Now}
+	if err := s.setOutboxKey(cfg.OutboxKey); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot reach the database: %w", err)
+	}
+	if !cfg.SkipMigrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if cfg.ReadDatabaseURL != "" {
+		r, err := openPool(cfg.ReadDatabaseURL, cfg)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.read = r
+	}
+	return s, nil
+}
+
+func openPool(dsn string, cfg Config) (*sqlx.DB, error) {
+	dsn, err := withParams(dsn, map[string]string{
+		"connect_timeout":   strconv.Itoa(int(cfg.ConnectTimeout / time.Second)),
+		"statement_timeout": strconv.Itoa(int(cfg.StatementTimeout / time.Millisecond)),
+		"application_name":  "gatehouse",
+		"timezone":          "UTC",
+	})
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(cfg.MaxOpenConns)
+	db.SetMaxIdleConns(cfg.MaxOpenConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// withParams adds connection parameters the DSN does not already set. It understands both
+// URL (postgres://...) and key=value forms.
+func withParams(dsn string, params map[string]string) (string, error) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("database URL: %w", err)
+		}
+		q := u.Query()
+		for _, k := range keys {
+			if q.Get(k) == "" {
+				q.Set(k, params[k])
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	for _, k := range keys {
+		if !strings.Contains(dsn, k+"=") {
+			dsn += " " + k + "=" + params[k]
+		}
+	}
+	return strings.TrimSpace(dsn), nil
+}
+
+// Close releases the pools.
+func (s *Store) Close() error {
+	if s.read != s.db {
+		s.read.Close()
+	}
+	return s.db.Close()
+}
+
+// DB exposes the primary pool (seed, benchmarks and tests).
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// DatabaseName names the database for the console header (no credentials).
+func (s *Store) DatabaseName(ctx context.Context) string {
+	var name string
+	if err := s.db.GetContext(ctx, &name, `SELECT current_database()`); err != nil {
+		return "?"
+	}
+	return name
+}
+
+// tx runs fn in one transaction: committed if fn returns nil, rolled back otherwise.
+func (s *Store) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if err := fn(tx); err != nil {
+		return mapErr(err)
+	}
+	return mapErr(tx.Commit())
+}
+
+// Migrate applies pending migrations in order, each in its own transaction, under an
+// advisory lock so concurrent starts do not race. It returns the versions applied.
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7160451294)`); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7160451294)`) //nolint:errcheck
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return nil, err
+	}
+	var done []int
+	if err := conn.SelectContext(ctx, &done, `SELECT version FROM schema_migrations`); err != nil {
+		return nil, err
+	}
+	have := map[int]bool{}
+	for _, v := range done {
+		have[v] = true
+	}
+	var applied []int
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if have[v] {
+			continue
+		}
+		body, err := migrationFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := conn.BeginTxx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return nil, fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, v, base); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		applied = append(applied, v)
+	}
+	return applied, nil
+}
+
+// SchemaVersion returns the highest applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := s.db.GetContext(ctx, &v, `SELECT max(version) FROM schema_migrations`)
+	return int(v.Int64), err
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"gatehouse/model"
+)
+
+// UserSort orders the Users screen.
+type UserSort string
+
+const (
+	SortName      UserSort = "name"       // A→Z
+	SortLastLogin UserSort = "last_login" // most recent first, never-logged-in last
+	SortCreated   UserSort = "created"    // newest first
+)
+
+// UserSorts lists the sorts in the order the screen cycles through them.
+var UserSorts = []UserSort{SortName, SortLastLogin, SortCreated}
+
+// Cursor is a keyset position: the sort key and id of a row.
+type Cursor struct {
+	Name string    `json:"n,omitempty"`
+	Time time.Time `json:"t,omitempty"`
+	ID   int64     `json:"id"`
+}
+
+// UserQuery selects a page of users. Zero values mean "no filter".
+type UserQuery struct {
+	Search       string       // substring of name, e-mail or login code, case-insensitive
+	Status       model.Status // one status; empty = every status but deleted
+	OrgID        int64
+	Locked       *bool
+	TOTP         *bool
+	MustChange   *bool
+	InactiveDays int // no login (or never, created before) for at least N days
+	Sort         UserSort
+	After        *Cursor // next page: rows after this cursor
+	Before       *Cursor // previous page: rows before this cursor
+	Limit        int
+}
+
+// UserPage is one page of the Users screen.
+type UserPage struct {
+	Users     []model.User
+	HasNext   bool
+	HasPrev   bool
+	First     *Cursor
+	Last      *Cursor
+	Estimated int64 // estimated number of matching users (never an exact count of the table)
+}
+
+type userRow struct {
+	ID                 int64          `db:"id"`
+	Login              string         `db:"login_code"`
+	Email              string         `db:"email"`
+	Name               string         `db:"name"`
+	Lang               string         `db:"lang"`
+	Status             string         `db:"status"`
+	HasPassword        bool           `db:"has_password"`
+	MustChangePassword bool           `db:"must_change_password"`
+	PasswordChangedAt  sql.NullTime   `db:"password_changed_at"`
+	PasswordExpiresAt  sql.NullTime   `db:"password_expires_at"`
+	TOTPEnabled        bool           `db:"totp_enabled"`
+	FailedAttempts     int            `db:"failed_attempts"`
+	LastFailedAt       sql.NullTime   `db:"last_failed_at"`
+	LastFailedIP       sql.NullString `db:"last_failed_ip"`
+	LockedAt           sql.NullTime   `db:"locked_at"`
+	LockedUntil        sql.NullTime   `db:"locked_until"`
+	LockReason         sql.NullString `db:"lock_reason"`
+	LastLoginAt        sql.NullTime   `db:"last_login_at"`
+	LastLoginIP        sql.NullString `db:"last_login_ip"`
+	CreatedAt          time.Time      `db:"created_at"`
+	UpdatedAt          time.Time      `db:"updated_at"`
+	Version            int            `db:"version"`
+	Orgs               pq.StringArray `db:"orgs"`
+}
+
+// userColumns is the select list for userRow (alias u), without orgs.
+const userColumns = `u.id, u.login_code, u.email, u.name, u.lang, u.status,
+	u.password_hash IS NOT NULL AS has_password, u.must_change_password, u.password_changed_at,
+	u.password_expires_at, u.totp_enabled, u.failed_attempts, u.last_failed_at,
+	host(u.last_failed_ip) AS last_failed_ip, u.locked_at, u.locked_until, u.lock_reason,
+	u.last_login_at, host(u.last_login_ip) AS last_login_ip, u.created_at, u.updated_at, u.version`
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+func (r userRow) user(now time.Time) model.User {
+	u := model.User{
+		ID: r.ID, Login: r.Login, Email: r.Email, Name: r.Name, Lang: r.Lang,
+		Status: model.Status(r.Status), HasPassword: r.HasPassword,
+		MustChangePassword: r.MustChangePassword,
+		PasswordChangedAt:  timePtr(r.PasswordChangedAt),
+		PasswordExpiresAt:  timePtr(r.PasswordExpiresAt),
+		TOTPEnabled:        r.TOTPEnabled, FailedAttempts: r.FailedAttempts,
+		LastFailedAt: timePtr(r.LastFailedAt), LastFailedIP: r.LastFailedIP.String,
+		LockedAt: timePtr(r.LockedAt), LockedUntil: timePtr(r.LockedUntil), LockReason: r.LockReason.String,
+		LastLoginAt: timePtr(r.LastLoginAt), LastLoginIP: r.LastLoginIP.String,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		Organizations: []string(r.Orgs),
+	}
+	if u.Organizations == nil {
+		u.Organizations = []string{}
+	}
+	u.Locked = u.LockedNow(now)
+	return u
+}
+
+// queryBuilder accumulates numbered arguments.
+type queryBuilder struct {
+	where []string
+	args  []any
+}
+
+func (b *queryBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + itoa(len(b.args))
+}
+
+func (b *queryBuilder) and(cond string) { b.where = append(b.where, cond) }
+
+func (b *queryBuilder) whereSQL() string {
+	if len(b.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(b.where, " AND ")
+}
+
+// scopeUsers restricts to users the operator may see: admins see members of their organizations.
+func scopeUsers(b *queryBuilder, op model.Operator, alias string) {
+	if op.AllOrgs() {
+		return
+	}
+	b.and(fmt.Sprintf("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = %s.id AND sm.org_id = ANY(%s))",
+		alias, b.arg(int64Array(op.OrgIDs))))
+}
+
+// orgsExpr lists the slugs of a user's organizations (limited to the operator's scope).
+func orgsExpr(b *queryBuilder, op model.Operator, alias string) string {
+	scope := ""
+	if !op.AllOrgs() {
+		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
+	}
+	return fmt.Sprintf(`array(SELECT o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
+		WHERE m.user_id = %s.id%s ORDER BY o.slug)`, alias, scope)
+}
+
+func (q UserQuery) filters(b *queryBuilder, now time.Time) {
+	if q.Status != "" {
+		b.and("u.status = " + b.arg(string(q.Status)))
+	} else {
+		b.and("u.status <> 'deleted'")
+	}
+	if term := strings.ToLower(strings.TrimSpace(q.Search)); term != "" {
+		b.and("u.search LIKE " + b.arg("%"+escapeLike(term)+"%"))
+	}
+	if q.OrgID != 0 {
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+	}
+	if q.Locked != nil {
+		cond := "(u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > " + b.arg(now) + "))"
+		if !*q.Locked {
+			cond = "NOT " + cond
+		}
+		b.and(cond)
+	}
+	if q.TOTP != nil {
+		b.and("u.totp_enabled = " + b.arg(*q.TOTP))
+	}
+	if q.MustChange != nil {
+		b.and("u.must_change_password = " + b.arg(*q.MustChange))
+	}
+	if q.InactiveDays > 0 {
+		b.and("coalesce(u.last_login_at, u.created_at) < " + b.arg(now.Add(-time.Duration(q.InactiveDays)*24*time.Hour)))
+	}
+}
+
+// sortSpec returns the key expression, whether it sorts descending, and how to read a cursor.
+func (q UserQuery) sortSpec() (key string, desc bool) {
+	switch q.Sort {
+	case SortLastLogin:
+		return "coalesce(u.last_login_at, '-infinity'::timestamptz)", true
+	case SortCreated:
+		return "u.created_at", true
+	default:
+		return "u.name", false
+	}
+}
+
+func (q UserQuery) cursorValue(c *Cursor) any {
+	if q.Sort == SortLastLogin || q.Sort == SortCreated {
+		if c.Time.IsZero() {
+			return "-infinity"
+		}
+		return c.Time
+	}
+	return c.Name
+}
+
+// ListUsers returns one keyset page. It never reads the whole table: the sort index is walked
+// from the cursor, and the total is an estimate.
+func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (UserPage, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 50
+	}
+	now := s.now()
+	b := &queryBuilder{}
+	q.filters(b, now)
+	scopeUsers(b, op, "u")
+	key, desc := q.sortSpec()
+	cmpNext, order := ">", "ASC"
+	if desc {
+		cmpNext, order = "<", "DESC"
+	}
+	backward := q.Before != nil && q.After == nil
+	switch {
+	case q.After != nil:
+		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmpNext, b.arg(q.cursorValue(q.After)), b.arg(q.After.ID)))
+	case backward:
+		cmp := map[string]string{">": "<", "<": ">"}[cmpNext]
+		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmp, b.arg(q.cursorValue(q.Before)), b.arg(q.Before.ID)))
+	}
+	scanOrder := order
+	if backward {
+		scanOrder = map[string]string{"ASC": "DESC", "DESC": "ASC"}[order]
+	}
+	orgs := orgsExpr(b, op, "p")
+	sqlText := fmt.Sprintf(`WITH p AS (
+		SELECT %s, %s AS sort_key FROM users u%s
+		ORDER BY %s %s, u.id %s LIMIT %s)
+		SELECT p.*, %s AS orgs FROM p ORDER BY p.sort_key %s, p.id %s`,
+		userColumns, key, b.whereSQL(), key, scanOrder, scanOrder, b.arg(q.Limit+1), orgs, scanOrder, scanOrder)
+	rows, err := s.read.QueryxContext(ctx, sqlText, b.args...)
+	if err != nil {
+		return UserPage{}, mapErr(err)
+	}
+	defer rows.Close()
+	var list []model.User
+	for rows.Next() {
+		var r struct {
+			userRow
+			SortKey any `db:"sort_key"`
+		}
+		if err := rows.StructScan(&r); err != nil {
+			return UserPage{}, err
+		}
+		list = append(list, r.userRow.user(now))
+	}
+	if err := rows.Err(); err != nil {
+		return UserPage{}, mapErr(err)
+	}
+	page := UserPage{}
+	more := len(list) > q.Limit
+	if more {
+		list = list[:q.Limit]
+	}
+	if backward {
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+		page.HasPrev, page.HasNext = more, true
+	} else {
+		page.HasNext, page.HasPrev = more, q.After != nil
+	}
+	page.Users = list
+	if len(list) > 0 {
+		page.First, page.Last = q.cursorOf(list[0]), q.cursorOf(list[len(list)-1])
+	}
+	if !page.HasNext && !page.HasPrev {
+		page.Estimated = int64(len(list))
+	} else {
+		page.Estimated = s.estimateUsers(ctx, op, q, now)
+	}
+	return page, nil
+}
+
+func (q UserQuery) cursorOf(u model.User) *Cursor {
+	c := &Cursor{ID: u.ID, Name: u.Name}
+	switch q.Sort {
+	case SortLastLogin:
+		if u.LastLoginAt != nil {
+			c.Time = *u.LastLoginAt
+		}
+	case SortCreated:
+		c.Time = u.CreatedAt
+	}
+	return c
+}
+
+// estimateUsers asks the planner how many rows match (EXPLAIN, no scan).
+func (s *Store) estimateUsers(ctx context.Context, op model.Operator, q UserQuery, now time.Time) int64 {
+	b := &queryBuilder{}
+	q.filters(b, now)
+	scopeUsers(b, op, "u")
+	var plan string
+	if err := s.read.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1 FROM users u`+b.whereSQL(), b.args...); err != nil {
+		return -1
+	}
+	var out []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if json.Unmarshal([]byte(plan), &out) != nil || len(out) == 0 {
+		return -1
+	}
+	return int64(out[0].Plan.Rows)
+}
+
+// GetUser returns one user with memberships, or ErrNotFound when it does not exist or is
+// outside the operator's scope (an admin never learns that another organization's user exists).
+func (s *Store) GetUser(ctx context.Context, op model.Operator, id int64) (model.User, error) {
+	return s.getUser(ctx, s.read, op, id)
+}
+
+func (s *Store) getUser(ctx context.Context, q sqlx.QueryerContext, op model.Operator, id int64) (model.User, error) {
+	b := &queryBuilder{}
+	b.and("u.id = " + b.arg(id))
+	scopeUsers(b, op, "u")
+	orgs := orgsExpr(b, op, "u")
+	var r userRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+userColumns+`, `+orgs+` AS orgs FROM users u`+b.whereSQL(), b.args...)
+	if err != nil {
+		return model.User{}, mapErr(err)
+	}
+	u := r.user(s.now())
+	ms, err := s.memberships(ctx, q, op, id)
+	if err != nil {
+		return model.User{}, err
+	}
+	u.Memberships = ms
+	return u, nil
+}
+
+func (s *Store) memberships(ctx context.Context, q sqlx.QueryerContext, op model.Operator, userID int64) ([]model.Membership, error) {
+	b := &queryBuilder{}
+	b.and("m.user_id = " + b.arg(userID))
+	if !op.AllOrgs() {
+		b.and("m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT o.id, o.slug, o.name,
+		array(SELECT r.right_code FROM membership_rights r WHERE r.user_id = m.user_id AND r.org_id = m.org_id ORDER BY r.right_code)
+		FROM memberships m JOIN organizations o ON o.id = m.org_id`+b.whereSQL()+` ORDER BY o.slug`, b.args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []model.Membership{}
+	for rows.Next() {
+		var m model.Membership
+		var rights pq.StringArray
+		if err := rows.Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &rights); err != nil {
+			return nil, err
+		}
+		m.Rights = []string(rights)
+		out = append(out, m)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// FindUser resolves an id, login code or e-mail (case-insensitive, spaces around ignored)
+// within the operator's scope.
+func (s *Store) FindUser(ctx context.Context, op model.Operator, ident string) (model.User, error) {
+	ident = strings.TrimSpace(ident)
+	var id int64
+	if _, err := fmt.Sscanf(ident, "%d", &id); err == nil && fmt.Sprint(id) == ident {
+		return s.GetUser(ctx, op, id)
+	}
+	b := &queryBuilder{}
+	p := b.arg(ident)
+	b.and("u.status <> 'deleted'")
+	b.and("(upper(u.login_code) = upper(" + p + ") OR lower(u.email) = lower(" + p + "))")
+	scopeUsers(b, op, "u")
+	err := sqlx.GetContext(ctx, s.read, &id, `SELECT u.id FROM users u`+b.whereSQL()+` LIMIT 1`, b.args...)
+	if err != nil {
+		return model.User{}, mapErr(err)
+	}
+	return s.GetUser(ctx, op, id)
+}

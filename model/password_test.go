@@ -42,7 +42,7 @@ func TestCommonListLoaded(t *testing.T) {
 
 func TestNormalizePassword(t *testing.T) {
 	cases := map[string]string{
-		"ｐａｓｓｗｏｒｄ":   "password", // fullwidth
+		"ｐａｓｓｗｏｒｄ":        "password", // fullwidth
 		"  spaces kept  ": "  spaces kept  ",
 		"ﬁ":               "fi", // ligature
 		"e\u0301":         "é",  // combining accent composes
@@ -169,12 +169,12 @@ func TestComposition(t *testing.T) {
 	p := DefaultPasswordPolicy()
 	p.RequireComposition = true
 	for pw, want := range map[string]bool{
-		"Abcdefghijklmn1!":  true,
-		"abcdefghijklmn1!":  false,
-		"ABCDEFGHIJKLMN1!":  false,
-		"Abcdefghijklmno!":  false,
-		"Abcdefghijklmn12":  false,
-		"Ábcdéfghijklmn1 ":  true, // space is a symbol, accents are letters
+		"Abcdefghijklmn1!": true,
+		"abcdefghijklmn1!": false,
+		"ABCDEFGHIJKLMN1!": false,
+		"Abcdefghijklmno!": false,
+		"Abcdefghijklmn12": false,
+		"Ábcdéfghijklmn1 ": true, // space is a symbol, accents are letters
 		"東京東京東京東京東京東京東京1!": false,
 	} {
 		if ok, _ := ruleOK(t, p.Check(pw, PasswordContext{}), RuleComposition); ok != want {

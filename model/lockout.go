@@ -1,0 +1,111 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// LockoutMode says how long a lock caused by failed logins lasts.
+type LockoutMode string
+
+const (
+	// LockUntilReset keeps the account locked until an operator unlocks it or the user
+	// completes a reset link (the default).
+	LockUntilReset LockoutMode = "until-reset"
+	// LockTemporary locks for BaseDuration, doubling with each repeated lock, up to
+	// MaxDuration.
+	LockTemporary LockoutMode = "temporary"
+)
+
+// Valid reports whether m is a known mode.
+func (m LockoutMode) Valid() bool { return m == LockUntilReset || m == LockTemporary }
+
+// LockoutPolicy is the failed-login lockout policy of SPEC §3: Threshold consecutive
+// failures, each within Window of the previous one, lock the account.
+type LockoutPolicy struct {
+	Threshold    int           // failures that lock the account (5)
+	Window       time.Duration // a failure more than Window after the previous one starts a new count (15m)
+	Mode         LockoutMode   // until-reset (default) or temporary
+	BaseDuration time.Duration // first temporary lock (15m)
+	MaxDuration  time.Duration // longest temporary lock (24h)
+}
+
+// DefaultLockoutPolicy returns the installation defaults of SPEC §3.
+func DefaultLockoutPolicy() LockoutPolicy {
+	return LockoutPolicy{
+		Threshold:    5,
+		Window:       15 * time.Minute,
+		Mode:         LockUntilReset,
+		BaseDuration: 15 * time.Minute,
+		MaxDuration:  24 * time.Hour,
+	}
+}
+
+// Validate reports the first inconsistency of the policy, or nil.
+func (p LockoutPolicy) Validate() error {
+	switch {
+	case p.Threshold < 1:
+		return fmt.Errorf("lockout threshold must be at least 1 (got %d)", p.Threshold)
+	case p.Window <= 0:
+		return errors.New("lockout window must be positive")
+	case !p.Mode.Valid():
+		return fmt.Errorf("lockout mode must be %q or %q (got %q)", LockUntilReset, LockTemporary, p.Mode)
+	}
+	if p.Mode == LockTemporary {
+		switch {
+		case p.BaseDuration <= 0:
+			return errors.New("temporary lockout: base duration must be positive")
+		case p.MaxDuration < p.BaseDuration:
+			return errors.New("temporary lockout: maximum duration must be at least the base duration")
+		}
+	}
+	return nil
+}
+
+// LockDuration returns how long the n-th consecutive lock lasts (n >= 1; smaller n counts
+// as 1): in temporary mode BaseDuration * 2^(n-1), capped at MaxDuration (without
+// overflow); in until-reset mode 0, meaning until reset.
+func (p LockoutPolicy) LockDuration(n int) time.Duration {
+	if p.Mode != LockTemporary || p.BaseDuration <= 0 {
+		return 0
+	}
+	d := p.BaseDuration
+	for i := 1; i < n; i++ {
+		if p.MaxDuration > 0 && d >= p.MaxDuration {
+			break
+		}
+		if d > (1<<63-1)/2 {
+			break // would overflow
+		}
+		d *= 2
+	}
+	if p.MaxDuration > 0 && d > p.MaxDuration {
+		d = p.MaxDuration
+	}
+	return d
+}
+
+// LockedUntil returns the end of the n-th consecutive lock starting at now, or nil for a
+// lock that lasts until reset.
+func (p LockoutPolicy) LockedUntil(n int, now time.Time) *time.Time {
+	d := p.LockDuration(n)
+	if d == 0 {
+		return nil
+	}
+	end := now.Add(d)
+	return &end
+}
+
+// RegisterFailure applies one failed login to the counter: prev is the current count of
+// consecutive failures and lastFailedAt the time of the latest one (nil if none). A failure
+// more than Window after the previous one starts a new count. It returns the new count and
+// whether the account must now be locked. (The store performs the same computation
+// atomically in SQL; this is its reference.)
+func (p LockoutPolicy) RegisterFailure(prev int, lastFailedAt *time.Time, now time.Time) (count int, lock bool) {
+	if prev < 0 || lastFailedAt == nil || now.Sub(*lastFailedAt) > p.Window {
+		prev = 0
+	}
+	count = prev + 1
+	return count, p.Threshold > 0 && count >= p.Threshold
+}

@@ -1,0 +1,437 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"gatehouse/model"
+	"gatehouse/model/i18n"
+	"gatehouse/store"
+	"gatehouse/ui/safe"
+)
+
+// Minimum terminal size the console lays out for.
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// App is the root model: the screen stack, header, footer, flash line, help, command line and
+// the database-outage banner.
+type App struct {
+	c        *common
+	stack    []Screen
+	help     help.Model
+	spin     spinner.Model
+	showHelp bool
+
+	cmdActive bool
+	cmdInput  textinput.Model
+
+	flash      flashMsg
+	flashSeq   int
+	dbDown     bool
+	pingActive bool
+}
+
+// NewApp builds the console for one session.
+func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options, r *lipgloss.Renderer) *App {
+	lang := i18n.Parse(opt.Lang)
+	if opt.Lang == "" {
+		lang = i18n.FromEnv()
+	}
+	c := &common{
+		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
+		readOnly: opt.ReadOnly || op.Role == model.RoleOncall,
+		styles:   NewStyles(r), keys: NewKeyMap(lang), now: st.Now,
+		width: minWidth, height: minHeight, tick: tea.Tick,
+	}
+	in := newInput()
+	in.Prompt = ":"
+	in.CharLimit = 200
+	h := help.New()
+	h.ShortSeparator = " · "
+	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	a := &App{c: c, help: h, cmdInput: in, spin: sp}
+	a.stack = []Screen{screens["users"](c, nil)}
+	return a
+}
+
+func (a *App) active() Screen { return a.stack[len(a.stack)-1] }
+
+// Init starts the home screen.
+func (a *App) Init() tea.Cmd { return tea.Batch(a.active().Init(), a.spin.Tick) }
+
+type flashClearMsg struct{ seq int }
+type pingMsg struct{ err error }
+type pingTickMsg struct{}
+
+// Update routes messages: window size to every screen, keys to the active one, global keys
+// (quit, help, command line) unless a text field has focus.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.c.width, a.c.height = msg.Width, msg.Height
+		a.help.Width = msg.Width
+		for _, s := range a.stack {
+			s.SetSize(a.bodySize())
+		}
+		return a, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		a.spin, cmd = a.spin.Update(msg)
+		return a, cmd
+	case flashMsg:
+		a.flash = msg
+		a.flashSeq++
+		seq := a.flashSeq
+		return a, a.c.tick(5*time.Second, func(time.Time) tea.Msg { return flashClearMsg{seq} })
+	case flashClearMsg:
+		if msg.seq == a.flashSeq {
+			a.flash = flashMsg{}
+		}
+		return a, nil
+	case errMsg:
+		return a, a.handleErr(msg.Err)
+	case pingTickMsg:
+		st, ctx := a.c.st, a.c.ctx
+		return a, func() tea.Msg {
+			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			return pingMsg{err: st.Ping(pctx)}
+		}
+	case pingMsg:
+		if msg.err != nil {
+			return a, a.c.tick(2*time.Second, func(time.Time) tea.Msg { return pingTickMsg{} })
+		}
+		a.dbDown, a.pingActive = false, false
+		s, cmd := a.active().Update(reconnectedMsg{})
+		a.stack[len(a.stack)-1] = s
+		return a, tea.Batch(cmd, flashCmd(flashInfo, a.c.t("db.back")))
+	case navigateMsg:
+		f, ok := screens[msg.Screen]
+		if !ok {
+			return a, flashCmd(flashError, a.c.t("cmd.unknown", msg.Screen, a.screenNames()))
+		}
+		s := f(a.c, msg.Arg)
+		s.SetSize(a.bodySize())
+		a.stack = append(a.stack, s)
+		return a, s.Init()
+	case backMsg:
+		return a, a.pop()
+	case scopeSetMsg:
+		a.c.scopeOrg, a.c.scopeOrgSlug = msg.id, msg.slug
+		return a, tea.Batch(flashCmd(flashInfo, a.c.t("cmd.org.set", safe.Line(msg.slug))), a.broadcastScope())
+	case tea.KeyMsg:
+		return a.handleKey(msg)
+	}
+	s, cmd := a.active().Update(msg)
+	a.stack[len(a.stack)-1] = s
+	return a, cmd
+}
+
+func (a *App) pop() tea.Cmd {
+	if len(a.stack) == 1 {
+		return nil
+	}
+	if cl, ok := a.active().(interface{ Close() }); ok {
+		cl.Close()
+	}
+	a.stack = a.stack[:len(a.stack)-1]
+	// The screen below may show stale data (an unlock, an edit): let it refresh.
+	s, cmd := a.active().Update(reconnectedMsg{})
+	a.stack[len(a.stack)-1] = s
+	return cmd
+}
+
+func (a *App) handleErr(err error) tea.Cmd {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if store.IsUnavailable(err) {
+		a.dbDown = true
+		if !a.pingActive {
+			a.pingActive = true
+			return a.c.tick(2*time.Second, func(time.Time) tea.Msg { return pingTickMsg{} })
+		}
+		return nil
+	}
+	return flashCmd(flashError, a.c.errText(err))
+}
+
+func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := a.c.keys
+	if key.Matches(msg, k.ForceQuit) {
+		return a, tea.Quit
+	}
+	if a.showHelp {
+		if key.Matches(msg, k.Help, k.Back, k.Quit) {
+			a.showHelp = false
+		}
+		return a, nil
+	}
+	if a.cmdActive {
+		switch msg.Type {
+		case tea.KeyEsc:
+			a.cmdActive = false
+			a.cmdInput.Blur()
+			return a, nil
+		case tea.KeyEnter:
+			a.cmdActive = false
+			a.cmdInput.Blur()
+			return a, a.runCommand(a.cmdInput.Value())
+		}
+		var cmd tea.Cmd
+		a.cmdInput, cmd = a.cmdInput.Update(msg)
+		return a, cmd
+	}
+	if !a.active().InputFocused() {
+		switch {
+		case key.Matches(msg, k.Help):
+			a.showHelp = true
+			return a, nil
+		case key.Matches(msg, k.Command):
+			a.cmdActive = true
+			a.cmdInput.SetValue("")
+			a.cmdInput.Placeholder = a.c.t("cmd.prompt")
+			return a, a.cmdInput.Focus()
+		case key.Matches(msg, k.Quit):
+			if len(a.stack) > 1 {
+				return a, a.pop()
+			}
+			return a, tea.Quit
+		}
+	}
+	s, cmd := a.active().Update(msg)
+	a.stack[len(a.stack)-1] = s
+	return a, cmd
+}
+
+func (a *App) screenNames() string {
+	var names []string
+	for n := range screens {
+		if n != "user" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// runCommand handles ":name [arg]".
+func (a *App) runCommand(line string) tea.Cmd {
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return nil
+	}
+	name := strings.ToLower(fields[0])
+	switch name {
+	case "q", "quit":
+		return tea.Quit
+	case "org":
+		return a.setScope(fields[1:])
+	case "users", "home":
+		a.stack = a.stack[:1]
+		s, cmd := a.active().Update(reconnectedMsg{})
+		a.stack[0] = s
+		return cmd
+	}
+	if _, ok := screens[name]; !ok {
+		return flashCmd(flashError, a.c.t("cmd.unknown", name, a.screenNames()))
+	}
+	var arg any
+	if len(fields) > 1 {
+		arg = strings.Join(fields[1:], " ")
+	}
+	return navigate(name, arg)
+}
+
+func (a *App) setScope(args []string) tea.Cmd {
+	c := a.c
+	if len(args) == 0 || args[0] == "*" || args[0] == "all" {
+		c.scopeOrg, c.scopeOrgSlug = 0, ""
+		return tea.Batch(flashCmd(flashInfo, c.t("cmd.org.none")), a.broadcastScope())
+	}
+	st, ctx, op, slug := c.st, c.ctx, c.op, args[0]
+	return func() tea.Msg {
+		o, err := st.OrganizationBySlug(ctx, op, slug)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return flashMsg{Level: flashError, Text: c.t("cmd.org.unknown", safe.Line(slug))}
+			}
+			return errMsg{err}
+		}
+		return scopeSetMsg{id: o.ID, slug: o.Slug}
+	}
+}
+
+type scopeSetMsg struct {
+	id   int64
+	slug string
+}
+
+func (a *App) broadcastScope() tea.Cmd {
+	var cmds []tea.Cmd
+	for i, s := range a.stack {
+		ns, cmd := s.Update(scopeChangedMsg{})
+		a.stack[i] = ns
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// bodySize is the room left for the active screen between header and footer.
+func (a *App) bodySize() (int, int) {
+	h := a.c.height - 4 // header, status/flash line, key help, and the outage banner or a spacer
+	if h < 1 {
+		h = 1
+	}
+	return a.c.width, h
+}
+
+// View draws header, body, flash and footer, fitted to the window.
+func (a *App) View() string {
+	c := a.c
+	w, h := c.width, c.height
+	if w < minWidth || h < minHeight {
+		return fit(c.t("too.small", w, h, minWidth, minHeight), w, h)
+	}
+	var b strings.Builder
+	b.WriteString(a.header())
+	b.WriteByte('\n')
+	if a.dbDown {
+		b.WriteString(c.styles.Banner.Render(safe.Pad(" "+c.t("db.down"), w)))
+	} else {
+		b.WriteString(c.styles.Title.Render(a.active().Title()))
+	}
+	b.WriteByte('\n')
+	_, bh := a.bodySize()
+	var body string
+	if a.showHelp {
+		body = a.helpView()
+	} else {
+		body = a.active().View()
+	}
+	b.WriteString(fit(body, w, bh))
+	b.WriteByte('\n')
+	b.WriteString(a.flashLine())
+	b.WriteByte('\n')
+	if a.cmdActive {
+		b.WriteString(ansi.Truncate(a.cmdInput.View(), w, ""))
+	} else {
+		b.WriteString(ansi.Truncate(a.help.ShortHelpView(append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...)), w, ""))
+	}
+	return b.String()
+}
+
+func (a *App) header() string {
+	c := a.c
+	scope := c.t("hdr.scope.all")
+	if c.scopeOrgSlug != "" {
+		scope = c.scopeOrgSlug
+	} else if !c.op.AllOrgs() {
+		scope = fmt.Sprintf("%d org(s)", len(c.op.OrgIDs))
+	}
+	parts := []string{
+		" " + c.t("app.name"),
+		c.t("hdr.operator") + " " + safe.Line(c.op.Name) + " (" + c.t("role."+string(c.op.Role)) + ")",
+		c.t("hdr.scope") + ": " + scope,
+		c.t("hdr.db") + ": " + safe.Line(c.dbLabel),
+	}
+	if c.readOnly {
+		parts = append(parts, c.t("hdr.readonly"))
+	}
+	return c.styles.Header.Render(safe.Pad(strings.Join(parts, " · "), c.width))
+}
+
+func (a *App) flashLine() string {
+	c := a.c
+	if a.flash.Text == "" {
+		if w, ok := a.active().(interface{ Busy() bool }); ok && w.Busy() {
+			return a.spin.View() + " " + c.styles.Dim.Render(c.t("working"))
+		}
+		return ""
+	}
+	st := c.styles.Flash
+	switch a.flash.Level {
+	case flashWarn:
+		st = c.styles.FlashWarn
+	case flashError:
+		st = c.styles.FlashError
+	}
+	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
+}
+
+func (a *App) helpView() string {
+	c := a.c
+	var b strings.Builder
+	b.WriteString(c.styles.Section.Render(c.t("help.title")+" — "+a.active().Title()) + "\n\n")
+	groups := a.active().FullHelp()
+	k := c.keys
+	groups = append(groups, []key.Binding{k.Search, k.Command, k.Back, k.Help, k.Quit, k.ForceQuit})
+	for _, g := range groups {
+		for _, bnd := range g {
+			if !bnd.Enabled() {
+				continue
+			}
+			hk := bnd.Help()
+			b.WriteString("  " + c.styles.Key.Render(safe.Pad(hk.Key, 12)) + " " + hk.Desc + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(c.styles.Dim.Render(c.t("help.close")))
+	return b.String()
+}
+
+// fit cuts or pads s to exactly h lines of at most w cells (styles kept).
+func fit(s string, w, h int) string {
+	if w < 1 {
+		w = 1
+	}
+	if h < 1 {
+		h = 1
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "")
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// runConsole runs the console program on the terminal (or the given input/output).
+func runConsole(ctx context.Context, st *store.Store, op model.Operator, opt Options) error {
+	var opts []tea.ProgramOption
+	r := lipgloss.DefaultRenderer()
+	if opt.Input != nil {
+		opts = append(opts, tea.WithInput(opt.Input))
+	}
+	if opt.Output != nil {
+		opts = append(opts, tea.WithOutput(opt.Output))
+		r = lipgloss.NewRenderer(opt.Output)
+	}
+	opts = append(opts, tea.WithAltScreen(), tea.WithContext(ctx))
+	app := NewApp(ctx, st, op, opt, r)
+	_, err := tea.NewProgram(app, opts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}

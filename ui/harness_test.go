@@ -1,0 +1,210 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"gatehouse/model"
+	"gatehouse/store"
+	"gatehouse/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// testNow is the fixed clock of UI tests.
+var testNow = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+// harness drives the console as a person would: key messages into Update, the commands it
+// returns run (synchronously, in order), their messages fed back, and View() read.
+type harness struct {
+	t   *testing.T
+	app *App
+	st  *store.Store
+}
+
+func newStore(t *testing.T) *store.Store {
+	return storetest.New(t, func(c *store.Config) { c.Now = func() time.Time { return testNow } })
+}
+
+func asciiRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	return r
+}
+
+func newHarness(t *testing.T, st *store.Store, op model.Operator, w, h int) *harness {
+	t.Helper()
+	app := NewApp(context.Background(), st, op, Options{Lang: "en", DBLabel: "test"}, asciiRenderer())
+	// Short ticks (debounce) fire at once; long ones (flash expiry, reconnect polling) never do.
+	app.c.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		if d > time.Second {
+			return nil
+		}
+		return func() tea.Msg { return fn(testNow) }
+	}
+	hs := &harness{t: t, app: app, st: st}
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.run(app.Init())
+	return hs
+}
+
+// send delivers one message and runs everything it causes.
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	_, cmd := h.app.Update(msg)
+	h.run(cmd)
+}
+
+func (h *harness) run(cmd tea.Cmd) {
+	h.t.Helper()
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 1000 {
+			h.t.Fatal("too many commands: a loop?")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		switch m := msg.(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case spinner.TickMsg:
+			// animation only
+		default:
+			if reflect.TypeOf(msg).String() == "tea.sequenceMsg" {
+				h.t.Fatal("tea.Sequence is not supported by the harness")
+			}
+			if _, quit := msg.(tea.QuitMsg); quit {
+				continue
+			}
+			_, next := h.app.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// keys types text as key presses ("enter", "esc", "space"... are named keys; anything else is runes).
+func (h *harness) keys(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(keyMsg(k))
+	}
+}
+
+// typeText types each rune as a key press (as a person would), or the whole string as one
+// paste-like message when paste is true.
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	named := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+		"up": tea.KeyUp, "down": tea.KeyDown, "pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp,
+		"backspace": tea.KeyBackspace, "ctrl+s": tea.KeyCtrlS, "ctrl+r": tea.KeyCtrlR, "ctrl+c": tea.KeyCtrlC,
+		"home": tea.KeyHome, "end": tea.KeyEnd, "left": tea.KeyLeft, "right": tea.KeyRight, "ctrl+y": tea.KeyCtrlY,
+	}
+	if t, ok := named[k]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	if k == "space" {
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func (h *harness) view() string { return h.app.View() }
+
+func (h *harness) mustShow(subs ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, s := range subs {
+		if !strings.Contains(v, s) {
+			h.t.Fatalf("screen does not show %q:\n%s", s, v)
+		}
+	}
+}
+
+func (h *harness) mustNotShow(subs ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, s := range subs {
+		if strings.Contains(v, s) {
+			h.t.Fatalf("screen shows %q but should not:\n%s", s, v)
+		}
+	}
+}
+
+// fixture inserts organizations and users directly (fast, deterministic).
+type fixture struct {
+	t  *testing.T
+	st *store.Store
+}
+
+func (f fixture) org(slug, name string) int64 {
+	f.t.Helper()
+	var id int64
+	if err := f.st.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+// user inserts an active user in the given organizations; i makes its created_at distinct.
+func (f fixture) user(login, email, name string, orgs ...int64) int64 {
+	f.t.Helper()
+	var id int64
+	created := testNow.Add(-time.Duration(len(login)+len(email)) * time.Hour)
+	if err := f.st.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, 'active', 'x', $4, $4) RETURNING id`, login, email, name, created); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, o := range orgs {
+		if _, err := f.st.DB().Exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+func (f fixture) exec(q string, args ...any) {
+	f.t.Helper()
+	if _, err := f.st.DB().Exec(q, args...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+var support = model.Operator{ID: 0, Name: "alice", Role: model.RoleSupport}
+
+// registered returns an operator stored in the database (audit rows need nothing more).
+func registered(t *testing.T, st *store.Store, name string, role model.Role, orgSlugs ...string) model.Operator {
+	t.Helper()
+	if _, err := st.AddOperator(context.Background(), model.Operator{Name: "test"}, store.NewOperator{Name: name, Role: role, OrgSlugs: orgSlugs}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := st.OperatorByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+var _ = fmt.Sprint

@@ -58,9 +58,9 @@ func (s *userView) Title() string {
 	return s.c.t("user.title")
 }
 
-func (s *userView) Init() tea.Cmd   { return s.load() }
-func (s *userView) Busy() bool      { return s.busy }
-func (s *userView) SetSize(w, h int) { s.width, s.height = w, h }
+func (s *userView) Init() tea.Cmd      { return s.load() }
+func (s *userView) Busy() bool         { return s.busy }
+func (s *userView) SetSize(w, h int)   { s.width, s.height = w, h }
 func (s *userView) InputFocused() bool { return false }
 
 func (s *userView) Close() {

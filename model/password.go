@@ -395,6 +395,16 @@ var (
 	strengthLabelsFR = [5]string{"très faible", "faible", "moyen", "fort", "très fort"}
 )
 
+// capRunes returns at most the first n runes of s.
+func capRunes(s string, n int) string {
+	i := 0
+	for k := 0; k < n && i < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
+}
+
 // StrengthLabelFR returns the French label of a Strength score.
 func StrengthLabelFR(score int) string {
 	return strengthLabelsFR[max(0, min(4, score))]
@@ -428,10 +438,12 @@ func strengthBits(pw string) float64 {
 		return 0
 	}
 	common := commonPasswords()
-	low := []rune(strings.ToLower(pw))
-	if _, ok := common[string(low)]; ok {
+	if isCommonNormalized(pw) {
 		return 0
 	}
+	// Beyond 256 characters the score is "very strong" anyway: bound the work on a huge paste.
+	const maxRunes = 256
+	low := []rune(strings.ToLower(capRunes(pw, maxRunes)))
 	// Size of the character pool.
 	var lower, upper, digit, symbol, other bool
 	for _, c := range pw {

@@ -257,3 +257,18 @@ func TestExpired(t *testing.T) {
 		t.Error("MaxAgeDays boundary")
 	}
 }
+
+func TestHugePassword(t *testing.T) {
+	huge := strings.Repeat("abcé東🐱", 1<<17) // ~1.4 MB
+	p := DefaultPasswordPolicy()
+	res := p.Check(huge, PasswordContext{Name: "Jean Dupont", OrgNames: []string{"Acme"}})
+	if ok, _ := ruleOK(t, res, RuleLengthMax); ok {
+		t.Error("huge password passes the maximum length")
+	}
+	if s, _ := Strength(huge); s != 4 {
+		t.Errorf("Strength(huge) = %d", s)
+	}
+	if IsCommonPassword(huge) {
+		t.Error("huge password is common")
+	}
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// setting is one configuration key: its flag (if any), environment variable and file key.
+type setting struct {
+	key  string // in the config file
+	flag string // global flag name, "" if the setting has no global flag
+	env  string // environment variable
+}
+
+// settings in precedence order of their sources: flag, then environment, then config file.
+// Commands added later can extend it with registerSetting (e.g. a listen address for serve).
+var settings = []setting{
+	{key: "database_url", flag: "database-url", env: "DATABASE_URL"},
+	{key: "read_database_url", flag: "read-database-url", env: "GATEHOUSE_READ_DATABASE_URL"},
+	{key: "data_dir", flag: "data-dir", env: "GATEHOUSE_DATA_DIR"},
+	{key: "lang", flag: "lang", env: "GATEHOUSE_LANG"},
+	{key: "smtp_url", env: "GATEHOUSE_SMTP_URL"},
+	{key: "outbox_key_file", env: "GATEHOUSE_OUTBOX_KEY_FILE"},
+}
+
+// registerSetting adds a config-file key (and its environment variable) for a command
+// defined in another file; call it from init. Without it, the key is an error in the file.
+func registerSetting(key, envVar string) {
+	settings = append(settings, setting{key: key, env: envVar})
+}
+
+const globalFlagsHelp = `Global flags (every command that uses the database):
+  --database-url URL       PostgreSQL URL (default: the embedded cluster in the data directory)
+  --read-database-url URL  a read replica for lists and searches
+  --data-dir DIR           state directory of the embedded cluster and the outbox key
+  --lang en|fr             language of the console
+  --config FILE            configuration file
+
+`
+
+const configHelp = `Configuration: flags first, then the environment (DATABASE_URL,
+GATEHOUSE_READ_DATABASE_URL, GATEHOUSE_DATA_DIR, GATEHOUSE_LANG, GATEHOUSE_SMTP_URL,
+GATEHOUSE_OUTBOX_KEY, GATEHOUSE_OUTBOX_KEY_FILE), then the file $XDG_CONFIG_HOME/gatehouse/config
+(default ~/.config/gatehouse/config; another with --config FILE or GATEHOUSE_CONFIG):
+key = value lines, # starts a comment line; keys: database_url, read_database_url, data_dir,
+lang, smtp_url, outbox_key_file.
+`
+
+// globalFlags are the flags every database command accepts.
+type globalFlags struct {
+	fs     *flag.FlagSet
+	values map[string]*string // flag name → value
+	pre    *globalFlags       // flags given before the command name
+}
+
+var globalFlagNames = []struct{ name, arg, usage string }{
+	{"database-url", "URL", "PostgreSQL `URL` (default: the embedded cluster)"},
+	{"read-database-url", "URL", "read replica `URL` for lists and searches"},
+	{"data-dir", "DIR", "state directory `DIR` of the embedded cluster and the outbox key"},
+	{"lang", "LANG", "console language `LANG`: en or fr (default: from $LANG)"},
+	{"config", "FILE", "configuration `FILE`"},
+}
+
+func addGlobalFlags(fs *flag.FlagSet, pre *globalFlags) *globalFlags {
+	g := &globalFlags{fs: fs, values: map[string]*string{}, pre: pre}
+	for _, gf := range globalFlagNames {
+		g.values[gf.name] = fs.String(gf.name, "", gf.usage)
+	}
+	return g
+}
+
+func (g *globalFlags) owns(name string) bool { _, ok := g.values[name]; return ok }
+
+// given returns the value of a global flag and whether it was on the command line (after
+// the command name, or else before it).
+func (g *globalFlags) given(name string) (string, bool) {
+	if g == nil {
+		return "", false
+	}
+	set := false
+	g.fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == name {
+			set = true
+		}
+	})
+	if set {
+		return *g.values[name], true
+	}
+	return g.pre.given(name)
+}
+
+// Config is the resolved configuration of one command.
+type Config struct {
+	DatabaseURL     string
+	ReadDatabaseURL string
+	DataDir         string // "" = store.DefaultStateDir() (resolved by dataDir)
+	Lang            string // "en", "fr" or "" (from LANG)
+	SMTPURL         string
+	OutboxKeyFile   string
+	OutboxKey       string // GATEHOUSE_OUTBOX_KEY: hex or base64 of 32 bytes (environment only)
+	File            string // the config file that was read, "" if none
+
+	statementTimeout time.Duration // 0 = the store's default (interactive)
+
+	values map[string]string // every key, resolved
+	source map[string]string // where each value came from: "flag", "env NAME", "FILE:LINE"
+}
+
+// Get returns a resolved setting by its config-file key.
+func (c *Config) Get(key string) string { return c.values[key] }
+
+// Source says where a setting came from ("flag", "env DATABASE_URL", "file:3"), "" if unset.
+func (c *Config) Source(key string) string { return c.source[key] }
+
+// loadConfig resolves the configuration: flags, then environment, then the config file.
+func loadConfig(g *globalFlags) (*Config, error) {
+	path, explicit := "", false
+	if v, ok := g.given("config"); ok && v != "" {
+		path, explicit = v, true
+	} else if v := os.Getenv("GATEHOUSE_CONFIG"); v != "" {
+		path, explicit = v, true
+	} else {
+		path = defaultConfigPath()
+	}
+	file := map[string]string{}
+	fileLine := map[string]int{}
+	cfg := &Config{values: map[string]string{}, source: map[string]string{}}
+	if path != "" {
+		var err error
+		file, fileLine, err = readConfigFile(path)
+		switch {
+		case err == nil:
+			cfg.File = path
+		case errors.Is(err, os.ErrNotExist) && !explicit:
+			// no config file: fine
+		default:
+			return nil, err
+		}
+	}
+	for _, s := range settings {
+		if s.flag != "" {
+			if v, ok := g.given(s.flag); ok {
+				cfg.values[s.key], cfg.source[s.key] = v, "flag --"+s.flag
+				continue
+			}
+		}
+		if v := os.Getenv(s.env); s.env != "" && v != "" {
+			cfg.values[s.key], cfg.source[s.key] = v, "env "+s.env
+			continue
+		}
+		if v, ok := file[s.key]; ok {
+			cfg.values[s.key], cfg.source[s.key] = v, fmt.Sprintf("%s:%d", path, fileLine[s.key])
+		}
+	}
+	cfg.DatabaseURL = cfg.values["database_url"]
+	cfg.ReadDatabaseURL = cfg.values["read_database_url"]
+	cfg.DataDir = expandHome(cfg.values["data_dir"])
+	cfg.SMTPURL = cfg.values["smtp_url"]
+	cfg.OutboxKeyFile = expandHome(cfg.values["outbox_key_file"])
+	cfg.OutboxKey = os.Getenv("GATEHOUSE_OUTBOX_KEY")
+	lang, err := normalizeLang(cfg.values["lang"])
+	if err != nil {
+		return nil, fmt.Errorf("%s (from %s)", err, cfg.source["lang"])
+	}
+	cfg.Lang = lang
+	return cfg, nil
+}
+
+// defaultConfigPath is $XDG_CONFIG_HOME/gatehouse/config, else ~/.config/gatehouse/config.
+func defaultConfigPath() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "gatehouse", "config")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".config", "gatehouse", "config")
+}
+
+// readConfigFile parses key = value lines; blank lines and lines starting with # are
+// skipped; a value may be quoted ("..." or '...'). Unknown keys are errors (a typo must not
+// silently send gatehouse to another database).
+func readConfigFile(path string) (map[string]string, map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("config file %s: %w", path, os.ErrNotExist)
+		}
+		return nil, nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.key] = true
+	}
+	values, lines := map[string]string{}, map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, nil, fmt.Errorf("config file %s:%d: expected key = value", path, n)
+		}
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		if !known[k] {
+			return nil, nil, fmt.Errorf("config file %s:%d: unknown key %q (known: %s)", path, n, k, strings.Join(knownKeys(), ", "))
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		values[k], lines[k] = v, n
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return values, lines, nil
+}
+
+func knownKeys() []string {
+	var out []string
+	for _, s := range settings {
+		out = append(out, s.key)
+	}
+	return out
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
+// normalizeLang accepts en, fr, and locale names such as fr_FR.UTF-8.
+func normalizeLang(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", nil
+	}
+	base := s
+	if i := strings.IndexAny(s, "_-.@"); i >= 0 {
+		base = s[:i]
+	}
+	if base == "en" || base == "fr" {
+		return base, nil
+	}
+	return "", fmt.Errorf("language %q: gatehouse speaks en and fr", s)
+}

@@ -794,3 +794,25 @@ func TestProgressLine(t *testing.T) {
 		t.Fatal("thousands")
 	}
 }
+
+func TestDBStatusOfAStoppedCluster(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	code, out, errOut := run(t, "db", "status", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "stopped") || !strings.Contains(out, dir) || errOut != "" {
+		t.Fatalf("db status: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "db", "stop", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "not running") {
+		t.Fatalf("db stop of a stopped cluster: exit %d, %s", code, out)
+	}
+}
+
+func TestFlagsAnywhereAndDoubleDash(t *testing.T) {
+	f := newFlags(&env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}, &command{name: "x"}, false)
+	role := f.String("role", "", "")
+	pos, _, ok := f.parse(&env{}, []string{"alice", "--role", "admin", "extra", "--", "--not-a-flag"})
+	if !ok || *role != "admin" || strings.Join(pos, " ") != "alice extra --not-a-flag" {
+		t.Fatalf("parse: %v %q %q", ok, *role, pos)
+	}
+}

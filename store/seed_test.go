@@ -1,0 +1,272 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/store"
+	"gatehouse/store/storetest"
+)
+
+func count(t *testing.T, db *sqlx.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Get(&n, q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestSeed(t *testing.T) {
+	db := storetest.New(t).DB()
+	ctx := context.Background()
+	var calls int
+	var last, total int64
+	sum, err := store.Seed(ctx, db, store.SeedOptions{Users: 2000, Events: 20000, Seed: 42},
+		func(done, tot int64) {
+			calls++
+			if done < last {
+				t.Errorf("progress went back: %d after %d", done, last)
+			}
+			last, total = done, tot
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != total {
+		t.Errorf("progress: %d calls, last %d of %d", calls, last, total)
+	}
+	checks := []struct {
+		q    string
+		want int64
+	}{
+		{`SELECT count(*) FROM users`, 2000},
+		{`SELECT count(*) FROM auth_events`, 20000},
+		{`SELECT count(*) FROM organizations`, sum.Orgs},
+		{`SELECT count(*) FROM memberships`, sum.Memberships},
+		{`SELECT count(*) FROM invitations`, sum.Invitations},
+		{`SELECT count(*) FROM audit_entries`, sum.Audit},
+	}
+	for _, c := range checks {
+		if got := count(t, db, c.q); got != c.want {
+			t.Errorf("%s = %d; want %d", c.q, got, c.want)
+		}
+	}
+	if sum.Users != 2000 || sum.Events != 20000 || sum.Orgs != 10 || sum.Invitations != 40 || sum.Audit == 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	for _, st := range []string{"active", "invited", "disabled", "deleted"} {
+		if n := count(t, db, `SELECT count(*) FROM users WHERE status = $1`, st); n == 0 {
+			t.Errorf("no %s user", st)
+		}
+	}
+	locked := count(t, db, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`)
+	if locked < 1 || locked > 40 {
+		t.Errorf("%d locked users; want about 0.5%% of 2000", locked)
+	}
+	// Every locked user: threshold, ≥ 5 failures, and a failure history with a lock event.
+	if n := count(t, db, `SELECT count(*) FROM users u WHERE locked_at IS NOT NULL AND (
+			lock_reason <> 'threshold' OR failed_attempts < 5 OR last_failed_at IS NULL OR last_failed_ip IS NULL
+			OR (SELECT count(*) FROM auth_events e WHERE e.user_id = u.id AND e.kind = 'login_failure'
+				AND e.at <= u.locked_at + interval '1 second') < 5
+			OR NOT EXISTS (SELECT 1 FROM auth_events e WHERE e.user_id = u.id AND e.kind = 'lock'))`); n != 0 {
+		t.Errorf("%d locked users without a consistent failure history", n)
+	}
+	totp := count(t, db, `SELECT count(*) FROM users WHERE totp_enabled`)
+	if totp < 100 || totp > 300 {
+		t.Errorf("%d users with TOTP; want about 10%%", totp)
+	}
+	if n := count(t, db, `SELECT count(*) FROM users WHERE must_change_password`); n == 0 {
+		t.Error("no must-change user")
+	}
+	if n := count(t, db, `SELECT count(*) FROM users WHERE password_hash LIKE '$2%'`); n == 0 {
+		t.Error("no bcrypt (imported) user")
+	}
+	// Orgs of very different sizes, one to three orgs per user.
+	var sizes []int64
+	if err := db.Select(&sizes, `SELECT count(*) FROM memberships GROUP BY org_id ORDER BY 1 DESC`); err != nil {
+		t.Fatal(err)
+	}
+	if len(sizes) < 5 || sizes[0] < 5*sizes[len(sizes)-1] {
+		t.Errorf("organization sizes not skewed: %v", sizes)
+	}
+	if n := count(t, db, `SELECT count(*) FROM (SELECT user_id FROM memberships GROUP BY user_id HAVING count(*) > 3) x`); n != 0 {
+		t.Errorf("%d users in more than 3 organizations", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)`); n != 0 {
+		t.Errorf("%d users without organization", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM memberships m WHERE NOT EXISTS (SELECT 1 FROM membership_rights r WHERE r.user_id = m.user_id AND r.org_id = m.org_id)`); n != 0 {
+		t.Errorf("%d memberships without rights", n)
+	}
+	// Foreign keys hold even though the load may have skipped their triggers.
+	for _, q := range []string{
+		`SELECT count(*) FROM memberships m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN organizations o ON o.id = m.org_id WHERE u.id IS NULL OR o.id IS NULL`,
+		`SELECT count(*) FROM membership_rights r LEFT JOIN memberships m USING (user_id, org_id) WHERE m.user_id IS NULL`,
+		`SELECT count(*) FROM auth_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.user_id IS NOT NULL AND u.id IS NULL`,
+		`SELECT count(*) FROM invitations i LEFT JOIN users u ON u.id = i.user_id LEFT JOIN organizations o ON o.id = i.org_id WHERE (i.user_id IS NOT NULL AND u.id IS NULL) OR o.id IS NULL`,
+		`SELECT count(*) FROM invitation_rights r LEFT JOIN invitations i ON i.id = r.invitation_id WHERE i.id IS NULL`,
+	} {
+		if n := count(t, db, q); n != 0 {
+			t.Errorf("%d dangling rows: %s", n, q)
+		}
+	}
+	// Auth events: the last 90 days, documentation IPs, an attack from 203.0.113.0/24.
+	if n := count(t, db, `SELECT count(*) FROM auth_events WHERE at < now() - interval '91 days' OR at > now()`); n != 0 {
+		t.Errorf("%d events outside the last 90 days", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM auth_events WHERE NOT (ip << '192.0.2.0/24' OR ip << '198.51.100.0/24' OR ip << '203.0.113.0/24' OR ip << '2001:db8::/32')`); n != 0 {
+		t.Errorf("%d events from non-documentation addresses", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM auth_events WHERE family(ip) = 6`); n == 0 {
+		t.Error("no IPv6 event")
+	}
+	if n := count(t, db, `SELECT max(c) FROM (SELECT count(DISTINCT user_id) c FROM auth_events
+			WHERE kind = 'login_failure' AND ip << '203.0.113.0/24' AND at > now() - interval '2 days' GROUP BY ip) x`); n < 3 {
+		t.Errorf("attacker IP failed on only %d accounts", n)
+	}
+	var kinds []string
+	if err := db.Select(&kinds, `SELECT DISTINCT kind FROM auth_events ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"login_success", "login_failure", "lock", "password_changed"} {
+		if !strings.Contains(strings.Join(kinds, ","), k) {
+			t.Errorf("no %s event (have %v)", k, kinds)
+		}
+	}
+	// last_login_at matches the last success.
+	if n := count(t, db, `SELECT count(*) FROM users u WHERE last_login_at IS DISTINCT FROM
+			(SELECT date_trunc('second', max(at)) FROM auth_events e WHERE e.user_id = u.id AND kind = 'login_success')`); n != 0 {
+		t.Errorf("%d users whose last_login_at is not their last success", n)
+	}
+	// Invitations in every state.
+	for _, q := range []string{
+		`SELECT count(*) FROM invitations WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()`,
+		`SELECT count(*) FROM invitations WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= now()`,
+		`SELECT count(*) FROM invitations WHERE accepted_at IS NOT NULL`,
+		`SELECT count(*) FROM invitations WHERE revoked_at IS NOT NULL`,
+	} {
+		if count(t, db, q) == 0 {
+			t.Errorf("none: %s", q)
+		}
+	}
+	// The audit rows are chained by the trigger.
+	if n := count(t, db, `SELECT count(*) FROM audit_entries WHERE length(hash) <> 32`); n != 0 {
+		t.Errorf("%d unchained audit rows", n)
+	}
+	// Names from many scripts; the generated search column is filled.
+	if n := count(t, db, `SELECT count(*) FROM users WHERE name ~ '[^\x01-\x7f]'`); n < 500 {
+		t.Errorf("only %d non-ASCII names", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM users WHERE search NOT LIKE '%' || lower(login_code)`); n != 0 {
+		t.Errorf("%d users with a bad search column", n)
+	}
+
+	// Samples log in.
+	if len(sum.Samples) < 3 || len(sum.Samples) > 5 {
+		t.Fatalf("%d samples", len(sum.Samples))
+	}
+	for _, s := range sum.Samples {
+		var u struct {
+			Hash   string `db:"password_hash"`
+			Status string `db:"status"`
+			Locked bool   `db:"locked"`
+			TOTP   bool   `db:"totp_enabled"`
+			Must   bool   `db:"must_change_password"`
+			Email  string `db:"email"`
+		}
+		if err := db.Get(&u, `SELECT password_hash, status, locked_at IS NOT NULL AS locked, totp_enabled,
+				must_change_password, email FROM users WHERE login_code = $1`, s.Login); err != nil {
+			t.Fatalf("sample %s: %v", s.Login, err)
+		}
+		if u.Status != "active" || u.Locked || u.TOTP || u.Must || u.Email != s.Email {
+			t.Errorf("sample %s: %+v", s.Login, u)
+		}
+		ok, _, err := store.VerifyPassword(ctx, u.Hash, s.Password)
+		if err != nil || !ok {
+			t.Errorf("sample %s cannot log in: %v %v", s.Login, ok, err)
+		}
+		if len([]rune(s.Password)) < 15 {
+			t.Errorf("sample password %q too short", s.Password)
+		}
+	}
+
+	// Seeding again into the same database adds without colliding.
+	sum2, err := store.Seed(ctx, db, store.SeedOptions{Users: 500, Events: 2000, Seed: 42}, nil)
+	if err != nil {
+		t.Fatalf("second seed: %v", err)
+	}
+	if got := count(t, db, `SELECT count(*) FROM users`); got != 2500 {
+		t.Errorf("%d users after the second seed", got)
+	}
+	if sum2.Samples[0].Login == sum.Samples[0].Login {
+		t.Errorf("second seed reused login %s", sum2.Samples[0].Login)
+	}
+}
+
+func TestSeedReproducible(t *testing.T) {
+	ctx := context.Background()
+	var logins [2][]string
+	for k := range logins {
+		db := storetest.New(t).DB()
+		if _, err := store.Seed(ctx, db, store.SeedOptions{Users: 300, Events: 1500, Seed: 7}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Select(&logins[k], `SELECT login_code || ' ' || email || ' ' || name FROM users ORDER BY id`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(logins[0]) != 300 || strings.Join(logins[0], "\n") != strings.Join(logins[1], "\n") {
+		t.Fatalf("two seeds differ:\n%v\n%v", logins[0][:3], logins[1][:3])
+	}
+}
+
+func TestSeedEdgeSizes(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t).DB()
+	for _, opt := range []store.SeedOptions{
+		{Users: 0, Events: 0},
+		{Users: 1, Events: 0},
+		{Users: 3, Events: 5, Orgs: 7},
+		{Users: 0, Events: 10},
+	} {
+		if _, err := store.Seed(ctx, db, opt, nil); err != nil {
+			t.Errorf("%+v: %v", opt, err)
+		}
+	}
+}
+
+// TestSeedLarge measures a big seed against the server named by GATEHOUSE_SEED_DSN (a migrated
+// database), e.g. GATEHOUSE_SEED_USERS=1000000 GATEHOUSE_SEED_EVENTS=10000000. Skipped otherwise.
+func TestSeedLarge(t *testing.T) {
+	dsn := os.Getenv("GATEHOUSE_SEED_DSN")
+	if dsn == "" {
+		t.Skip("GATEHOUSE_SEED_DSN not set")
+	}
+	users, _ := strconv.Atoi(os.Getenv("GATEHOUSE_SEED_USERS"))
+	events, _ := strconv.Atoi(os.Getenv("GATEHOUSE_SEED_EVENTS"))
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	lastPrint := start
+	sum, err := store.Seed(context.Background(), db, store.SeedOptions{Users: users, Events: events, Seed: 1},
+		func(done, total int64) {
+			if time.Since(lastPrint) > 5*time.Second {
+				lastPrint = time.Now()
+				t.Logf("%6.1fs %d/%d", time.Since(start).Seconds(), done, total)
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("seeded %+v", sum)
+}

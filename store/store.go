@@ -37,6 +37,9 @@ type Config struct {
 	OutboxKey []byte
 	// SkipMigrate leaves the schema alone (for tools that must not change it).
 	SkipMigrate bool
+	// PortalURL is the base of the links in e-mails (reset, invitation); default
+	// https://portal.example.com. Links are PortalURL + "/reset?token=..." and "/accept?token=...".
+	PortalURL string
 }
 
 // Store is the database handle shared by a process (one pool, many sessions).
@@ -61,6 +64,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PortalURL == "" {
+		cfg.PortalURL = "https://portal.example.com"
 	}
 	db, err := openPool(cfg.DatabaseURL, cfg)
 	if err != nil {

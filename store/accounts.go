@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+	"gatehouse/model/i18n"
+)
+
+// Shared building blocks of account mutations: load a user for update within the operator's
+// scope, record auth events, end sessions, notify the user. Each runs inside the caller's
+// transaction.
+
+// ResetLinkTTL is how long a reset link works.
+const ResetLinkTTL = time.Hour
+
+// lockedUser is the row a mutation works on, locked FOR UPDATE.
+type lockedUser struct {
+	model.User
+}
+
+// userForUpdate locks the user row for the rest of the transaction. It returns ErrNotFound
+// when the user does not exist, is deleted (unless allowDeleted), or is outside the
+// operator's scope: an admin never learns that another organization's user exists.
+func (s *Store) userForUpdate(ctx context.Context, tx *sqlx.Tx, op model.Operator, id int64) (model.User, error) {
+	b := &queryBuilder{}
+	b.and("u.id = " + b.arg(id))
+	scopeUsers(b, op, "u")
+	var r userRow
+	err := tx.GetContext(ctx, &r, `SELECT `+userColumns+`, '{}'::text[] AS orgs FROM users u`+b.whereSQL()+` FOR UPDATE OF u`, b.args...)
+	if err != nil {
+		return model.User{}, mapErr(err)
+	}
+	return r.user(s.now()), nil
+}
+
+// authEvent appends one auth event.
+func authEvent(ctx context.Context, tx *sqlx.Tx, at time.Time, userID *int64, login, kind, reason string, ip netip.Addr, ua string) error {
+	var ipArg any
+	if ip.IsValid() {
+		ipArg = ip.String()
+	}
+	var reasonArg any
+	if reason != "" {
+		reasonArg = reason
+	}
+	if len(login) > 256 {
+		login = login[:256]
+	}
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (at, user_id, login, kind, reason, ip, user_agent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, at, userID, login, kind, reasonArg, ipArg, ua)
+	return err
+}
+
+// endSessions ends every open portal session of a user; it returns how many were open.
+func endSessions(ctx context.Context, tx *sqlx.Tx, now time.Time, userID int64, reason string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = $2, end_reason = $3
+		WHERE user_id = $1 AND ended_at IS NULL`, userID, now, reason)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// notify queues a plain notice e-mail to the user (NIST §4.2: every recovery action).
+func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, u model.User, subjectKey, bodyKey string, args ...any) error {
+	lang := i18n.Parse(u.Lang)
+	body := i18n.T(lang, "mail.greeting", u.Name) + "\n\n" + i18n.T(lang, bodyKey, args...) + "\n\n" + i18n.T(lang, "mail.signature")
+	_, err := s.enqueueMail(ctx, tx, Mail{Kind: "notice", UserID: &u.ID, To: u.Email, Lang: string(lang),
+		Subject: i18n.T(lang, subjectKey), Body: body})
+	return err
+}
+
+// bumpVersion marks a user row changed (optimistic locking).
+func bumpVersion(ctx context.Context, tx *sqlx.Tx, now time.Time, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET version = version + 1, updated_at = $2 WHERE id = $1`, id, now)
+	return err
+}
+
+// UnlockResult reports a bulk unlock.
+type UnlockResult struct {
+	Unlocked   []int64 // users that were locked (or had failures) and are now clear
+	ResetsSent []int64
+}
+
+// UnlockUsers unlocks accounts and resets their failure counters, with a reason; optionally
+// sends each a reset link. Allowed to support, admin (own organizations) and oncall. One
+// transaction; one audit row per user; each user is notified. Users outside the operator's
+// scope make the whole call fail with ErrNotFound (nothing is changed).
+func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64, reason string, sendReset bool) (UnlockResult, error) {
+	var res UnlockResult
+	if !op.CanUnlock() {
+		return res, ErrForbidden
+	}
+	if sendReset && !op.CanWrite() && op.Role != model.RoleOncall {
+		return res, ErrForbidden
+	}
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		res = UnlockResult{}
+		now := s.now()
+		for _, id := range ids {
+			u, err := s.userForUpdate(ctx, tx, op, id)
+			if err != nil {
+				return err
+			}
+			if u.Status == model.StatusDeleted {
+				return ErrNotFound
+			}
+			wasLocked := u.LockedAt != nil
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_at = NULL, locked_until = NULL, lock_reason = NULL,
+				failed_attempts = 0, first_failed_at = NULL, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+				return err
+			}
+			if err := authEvent(ctx, tx, now, &u.ID, u.Login, "unlock", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
+				return err
+			}
+			summary := fmt.Sprintf("unlocked %s (was locked: %v, failures: %d); reason: %s", u.Login, wasLocked, u.FailedAttempts, reason)
+			if err := audit(ctx, tx, op, "user.unlock", &u.ID, nil, summary); err != nil {
+				return err
+			}
+			if err := s.notify(ctx, tx, u, "mail.unlock.subject", "mail.unlock.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
+				return err
+			}
+			res.Unlocked = append(res.Unlocked, id)
+			if sendReset {
+				if err := s.sendResetLink(ctx, tx, op, u, now); err != nil {
+					return err
+				}
+				res.ResetsSent = append(res.ResetsSent, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return UnlockResult{}, err
+	}
+	return res, nil
+}
+
+// SendResetLink e-mails the user a single-use reset link (1 hour); earlier unused links die.
+// The token is never stored in clear: its SHA-256 in reset_tokens, the link sealed in the outbox.
+func (s *Store) SendResetLink(ctx context.Context, op model.Operator, userID int64) error {
+	if !op.CanWrite() && op.Role != model.RoleOncall {
+		return ErrForbidden
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		u, err := s.userForUpdate(ctx, tx, op, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status == model.StatusDeleted {
+			return ErrNotFound
+		}
+		return s.sendResetLink(ctx, tx, op, u, s.now())
+	})
+}
+
+func (s *Store) sendResetLink(ctx context.Context, tx *sqlx.Tx, op model.Operator, u model.User, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE reset_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, u.ID, now); err != nil {
+		return err
+	}
+	token, hash := model.NewToken()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reset_tokens (user_id, token_hash, created_at, expires_at, requested_by)
+		VALUES ($1, $2, $3, $4, $5)`, u.ID, hash, now, now.Add(ResetLinkTTL), op.Name); err != nil {
+		return err
+	}
+	lang := i18n.Parse(u.Lang)
+	body := i18n.T(lang, "mail.greeting", u.Name) + "\n\n" +
+		i18n.T(lang, "mail.reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")) + "\n\n" + i18n.T(lang, "mail.signature")
+	if _, err := s.enqueueMail(ctx, tx, Mail{Kind: "reset_link", UserID: &u.ID, To: u.Email, Lang: string(lang),
+		Subject: i18n.T(lang, "mail.reset.subject"), Body: body,
+		Secret: s.cfg.PortalURL + "/reset?token=" + token}); err != nil {
+		return err
+	}
+	if err := authEvent(ctx, tx, now, &u.ID, u.Login, "reset_requested", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
+		return err
+	}
+	return audit(ctx, tx, op, "user.reset_link", &u.ID, nil, "reset link e-mailed to "+u.Login)
+}

@@ -19,11 +19,6 @@ import (
 // ResetLinkTTL is how long a reset link works.
 const ResetLinkTTL = time.Hour
 
-// lockedUser is the row a mutation works on, locked FOR UPDATE.
-type lockedUser struct {
-	model.User
-}
-
 // userForUpdate locks the user row for the rest of the transaction. It returns ErrNotFound
 // when the user does not exist, is deleted (unless allowDeleted), or is outside the
 // operator's scope: an admin never learns that another organization's user exists.
@@ -94,13 +89,11 @@ type UnlockResult struct {
 // UnlockUsers unlocks accounts and resets their failure counters, with a reason; optionally
 // sends each a reset link. Allowed to support, admin (own organizations) and oncall. One
 // transaction; one audit row per user; each user is notified. Users outside the operator's
-// scope make the whole call fail with ErrNotFound (nothing is changed).
+// scope make the whole call fail with ErrNotFound (nothing is changed). The reset link is part
+// of the unlock flow, so oncall may send it here (not on its own: see SendResetLink).
 func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64, reason string, sendReset bool) (UnlockResult, error) {
 	var res UnlockResult
 	if !op.CanUnlock() {
-		return res, ErrForbidden
-	}
-	if sendReset && !op.CanWrite() && op.Role != model.RoleOncall {
 		return res, ErrForbidden
 	}
 	if len(reason) > 500 {
@@ -151,7 +144,7 @@ func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64,
 // SendResetLink e-mails the user a single-use reset link (1 hour); earlier unused links die.
 // The token is never stored in clear: its SHA-256 in reset_tokens, the link sealed in the outbox.
 func (s *Store) SendResetLink(ctx context.Context, op model.Operator, userID int64) error {
-	if !op.CanWrite() && op.Role != model.RoleOncall {
+	if !op.CanWrite() {
 		return ErrForbidden
 	}
 	return s.tx(ctx, func(tx *sqlx.Tx) error {

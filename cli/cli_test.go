@@ -620,14 +620,14 @@ func TestOrgAddAndList(t *testing.T) {
 
 func TestSeedCommand(t *testing.T) {
 	h := newHarness(t)
-	var gotOpt seedOptions
+	var gotOpt store.SeedOptions
 	prev := seedDatabase
-	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt seedOptions, progress func(done, total int64)) (seedSummary, error) {
+	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt store.SeedOptions, progress func(done, total int64)) (store.SeedSummary, error) {
 		gotOpt = opt
 		progress(1, 2) // stderr is not a terminal: nothing drawn
 		progress(2, 2)
-		return seedSummary{Users: opt.Users, Events: opt.Events, Orgs: 3, Memberships: 12, Elapsed: 2 * time.Second,
-			Samples: []seedSample{{Login: "ACME-7K2Q9", Email: "a@example.com", Password: "correct horse battery"}}}, nil
+		return store.SeedSummary{Users: int64(opt.Users), Events: int64(opt.Events), Orgs: 3, Memberships: 12, Elapsed: 2 * time.Second,
+			Samples: []store.SeedSample{{Login: "ACME-7K2Q9", Email: "a@example.com", Password: "correct horse battery"}}}, nil
 	}
 	t.Cleanup(func() { seedDatabase = prev })
 
@@ -635,7 +635,7 @@ func TestSeedCommand(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("seed: exit %d, %s", code, errOut)
 	}
-	if gotOpt != (seedOptions{Users: 10, Events: 20, Seed: 7}) {
+	if gotOpt != (store.SeedOptions{Users: 10, Events: 20, Seed: 7}) {
 		t.Fatalf("options %+v", gotOpt)
 	}
 	var res struct{ Raw map[string]any }
@@ -669,13 +669,13 @@ func TestPrepareDemo(t *testing.T) {
 	asOSUser(t, "alice")
 	calls := 0
 	prev := seedDatabase
-	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt seedOptions, progress func(done, total int64)) (seedSummary, error) {
+	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt store.SeedOptions, progress func(done, total int64)) (store.SeedSummary, error) {
 		calls++
 		if opt != demoSeed {
 			t.Errorf("demo seeds %+v", opt)
 		}
 		_, err := db.ExecContext(ctx, `INSERT INTO users (login_code, email, name) VALUES ('DEMO-00001', 'd@example.com', 'Demo')`)
-		return seedSummary{Users: 1}, err
+		return store.SeedSummary{Users: 1}, err
 	}
 	t.Cleanup(func() { seedDatabase = prev })
 	ctx := context.Background()
@@ -814,5 +814,34 @@ func TestFlagsAnywhereAndDoubleDash(t *testing.T) {
 	pos, _, ok := f.parse(&env{}, []string{"alice", "--role", "admin", "extra", "--", "--not-a-flag"})
 	if !ok || *role != "admin" || strings.Join(pos, " ") != "alice extra --not-a-flag" {
 		t.Fatalf("parse: %v %q %q", ok, *role, pos)
+	}
+}
+
+func TestSeedWithTheRealStore(t *testing.T) {
+	h := newHarness(t)
+	out := h.mustRun("seed", "--users", "40", "--events", "300", "--orgs", "2", "--json")
+	var res struct {
+		Users, Events, Orgs int64
+		ElapsedMS           int64 `json:"elapsed_ms"`
+		Samples             []struct{ Login, Email, Password string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var users, orgs, events int64
+	h.db.Get(&users, `SELECT count(*) FROM users`)
+	h.db.Get(&orgs, `SELECT count(*) FROM organizations`)
+	h.db.Get(&events, `SELECT count(*) FROM auth_events`)
+	if res.Users != 40 || res.Events != 300 || res.Orgs != 2 || users != 40 || orgs != 2 || events != 300 {
+		t.Fatalf("summary %+v; database: %d users, %d orgs, %d events", res, users, orgs, events)
+	}
+	if len(res.Samples) == 0 || res.Samples[0].Login == "" || res.Samples[0].Password == "" {
+		t.Fatalf("samples %+v", res.Samples)
+	}
+	// the sample accounts exist
+	var n int
+	h.db.Get(&n, `SELECT count(*) FROM users WHERE login_code = $1 AND lower(email) = lower($2)`, res.Samples[0].Login, res.Samples[0].Email)
+	if n != 1 {
+		t.Fatalf("sample %+v not in the database", res.Samples[0])
 	}
 }

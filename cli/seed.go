@@ -28,15 +28,19 @@ it is a terminal.`,
 	})
 }
 
+// seedDatabase fills a database with generated demo data; tests replace it.
+var seedDatabase = store.Seed
+
 // seedTimeout bounds each statement of a seed (bulk COPY of millions of rows takes minutes,
 // more than the interactive 5 s).
 const seedTimeout = time.Hour
 
 func runSeed(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	users := f.Int64("users", 1000, "number of users `N`")
-	events := f.Int64("events", 10000, "number of authentication events `M`")
-	orgs := f.Int64("orgs", 0, "number of organizations `K` (0: chosen from --users)")
+	users := f.Int("users", 1000, "number of users `N`")
+	events := f.Int("events", 10000, "number of authentication events `M`")
+	orgs := f.Int("orgs", 0, "number of organizations `K` (0: one per 200 users)")
+	invitations := f.Int("invitations", 0, "number of pending invitations (0: one per 50 users)")
 	seed := f.Int64("seed", 1, "random seed `S`: the same seed gives the same data")
 	force := f.Bool("force", false, "seed even if the database already has users")
 	asJSON := f.Bool("json", false, "print the summary as one JSON object")
@@ -47,8 +51,8 @@ func runSeed(e *env, c *command, args []string) int {
 	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
 		return code
 	}
-	if *users < 0 || *events < 0 || *orgs < 0 {
-		return f.usageError(e, "--users, --events and --orgs cannot be negative")
+	if *users < 0 || *events < 0 || *orgs < 0 || *invitations < 0 {
+		return f.usageError(e, "--users, --events, --orgs and --invitations cannot be negative")
 	}
 	cfg, err := loadConfig(f.global)
 	if err != nil {
@@ -69,7 +73,7 @@ func runSeed(e *env, c *command, args []string) int {
 			return fail(e, refusedf("database %s already has users: seed is for demo and benchmark databases (--force to add to it anyway)", label))
 		}
 	}
-	opt := seedOptions{Users: *users, Events: *events, Orgs: *orgs, Seed: *seed}
+	opt := store.SeedOptions{Users: *users, Events: *events, Orgs: *orgs, Seed: *seed, Invitations: *invitations}
 	sum, err := seedWithProgress(e.ctx, st, opt, e.stderr, "seeding")
 	if err != nil {
 		return fail(e, err)
@@ -85,7 +89,7 @@ func runSeed(e *env, c *command, args []string) int {
 }
 
 // seedWithProgress runs the seed with a progress bar on w (when it is a terminal).
-func seedWithProgress(ctx context.Context, st *store.Store, opt seedOptions, w io.Writer, label string) (seedSummary, error) {
+func seedWithProgress(ctx context.Context, st *store.Store, opt store.SeedOptions, w io.Writer, label string) (store.SeedSummary, error) {
 	bar := newProgress(w, label)
 	start := time.Now()
 	sum, err := seedDatabase(ctx, st.DB(), opt, bar.update)
@@ -114,7 +118,7 @@ type seedResultJSON struct {
 	Samples       []seedSampleJSON `json:"samples"`
 }
 
-func seedJSON(s seedSummary) seedResultJSON {
+func seedJSON(s store.SeedSummary) seedResultJSON {
 	out := seedResultJSON{
 		Users: s.Users, Events: s.Events, Orgs: s.Orgs, Memberships: s.Memberships,
 		Invitations: s.Invitations, Audit: s.Audit, ElapsedMS: s.Elapsed.Milliseconds(),
@@ -126,18 +130,18 @@ func seedJSON(s seedSummary) seedResultJSON {
 	return out
 }
 
-func seedRows(s seedSummary) int64 {
+func seedRows(s store.SeedSummary) int64 {
 	return s.Users + s.Events + s.Orgs + s.Memberships + s.Invitations + s.Audit
 }
 
-func rowsPerSecond(s seedSummary) int64 {
+func rowsPerSecond(s store.SeedSummary) int64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
 	return int64(float64(seedRows(s)) / s.Elapsed.Seconds())
 }
 
-func printSeedSummary(w io.Writer, s seedSummary) {
+func printSeedSummary(w io.Writer, s store.SeedSummary) {
 	fmt.Fprintf(w, "seeded in %s (%s rows/s):\n", s.Elapsed.Round(10*time.Millisecond), thousands(rowsPerSecond(s)))
 	t := &table{header: []string{"", "ROWS"}}
 	t.add("organizations", thousands(s.Orgs))
@@ -152,7 +156,7 @@ func printSeedSummary(w io.Writer, s seedSummary) {
 
 // printSamples lists generated accounts with their passwords, so that someone can try a
 // login; they are demo data, never real accounts.
-func printSamples(w io.Writer, samples []seedSample) {
+func printSamples(w io.Writer, samples []store.SeedSample) {
 	if len(samples) == 0 {
 		return
 	}

@@ -108,7 +108,7 @@ func NewCluster(stateDir string) (*Cluster, error) {
 			return nil, err
 		}
 		c.runAs, c.svcUser = cred, name
-		if !traversable(abs, cred) {
+		if !traversable(c.Root, cred) {
 			// e.g. /root is 0700: keep the cluster where the service user can reach it.
 			sum := sha256.Sum256([]byte(abs))
 			c.Root = filepath.Join("/var/lib/gatehouse", "pg-"+hex.EncodeToString(sum[:6]))
@@ -139,10 +139,14 @@ func serviceUser() (string, *syscall.Credential, error) {
 }
 
 // traversable reports whether every ancestor of dir can be searched by the credential.
+// Ancestors that do not exist yet count as searchable: Ensure creates them 0755.
 func traversable(dir string, cred *syscall.Credential) bool {
 	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
 		var st syscall.Stat_t
 		if err := syscall.Stat(d, &st); err != nil {
+			if os.IsNotExist(err) && d != "/" {
+				continue
+			}
 			return false
 		}
 		mode := st.Mode
@@ -161,7 +165,11 @@ func traversable(dir string, cred *syscall.Credential) bool {
 // Ensure creates the cluster if needed and starts it if it is not running. Several processes
 // may call it at once: a lock file serializes them.
 func (c *Cluster) Ensure(ctx context.Context) error {
-	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
+	mode := os.FileMode(0o700)
+	if c.runAs != nil && strings.HasPrefix(c.Root, c.StateDir) {
+		mode = 0o755 // the server's user must reach StateDir/pg; secrets inside are 0600/0700
+	}
+	if err := os.MkdirAll(c.StateDir, mode); err != nil {
 		return fmt.Errorf("state directory: %w", err)
 	}
 	unlock, err := lockFile(filepath.Join(c.StateDir, "cluster.lock"), syscall.LOCK_EX)

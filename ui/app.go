@@ -66,6 +66,7 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	a := &App{c: c, help: h, cmdInput: in, spin: sp}
 	a.stack = []Screen{screens["users"](c, nil)}
+	a.active().SetSize(a.bodySize())
 	return a
 }
 
@@ -88,7 +89,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, s := range a.stack {
 			s.SetSize(a.bodySize())
 		}
-		return a, nil
+		// The active screen may need more rows than it has (a taller window): let it react.
+		s, cmd := a.active().Update(msg)
+		a.stack[len(a.stack)-1] = s
+		return a, cmd
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		a.spin, cmd = a.spin.Update(msg)

@@ -46,6 +46,7 @@ type usersScreen struct {
 	// the request that produced the current page, to reload it in place
 	curAfter, curBefore *store.Cursor
 	curOffset           int
+	limit               int // page size of the last request
 }
 
 type pendingMove int
@@ -99,7 +100,10 @@ func (s *usersScreen) Close() {
 
 func (s *usersScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	s.search.Width = w - 20
+	s.search.Width = 32
+	if w >= 160 {
+		s.search.Width = 48
+	}
 }
 
 func (s *usersScreen) InputFocused() bool { return s.searching || s.promptFor != "" }
@@ -122,6 +126,7 @@ func (s *usersScreen) load(after, before *store.Cursor, offset int, move pending
 	s.busy = true
 	q := s.q
 	q.After, q.Before, q.Limit = after, before, s.pageSize()
+	s.limit = q.Limit
 	if s.c.scopeOrg != 0 && q.OrgID == 0 {
 		q.OrgID = s.c.scopeOrg
 	}
@@ -174,6 +179,10 @@ func (s *usersScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, s.load(nil, nil, 0, moveTop)
 	case reconnectedMsg, scopeChangedMsg:
 		return s, s.reload()
+	case tea.WindowSizeMsg:
+		if s.limit != 0 && s.pageSize() != s.limit {
+			return s, s.reload()
+		}
 	case tea.KeyMsg:
 		if s.searching {
 			return s.updateSearch(msg)

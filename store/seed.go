@@ -156,7 +156,6 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	}
 	total := sum.Users + sum.Events + sum.Orgs + sum.Memberships + g.nMembershipRights +
 		sum.Invitations + g.nInvitationRights + sum.Audit
-	cp := &copier{conn: conn, total: total, progress: progress}
 
 	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
 		return SeedSummary{}, err
@@ -188,6 +187,17 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	if err != nil {
 		return SeedSummary{}, err
 	}
+	// Rebuilding an index counts, for progress, as its share of the rows of its table.
+	loaded := map[string]int64{"users": sum.Users, "memberships": sum.Memberships, "auth_events": sum.Events}
+	perTable := map[string]int64{}
+	for _, ix := range rebuild {
+		perTable[ix.table]++
+	}
+	for t, n := range perTable {
+		total += loaded[t] / n * n
+	}
+	cp := &copier{conn: conn, total: total, progress: progress}
+	progress(0, total)
 
 	steps := []struct {
 		table string
@@ -232,10 +242,12 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 		cp.done += int64(len(audit.action))
 		progress(cp.done, total)
 	}
-	for _, def := range rebuild {
-		if _, err := conn.ExecContext(ctx, def); err != nil {
+	for _, ix := range rebuild {
+		if _, err := conn.ExecContext(ctx, ix.def); err != nil {
 			return SeedSummary{}, fmt.Errorf("seed: rebuild index: %w", err)
 		}
+		cp.done += loaded[ix.table] / perTable[ix.table]
+		progress(cp.done, total)
 	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return SeedSummary{}, err
@@ -267,14 +279,17 @@ func reserveIDs(ctx context.Context, conn *sql.Conn, table string, n int) (int64
 	return last - int64(n) + 1, nil
 }
 
+// droppedIndex is an index dropped for the load, and the statement that rebuilds it.
+type droppedIndex struct{ table, def string }
+
 // dropIndexesForLoad drops the secondary indexes (those that back no constraint) of the big
 // tables when the load is large and the tables are small, and returns the statements that
 // rebuild them. Uniqueness is checked again when a unique index is rebuilt.
-func dropIndexesForLoad(ctx context.Context, conn *sql.Conn, opt SeedOptions) ([]string, error) {
+func dropIndexesForLoad(ctx context.Context, conn *sql.Conn, opt SeedOptions) ([]droppedIndex, error) {
 	if opt.Users < 50000 && opt.Events < 500000 {
 		return nil, nil
 	}
-	var rebuild []string
+	var rebuild []droppedIndex
 	for _, t := range []struct {
 		table string
 		added int
@@ -323,7 +338,7 @@ func dropIndexesForLoad(ctx context.Context, conn *sql.Conn, opt SeedOptions) ([
 			if _, err := conn.ExecContext(ctx, `RELEASE SAVEPOINT seed_drop`); err != nil {
 				return nil, err
 			}
-			rebuild = append(rebuild, defs[k])
+			rebuild = append(rebuild, droppedIndex{table: t.table, def: defs[k]})
 		}
 	}
 	return rebuild, nil

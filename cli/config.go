@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"gatehouse/store"
 )
 
 // setting is one configuration key: its flag (if any), environment variable and file key.
@@ -107,6 +109,8 @@ type Config struct {
 	File            string // the config file that was read, "" if none
 
 	statementTimeout time.Duration // 0 = the store's default (interactive)
+	tracer           *store.Tracer // benchmarks: record the SQL each store call sends
+	maxOpenConns     int           // 0 = the store's default
 
 	values map[string]string // every key, resolved
 	source map[string]string // where each value came from: "flag", "env NAME", "FILE:LINE"

@@ -43,12 +43,17 @@ func openStore(ctx context.Context, cfg *Config) (st *store.Store, label string,
 	if err != nil {
 		return nil, "", nil, err
 	}
-	st, err = store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, ReadDatabaseURL: cfg.ReadDatabaseURL,
-		OutboxKey: key, StatementTimeout: cfg.statementTimeout})
+	st, err = store.Open(ctx, cfg.storeConfig(cfg.DatabaseURL, key))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("database %s: %w", redactDSN(cfg.DatabaseURL), err)
 	}
 	return st, redactDSN(cfg.DatabaseURL), func() { st.Close() }, nil
+}
+
+// storeConfig is the store configuration for a database URL.
+func (c *Config) storeConfig(dsn string, key []byte) store.Config {
+	return store.Config{DatabaseURL: dsn, ReadDatabaseURL: c.ReadDatabaseURL, OutboxKey: key,
+		StatementTimeout: c.statementTimeout, Tracer: c.tracer, MaxOpenConns: c.maxOpenConns}
 }
 
 // openEmbedded starts (if needed) the embedded cluster of the data directory and opens the
@@ -69,7 +74,7 @@ func openEmbedded(ctx context.Context, cfg *Config, dbname string) (*store.Store
 	if err != nil {
 		return nil, "", nil, err
 	}
-	st, err := store.Open(ctx, store.Config{DatabaseURL: c.DSN(dbname), OutboxKey: key, StatementTimeout: cfg.statementTimeout})
+	st, err := store.Open(ctx, cfg.storeConfig(c.DSN(dbname), key))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("embedded database %s in %s: %w", dbname, c.StateDir, err)
 	}

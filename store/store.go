@@ -37,6 +37,8 @@ type Config struct {
 	OutboxKey []byte
 	// SkipMigrate leaves the schema alone (for tools that must not change it).
 	SkipMigrate bool
+	// Tracer, when set, records every statement sent (benchmarks replay them bare).
+	Tracer *Tracer
 	// PortalURL is the base of the links in e-mails (reset, invitation); default
 	// https://portal.example.com. Links are PortalURL + "/reset?token=..." and "/accept?token=...".
 	PortalURL string
@@ -108,7 +110,14 @@ func openPool(dsn string, cfg Config) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open("postgres", dsn)
+	driverName := "postgres"
+	if cfg.Tracer != nil {
+		driverName = cfg.Tracer.driverName()
+	}
+	db, err := sqlx.Open(driverName, dsn)
+	if err == nil && cfg.Tracer != nil {
+		db = sqlx.NewDb(db.DB, "postgres") // sqlx binds by driver name; keep PostgreSQL's $1 style
+	}
 	if err != nil {
 		return nil, err
 	}

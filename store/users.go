@@ -150,13 +150,14 @@ func scopeUsers(b *queryBuilder, op model.Operator, alias string) {
 }
 
 // orgsExpr lists the slugs of a user's organizations (limited to the operator's scope).
+// The slug is a scalar subquery per membership so it is always a primary-key lookup.
 func orgsExpr(b *queryBuilder, op model.Operator, alias string) string {
 	scope := ""
 	if !op.AllOrgs() {
 		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
 	}
-	return fmt.Sprintf(`array(SELECT o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
-		WHERE m.user_id = %s.id%s ORDER BY o.slug)`, alias, scope)
+	return fmt.Sprintf(`array(SELECT (SELECT o.slug FROM organizations o WHERE o.id = m.org_id) AS slug
+		FROM memberships m WHERE m.user_id = %s.id%s ORDER BY 1)`, alias, scope)
 }
 
 func (q UserQuery) filters(b *queryBuilder, now time.Time) {
@@ -218,33 +219,9 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		q.Limit = 50
 	}
 	now := s.now()
-	b := &queryBuilder{}
-	q.filters(b, now)
-	scopeUsers(b, op, "u")
-	key, desc := q.sortSpec()
-	cmpNext, order := ">", "ASC"
-	if desc {
-		cmpNext, order = "<", "DESC"
-	}
+	sqlText, args := usersPageSQL(op, q, now)
 	backward := q.Before != nil && q.After == nil
-	switch {
-	case q.After != nil:
-		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmpNext, b.arg(q.cursorValue(q.After)), b.arg(q.After.ID)))
-	case backward:
-		cmp := map[string]string{">": "<", "<": ">"}[cmpNext]
-		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmp, b.arg(q.cursorValue(q.Before)), b.arg(q.Before.ID)))
-	}
-	scanOrder := order
-	if backward {
-		scanOrder = map[string]string{"ASC": "DESC", "DESC": "ASC"}[order]
-	}
-	orgs := orgsExpr(b, op, "p")
-	sqlText := fmt.Sprintf(`WITH p AS (
-		SELECT %s, %s AS sort_key FROM users u%s
-		ORDER BY %s %s, u.id %s LIMIT %s)
-		SELECT p.*, %s AS orgs FROM p ORDER BY p.sort_key %s, p.id %s`,
-		userColumns, key, b.whereSQL(), key, scanOrder, scanOrder, b.arg(q.Limit+1), orgs, scanOrder, scanOrder)
-	rows, err := s.read.QueryxContext(ctx, sqlText, b.args...)
+	rows, err := s.read.QueryxContext(ctx, sqlText, args...)
 	if err != nil {
 		return UserPage{}, mapErr(err)
 	}
@@ -286,6 +263,45 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		page.Estimated = s.estimateUsers(ctx, op, q, now)
 	}
 	return page, nil
+}
+
+// usersPageSQL is the one query of a Users page (also sent bare by the benchmarks).
+func usersPageSQL(op model.Operator, q UserQuery, now time.Time) (string, []any) {
+	b := &queryBuilder{}
+	q.filters(b, now)
+	scopeUsers(b, op, "u")
+	key, desc := q.sortSpec()
+	cmpNext, order := ">", "ASC"
+	if desc {
+		cmpNext, order = "<", "DESC"
+	}
+	backward := q.Before != nil && q.After == nil
+	switch {
+	case q.After != nil:
+		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmpNext, b.arg(q.cursorValue(q.After)), b.arg(q.After.ID)))
+	case backward:
+		cmp := map[string]string{">": "<", "<": ">"}[cmpNext]
+		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmp, b.arg(q.cursorValue(q.Before)), b.arg(q.Before.ID)))
+	}
+	scanOrder := order
+	if backward {
+		scanOrder = map[string]string{"ASC": "DESC", "DESC": "ASC"}[order]
+	}
+	scope := ""
+	if !op.AllOrgs() {
+		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
+	}
+	// The page first (index walk + LIMIT), then its organizations in one join.
+	sqlText := fmt.Sprintf(`WITH p AS (
+		SELECT %s, %s AS sort_key FROM users u%s
+		ORDER BY %s %s, u.id %s LIMIT %s),
+		po AS (SELECT m.user_id, array_agg(o.slug ORDER BY o.slug) AS orgs
+			FROM p JOIN memberships m ON m.user_id = p.id%s JOIN organizations o ON o.id = m.org_id
+			GROUP BY m.user_id)
+		SELECT p.*, coalesce(po.orgs, '{}') AS orgs FROM p LEFT JOIN po ON po.user_id = p.id
+		ORDER BY p.sort_key %s, p.id %s`,
+		userColumns, key, b.whereSQL(), key, scanOrder, scanOrder, b.arg(q.Limit+1), scope, scanOrder, scanOrder)
+	return sqlText, b.args
 }
 
 func (q UserQuery) cursorOf(u model.User) *Cursor {

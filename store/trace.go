@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"sync"
+
+	"github.com/lib/pq"
+)
+
+// TracedQuery is one statement a store call sent, with its arguments.
+type TracedQuery struct {
+	SQL  string
+	Args []any
+}
+
+// Tracer records the statements sent through stores opened with Config.Tracer. The benchmarks
+// use it to send exactly the same SQL bare to the server (the floor a store call is compared to).
+type Tracer struct {
+	mu  sync.Mutex
+	on  bool
+	log []TracedQuery
+}
+
+// Start clears the log and starts recording.
+func (t *Tracer) Start() {
+	t.mu.Lock()
+	t.on, t.log = true, nil
+	t.mu.Unlock()
+}
+
+// Stop stops recording and returns what was recorded.
+func (t *Tracer) Stop() []TracedQuery {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.on = false
+	return t.log
+}
+
+func (t *Tracer) record(q string, args []driver.NamedValue) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.on {
+		return
+	}
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	t.log = append(t.log, TracedQuery{SQL: q, Args: vals})
+}
+
+var (
+	traceMu      sync.Mutex
+	traceDrivers = map[*Tracer]string{}
+)
+
+// driverName registers (once) a driver that wraps lib/pq and reports to t.
+func (t *Tracer) driverName() string {
+	traceMu.Lock()
+	defer traceMu.Unlock()
+	if n, ok := traceDrivers[t]; ok {
+		return n
+	}
+	n := "gatehouse-trace-" + itoa(len(traceDrivers))
+	sql.Register(n, &traceDriver{t: t})
+	traceDrivers[t] = n
+	return n
+}
+
+type traceDriver struct{ t *Tracer }
+
+func (d *traceDriver) Open(name string) (driver.Conn, error) {
+	c, err := pq.Driver{}.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &traceConn{Conn: c, t: d.t}, nil
+}
+
+type traceConn struct {
+	driver.Conn
+	t *Tracer
+}
+
+func (c *traceConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	c.t.record(q, args)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
+}
+
+func (c *traceConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	c.t.record(q, args)
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
+}
+
+func (c *traceConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+func (c *traceConn) Ping(ctx context.Context) error { return c.Conn.(driver.Pinger).Ping(ctx) }

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"net/netip"
+	"time"
+
+	"github.com/lib/pq"
+
+	"gatehouse/model"
+)
+
+// The Lockouts screen's queries (SPEC §4 item 4): accounts locked now, the recent failures,
+// and failures grouped by IP. Each walks a small partial index (users_locked,
+// auth_events_failures) from its newest end, so its cost follows the page, not the tables.
+
+// LockedAccount is one account locked now, with its counters.
+type LockedAccount struct {
+	ID             int64             `json:"id"`
+	Login          string            `json:"login"`
+	Email          string            `json:"email"`
+	Name           string            `json:"name"`
+	Organizations  []string          `json:"organizations"`
+	LockedAt       time.Time         `json:"locked_at"`
+	LockedUntil    *time.Time        `json:"locked_until"` // nil: until an operator unlocks or a reset completes
+	Mode           model.LockoutMode `json:"mode"`
+	LockReason     string            `json:"lock_reason"`
+	LockCount      int               `json:"lock_count"`
+	FailedAttempts int               `json:"failed_attempts"`
+	LastFailedAt   *time.Time        `json:"last_failed_at"`
+	LastFailedIP   string            `json:"last_failed_ip,omitempty"`
+}
+
+// LockedQuery pages the locked accounts, most recently locked first.
+type LockedQuery struct {
+	OrgID int64 // only members of this organization (0: every organization in scope)
+	// After continues after the last row of the previous page (keyset on locked_at, id).
+	AfterLockedAt time.Time
+	AfterID       int64
+	Limit         int // default 200, at most 1000
+}
+
+// ListLocked returns the accounts locked now (a temporary lock whose time has passed is not
+// listed), within the operator's scope.
+func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery) ([]LockedAccount, error) {
+	if q.Limit <= 0 {
+		q.Limit = 200
+	}
+	if q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	b := &queryBuilder{}
+	b.and("u.locked_at IS NOT NULL")
+	b.and("(u.locked_until IS NULL OR u.locked_until > " + b.arg(s.now()) + ")")
+	b.and("u.status <> 'deleted'")
+	if q.OrgID != 0 {
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+	}
+	if q.AfterID != 0 {
+		b.and("(u.locked_at, u.id) < (" + b.arg(q.AfterLockedAt) + ", " + b.arg(q.AfterID) + ")")
+	}
+	scopeUsers(b, op, "u")
+	orgs := orgsExpr(b, op, "u")
+	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
+			u.locked_at, u.locked_until, u.lock_reason, u.lock_count, u.failed_attempts, u.last_failed_at,
+			host(u.last_failed_ip)
+		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id DESC LIMIT `+b.arg(q.Limit), b.args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []LockedAccount{}
+	for rows.Next() {
+		var a LockedAccount
+		var orgSlugs pq.StringArray
+		var until, lastFail sql.NullTime
+		var reason, ip sql.NullString
+		if err := rows.Scan(&a.ID, &a.Login, &a.Email, &a.Name, &orgSlugs, &a.LockedAt, &until, &reason,
+			&a.LockCount, &a.FailedAttempts, &lastFail, &ip); err != nil {
+			return nil, err
+		}
+		a.Organizations = []string(orgSlugs)
+		if a.Organizations == nil {
+			a.Organizations = []string{}
+		}
+		a.LockedUntil, a.LastFailedAt = timePtr(until), timePtr(lastFail)
+		a.LockReason, a.LastFailedIP = reason.String, ip.String
+		a.Mode = model.LockUntilReset
+		if a.LockedUntil != nil {
+			a.Mode = model.LockTemporary
+		}
+		out = append(out, a)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// Failure is one failed login, with the account it concerned (if known).
+type Failure struct {
+	model.AuthEvent
+	UserName string `json:"user_name,omitempty"`
+}
+
+// FailureQuery selects recent failures, newest first.
+type FailureQuery struct {
+	Since    time.Time  // only failures at or after this time (bounds the scan; zero: 24 h)
+	IP       netip.Addr // only from this address (optional)
+	OrgID    int64      // only accounts of this organization (optional)
+	BeforeID int64      // keyset: older than this event (0: newest)
+	Limit    int        // default 100, at most 1000
+}
+
+// RecentFailures returns failed logins, newest first. Admins see only failures on accounts of
+// their organizations (an unknown login belongs to no organization: support and oncall only).
+func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q FailureQuery) ([]Failure, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	if q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	if q.Since.IsZero() {
+		q.Since = s.now().Add(-24 * time.Hour)
+	}
+	b := &queryBuilder{}
+	b.and("e.kind = 'login_failure'")
+	b.and("e.at >= " + b.arg(q.Since))
+	if q.IP.IsValid() {
+		b.and("e.ip = " + b.arg(q.IP.String()) + "::inet")
+	}
+	if q.BeforeID != 0 {
+		b.and("e.id < " + b.arg(q.BeforeID))
+	}
+	if q.OrgID != 0 {
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = e.user_id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+	}
+	if !op.AllOrgs() {
+		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''),
+			host(e.ip), e.user_agent, coalesce(u.name, '')
+		FROM auth_events e LEFT JOIN users u ON u.id = e.user_id`+b.whereSQL()+`
+		ORDER BY e.at DESC, e.id DESC LIMIT `+b.arg(q.Limit), b.args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []Failure{}
+	for rows.Next() {
+		var f Failure
+		var ip sql.NullString
+		if err := rows.Scan(&f.ID, &f.At, &f.UserID, &f.Login, &f.Kind, &f.Reason, &ip, &f.UserAgent, &f.UserName); err != nil {
+			return nil, err
+		}
+		if ip.Valid {
+			f.IP, _ = netip.ParseAddr(ip.String)
+		}
+		out = append(out, f)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// IPFailures summarizes the failed logins from one address over a window.
+type IPFailures struct {
+	IP           netip.Addr `json:"ip"`
+	Accounts     int        `json:"accounts"` // distinct identifiers tried (known accounts and unknown logins)
+	Attempts     int        `json:"attempts"`
+	FirstSeen    time.Time  `json:"first_seen"`
+	LastSeen     time.Time  `json:"last_seen"`
+	LikelyAttack bool       `json:"likely_attack"` // many accounts from one address: not forgetful users
+}
+
+// AttackAccounts is how many distinct accounts failing from one address flag it as a likely
+// attack (a person who forgot a password fails on one or two).
+const AttackAccounts = 5
+
+// FailuresByIP groups the failed logins since a time by source address, the addresses that
+// hit the most accounts first (then the most attempts). Admins see only failures on accounts
+// of their organizations.
+func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.Time, limit int) ([]IPFailures, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 1000 {
+		limit = 1000
+	}
+	b := &queryBuilder{}
+	b.and("e.kind = 'login_failure'")
+	b.and("e.at >= " + b.arg(since))
+	b.and("e.ip IS NOT NULL")
+	if !op.AllOrgs() {
+		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT host(e.ip),
+			count(DISTINCT coalesce(e.user_id::text, '?' || lower(e.login))), count(*), min(e.at), max(e.at)
+		FROM auth_events e`+b.whereSQL()+`
+		GROUP BY e.ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []IPFailures{}
+	for rows.Next() {
+		var g IPFailures
+		var ip string
+		if err := rows.Scan(&ip, &g.Accounts, &g.Attempts, &g.FirstSeen, &g.LastSeen); err != nil {
+			return nil, err
+		}
+		g.IP, _ = netip.ParseAddr(ip)
+		g.LikelyAttack = g.Accounts >= AttackAccounts
+		out = append(out, g)
+	}
+	return out, mapErr(rows.Err())
+}

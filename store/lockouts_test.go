@@ -1,0 +1,201 @@
+package store_test
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"gatehouse/model"
+	"gatehouse/store"
+)
+
+// attack is last night's scenario: one IP tries 6 wrong passwords on 5 accounts of two
+// organizations (locking them all) and a few unknown logins; one real user mistypes twice
+// from home.
+type attack struct {
+	*authEnv
+	orgB             int64
+	a1, a2, a3       int64
+	b1, b2, innocent int64
+	home             netip.Addr
+}
+
+func newAttack(t *testing.T) *attack {
+	e := newAuthEnv(t, 0)
+	// Cheap hashes: this test is about counting, not hashing.
+	bh, _ := bcrypt.GenerateFromPassword([]byte(authPassword), bcrypt.MinCost)
+	e.hash = string(bh)
+	a := &attack{authEnv: e, home: netip.MustParseAddr("198.51.100.7")}
+	if err := e.s.DB().Get(&a.orgB, `INSERT INTO organizations (slug, name) VALUES ('globex', 'Globex') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	a.a1, a.a2, a.a3 = e.user("ACME-AAA01", "a1@acme.test"), e.user("ACME-AAA02", "a2@acme.test"), e.user("ACME-AAA03", "a3@acme.test")
+	a.b1, a.b2 = e.userIn("GLOB-BBB01", "b1@globex.test", a.orgB), e.userIn("GLOB-BBB02", "b2@globex.test", a.orgB)
+	a.innocent = e.user("ACME-HOME1", "home@acme.test")
+	for _, login := range []string{"ACME-AAA01", "ACME-AAA02", "ACME-AAA03", "GLOB-BBB01", "GLOB-BBB02", "admin", "root"} {
+		for i := 0; i < 6; i++ {
+			e.mustFail(login, "Password1!")
+			e.clk.Advance(time.Second)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: "ACME-HOME1", Password: "typo", IP: a.home, UserAgent: "Firefox"}); err != store.ErrAuthFailed {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+func ids(list []store.LockedAccount) map[int64]store.LockedAccount {
+	m := map[int64]store.LockedAccount{}
+	for _, a := range list {
+		m[a.ID] = a
+	}
+	return m
+}
+
+func TestLockoutsListsLockedAccountsScoped(t *testing.T) {
+	a := newAttack(t)
+	all, err := a.s.ListLocked(a.ctx, supportOp, store.LockedQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 5 {
+		t.Fatalf("%d locked, want 5", len(all))
+	}
+	if all[0].ID != a.b2 { // most recently locked first
+		t.Fatalf("first row %d, want the last locked (%d)", all[0].ID, a.b2)
+	}
+	got := ids(all)[a.a1]
+	if got.FailedAttempts != 6 || got.LastFailedIP != "203.0.113.66" || got.Mode != model.LockUntilReset ||
+		got.LockedUntil != nil || got.LockReason != "threshold" || len(got.Organizations) != 1 || got.Organizations[0] != "acme" ||
+		got.LastFailedAt == nil || !got.LastFailedAt.After(got.LockedAt) {
+		t.Fatalf("row %+v", got)
+	}
+	// Paging by keyset.
+	p1, _ := a.s.ListLocked(a.ctx, supportOp, store.LockedQuery{Limit: 3})
+	p2, _ := a.s.ListLocked(a.ctx, supportOp, store.LockedQuery{Limit: 3, AfterLockedAt: p1[2].LockedAt, AfterID: p1[2].ID})
+	if len(p1) != 3 || len(p2) != 2 || p2[0].ID == p1[2].ID {
+		t.Fatalf("pages %d + %d", len(p1), len(p2))
+	}
+	// An admin of Acme sees only Acme's accounts.
+	adminA := model.Operator{Name: "ann", Role: model.RoleAdmin, OrgIDs: []int64{a.org}}
+	mine, err := a.s.ListLocked(a.ctx, adminA, store.LockedQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ids(mine)
+	if len(mine) != 3 || m[a.b1].ID != 0 || m[a.b2].ID != 0 {
+		t.Fatalf("admin of A sees %v", m)
+	}
+	// ...and unlocks only them: naming a user of B is "not found", and nothing changes.
+	if _, err := a.s.UnlockUsers(a.ctx, adminA, []int64{a.a1, a.b1}, "bulk", false); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("admin of A unlocks B's user: %v", err)
+	}
+	if !a.locked(a.a1) || !a.locked(a.b1) {
+		t.Fatal("a refused bulk unlock changed something")
+	}
+	if _, err := a.s.UserTimeline(a.ctx, adminA, a.b1, 0, 10); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("admin of A reads B's timeline: %v", err)
+	}
+	// On-call unlocks the real users, with a reason and reset links.
+	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
+	res, err := a.s.UnlockUsers(a.ctx, oncall, []int64{a.a1, a.a2}, "attack from 203.0.113.66; real users", true)
+	if err != nil || len(res.Unlocked) != 2 || len(res.ResetsSent) != 2 {
+		t.Fatalf("oncall unlock: %+v, %v", res, err)
+	}
+	if n := a.int(`SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'olga'`); n != 2 {
+		t.Fatalf("%d unlock audit rows, want 2", n)
+	}
+	left, _ := a.s.ListLocked(a.ctx, supportOp, store.LockedQuery{})
+	if len(left) != 3 {
+		t.Fatalf("%d still locked, want 3", len(left))
+	}
+	a.mustLogin("ACME-AAA01", authPassword)
+}
+
+func TestFailuresGroupedByIPPutTheAttackerFirst(t *testing.T) {
+	a := newAttack(t)
+	since := a.clk.Now().Add(-time.Hour)
+	groups, err := a.s.FailuresByIP(a.ctx, supportOp, since, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 {
+		t.Fatalf("groups %+v", groups)
+	}
+	g := groups[0]
+	if g.IP != a.attIP || g.Accounts != 7 || g.Attempts != 42 || !g.LikelyAttack || !g.LastSeen.After(g.FirstSeen) {
+		t.Fatalf("attacker group %+v", g)
+	}
+	if h := groups[1]; h.IP != a.home || h.Accounts != 1 || h.Attempts != 2 || h.LikelyAttack {
+		t.Fatalf("home group %+v", h)
+	}
+	// A window after the attack sees nothing; an admin of B sees only B's two accounts.
+	if gs, _ := a.s.FailuresByIP(a.ctx, supportOp, a.clk.Now().Add(time.Minute), 10); len(gs) != 0 {
+		t.Fatalf("future window: %+v", gs)
+	}
+	adminB := model.Operator{Name: "bob", Role: model.RoleAdmin, OrgIDs: []int64{a.orgB}}
+	gs, _ := a.s.FailuresByIP(a.ctx, adminB, since, 10)
+	if len(gs) != 1 || gs[0].Accounts != 2 || gs[0].Attempts != 12 || gs[0].LikelyAttack {
+		t.Fatalf("admin of B: %+v", gs)
+	}
+
+	// The live stream: newest first, names joined, scoped, pageable, filterable by IP.
+	recent, err := a.s.RecentFailures(a.ctx, supportOp, store.FailureQuery{Since: since, Limit: 5})
+	if err != nil || len(recent) != 5 {
+		t.Fatalf("recent %d, %v", len(recent), err)
+	}
+	if recent[0].IP != a.home || recent[0].UserName != "Name of ACME-HOME1" || recent[0].UserAgent != "Firefox" || recent[0].Reason != "bad_password" {
+		t.Fatalf("newest failure %+v", recent[0])
+	}
+	older, _ := a.s.RecentFailures(a.ctx, supportOp, store.FailureQuery{Since: since, BeforeID: recent[4].ID, Limit: 1000})
+	if len(older) != 44-5 {
+		t.Fatalf("older page %d, want 39", len(older))
+	}
+	fromHome, _ := a.s.RecentFailures(a.ctx, supportOp, store.FailureQuery{Since: since, IP: a.home})
+	if len(fromHome) != 2 {
+		t.Fatalf("from home: %d", len(fromHome))
+	}
+	bs, _ := a.s.RecentFailures(a.ctx, adminB, store.FailureQuery{Since: since, Limit: 1000})
+	if len(bs) != 12 {
+		t.Fatalf("admin of B sees %d failures, want 12", len(bs))
+	}
+	for _, f := range bs {
+		if f.UserID == nil || (*f.UserID != a.b1 && *f.UserID != a.b2) {
+			t.Fatalf("admin of B sees %+v", f)
+		}
+	}
+}
+
+func TestResetLinkCompletedUnlocks(t *testing.T) {
+	a := newAttack(t)
+	if err := a.s.SendResetLink(a.ctx, supportOp, a.a3); err != nil {
+		t.Fatal(err)
+	}
+	var sealed []byte
+	if err := a.s.DB().Get(&sealed, `SELECT sealed_secret FROM outbox WHERE kind = 'reset_link' AND user_id = $1 ORDER BY id DESC LIMIT 1`, a.a3); err != nil {
+		t.Fatal(err)
+	}
+	link, err := a.s.OpenSealed(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, ok := strings.Cut(link, "token=")
+	if !ok {
+		t.Fatal("no token in the link")
+	}
+	const newPassword = "violet lantern over a quiet harbour"
+	if _, err := a.s.RedeemResetToken(a.ctx, token, newPassword, newPassword); err != nil {
+		t.Fatal(err)
+	}
+	if a.locked(a.a3) || a.failed(a.a3) != 0 {
+		t.Fatal("reset did not unlock")
+	}
+	a.mustFail("ACME-AAA03", authPassword)
+	a.mustLogin("ACME-AAA03", newPassword)
+}

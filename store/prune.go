@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+)
+
+// Auth events grow without bound; PruneAuthEvents removes the old ones in small batches, each
+// its own short transaction, so the table is never locked for long and replicas keep up
+// (never one giant DELETE: keycloak#20073).
+
+// PruneOptions tunes a prune.
+type PruneOptions struct {
+	Batch int           // ids per batch (default 10,000): each DELETE touches at most this many rows
+	Pause time.Duration // pause between batches (0: none)
+	// Progress, if set, is called after each batch with the total deleted so far.
+	Progress func(deleted int64)
+}
+
+// PruneAuthEvents deletes the auth events older than before and returns how many. It walks
+// the table by primary key in ranges of Batch ids (events need not be stored in time order),
+// each range deleted by its own statement and committed; an event written during the prune is
+// newer than the highest id seen at the start and never looked at. Support only; one audit
+// row at the end (and one for what was done if the prune stops early).
+func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before time.Time, opt PruneOptions) (int64, error) {
+	if op.Role != model.RoleSupport {
+		return 0, ErrForbidden
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 10000
+	}
+	var lo, hi *int64
+	if err := s.db.QueryRowContext(ctx, `SELECT min(id), max(id) FROM auth_events`).Scan(&lo, &hi); err != nil {
+		return 0, mapErr(err)
+	}
+	var total int64
+	var runErr error
+	if lo != nil {
+		for from := *lo - 1; from < *hi; from += int64(opt.Batch) {
+			to := min(from+int64(opt.Batch), *hi)
+			res, err := s.db.ExecContext(ctx, `DELETE FROM auth_events WHERE id > $1 AND id <= $2 AND at < $3`, from, to, before)
+			if err != nil {
+				runErr = mapErr(err)
+				break
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if opt.Progress != nil {
+				opt.Progress(total)
+			}
+			if opt.Pause > 0 && to < *hi {
+				t := time.NewTimer(opt.Pause)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					runErr = ctx.Err()
+				case <-t.C:
+				}
+				if runErr != nil {
+					break
+				}
+			}
+		}
+	}
+	summary := fmt.Sprintf("pruned %d auth events older than %s", total, before.UTC().Format(time.RFC3339))
+	if runErr != nil {
+		summary += " (stopped early)"
+	}
+	actx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+	}
+	if err := s.tx(actx, func(tx *sqlx.Tx) error {
+		return audit(actx, tx, op, "auth_events.prune", nil, nil, summary)
+	}); err != nil && runErr == nil {
+		runErr = err
+	}
+	return total, runErr
+}

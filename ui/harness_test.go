@@ -33,7 +33,9 @@ type harness struct {
 	st  *store.Store
 }
 
-func newStore(t *testing.T) *store.Store {
+func newStore(t *testing.T) *store.Store { return newStoreB(t) }
+
+func newStoreB(t testing.TB) *store.Store {
 	return storetest.New(t, func(c *store.Config) { c.Now = func() time.Time { return testNow } })
 }
 

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -31,6 +29,7 @@ type harness struct {
 	t   *testing.T
 	app *App
 	st  *store.Store
+	hl  *Headless
 }
 
 func newStore(t *testing.T) *store.Store { return newStoreB(t) }
@@ -48,56 +47,18 @@ func asciiRenderer() *lipgloss.Renderer {
 func newHarness(t *testing.T, st *store.Store, op model.Operator, w, h int) *harness {
 	t.Helper()
 	app := NewApp(context.Background(), st, op, Options{Lang: "en", DBLabel: "test"}, asciiRenderer())
-	// Short ticks (debounce) fire at once; long ones (flash expiry, reconnect polling) never do.
-	app.c.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
-		if d > time.Second {
-			return nil
-		}
-		return func() tea.Msg { return fn(testNow) }
-	}
-	hs := &harness{t: t, app: app, st: st}
-	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	hs.run(app.Init())
-	return hs
+	return &harness{t: t, app: app, st: st, hl: newHeadless(app, w, h)}
 }
 
 // send delivers one message and runs everything it causes.
 func (h *harness) send(msg tea.Msg) {
 	h.t.Helper()
-	_, cmd := h.app.Update(msg)
-	h.run(cmd)
+	h.hl.Send(msg)
 }
 
 func (h *harness) run(cmd tea.Cmd) {
 	h.t.Helper()
-	queue := []tea.Cmd{cmd}
-	for steps := 0; len(queue) > 0; steps++ {
-		if steps > 1000 {
-			h.t.Fatal("too many commands: a loop?")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		msg := c()
-		switch m := msg.(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, m...)
-		case spinner.TickMsg:
-			// animation only
-		default:
-			if reflect.TypeOf(msg).String() == "tea.sequenceMsg" {
-				h.t.Fatal("tea.Sequence is not supported by the harness")
-			}
-			if _, quit := msg.(tea.QuitMsg); quit {
-				continue
-			}
-			_, next := h.app.Update(msg)
-			queue = append(queue, next)
-		}
-	}
+	h.hl.run(cmd)
 }
 
 // keys types text as key presses ("enter", "esc", "space"... are named keys; anything else is runes).

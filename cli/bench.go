@@ -84,14 +84,7 @@ func runBench(e *env, c *command, args []string) int {
 	cfg.statementTimeout = seedTimeout
 	cfg.tracer = &store.Tracer{}
 	cfg.maxOpenConns = 40
-	var st *store.Store
-	var label string
-	var cleanup func()
-	if cfg.DatabaseURL == "" {
-		st, label, cleanup, err = openEmbedded(e.ctx, cfg, "gatehouse_bench")
-	} else {
-		st, label, cleanup, err = openStore(e.ctx, cfg)
-	}
+	st, label, cleanup, err := openBenchStore(e, cfg)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -139,6 +132,15 @@ func runBench(e *env, c *command, args []string) int {
 	}
 	printBench(e.stdout, rows, conc)
 	return exitOK
+}
+
+// openBenchStore opens the benchmark database: "gatehouse_bench" in the embedded cluster, or
+// the configured URL.
+func openBenchStore(e *env, cfg *Config) (*store.Store, string, func(), error) {
+	if cfg.DatabaseURL == "" {
+		return openEmbedded(e.ctx, cfg, "gatehouse_bench")
+	}
+	return openStore(e.ctx, cfg)
 }
 
 func exitIf(err error, e *env) int {

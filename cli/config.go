@@ -268,3 +268,14 @@ func normalizeLang(s string) (string, error) {
 	}
 	return "", fmt.Errorf("language %q: gatehouse speaks en and fr", s)
 }
+
+// args re-emits the global flags that were given, for a child process of the same command.
+func (g *globalFlags) args() []string {
+	var out []string
+	for _, gf := range globalFlagNames {
+		if v, ok := g.given(gf.name); ok {
+			out = append(out, "--"+gf.name+"="+v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,376 @@
+package ui
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/bubbletea"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
+
+	"gatehouse/model"
+	"gatehouse/model/i18n"
+	"gatehouse/store"
+	"gatehouse/ui/safe"
+)
+
+// SSHConfig configures `gatehouse serve`.
+type SSHConfig struct {
+	Addr        string        // listen address; default ":2222"
+	HostKeyPath string        // ed25519 host key (OpenSSH PEM), created with mode 0600 when missing
+	MaxSessions int           // open console sessions at once; default 50
+	IdleTimeout time.Duration // a connection with no traffic is closed; default 10m
+	MaxTimeout  time.Duration // absolute connection lifetime; default 12h
+	Lang        string        // console language when the client's environment names none
+	DBLabel     string        // what the header shows as the database
+	Logger      *slog.Logger  // default slog.Default()
+}
+
+const (
+	defaultSSHAddr        = ":2222"
+	defaultMaxSessions    = 50
+	defaultIdleTimeout    = 10 * time.Minute
+	defaultMaxTimeout     = 12 * time.Hour
+	operatorLookupTimeout = 5 * time.Second
+	// permFingerprint carries, in the connection's permissions, the fingerprint of the key
+	// the public-key callback accepted. x/crypto (≥ 0.31) keeps the permissions of the key
+	// that completed authentication, so this and Session.PublicKey() name the proved key.
+	permFingerprint = "gatehouse-key-fp"
+)
+
+// sshServer holds what the handlers of one server share.
+type sshServer struct {
+	st     *store.Store
+	cfg    SSHConfig
+	log    *slog.Logger
+	active atomic.Int64 // console sessions running
+	conns  atomic.Int64 // TCP connections open (authenticated or not)
+}
+
+// NewSSHServer builds the SSH server of the console: public-key authentication only, keys
+// from the operators table, the operator resolved from the key the client proved, one
+// console program per session. Serve it with srv.Serve(listener) or srv.ListenAndServe().
+func NewSSHServer(st *store.Store, cfg SSHConfig) (*ssh.Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = defaultSSHAddr
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = defaultMaxSessions
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	if cfg.MaxTimeout <= 0 {
+		cfg.MaxTimeout = defaultMaxTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HostKeyPath == "" {
+		return nil, errors.New("ssh: a host key path is required")
+	}
+	signer, created, err := EnsureHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger.Info("ssh host key", "path", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(signer.PublicKey()), "created", created)
+	s := &sshServer{st: st, cfg: cfg, log: cfg.Logger}
+	srv, err := wish.NewServer(
+		wish.WithAddress(cfg.Addr),
+		wish.WithVersion("gatehouse"),
+		wish.WithPublicKeyAuth(s.publicKeyAuth),
+		wish.WithIdleTimeout(cfg.IdleTimeout),
+		wish.WithMaxTimeout(cfg.MaxTimeout),
+		ssh.EmulatePty(),
+		// Middlewares run last to first: recover → session (checks, identity, console).
+		wish.WithMiddleware(s.consoleMiddleware, s.recoverMiddleware),
+		func(srv *ssh.Server) error {
+			srv.AddHostKey(signer)
+			// Only "session" channels: direct-tcpip (ssh -L) and anything else is refused.
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{
+				"session":      ssh.DefaultSessionHandler,
+				"direct-tcpip": s.refuseChannel,
+				"default":      s.refuseChannel,
+			}
+			// No global requests: tcpip-forward (ssh -R) and the rest are answered "no".
+			srv.RequestHandlers = map[string]ssh.RequestHandler{"default": s.refuseRequest}
+			srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{} // no sftp, nothing
+			srv.LocalPortForwardingCallback = nil
+			srv.ReversePortForwardingCallback = nil
+			srv.PasswordHandler = nil
+			srv.KeyboardInteractiveHandler = nil
+			srv.ServerConfigCallback = s.serverConfig
+			srv.ConnCallback = s.connCallback
+			srv.ConnectionFailedCallback = s.connFailed
+			return nil
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// EnsureHostKey loads the ed25519 host key at path, or creates it (mode 0600, directory
+// 0700) when the file does not exist. A key file readable by others is refused, as sshd does.
+func EnsureHostKey(path string) (signer gossh.Signer, created bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, false, fmt.Errorf("ssh host key: %w", err)
+		}
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, false, err
+		}
+		block, err := gossh.MarshalPrivateKey(priv, "gatehouse host key")
+		if err != nil {
+			return nil, false, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return EnsureHostKey(path) // another process created it first
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("ssh host key: %w", err)
+		}
+		if _, err := f.Write(pem.EncodeToMemory(block)); err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, false, fmt.Errorf("ssh host key: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, false, fmt.Errorf("ssh host key: %w", err)
+		}
+		signer, err := gossh.NewSignerFromKey(priv)
+		return signer, true, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("ssh host key: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("ssh host key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, false, fmt.Errorf("ssh host key %s: mode %04o lets others read it; run chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	signer, err = gossh.ParsePrivateKey(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("ssh host key %s: %w", path, err)
+	}
+	return signer, false, nil
+}
+
+// serverConfig is the x/crypto configuration of each connection.
+func (s *sshServer) serverConfig(ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		MaxAuthTries: 6,
+		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+			// Public keys are logged by publicKeyAuth (with their fingerprint); "none" is every
+			// client's first probe. Anything else (password, keyboard-interactive) is refused
+			// because no handler exists for it: say so, never what was typed.
+			if err != nil && method != "publickey" && method != "none" {
+				s.log.Warn("ssh auth refused", "remote", conn.RemoteAddr().String(), "user", safe.Line(conn.User()), "method", method)
+			}
+		},
+	}
+}
+
+// connCallback counts connections; beyond twice the session cap (and a margin for the
+// handshakes of refused sessions) new TCP connections are closed at once.
+func (s *sshServer) connCallback(ctx ssh.Context, conn net.Conn) net.Conn {
+	limit := int64(2*s.cfg.MaxSessions + 8)
+	if n := s.conns.Add(1); n > limit {
+		s.conns.Add(-1)
+		s.log.Warn("ssh connection refused: too many connections", "remote", conn.RemoteAddr().String(), "open", n-1)
+		return nil
+	}
+	s.log.Info("ssh connection", "remote", conn.RemoteAddr().String())
+	return &countedConn{Conn: conn, done: func() { s.conns.Add(-1) }}
+}
+
+func (s *sshServer) connFailed(conn net.Conn, err error) {
+	s.log.Info("ssh handshake failed", "remote", conn.RemoteAddr().String(), "err", err)
+}
+
+// countedConn releases its slot once, when closed.
+type countedConn struct {
+	net.Conn
+	once sync.Once
+	done func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.done)
+	return c.Conn.Close()
+}
+
+// publicKeyAuth accepts a key only if it is registered in operator_keys. It does not decide
+// who the operator is: the callback also runs for keys offered without proof, so the
+// session resolves the operator again from the key that completed authentication.
+func (s *sshServer) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) bool {
+	fp := gossh.FingerprintSHA256(key)
+	lctx, cancel := context.WithTimeout(ctx, operatorLookupTimeout)
+	defer cancel()
+	op, err := s.st.OperatorByKeyFingerprint(lctx, fp)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("ssh auth refused: unknown key", "remote", ctx.RemoteAddr().String(), "user", safe.Line(ctx.User()), "key", fp)
+		} else {
+			s.log.Error("ssh auth: operator lookup failed", "remote", ctx.RemoteAddr().String(), "key", fp, "err", err)
+		}
+		return false
+	}
+	if ctx.Permissions().Extensions == nil {
+		ctx.Permissions().Extensions = map[string]string{}
+	}
+	ctx.Permissions().Extensions[permFingerprint] = fp
+	s.log.Debug("ssh key accepted", "remote", ctx.RemoteAddr().String(), "key", fp, "operator", op.Name)
+	return true
+}
+
+func (s *sshServer) refuseChannel(_ *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, _ ssh.Context) {
+	s.log.Warn("ssh channel refused", "remote", conn.RemoteAddr().String(), "type", safe.Line(ch.ChannelType()))
+	_ = ch.Reject(gossh.Prohibited, "gatehouse: port forwarding and other channels are disabled")
+}
+
+func (s *sshServer) refuseRequest(ctx ssh.Context, _ *ssh.Server, req *gossh.Request) (bool, []byte) {
+	s.log.Warn("ssh request refused", "remote", ctx.RemoteAddr().String(), "type", safe.Line(req.Type))
+	return false, nil
+}
+
+// recoverMiddleware keeps a panic in one session from taking the server down.
+func (s *sshServer) recoverMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("ssh session panic", "remote", sess.RemoteAddr().String(), "panic", fmt.Sprint(r))
+				_ = sess.Exit(2)
+			}
+		}()
+		next(sess)
+	}
+}
+
+// refuse ends a session with a message on its error stream and exit status 1.
+func refuse(sess ssh.Session, msg string) {
+	_, _ = fmt.Fprintf(sess.Stderr(), "gatehouse: %s\n", msg)
+	_ = sess.Exit(1)
+}
+
+// consoleMiddleware admits a session (a slot under the cap, a shell with a PTY, the operator
+// of the proved key) and runs its own console program until it ends.
+func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		remote := sess.RemoteAddr().String()
+		if !s.acquire() {
+			s.log.Warn("ssh session refused: too many sessions", "remote", remote, "max", s.cfg.MaxSessions)
+			refuse(sess, fmt.Sprintf("too many sessions (%d), try again later", s.cfg.MaxSessions))
+			return
+		}
+		defer s.active.Add(-1)
+		if sess.RawCommand() != "" || sess.Subsystem() != "" {
+			s.log.Warn("ssh session refused: command", "remote", remote)
+			refuse(sess, "commands are not accepted here; connect without one (ssh -t HOST) to open the console")
+			return
+		}
+		pty, _, hasPty := sess.Pty()
+		if !hasPty {
+			s.log.Warn("ssh session refused: no terminal", "remote", remote)
+			refuse(sess, "the console needs a terminal; connect with ssh -t")
+			return
+		}
+		op, fp, err := s.operatorOf(sess)
+		if err != nil {
+			s.log.Warn("ssh session refused: "+err.Error(), "remote", remote, "key", fp)
+			refuse(sess, "permission denied")
+			return
+		}
+		start := time.Now()
+		s.log.Info("ssh session start", "operator", op.Name, "role", string(op.Role), "remote", remote,
+			"key", fp, "term", safe.Line(pty.Term), "width", pty.Window.Width, "height", pty.Window.Height)
+		// The session's context: cancelled when the console ends or the connection drops, so
+		// every query the console started is cancelled with it.
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		lang := s.sessionLang(sess)
+		console := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
+			app := NewApp(ctx, s.st, op, Options{Lang: lang, DBLabel: s.cfg.DBLabel}, bubbletea.MakeRenderer(sess))
+			opts := append(bubbletea.MakeOptions(sess),
+				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+			return tea.NewProgram(app, opts...)
+		}, termenv.Ascii)
+		console(next)(sess)
+		s.log.Info("ssh session end", "operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String())
+	}
+}
+
+// acquire takes a session slot if one is free.
+func (s *sshServer) acquire() bool {
+	for {
+		n := s.active.Load()
+		if n >= int64(s.cfg.MaxSessions) {
+			return false
+		}
+		if s.active.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// operatorOf resolves the operator from the key the client proved during the handshake
+// (CVE-2024-45337: never from the last key the callback saw). The key must still be
+// registered: removing it refuses the next session at once.
+func (s *sshServer) operatorOf(sess ssh.Session) (model.Operator, string, error) {
+	pk := sess.PublicKey()
+	if pk == nil {
+		return model.Operator{}, "", errors.New("no public key")
+	}
+	fp := gossh.FingerprintSHA256(pk)
+	if perms := sess.Permissions().Permissions; perms == nil || perms.Extensions[permFingerprint] != fp {
+		return model.Operator{}, fp, errors.New("key does not match the authenticated one")
+	}
+	ctx, cancel := context.WithTimeout(sess.Context(), operatorLookupTimeout)
+	defer cancel()
+	op, err := s.st.OperatorByKeyFingerprint(ctx, fp)
+	if err != nil {
+		return model.Operator{}, fp, fmt.Errorf("operator lookup: %w", err)
+	}
+	return op, fp, nil
+}
+
+// sessionLang picks the console language from the client's environment (GATEHOUSE_LANG,
+// LC_ALL, LC_MESSAGES, LANG when the client sends them), else the server's setting.
+func (s *sshServer) sessionLang(sess ssh.Session) string {
+	env := map[string]string{}
+	for _, kv := range sess.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	for _, k := range []string{"GATEHOUSE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := env[k]; v != "" && v != "C" && v != "POSIX" && !strings.HasPrefix(v, "C.") {
+			return string(i18n.Parse(v))
+		}
+	}
+	if s.cfg.Lang != "" {
+		return s.cfg.Lang
+	}
+	return string(i18n.EN)
+}

@@ -1,0 +1,594 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"gatehouse/model"
+	"gatehouse/store"
+)
+
+// syncBuffer collects the server's log lines for assertions.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitLog waits (bounded) until the log holds every substring.
+func (s *syncBuffer) waitLog(t *testing.T, subs ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l := s.String()
+		missing := ""
+		for _, sub := range subs {
+			if !strings.Contains(l, sub) {
+				missing = sub
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log never showed %q:\n%s", missing, l)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type sshTestServer struct {
+	addr    string
+	hostKey gossh.PublicKey
+	log     *syncBuffer
+}
+
+// startSSH serves the console on 127.0.0.1 (a free port) until the test ends.
+func startSSH(t testing.TB, st *store.Store, cfg SSHConfig) *sshTestServer {
+	t.Helper()
+	if cfg.HostKeyPath == "" {
+		cfg.HostKeyPath = filepath.Join(t.TempDir(), "ssh_host_ed25519")
+	}
+	logs := &syncBuffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	cfg.Lang, cfg.DBLabel = "en", "test"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewSSHServer(st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	signer, _, err := EnsureHostKey(cfg.HostKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sshTestServer{addr: ln.Addr().String(), hostKey: signer.PublicKey(), log: logs}
+}
+
+func newKey(t testing.TB) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func authorizedLine(s gossh.Signer) string {
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey())))
+}
+
+// addOperatorWithKeys registers an operator with SSH keys.
+func addOperatorWithKeys(t testing.TB, st *store.Store, name string, role model.Role, orgs []string, keys ...gossh.Signer) {
+	t.Helper()
+	var lines []string
+	for _, k := range keys {
+		lines = append(lines, authorizedLine(k))
+	}
+	if _, err := st.AddOperator(context.Background(), model.Operator{Name: "test"},
+		store.NewOperator{Name: name, Role: role, OrgSlugs: orgs, Keys: lines}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *sshTestServer) clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {
+	return &gossh.ClientConfig{
+		User:            "whoever",
+		Auth:            auth,
+		HostKeyCallback: gossh.FixedHostKey(s.hostKey),
+		Timeout:         10 * time.Second,
+	}
+}
+
+func (s *sshTestServer) dial(t testing.TB, auth ...gossh.AuthMethod) *gossh.Client {
+	t.Helper()
+	c, err := gossh.Dial("tcp", s.addr, s.clientConfig(auth...))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// terminal is the client end of one console session: it collects what the server draws and
+// answers the terminal queries (background colour, device attributes) as a terminal would.
+type terminal struct {
+	t       testing.TB
+	sess    *gossh.Session
+	stdin   io.WriteCloser
+	mu      sync.Mutex
+	cond    *sync.Cond
+	out     []byte
+	from    int // text() starts here (see mark)
+	closed  bool
+	answer  bool
+	onBytes func() // measurement hook: called (under mu) after each read
+}
+
+func openTerminal(t testing.TB, c *gossh.Client, w, h int) *terminal {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{t: t, sess: sess, answer: true}
+	term.cond = sync.NewCond(&term.mu)
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Stderr = &lockedWriter{term}
+	term.stdin, err = sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	go term.read(stdout)
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return term
+}
+
+type lockedWriter struct{ term *terminal }
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.term.mu.Lock()
+	defer l.term.mu.Unlock()
+	l.term.out = append(l.term.out, p...)
+	l.term.cond.Broadcast()
+	return len(p), nil
+}
+
+func (term *terminal) read(r io.Reader) {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := r.Read(buf)
+		term.mu.Lock()
+		term.out = append(term.out, buf[:n]...)
+		if term.answer && bytes.Contains(term.out, []byte("\x1b[c")) {
+			term.answer = false
+			// A dark background and a VT220-class terminal.
+			go term.stdin.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[?62;22c")) //nolint:errcheck
+		}
+		if term.onBytes != nil {
+			term.onBytes()
+		}
+		if err != nil {
+			term.closed = true
+		}
+		term.cond.Broadcast()
+		term.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// text is what was drawn since the last mark, without escape sequences.
+func (term *terminal) text() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return ansi.Strip(string(term.out[term.from:]))
+}
+
+// mark makes text and waitFor look only at what is drawn from now on.
+func (term *terminal) mark() {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	term.from = len(term.out)
+}
+
+// waitFor waits (at most 10 s) until the drawn text contains sub.
+func (term *terminal) waitFor(sub string) {
+	term.t.Helper()
+	if !term.waitUntil(10*time.Second, func(text string) bool { return strings.Contains(text, sub) }) {
+		term.t.Fatalf("terminal never showed %q; it shows:\n%s", sub, term.text())
+	}
+}
+
+// waitUntil waits until cond holds for the drawn text or the stream ends or d passes.
+func (term *terminal) waitUntil(d time.Duration, cond func(string) bool) bool {
+	timer := time.AfterFunc(d, func() { term.mu.Lock(); term.cond.Broadcast(); term.mu.Unlock() })
+	defer timer.Stop()
+	deadline := time.Now().Add(d)
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	for {
+		if cond(ansi.Strip(string(term.out[term.from:]))) {
+			return true
+		}
+		if term.closed || time.Now().After(deadline) {
+			return false
+		}
+		term.cond.Wait()
+	}
+}
+
+// waitClosed waits (at most d) for the server to end the stream.
+func (term *terminal) waitClosed(d time.Duration) bool {
+	return term.waitUntil(d, func(string) bool { return false }) || term.isClosed()
+}
+
+func (term *terminal) isClosed() bool {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.closed
+}
+
+func (term *terminal) send(s string) {
+	term.t.Helper()
+	if _, err := term.stdin.Write([]byte(s)); err != nil {
+		term.t.Fatal(err)
+	}
+}
+
+// exitStatus waits for the session's end and returns its exit status.
+func exitStatus(t testing.TB, sess *gossh.Session) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err := <-done:
+		var ee *gossh.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitStatus()
+		}
+		if err != nil {
+			t.Fatalf("wait: %v", err)
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not end")
+	}
+	return -1
+}
+
+// sshWorld is a store with two organizations, their users, and an acme admin with a key.
+func sshWorld(t *testing.T) (*store.Store, gossh.Signer) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	globex := f.org("globex", "Globex")
+	f.user("ACME-7K2Q9", "jean.dupont@example.org", "Jean Dupont", acme)
+	f.user("ACME-3HF8M", "anna.kowalska@example.pl", "Anna Kowalska", acme)
+	f.user("GLBX-55555", "hank.scorpio@globex.example", "Hank Scorpio", globex)
+	key := newKey(t)
+	addOperatorWithKeys(t, st, "carol", model.RoleAdmin, []string{"acme"}, key)
+	return st, key
+}
+
+func TestSSHConsoleForARegisteredKey(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	c := srv.dial(t, gossh.PublicKeys(key))
+	term := openTerminal(t, c, 100, 30)
+
+	// The Users screen of carol's organization only.
+	term.waitFor("Jean Dupont")
+	term.waitFor("Anna Kowalska")
+	if strings.Contains(term.text(), "Hank Scorpio") {
+		t.Fatalf("an acme admin sees a globex user:\n%s", term.text())
+	}
+	srv.log.waitLog(t, "ssh session start", "operator=carol", "role=admin")
+
+	// Typing reaches the console: a search narrows the list.
+	term.mark()
+	term.send("/") // one key, then its effect, as a person types (runes sent at once arrive as one message)
+	term.waitFor("/ name, e-mail or login code")
+	term.send("kowal")
+	term.waitFor("/ kowal")
+	term.waitFor("1–1 of 1")
+	// Resizes are followed: a window smaller than 80×24 shows the "too small" message, and a
+	// large one the table again.
+	term.mark()
+	if err := term.sess.WindowChange(20, 60); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor("Terminal too small: 60×20")
+	term.mark()
+	if err := term.sess.WindowChange(40, 120); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor("Anna Kowalska")
+	// Leaving: the session ends and the server says so, with the operator and duration.
+	term.send("\x03")
+	if code := exitStatus(t, term.sess); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	srv.log.waitLog(t, "ssh session end", "duration=")
+}
+
+func TestSSHRefusesUnknownKeysNoKeysAndPasswords(t *testing.T) {
+	st, _ := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	stranger := newKey(t)
+	attempts := map[string][]gossh.AuthMethod{
+		"unknown key": {gossh.PublicKeys(stranger)},
+		"no key":      nil,
+		"password":    {gossh.Password("hunter2-secret")},
+		"keyboard-interactive": {gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+			return []string{"hunter2-secret"}, nil
+		})},
+	}
+	for name, auth := range attempts {
+		t.Run(name, func(t *testing.T) {
+			c, err := gossh.Dial("tcp", srv.addr, srv.clientConfig(auth...))
+			if err == nil {
+				c.Close()
+				t.Fatal("connected")
+			}
+			if !strings.Contains(err.Error(), "unable to authenticate") {
+				t.Fatalf("unexpected error: %v", err)
+			}
+		})
+	}
+	// The server offers only "publickey": clients never get to send a password.
+	srv.log.waitLog(t, "ssh auth refused: unknown key", "key="+gossh.FingerprintSHA256(stranger.PublicKey()))
+	if strings.Contains(srv.log.String(), "hunter2") {
+		t.Fatal("a password reached the log")
+	}
+}
+
+// unprovedKey offers a public key (the server's callback sees and accepts it) but cannot
+// prove it: its signature has an algorithm the server does not accept, a failure after
+// which the client goes on with its next key.
+type unprovedKey struct{ pub gossh.PublicKey }
+
+func (u unprovedKey) PublicKey() gossh.PublicKey { return u.pub }
+func (u unprovedKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
+	return &gossh.Signature{Format: "x-no-proof@gatehouse.test", Blob: []byte("not a signature")}, nil
+}
+
+func TestSSHIdentityIsTheProvedKey(t *testing.T) {
+	st, carolKey := sshWorld(t)
+	bobKey := newKey(t)
+	addOperatorWithKeys(t, st, "bob", model.RoleSupport, nil, bobKey)
+	srv := startSSH(t, st, SSHConfig{})
+	// Offer bob's (support) key without being able to prove it, then prove carol's key.
+	c := srv.dial(t, gossh.PublicKeysCallback(func() ([]gossh.Signer, error) {
+		return []gossh.Signer{unprovedKey{bobKey.PublicKey()}, carolKey}, nil
+	}))
+	term := openTerminal(t, c, 100, 30)
+	term.waitFor("operator carol (admin)")
+	term.waitFor("Jean Dupont")
+	if s := term.text(); strings.Contains(s, "bob") || strings.Contains(s, "Hank Scorpio") {
+		t.Fatalf("the session acts as bob:\n%s", s)
+	}
+	// The server's callback did see bob's key first.
+	srv.log.waitLog(t, "ssh key accepted", "operator=bob", "ssh session start", "operator=carol")
+}
+
+func TestSSHSessionCap(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{MaxSessions: 2})
+	for i := 0; i < 2; i++ {
+		term := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+		term.waitFor("Jean Dupont")
+	}
+	term := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	if code := exitStatus(t, term.sess); code != 1 {
+		t.Fatalf("exit status %d, want 1", code)
+	}
+	term.waitFor("gatehouse: too many sessions (2), try again later")
+	if strings.Contains(term.text(), "Jean Dupont") {
+		t.Fatal("the refused session got a console")
+	}
+	srv.log.waitLog(t, "ssh session refused: too many sessions")
+}
+
+func TestSSHIdleSessionIsClosed(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{IdleTimeout: time.Second})
+	term := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	term.waitFor("Jean Dupont")
+	start := time.Now()
+	if !term.waitClosed(15 * time.Second) {
+		t.Fatal("the idle session is still open")
+	}
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Fatalf("closed after %v, before the idle timeout", d)
+	}
+	srv.log.waitLog(t, "ssh session end", "operator=carol")
+}
+
+func TestSSHRefusesCommandsNoPtyAndForwarding(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	c := srv.dial(t, gossh.PublicKeys(key))
+
+	t.Run("exec", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		sess.Stderr = &stderr
+		err = sess.Run("cat /etc/passwd")
+		var ee *gossh.ExitError
+		if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+			t.Fatalf("exec: %v", err)
+		}
+		if !strings.Contains(stderr.String(), "commands are not accepted") {
+			t.Fatalf("stderr: %q", stderr.String())
+		}
+	})
+	t.Run("exec with a pty", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		sess.Stderr = &stderr
+		if err := sess.RequestPty("xterm", 30, 100, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Start("sh"); err != nil {
+			t.Fatal(err)
+		}
+		if code := exitStatus(t, sess); code != 1 || !strings.Contains(stderr.String(), "commands are not accepted") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	})
+	t.Run("shell without a pty", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		sess.Stderr = &stderr
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		if code := exitStatus(t, sess); code != 1 || !strings.Contains(stderr.String(), "needs a terminal") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	})
+	t.Run("subsystem", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.RequestSubsystem("sftp"); err == nil {
+			t.Fatal("sftp subsystem accepted")
+		}
+	})
+	t.Run("local forwarding", func(t *testing.T) {
+		target, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer target.Close()
+		conn, err := c.Dial("tcp", target.Addr().String())
+		if err == nil {
+			conn.Close()
+			t.Fatal("direct-tcpip accepted")
+		}
+		if !strings.Contains(err.Error(), "prohibited") {
+			t.Fatalf("unexpected error: %v", err)
+		}
+	})
+	t.Run("reverse forwarding", func(t *testing.T) {
+		l, err := c.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			l.Close()
+			t.Fatal("tcpip-forward accepted")
+		}
+	})
+	srv.log.waitLog(t, "ssh channel refused", "type=direct-tcpip", "ssh request refused", "type=tcpip-forward")
+	// The connection is still usable for the console after all these refusals.
+	term := openTerminal(t, c, 100, 30)
+	term.waitFor("Jean Dupont")
+}
+
+func TestSSHHostKeyIsKept(t *testing.T) {
+	st, key := sshWorld(t)
+	path := filepath.Join(t.TempDir(), "keys", "ssh_host_ed25519")
+	var seen []string
+	for i := 0; i < 2; i++ {
+		srv := startSSH(t, st, SSHConfig{HostKeyPath: path})
+		cfg := srv.clientConfig(gossh.PublicKeys(key))
+		cfg.HostKeyCallback = func(_ string, _ net.Addr, k gossh.PublicKey) error {
+			seen = append(seen, gossh.FingerprintSHA256(k))
+			return nil
+		}
+		c, err := gossh.Dial("tcp", srv.addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if len(seen) != 2 || seen[0] != seen[1] {
+		t.Fatalf("host key fingerprints across restarts: %v", seen)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("host key mode %04o, want 0600", fi.Mode().Perm())
+	}
+	// A key file others can read is refused, as sshd does.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := EnsureHostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a world-readable host key: %v", err)
+	}
+}
+
+func TestSSHRemovedKeyIsRefusedAtOnce(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	term := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	term.waitFor("Jean Dupont")
+	if err := st.RemoveOperatorKey(context.Background(), model.Operator{Name: "test"}, "carol", gossh.FingerprintSHA256(key.PublicKey())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gossh.Dial("tcp", srv.addr, srv.clientConfig(gossh.PublicKeys(key))); err == nil {
+		t.Fatal("a removed key still connects")
+	}
+}
+
+var _ = fmt.Sprint

@@ -1,0 +1,1014 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"gatehouse/model"
+	"gatehouse/model/i18n"
+)
+
+// Invitations (SPEC §2, §3 Tokens, §4 item 3).
+//
+// A new person gets a users row with status 'invited' (a login code, no password, no
+// membership) when the invitation is created: the login code can then be e-mailed with the
+// link, and the Users screen shows the person as invited. Access only comes with acceptance:
+// the membership and its rights are written then, never before, so a revoked or expired
+// invitation leaves no access behind. Inviting the same e-mail again reuses that row.
+//
+// The token is returned once to the caller (the acceptance link, for another channel) and
+// sealed in the outbox e-mail; only its SHA-256 is stored.
+
+// Invitation lifetimes.
+const (
+	DefaultInvitationTTL = 7 * 24 * time.Hour
+	MinInvitationTTL     = time.Hour
+	MaxInvitationTTL     = 90 * 24 * time.Hour
+	// invitationTTLSetting overrides DefaultInvitationTTL for an installation (settings table,
+	// a number of hours).
+	invitationTTLSetting = "invitation.ttl_hours"
+)
+
+// InvitationState is where an invitation stands.
+type InvitationState string
+
+const (
+	InvitationPending  InvitationState = "pending"
+	InvitationAccepted InvitationState = "accepted"
+	InvitationExpired  InvitationState = "expired"
+	InvitationRevoked  InvitationState = "revoked"
+)
+
+// InvitationStates lists the states in the order the Invitations screen cycles through them.
+var InvitationStates = []InvitationState{InvitationPending, InvitationAccepted, InvitationExpired, InvitationRevoked}
+
+// Invitation is one invitation as the screens and commands show it (never its token).
+type Invitation struct {
+	ID          int64           `json:"id"`
+	OrgID       int64           `json:"org_id"`
+	OrgSlug     string          `json:"org_slug"`
+	OrgName     string          `json:"org_name"`
+	Email       string          `json:"email"`
+	Name        string          `json:"name"`
+	UserID      *int64          `json:"user_id"`
+	UserLogin   string          `json:"user_login,omitempty"`
+	InvitedBy   string          `json:"invited_by"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	AcceptedAt  *time.Time      `json:"accepted_at"`
+	RevokedAt   *time.Time      `json:"revoked_at"`
+	ResendCount int             `json:"resend_count"`
+	LastSentAt  time.Time       `json:"last_sent_at"`
+	Rights      []string        `json:"rights"`
+	State       InvitationState `json:"state"`
+}
+
+// NewInvitation describes an invitation to create. Either a new person (Name, Email), or an
+// existing account: picked by id (ExistingUserID, within the operator's scope), or named by
+// its e-mail (ExistingByEmail: any organization's user, as in seed 001 "utilisateur
+// existant" — only the owner of the mailbox can accept, so nothing is granted by naming it).
+type NewInvitation struct {
+	OrgID           int64
+	Name            string
+	Email           string
+	ExistingUserID  int64
+	ExistingByEmail bool
+	Rights          []string
+	TTL             time.Duration // 0: the installation default (7 days)
+	Lang            string        // e-mail language of a new person ("fr" unless "en"); existing users get theirs
+}
+
+// AccountExistsError says a "new person" e-mail already belongs to an account: invite that
+// account as an existing user instead. UserID, Login and Name are set only when the account
+// is within the operator's scope.
+type AccountExistsError struct {
+	UserID int64
+	Login  string
+	Name   string
+}
+
+func (e *AccountExistsError) Error() string {
+	return ErrDuplicate.Error() + ": this e-mail already has an account; invite it as an existing user"
+}
+
+func (e *AccountExistsError) Unwrap() error { return ErrDuplicate }
+
+// IsDuplicateInvitation reports whether err is the refusal of a second open invitation for
+// the same e-mail and organization (resend the open one instead).
+func IsDuplicateInvitation(err error) bool {
+	var de *DBError
+	return errors.As(err, &de) && de.Constraint == "invitations_open_key"
+}
+
+func duplicateInvitation() error {
+	return &DBError{Kind: ErrDuplicate, Constraint: "invitations_open_key", Detail: "already invited; resend it"}
+}
+
+// Reasons an invitation link is refused.
+const (
+	RefusedUnknown  = "unknown"  // no invitation has this token (mistyped, or replaced by a resend)
+	RefusedUsed     = "used"     // already accepted
+	RefusedRevoked  = "revoked"  // revoked by an operator
+	RefusedExpired  = "expired"  // past its expiry
+	RefusedDisabled = "disabled" // the invited account is disabled or deleted
+)
+
+// InvitationRefusal is why an invitation link does not work.
+type InvitationRefusal struct{ Reason string }
+
+func (e *InvitationRefusal) Error() string {
+	switch e.Reason {
+	case RefusedUsed:
+		return "this invitation was already accepted"
+	case RefusedRevoked:
+		return "this invitation was revoked"
+	case RefusedExpired:
+		return "this invitation has expired"
+	case RefusedDisabled:
+		return "the invited account is disabled"
+	}
+	return "no invitation has this token (it may have been replaced by a newer e-mail)"
+}
+
+func (e *InvitationRefusal) Unwrap() error { return ErrInvalid }
+
+// invitationStateSQL computes the state of alias i at time $now. An open invitation closed
+// after its expiry (to make room for a new one) still reads as expired.
+func invitationStateSQL(now string) string {
+	return `CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted'
+		WHEN i.revoked_at IS NOT NULL AND i.revoked_at < i.expires_at THEN 'revoked'
+		WHEN i.expires_at <= ` + now + ` THEN 'expired' ELSE 'pending' END`
+}
+
+func invitationStateFilter(state InvitationState, now string) (string, error) {
+	switch state {
+	case InvitationPending:
+		return "i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > " + now, nil
+	case InvitationAccepted:
+		return "i.accepted_at IS NOT NULL", nil
+	case InvitationRevoked:
+		return "i.accepted_at IS NULL AND i.revoked_at IS NOT NULL AND i.revoked_at < i.expires_at", nil
+	case InvitationExpired:
+		return "i.accepted_at IS NULL AND i.expires_at <= " + now + " AND (i.revoked_at IS NULL OR i.revoked_at >= i.expires_at)", nil
+	}
+	return "", &DBError{Kind: ErrInvalid, Detail: "state must be pending, accepted, expired or revoked"}
+}
+
+type invitationRow struct {
+	ID          int64          `db:"id"`
+	OrgID       int64          `db:"org_id"`
+	OrgSlug     string         `db:"org_slug"`
+	OrgName     string         `db:"org_name"`
+	Email       string         `db:"email"`
+	Name        string         `db:"name"`
+	UserID      *int64         `db:"user_id"`
+	UserLogin   string         `db:"user_login"`
+	InvitedBy   string         `db:"invited_by_name"`
+	CreatedAt   time.Time      `db:"created_at"`
+	ExpiresAt   time.Time      `db:"expires_at"`
+	AcceptedAt  *time.Time     `db:"accepted_at"`
+	RevokedAt   *time.Time     `db:"revoked_at"`
+	ResendCount int            `db:"resend_count"`
+	LastSentAt  time.Time      `db:"last_sent_at"`
+	Rights      pq.StringArray `db:"rights"`
+	State       string         `db:"state"`
+}
+
+func (r invitationRow) invitation() Invitation {
+	rights := []string(r.Rights)
+	if rights == nil {
+		rights = []string{}
+	}
+	return Invitation{ID: r.ID, OrgID: r.OrgID, OrgSlug: r.OrgSlug, OrgName: r.OrgName, Email: r.Email,
+		Name: r.Name, UserID: r.UserID, UserLogin: r.UserLogin, InvitedBy: r.InvitedBy,
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, AcceptedAt: r.AcceptedAt, RevokedAt: r.RevokedAt,
+		ResendCount: r.ResendCount, LastSentAt: r.LastSentAt, Rights: rights, State: InvitationState(r.State)}
+}
+
+// invitationSelect is the select list of invitationRow; now is the placeholder of the clock.
+func invitationSelect(now string) string {
+	return `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, i.user_id,
+		coalesce(u.login_code, '') AS user_login, i.invited_by_name, i.created_at, i.expires_at,
+		i.accepted_at, i.revoked_at, i.resend_count, i.last_sent_at,
+		array(SELECT r.right_code FROM invitation_rights r WHERE r.invitation_id = i.id ORDER BY r.right_code) AS rights,
+		` + invitationStateSQL(now) + ` AS state
+		FROM invitations i JOIN organizations o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.user_id`
+}
+
+// scopeInvitations restricts alias i to the operator's organizations.
+func scopeInvitations(b *queryBuilder, op model.Operator) {
+	if !op.AllOrgs() {
+		b.and("i.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
+	}
+}
+
+// GetInvitation returns one invitation in the operator's scope (ErrNotFound otherwise).
+func (s *Store) GetInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, error) {
+	return s.getInvitation(ctx, s.read, op, id)
+}
+
+func (s *Store) getInvitation(ctx context.Context, q sqlx.QueryerContext, op model.Operator, id int64) (Invitation, error) {
+	b := &queryBuilder{}
+	now := b.arg(s.now())
+	b.and("i.id = " + b.arg(id))
+	scopeInvitations(b, op)
+	var r invitationRow
+	if err := sqlx.GetContext(ctx, q, &r, invitationSelect(now)+b.whereSQL(), b.args...); err != nil {
+		return Invitation{}, mapErr(err)
+	}
+	return r.invitation(), nil
+}
+
+// InvitationQuery selects a page of invitations, newest first. Zero values mean "any".
+type InvitationQuery struct {
+	State  InvitationState
+	Search string // substring of the e-mail, the name or the login code, case-insensitive
+	OrgID  int64
+	After  *Cursor // next page: invitations older than this cursor (Time = created_at)
+	Limit  int
+}
+
+// InvitationPage is one page of invitations.
+type InvitationPage struct {
+	Invitations []Invitation
+	HasNext     bool
+	Last        *Cursor // pass as After for the next page
+}
+
+// ListInvitations returns a keyset page of the invitations in the operator's scope.
+func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q InvitationQuery) (InvitationPage, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 50
+	}
+	b := &queryBuilder{}
+	now := b.arg(s.now())
+	scopeInvitations(b, op)
+	if q.State != "" {
+		cond, err := invitationStateFilter(q.State, now)
+		if err != nil {
+			return InvitationPage{}, err
+		}
+		b.and(cond)
+	}
+	if q.OrgID != 0 {
+		b.and("i.org_id = " + b.arg(q.OrgID))
+	}
+	if term := strings.ToLower(strings.TrimSpace(q.Search)); term != "" {
+		p := b.arg("%" + escapeLike(term) + "%")
+		b.and("(lower(i.email) LIKE " + p + " OR lower(i.name) LIKE " + p + " OR lower(coalesce(u.login_code, '')) LIKE " + p + ")")
+	}
+	if q.After != nil {
+		b.and("(i.created_at, i.id) < (" + b.arg(q.After.Time) + ", " + b.arg(q.After.ID) + ")")
+	}
+	sqlText := invitationSelect(now) + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + b.arg(q.Limit+1)
+	var rows []invitationRow
+	if err := s.read.SelectContext(ctx, &rows, sqlText, b.args...); err != nil {
+		return InvitationPage{}, mapErr(err)
+	}
+	page := InvitationPage{HasNext: len(rows) > q.Limit}
+	if page.HasNext {
+		rows = rows[:q.Limit]
+	}
+	page.Invitations = make([]Invitation, len(rows))
+	for i, r := range rows {
+		page.Invitations[i] = r.invitation()
+	}
+	if n := len(rows); n > 0 {
+		page.Last = &Cursor{Time: rows[n-1].CreatedAt, ID: rows[n-1].ID}
+	}
+	return page, nil
+}
+
+// EmailAccount is what an e-mail address already is in the database.
+type EmailAccount struct {
+	Exists  bool         // a live (not deleted) account has this e-mail
+	Status  model.Status // its status; "invited" still takes the new-person path
+	InScope bool         // the operator may see it; UserID, Login and Name are set only then
+	UserID  int64
+	Login   string
+	Name    string
+}
+
+// LookupEmail tells the invitation wizard whether an e-mail already has an account (so it can
+// offer the existing-user path). Outside the operator's scope it says only that one exists:
+// the portal's unique e-mails would tell as much.
+func (s *Store) LookupEmail(ctx context.Context, op model.Operator, email string) (EmailAccount, error) {
+	a, _, err := s.lookupEmail(ctx, s.read, op, email, false)
+	return a, err
+}
+
+// lookupEmail also returns the account's id, in scope or not (for the store's own use).
+func (s *Store) lookupEmail(ctx context.Context, q sqlx.QueryerContext, op model.Operator, email string, lock bool) (EmailAccount, int64, error) {
+	var r struct {
+		ID      int64  `db:"id"`
+		Login   string `db:"login_code"`
+		Name    string `db:"name"`
+		Status  string `db:"status"`
+		InScope bool   `db:"in_scope"`
+	}
+	b := &queryBuilder{}
+	b.and("lower(u.email) = lower(" + b.arg(model.NormalizeEmail(email)) + ")")
+	b.and("u.status <> 'deleted'")
+	inScope := "true"
+	if !op.AllOrgs() {
+		inScope = "EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = u.id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))"
+	}
+	sqlText := `SELECT u.id, u.login_code, u.name, u.status, ` + inScope + ` AS in_scope FROM users u` + b.whereSQL()
+	if lock {
+		sqlText += " FOR UPDATE OF u"
+	}
+	err := sqlx.GetContext(ctx, q, &r, sqlText, b.args...)
+	if isNoRows(err) {
+		return EmailAccount{}, 0, nil
+	}
+	if err != nil {
+		return EmailAccount{}, 0, mapErr(err)
+	}
+	a := EmailAccount{Exists: true, Status: model.Status(r.Status), InScope: r.InScope}
+	if r.InScope {
+		a.UserID, a.Login, a.Name = r.ID, r.Login, r.Name
+	}
+	return a, r.ID, nil
+}
+
+// invitationTTL returns the configured default lifetime (settings), or DefaultInvitationTTL.
+func invitationTTL(ctx context.Context, q sqlx.QueryerContext) time.Duration {
+	var raw []byte
+	if err := sqlx.GetContext(ctx, q, &raw, `SELECT value FROM settings WHERE key = $1`, invitationTTLSetting); err != nil {
+		return DefaultInvitationTTL
+	}
+	var hours float64
+	if json.Unmarshal(raw, &hours) != nil || hours <= 0 {
+		return DefaultInvitationTTL
+	}
+	return clampTTL(time.Duration(hours * float64(time.Hour)))
+}
+
+func clampTTL(d time.Duration) time.Duration {
+	return min(max(d, MinInvitationTTL), MaxInvitationTTL)
+}
+
+// checkGrant refuses an empty or unknown set of rights, or one the operator may not grant.
+// It returns the rights sorted and without repeats.
+func checkGrant(op model.Operator, rights []string) ([]string, error) {
+	set := map[string]bool{}
+	var out []string
+	for _, r := range rights {
+		r = strings.TrimSpace(r)
+		if r != "" && !set[r] {
+			set[r] = true
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &DBError{Kind: ErrInvalid, Detail: "choose at least one right"}
+	}
+	sort.Strings(out)
+	for _, r := range out {
+		if !op.CanGrant(r) {
+			return nil, &DBError{Kind: ErrForbidden, Detail: "you may not grant the right " + r}
+		}
+	}
+	return out, nil
+}
+
+// rightLabels returns "Label (code)" for each right, for e-mails.
+func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (string, error) {
+	var labels []string
+	err := tx.SelectContext(ctx, &labels, `SELECT label || ' (' || code || ')' FROM rights WHERE code = ANY($1) ORDER BY code`, stringArray(rights))
+	if err != nil {
+		return "", err
+	}
+	if len(labels) != len(rights) {
+		return "", &DBError{Kind: ErrInvalid, Detail: "unknown right"}
+	}
+	return strings.Join(labels, ", "), nil
+}
+
+// CreateInvitation invites a new person or an existing account into an organization with a
+// set of rights: the invitation with its token's hash, its rights, the e-mail in the outbox
+// (the link sealed) and one audit row, in one transaction. It returns the invitation and the
+// acceptance link, which is shown once and never stored in clear.
+//
+// Refusals: oncall → ErrForbidden; an organization (or picked user) outside the operator's
+// scope → ErrNotFound; a right the operator may not grant → ErrForbidden; a "new person"
+// e-mail that has an account → *AccountExistsError; an open invitation for the same e-mail
+// and organization → ErrDuplicate (IsDuplicateInvitation: resend it); an existing user
+// already a member → ErrDuplicate.
+func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewInvitation) (Invitation, string, error) {
+	if !op.CanWrite() {
+		return Invitation{}, "", ErrForbidden
+	}
+	if !op.InScope(n.OrgID) {
+		return Invitation{}, "", ErrNotFound
+	}
+	rights, err := checkGrant(op, n.Rights)
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	existing := n.ExistingUserID != 0 || n.ExistingByEmail
+	if !existing {
+		if err := model.ValidateName(n.Name); err != nil {
+			return Invitation{}, "", &DBError{Kind: ErrInvalid, Detail: "name: " + err.Error()}
+		}
+	}
+	if !existing || n.ExistingByEmail {
+		if err := model.ValidateEmail(n.Email); err != nil {
+			return Invitation{}, "", &DBError{Kind: ErrInvalid, Detail: "e-mail: " + err.Error()}
+		}
+	}
+	var inv Invitation
+	var link string
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		var org model.Organization
+		if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1 FOR SHARE`, n.OrgID); err != nil {
+			return err
+		}
+		labels, err := rightLabels(ctx, tx, rights)
+		if err != nil {
+			return err
+		}
+		ttl := n.TTL
+		if ttl == 0 {
+			ttl = invitationTTL(ctx, tx)
+		}
+		ttl = clampTTL(ttl)
+
+		// Who is invited.
+		var u model.User
+		newPerson := false
+		switch {
+		case n.ExistingUserID != 0:
+			if u, err = s.userForUpdate(ctx, tx, op, n.ExistingUserID); err != nil {
+				return err
+			}
+		case n.ExistingByEmail:
+			a, uid, err := s.lookupEmail(ctx, tx, op, n.Email, true)
+			if err != nil {
+				return err
+			}
+			if !a.Exists {
+				return &DBError{Kind: ErrNotFound, Detail: "no account has this e-mail"}
+			}
+			if u, err = s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, uid); err != nil {
+				return err
+			}
+		default:
+			a, uid, err := s.lookupEmail(ctx, tx, op, n.Email, true)
+			if err != nil {
+				return err
+			}
+			switch {
+			case a.Exists && a.Status != model.StatusInvited:
+				e := &AccountExistsError{}
+				if a.InScope {
+					e.UserID, e.Login, e.Name = a.UserID, a.Login, a.Name
+				}
+				return e
+			case a.Exists: // invited before and never accepted: the same person again
+				if u, err = s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, uid); err != nil {
+					return err
+				}
+			default:
+				if u, err = s.createInvitedUser(ctx, tx, org.Slug, n, now); err != nil {
+					return err
+				}
+			}
+			newPerson = true
+		}
+		switch u.Status {
+		case model.StatusDeleted:
+			return ErrNotFound
+		case model.StatusDisabled:
+			return &DBError{Kind: ErrInvalid, Detail: "this account is disabled; enable it first"}
+		case model.StatusInvited:
+			newPerson = true
+		}
+		if !newPerson {
+			var member bool
+			if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND org_id = $2)`, u.ID, org.ID); err != nil {
+				return err
+			}
+			if member {
+				return &DBError{Kind: ErrDuplicate, Constraint: "memberships_pkey", Detail: "already a member of this organization"}
+			}
+		}
+
+		// An expired invitation still open is closed first; an open one is a duplicate.
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = $3
+			WHERE org_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= $3`,
+			org.ID, u.Email, now); err != nil {
+			return err
+		}
+		var open bool
+		if err := tx.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM invitations
+			WHERE org_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL)`, org.ID, u.Email); err != nil {
+			return err
+		}
+		if open {
+			return duplicateInvitation()
+		}
+
+		token, hash := model.NewToken()
+		var id int64
+		if err := tx.GetContext(ctx, &id, `INSERT INTO invitations
+			(org_id, email, name, user_id, invited_by, invited_by_name, token_hash, created_at, expires_at, last_sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`,
+			org.ID, u.Email, u.Name, u.ID, nullID(op.ID), op.Name, hash, now, now.Add(ttl)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_rights (invitation_id, right_code) SELECT $1, unnest($2::text[])`,
+			id, stringArray(rights)); err != nil {
+			return err
+		}
+		link = s.cfg.PortalURL + "/accept?token=" + token
+		if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, newPerson, now.Add(ttl), link); err != nil {
+			return err
+		}
+		kind := "existing account " + u.Login
+		if newPerson {
+			kind = "new person " + u.Login
+		}
+		summary := fmt.Sprintf("invited %s (%s) to %s with rights %s; expires %s",
+			u.Email, kind, org.Slug, strings.Join(rights, ", "), now.Add(ttl).UTC().Format("2006-01-02 15:04"))
+		if err := audit(ctx, tx, op, "invitation.create", &u.ID, &org.ID, summary); err != nil {
+			return err
+		}
+		inv, err = s.getInvitation(ctx, tx, op, id)
+		return err
+	})
+	if err != nil {
+		var de *DBError
+		if errors.As(err, &de) && de.Constraint == "invitations_open_key" {
+			return Invitation{}, "", duplicateInvitation() // a concurrent twin won
+		}
+		return Invitation{}, "", err
+	}
+	return inv, link, nil
+}
+
+// createInvitedUser inserts the account of a new person: status invited, a fresh login code,
+// no password. A login code already taken is drawn again.
+func (s *Store) createInvitedUser(ctx context.Context, tx *sqlx.Tx, orgSlug string, n NewInvitation, now time.Time) (model.User, error) {
+	lang := "fr"
+	if i18n.Parse(n.Lang) == i18n.EN && n.Lang != "" {
+		lang = "en"
+	}
+	email := model.NormalizeEmail(n.Email)
+	name := strings.TrimSpace(n.Name)
+	for attempt := 0; attempt < 8; attempt++ {
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO users (login_code, email, name, lang, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, 'invited', $5, $5) ON CONFLICT DO NOTHING RETURNING id`,
+			model.NewLoginCode(orgSlug), email, name, lang, now)
+		if isNoRows(err) {
+			// A login code drawn twice, or the same e-mail created concurrently.
+			var taken bool
+			if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1) AND status <> 'deleted')`, email); err != nil {
+				return model.User{}, err
+			}
+			if taken {
+				return model.User{}, &DBError{Kind: ErrConflict, Detail: "this e-mail was just registered by someone else; try again"}
+			}
+			continue
+		}
+		if err != nil {
+			return model.User{}, err
+		}
+		return s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, id)
+	}
+	return model.User{}, errors.New("could not draw a free login code")
+}
+
+// enqueueInvitation queues the invitation e-mail in the user's language, the link sealed.
+func (s *Store) enqueueInvitation(ctx context.Context, tx *sqlx.Tx, invID int64, u model.User, org model.Organization,
+	rightLabels string, newPerson bool, expires time.Time, link string) error {
+	lang := i18n.Parse(u.Lang)
+	until := expires.UTC().Format("2006-01-02 15:04")
+	var body string
+	if newPerson {
+		body = i18n.T(lang, "mail.invite.body", org.Name, u.Login, rightLabels, until)
+	} else {
+		body = i18n.T(lang, "mail.invite.existing.body", org.Name, u.Login, rightLabels, until)
+	}
+	body = i18n.T(lang, "mail.greeting", u.Name) + "\n\n" + body + "\n\n" + i18n.T(lang, "mail.signature")
+	_, err := s.enqueueMail(ctx, tx, Mail{Kind: "invitation", UserID: &u.ID, InvitationID: &invID, To: u.Email,
+		Lang: string(lang), Subject: i18n.T(lang, "mail.invite.subject", org.Name), Body: body, Secret: link})
+	return err
+}
+
+// openInvitationForUpdate locks an invitation in the operator's scope and checks it is still
+// open (neither accepted nor revoked). Expired ones are open: they can be resent or extended.
+func (s *Store) openInvitationForUpdate(ctx context.Context, tx *sqlx.Tx, op model.Operator, id int64) (Invitation, error) {
+	b := &queryBuilder{}
+	b.and("i.id = " + b.arg(id))
+	scopeInvitations(b, op)
+	var locked int64
+	if err := tx.GetContext(ctx, &locked, `SELECT i.id FROM invitations i`+b.whereSQL()+` FOR UPDATE`, b.args...); err != nil {
+		return Invitation{}, mapErr(err)
+	}
+	inv, err := s.getInvitation(ctx, tx, op, id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	switch {
+	case inv.AcceptedAt != nil:
+		return inv, &DBError{Kind: ErrInvalid, Detail: "this invitation was already accepted"}
+	case inv.RevokedAt != nil:
+		return inv, &DBError{Kind: ErrInvalid, Detail: "this invitation is closed (revoked or replaced)"}
+	}
+	if _, err := checkGrant(op, inv.Rights); err != nil {
+		return inv, err
+	}
+	return inv, nil
+}
+
+// cancelQueuedInvitationMail cancels the invitation's e-mails not yet sent (their link is dead).
+func cancelQueuedInvitationMail(ctx context.Context, tx *sqlx.Tx, invID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'cancelled', sealed_secret = NULL
+		WHERE invitation_id = $1 AND status = 'pending'`, invID)
+	return err
+}
+
+// ResendInvitation rotates the token (the old link dies at once), queues a new e-mail
+// (e-mails of the old link not yet sent are cancelled), counts the resend and makes sure the
+// invitation is valid for at least the default lifetime from now. It returns the new link.
+func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, string, error) {
+	if !op.CanWrite() {
+		return Invitation{}, "", ErrForbidden
+	}
+	var inv Invitation
+	var link string
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		cur, err := s.openInvitationForUpdate(ctx, tx, op, id)
+		if err != nil {
+			return err
+		}
+		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
+			return err
+		}
+		expires := cur.ExpiresAt
+		if min := now.Add(invitationTTL(ctx, tx)); expires.Before(min) {
+			expires = min
+		}
+		token, hash := model.NewToken()
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET token_hash = $2, resend_count = resend_count + 1,
+			last_sent_at = $3, expires_at = $4 WHERE id = $1`, id, hash, now, expires); err != nil {
+			return err
+		}
+		if cur.UserID == nil {
+			return &DBError{Kind: ErrInvalid, Detail: "this invitation has no account to send to"}
+		}
+		u, err := s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, *cur.UserID)
+		if err != nil {
+			return err
+		}
+		var org model.Organization
+		if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1`, cur.OrgID); err != nil {
+			return err
+		}
+		labels, err := rightLabels(ctx, tx, cur.Rights)
+		if err != nil {
+			return err
+		}
+		link = s.cfg.PortalURL + "/accept?token=" + token
+		if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, expires, link); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, op, "invitation.resend", cur.UserID, &cur.OrgID,
+			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug,
+				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+			return err
+		}
+		inv, err = s.getInvitation(ctx, tx, op, id)
+		return err
+	})
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	return inv, link, nil
+}
+
+// RevokeInvitation closes an open invitation: its link stops working and unsent e-mails are
+// cancelled.
+func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, error) {
+	if !op.CanWrite() {
+		return Invitation{}, ErrForbidden
+	}
+	var inv Invitation
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		cur, err := s.openInvitationForUpdate(ctx, tx, op, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, op, "invitation.revoke", cur.UserID, &cur.OrgID,
+			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug)); err != nil {
+			return err
+		}
+		inv, err = s.getInvitation(ctx, tx, op, id)
+		return err
+	})
+	return inv, err
+}
+
+// ExtendInvitation pushes an open invitation's expiry by d (from now if it has already
+// expired). The link does not change.
+func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int64, d time.Duration) (Invitation, error) {
+	if !op.CanWrite() {
+		return Invitation{}, ErrForbidden
+	}
+	if d < MinInvitationTTL || d > MaxInvitationTTL {
+		return Invitation{}, &DBError{Kind: ErrInvalid, Detail: "extend by between 1 hour and 90 days"}
+	}
+	var inv Invitation
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		cur, err := s.openInvitationForUpdate(ctx, tx, op, id)
+		if err != nil {
+			return err
+		}
+		from := cur.ExpiresAt
+		if from.Before(now) {
+			from = now
+		}
+		expires := from.Add(d)
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET expires_at = $2 WHERE id = $1`, id, expires); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, op, "invitation.extend", cur.UserID, &cur.OrgID,
+			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug,
+				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+			return err
+		}
+		inv, err = s.getInvitation(ctx, tx, op, id)
+		return err
+	})
+	return inv, err
+}
+
+// InvitationPreview is what the invitee sees before accepting.
+type InvitationPreview struct {
+	InvitationID  int64
+	OrgSlug       string
+	OrgName       string
+	Email         string
+	Name          string
+	Login         string // the account's login code ("" if it is created at acceptance)
+	Rights        []string
+	ExpiresAt     time.Time
+	NeedsPassword bool // a new person chooses a password; an existing account does not
+}
+
+type tokenRow struct {
+	ID         int64      `db:"id"`
+	OrgID      int64      `db:"org_id"`
+	OrgSlug    string     `db:"org_slug"`
+	OrgName    string     `db:"org_name"`
+	Email      string     `db:"email"`
+	Name       string     `db:"name"`
+	UserID     *int64     `db:"user_id"`
+	ExpiresAt  time.Time  `db:"expires_at"`
+	AcceptedAt *time.Time `db:"accepted_at"`
+	RevokedAt  *time.Time `db:"revoked_at"`
+}
+
+func (r tokenRow) refusal(now time.Time) error {
+	switch {
+	case r.AcceptedAt != nil:
+		return &InvitationRefusal{Reason: RefusedUsed}
+	case r.RevokedAt != nil && r.RevokedAt.Before(r.ExpiresAt):
+		return &InvitationRefusal{Reason: RefusedRevoked}
+	case !r.ExpiresAt.After(now), r.RevokedAt != nil:
+		return &InvitationRefusal{Reason: RefusedExpired}
+	}
+	return nil
+}
+
+func (s *Store) invitationByToken(ctx context.Context, q sqlx.QueryerContext, token string) (tokenRow, error) {
+	var r tokenRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name,
+		i.user_id, i.expires_at, i.accepted_at, i.revoked_at
+		FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`, model.HashToken(token))
+	if isNoRows(err) {
+		return r, &InvitationRefusal{Reason: RefusedUnknown}
+	}
+	return r, mapErr(err)
+}
+
+// inviteeAccount finds the account an invitation is for: its user, or a live account with
+// its e-mail. ok=false means a new account is created at acceptance.
+func inviteeAccount(ctx context.Context, q sqlx.QueryerContext, r tokenRow, lock bool) (id int64, login string, status model.Status, ok bool, err error) {
+	var row struct {
+		ID     int64  `db:"id"`
+		Login  string `db:"login_code"`
+		Status string `db:"status"`
+	}
+	cond, arg := "id = $1", any(nil)
+	if r.UserID != nil {
+		arg = *r.UserID
+	} else {
+		cond, arg = "lower(email) = lower($1) AND status <> 'deleted'", r.Email
+	}
+	sqlText := `SELECT id, login_code, status FROM users WHERE ` + cond
+	if lock {
+		sqlText += " FOR UPDATE"
+	}
+	err = sqlx.GetContext(ctx, q, &row, sqlText, arg)
+	if isNoRows(err) {
+		return 0, "", "", false, nil
+	}
+	if err != nil {
+		return 0, "", "", false, err
+	}
+	return row.ID, row.Login, model.Status(row.Status), true, nil
+}
+
+// InspectInvitation tells the invitee what an invitation link is for, or why it is refused
+// (*InvitationRefusal).
+func (s *Store) InspectInvitation(ctx context.Context, token string) (InvitationPreview, error) {
+	r, err := s.invitationByToken(ctx, s.db, token)
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	if err := r.refusal(s.now()); err != nil {
+		return InvitationPreview{}, err
+	}
+	_, login, status, ok, err := inviteeAccount(ctx, s.db, r, false)
+	if err != nil {
+		return InvitationPreview{}, mapErr(err)
+	}
+	if ok && (status == model.StatusDisabled || status == model.StatusDeleted) {
+		return InvitationPreview{}, &InvitationRefusal{Reason: RefusedDisabled}
+	}
+	p := InvitationPreview{InvitationID: r.ID, OrgSlug: r.OrgSlug, OrgName: r.OrgName, Email: r.Email, Name: r.Name,
+		Login: login, ExpiresAt: r.ExpiresAt, NeedsPassword: !ok || status == model.StatusInvited}
+	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
+		return InvitationPreview{}, mapErr(err)
+	}
+	return p, nil
+}
+
+// orgPasswordPolicy is the installation's password policy with the organization's options.
+func orgPasswordPolicy(ctx context.Context, q sqlx.QueryerContext, orgID int64) (model.PasswordPolicy, error) {
+	p := model.DefaultPasswordPolicy()
+	var raw []byte
+	if err := sqlx.GetContext(ctx, q, &raw, `SELECT policy FROM organizations WHERE id = $1`, orgID); err != nil {
+		return p, mapErr(err)
+	}
+	var opt struct {
+		Composition bool `json:"composition"`
+		MaxAgeDays  int  `json:"max_age_days"`
+	}
+	if json.Unmarshal(raw, &opt) == nil {
+		p.RequireComposition, p.MaxAgeDays = opt.Composition, opt.MaxAgeDays
+	}
+	return p, nil
+}
+
+// AcceptedInvitation reports an accepted invitation.
+type AcceptedInvitation struct {
+	InvitationID int64
+	UserID       int64
+	Login        string
+	OrgSlug      string
+	OrgName      string
+	Rights       []string
+	NewAccount   bool // the person chose a password and the account became active
+}
+
+// AcceptInvitation is the invitee's side. A new person chooses a password (twice; the
+// password rules apply: *model.PolicyError) and the account becomes active with exactly the
+// invited rights; an existing account gets the membership and its rights (password and
+// confirm are ignored). Single use: of two acceptances at once exactly one wins. An unknown,
+// used, revoked or expired link is refused with the reason (*InvitationRefusal). The audit
+// row names the invitee, never a secret.
+func (s *Store) AcceptInvitation(ctx context.Context, token, password, confirm string) (AcceptedInvitation, error) {
+	p, err := s.InspectInvitation(ctx, token)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	hash := ""
+	if p.NeedsPassword {
+		var orgID int64
+		if err := s.db.GetContext(ctx, &orgID, `SELECT org_id FROM invitations WHERE id = $1`, p.InvitationID); err != nil {
+			return AcceptedInvitation{}, mapErr(err)
+		}
+		policy, err := orgPasswordPolicy(ctx, s.db, orgID)
+		if err != nil {
+			return AcceptedInvitation{}, err
+		}
+		pctx := model.PasswordContext{Login: p.Login, Email: p.Email, Name: p.Name, OrgNames: []string{p.OrgName}}
+		if err := policy.Validate(password, confirm, pctx); err != nil {
+			return AcceptedInvitation{}, err
+		}
+		if hash, err = HashPassword(ctx, model.NormalizePassword(password)); err != nil {
+			return AcceptedInvitation{}, err
+		}
+	}
+	var res AcceptedInvitation
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		var r tokenRow
+		err := tx.GetContext(ctx, &r, `UPDATE invitations i SET accepted_at = $2
+			FROM organizations o
+			WHERE o.id = i.org_id AND i.token_hash = $1
+			  AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+			RETURNING i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, i.user_id,
+			          i.expires_at, i.accepted_at, i.revoked_at`, model.HashToken(token), now)
+		if isNoRows(err) {
+			// Someone else won, or it was revoked or expired meanwhile: say which.
+			cur, err := s.invitationByToken(ctx, tx, token)
+			if err != nil {
+				return err
+			}
+			if err := cur.refusal(now); err != nil {
+				return err
+			}
+			return &InvitationRefusal{Reason: RefusedUsed}
+		}
+		if err != nil {
+			return err
+		}
+		userID, login, status, ok, err := inviteeAccount(ctx, tx, r, true)
+		if err != nil {
+			return err
+		}
+		newAccount := !ok || status == model.StatusInvited
+		switch {
+		case ok && (status == model.StatusDisabled || status == model.StatusDeleted):
+			return &InvitationRefusal{Reason: RefusedDisabled}
+		case newAccount && hash == "":
+			// It needed no password when inspected, and now does: the account changed meanwhile.
+			return &DBError{Kind: ErrConflict, Detail: "the invited account changed meanwhile; try again"}
+		case !ok:
+			login = model.NewLoginCode(r.OrgSlug)
+			if err := tx.GetContext(ctx, &userID, `INSERT INTO users (login_code, email, name, status, created_at, updated_at)
+				VALUES ($1, $2, $3, 'invited', $4, $4) RETURNING id`, login, r.Email, r.Name, now); err != nil {
+				return err
+			}
+		}
+		if newAccount {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', password_hash = $2, password_changed_at = $3,
+				must_change_password = false, password_expires_at = NULL, version = version + 1, updated_at = $3 WHERE id = $1`,
+				userID, hash, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, userID, hash, now); err != nil {
+				return err
+			}
+			if err := authEvent(ctx, tx, now, &userID, login, "password_changed", "", netip.Addr{}, "gatehouse:accept"); err != nil {
+				return err
+			}
+		} else if err := bumpVersion(ctx, tx, now, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $2 WHERE id = $1`, r.ID, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, userID, r.OrgID, now); err != nil {
+			return err
+		}
+		var rights []string
+		if err := tx.SelectContext(ctx, &rights, `INSERT INTO membership_rights (user_id, org_id, right_code)
+			SELECT $1, $2, right_code FROM invitation_rights WHERE invitation_id = $3
+			ON CONFLICT DO NOTHING RETURNING right_code`, userID, r.OrgID, r.ID); err != nil {
+			return err
+		}
+		sort.Strings(rights)
+		how := "existing account"
+		if newAccount {
+			how = "new account, password chosen"
+		}
+		invitee := model.Operator{Name: "invitee:" + login}
+		if err := audit(ctx, tx, invitee, "invitation.accept", &userID, &r.OrgID,
+			fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", login, r.ID, r.OrgSlug, how, strings.Join(rights, ", "))); err != nil {
+			return err
+		}
+		res = AcceptedInvitation{InvitationID: r.ID, UserID: userID, Login: login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
+			Rights: p.Rights, NewAccount: newAccount}
+		return nil
+	})
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	return res, nil
+}

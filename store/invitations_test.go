@@ -1,0 +1,593 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+	"gatehouse/store"
+	"gatehouse/store/storetest"
+)
+
+const invitePassword = "correct horse battery staple 42"
+
+// invClock is an adjustable test clock.
+type invClock struct{ t atomic.Int64 }
+
+func newClock(t time.Time) *invClock { c := &invClock{}; c.t.Store(t.UnixNano()); return c }
+func (c *invClock) now() time.Time   { return time.Unix(0, c.t.Load()).UTC() }
+func (c *invClock) add(d time.Duration) {
+	c.t.Add(int64(d))
+}
+
+type invEnv struct {
+	t          *testing.T
+	s          *store.Store
+	clk        *invClock
+	ctx        context.Context
+	acme, glob int64
+}
+
+func newInvEnv(t *testing.T) *invEnv {
+	t.Helper()
+	clk := newClock(time.Now().UTC().Truncate(time.Second))
+	s := storetest.New(t, func(c *store.Config) { c.Now = clk.now; c.PortalURL = "https://portal.test" })
+	e := &invEnv{t: t, s: s, clk: clk, ctx: context.Background()}
+	e.acme = e.org("acme", "Acme Corp")
+	e.glob = e.org("globex", "Globex Établissement")
+	return e
+}
+
+func (e *invEnv) org(slug, name string) int64 {
+	e.t.Helper()
+	var id int64
+	if err := e.s.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func (e *invEnv) user(login, email, name string, orgs ...int64) int64 {
+	e.t.Helper()
+	var id int64
+	if err := e.s.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash) VALUES ($1, $2, $3, 'active', 'x') RETURNING id`,
+		login, email, name); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, o := range orgs {
+		e.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o)
+	}
+	return id
+}
+
+func (e *invEnv) exec(q string, args ...any) {
+	e.t.Helper()
+	if _, err := e.s.DB().Exec(q, args...); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *invEnv) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.s.DB().Get(&n, q, args...); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// admin registers an admin of the given organizations allowed to grant the given rights.
+func (e *invEnv) admin(name string, rights []string, slugs ...string) model.Operator {
+	e.t.Helper()
+	if _, err := e.s.AddOperator(e.ctx, model.Operator{Name: "setup"}, store.NewOperator{Name: name, Role: model.RoleAdmin, OrgSlugs: slugs, Rights: rights}); err != nil {
+		e.t.Fatal(err)
+	}
+	op, err := e.s.OperatorByName(e.ctx, name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return op
+}
+
+func (e *invEnv) invite(op model.Operator, n store.NewInvitation) (store.Invitation, string) {
+	e.t.Helper()
+	inv, link, err := e.s.CreateInvitation(e.ctx, op, n)
+	if err != nil {
+		e.t.Fatalf("CreateInvitation: %v", err)
+	}
+	return inv, link
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	_, tok, ok := strings.Cut(link, "/accept?token=")
+	if !ok || len(tok) < 40 {
+		t.Fatalf("link %q has no token", link)
+	}
+	return tok
+}
+
+// tablesHolding counts the rows, over every table of the schema, whose text holds s.
+func tablesHolding(t *testing.T, db *sqlx.DB, s string) map[string]int {
+	t.Helper()
+	var tables []string
+	if err := db.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	hits := map[string]int{}
+	for _, tb := range tables {
+		var n int
+		if err := db.Get(&n, fmt.Sprintf(`SELECT count(*) FROM %q x WHERE strpos(x::text, $1) > 0`, tb), s); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			hits[tb] = n
+		}
+	}
+	return hits
+}
+
+func refusal(err error) string {
+	var r *store.InvitationRefusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return fmt.Sprintf("not a refusal: %v", err)
+}
+
+func TestInvitationNewPersonOneTransactionHashOnlyThenAccept(t *testing.T) {
+	e := newInvEnv(t)
+	inv, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Marie Dupont", Email: "  Marie.Dupont@Example.COM ",
+		Rights: []string{"billing.view", "reports.view"}})
+	if inv.State != store.InvitationPending || inv.Email != "marie.dupont@example.com" || inv.OrgSlug != "acme" ||
+		strings.Join(inv.Rights, ",") != "billing.view,reports.view" || inv.UserLogin == "" || !strings.HasPrefix(inv.UserLogin, "ACME-") {
+		t.Fatalf("invitation %+v", inv)
+	}
+	if got := inv.ExpiresAt.Sub(inv.CreatedAt); got != store.DefaultInvitationTTL {
+		t.Fatalf("expiry after %v", got)
+	}
+	tok := tokenOf(t, link)
+	if !strings.HasPrefix(link, "https://portal.test/accept?token=") {
+		t.Fatalf("link %q", link)
+	}
+	// One of each, the token's hash and never the token.
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM invitations`:                                                    1,
+		`SELECT count(*) FROM invitation_rights`:                                              2,
+		`SELECT count(*) FROM outbox WHERE kind = 'invitation' AND sealed_secret IS NOT NULL`: 1,
+		`SELECT count(*) FROM outbox`:                                                         1,
+		`SELECT count(*) FROM audit_entries`:                                                  1,
+		`SELECT count(*) FROM audit_entries WHERE action = 'invitation.create'`:               1,
+		`SELECT count(*) FROM users WHERE status = 'invited' AND password_hash IS NULL`:       1,
+		`SELECT count(*) FROM memberships`:                                                    0,
+	} {
+		if n := e.count(q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM invitations WHERE token_hash = $1`, model.HashToken(tok)); n != 1 {
+		t.Fatal("the token's SHA-256 is not what is stored")
+	}
+	if hits := tablesHolding(t, e.s.DB(), tok); len(hits) != 0 {
+		t.Fatalf("the clear token is stored in %v", hits)
+	}
+	var body, subject string
+	if err := e.s.DB().QueryRow(`SELECT body, subject FROM outbox`).Scan(&body, &subject); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, store.SecretPlaceholder) || !strings.Contains(body, "Acme Corp") || !strings.Contains(body, inv.UserLogin) ||
+		!strings.Contains(subject, "Acme Corp") {
+		t.Fatalf("e-mail: %q / %q", subject, body)
+	}
+
+	// The invitee sees what it is for, then chooses a password.
+	p, err := e.s.InspectInvitation(e.ctx, tok)
+	if err != nil || !p.NeedsPassword || p.OrgName != "Acme Corp" || p.Login != inv.UserLogin {
+		t.Fatalf("preview %+v, %v", p, err)
+	}
+	_, err = e.s.AcceptInvitation(e.ctx, tok, "short", "short")
+	var pe *model.PolicyError
+	if !errors.As(err, &pe) {
+		t.Fatalf("a short password: %v", err)
+	}
+	_, err = e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword+"x")
+	if !errors.As(err, &pe) {
+		t.Fatalf("a mismatched confirmation: %v", err)
+	}
+	res, err := e.s.AcceptInvitation(e.ctx, " "+tok+"\n", invitePassword, invitePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.NewAccount || res.Login != inv.UserLogin || res.OrgSlug != "acme" {
+		t.Fatalf("accepted %+v", res)
+	}
+	u, err := e.s.GetUser(e.ctx, supportOp, res.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Status != model.StatusActive || len(u.Memberships) != 1 || u.Memberships[0].OrgSlug != "acme" ||
+		strings.Join(u.Memberships[0].Rights, ",") != "billing.view,reports.view" {
+		t.Fatalf("user %+v", u)
+	}
+	var hash string
+	if err := e.s.DB().Get(&hash, `SELECT password_hash FROM users WHERE id = $1`, res.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := store.VerifyPassword(e.ctx, hash, invitePassword); !ok || err != nil {
+		t.Fatalf("the chosen password does not verify: %v", err)
+	}
+	if ok, _, _ := store.VerifyPassword(e.ctx, hash, invitePassword+"!"); ok {
+		t.Fatal("another password verifies")
+	}
+	// Single use.
+	if _, err := e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword); refusal(err) != store.RefusedUsed {
+		t.Fatalf("second use: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM users`); n != 1 {
+		t.Fatalf("%d users", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_entries WHERE action = 'invitation.accept' AND strpos(summary, $1) = 0`, invitePassword); n != 1 {
+		t.Fatalf("accept audit rows: %d", n)
+	}
+	if hits := tablesHolding(t, e.s.DB(), invitePassword); len(hits) != 0 {
+		t.Fatalf("the password is stored in clear in %v", hits)
+	}
+	if n := e.count(`SELECT count(*) FROM invitations WHERE accepted_at IS NOT NULL`); n != 1 {
+		t.Fatal("invitation not marked accepted")
+	}
+}
+
+func TestInvitationExistingUserGetsMembershipNoSecondAccount(t *testing.T) {
+	e := newInvEnv(t)
+	uid := e.user("ACME-7K2Q9", "jean@example.org", "Jean Martin", e.acme)
+	e.exec(`INSERT INTO membership_rights (user_id, org_id, right_code) VALUES ($1, $2, 'users.manage')`, uid, e.acme)
+
+	// A "new person" with that e-mail is reported as an existing account.
+	_, _, err := e.s.CreateInvitation(e.ctx, supportOp, store.NewInvitation{OrgID: e.glob, Name: "Jean", Email: "JEAN@example.org", Rights: []string{"billing.view"}})
+	var ae *store.AccountExistsError
+	if !errors.As(err, &ae) || ae.UserID != uid || ae.Login != "ACME-7K2Q9" || !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("new person with an existing e-mail: %v", err)
+	}
+	if a, err := e.s.LookupEmail(e.ctx, supportOp, " jean@EXAMPLE.org"); err != nil || !a.Exists || a.UserID != uid {
+		t.Fatalf("LookupEmail %+v %v", a, err)
+	}
+	// Already a member of acme.
+	if _, _, err := e.s.CreateInvitation(e.ctx, supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("member already: %v", err)
+	}
+
+	inv, link := e.invite(supportOp, store.NewInvitation{OrgID: e.glob, ExistingUserID: uid, Rights: []string{"billing.view", "bookings.manage"}, Lang: "fr"})
+	if inv.Name != "Jean Martin" || inv.Email != "jean@example.org" || *inv.UserID != uid {
+		t.Fatalf("invitation %+v", inv)
+	}
+	var body string
+	if err := e.s.DB().Get(&body, `SELECT body FROM outbox WHERE invitation_id = $1`, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, "Globex Établissement") || !strings.Contains(body, "Bonjour Jean Martin") {
+		t.Fatalf("e-mail body %q", body)
+	}
+	tok := tokenOf(t, link)
+	p, err := e.s.InspectInvitation(e.ctx, tok)
+	if err != nil || p.NeedsPassword {
+		t.Fatalf("preview %+v %v", p, err)
+	}
+	res, err := e.s.AcceptInvitation(e.ctx, tok, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewAccount || res.UserID != uid {
+		t.Fatalf("accepted %+v", res)
+	}
+	u, _ := e.s.GetUser(e.ctx, supportOp, uid)
+	got := map[string]string{}
+	for _, m := range u.Memberships {
+		got[m.OrgSlug] = strings.Join(m.Rights, ",")
+	}
+	if len(got) != 2 || got["acme"] != "users.manage" || got["globex"] != "billing.view,bookings.manage" {
+		t.Fatalf("memberships %v", got)
+	}
+	if n := e.count(`SELECT count(*) FROM users`); n != 1 {
+		t.Fatalf("%d accounts, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM users WHERE id = $1 AND password_hash = 'x'`, uid); n != 1 {
+		t.Fatal("the existing password was touched")
+	}
+}
+
+func TestInvitationByEmailForAnAccountOutsideTheAdminsScope(t *testing.T) {
+	e := newInvEnv(t)
+	uid := e.user("GLOB-22222", "paul@example.org", "Paul", e.glob)
+	adm := e.admin("ann", []string{"billing.view"}, "acme")
+	_, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "Paul", Email: "paul@example.org", Rights: []string{"billing.view"}})
+	var ae *store.AccountExistsError
+	if !errors.As(err, &ae) || ae.UserID != 0 || ae.Login != "" {
+		t.Fatalf("outside the scope the account is not described: %+v %v", ae, err)
+	}
+	// Picking it by id is not possible for this admin; naming it by e-mail is.
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("pick outside scope: %v", err)
+	}
+	inv, link := e.invite(adm, store.NewInvitation{OrgID: e.acme, Email: "Paul@Example.org", ExistingByEmail: true, Rights: []string{"billing.view"}})
+	if *inv.UserID != uid {
+		t.Fatalf("invitation %+v", inv)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, uid); n != 2 {
+		t.Fatalf("%d memberships", n)
+	}
+}
+
+func TestInvitationRefusedWhenExpiredRevokedOrUnknown(t *testing.T) {
+	e := newInvEnv(t)
+	n := store.NewInvitation{OrgID: e.acme, Name: "Eve Expired", Email: "eve@example.org", Rights: []string{"reports.view"}}
+	_, expLink := e.invite(supportOp, n)
+	_, revLink := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Rob Revoked", Email: "rob@example.org", Rights: []string{"reports.view"}})
+	inv2, _ := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{Search: "rob@"})
+	if len(inv2.Invitations) != 1 {
+		t.Fatalf("search: %+v", inv2)
+	}
+	if _, err := e.s.RevokeInvitation(e.ctx, supportOp, inv2.Invitations[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE invitation_id = $1 AND status = 'cancelled' AND sealed_secret IS NULL`, inv2.Invitations[0].ID); n != 1 {
+		t.Fatal("the revoked invitation's e-mail is still queued")
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, revLink), invitePassword, invitePassword); refusal(err) != store.RefusedRevoked {
+		t.Fatalf("revoked: %v", err)
+	}
+	if _, err := e.s.RevokeInvitation(e.ctx, supportOp, inv2.Invitations[0].ID); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("revoke twice: %v", err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, "no-such-token", invitePassword, invitePassword); refusal(err) != store.RefusedUnknown {
+		t.Fatalf("unknown: %v", err)
+	}
+
+	// Duplicate while open.
+	if _, _, err := e.s.CreateInvitation(e.ctx, supportOp, n); !store.IsDuplicateInvitation(err) || !errors.Is(err, store.ErrDuplicate) ||
+		!strings.Contains(err.Error(), "already invited; resend it") {
+		t.Fatalf("duplicate: %v", err)
+	}
+	e.clk.add(store.DefaultInvitationTTL + time.Minute)
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), invitePassword, invitePassword); refusal(err) != store.RefusedExpired {
+		t.Fatalf("expired: %v", err)
+	}
+	page, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{State: store.InvitationExpired})
+	if err != nil || len(page.Invitations) != 1 || page.Invitations[0].Email != "eve@example.org" {
+		t.Fatalf("expired list %+v %v", page, err)
+	}
+	// Once expired, a new invitation for the same e-mail closes the old one and goes out.
+	_, newLink := e.invite(supportOp, n)
+	if n := e.count(`SELECT count(*) FROM users WHERE email = 'eve@example.org'`); n != 1 {
+		t.Fatalf("re-invite created %d accounts", n)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), invitePassword, invitePassword); refusal(err) != store.RefusedExpired {
+		t.Fatalf("old link after re-invite: %v", err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, newLink), invitePassword, invitePassword); err != nil {
+		t.Fatal(err)
+	}
+	states := map[store.InvitationState]int{}
+	for _, st := range store.InvitationStates {
+		p, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{State: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states[st] = len(p.Invitations)
+	}
+	if states[store.InvitationExpired] != 1 || states[store.InvitationRevoked] != 1 || states[store.InvitationAccepted] != 1 || states[store.InvitationPending] != 0 {
+		t.Fatalf("states %v", states)
+	}
+}
+
+func TestResendRotatesTokenAndExtendKeepsIt(t *testing.T) {
+	e := newInvEnv(t)
+	inv, old := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Rémi", Email: "remi@example.org", Rights: []string{"billing.view"}})
+	e.clk.add(48 * time.Hour)
+	inv2, fresh, err := e.s.ResendInvitation(e.ctx, supportOp, inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh == old || inv2.ResendCount != 1 || !inv2.ExpiresAt.Equal(e.clk.now().Add(store.DefaultInvitationTTL)) {
+		t.Fatalf("resent %+v", inv2)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE invitation_id = $1 AND status = 'pending'`, inv.ID); n != 1 {
+		t.Fatalf("%d pending e-mails after resend, want 1 (the old one cancelled)", n)
+	}
+	if hits := tablesHolding(t, e.s.DB(), tokenOf(t, fresh)); len(hits) != 0 {
+		t.Fatalf("the new token is stored in clear in %v", hits)
+	}
+	ext, err := e.s.ExtendInvitation(e.ctx, supportOp, inv.ID, 72*time.Hour)
+	if err != nil || !ext.ExpiresAt.Equal(inv2.ExpiresAt.Add(72*time.Hour)) {
+		t.Fatalf("extend %+v %v", ext, err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, old), invitePassword, invitePassword); refusal(err) != store.RefusedUnknown {
+		t.Fatalf("old link after resend: %v", err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, fresh), invitePassword, invitePassword); err != nil {
+		t.Fatalf("new link: %v", err)
+	}
+	if _, _, err := e.s.ResendInvitation(e.ctx, supportOp, inv.ID); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("resend an accepted invitation: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_entries WHERE action IN ('invitation.create', 'invitation.resend', 'invitation.extend', 'invitation.accept')`); n != 4 {
+		t.Fatalf("%d audit rows", n)
+	}
+}
+
+func TestTwoAcceptsAtOnceExactlyOneWins(t *testing.T) {
+	e := newInvEnv(t)
+	for round := 0; round < 3; round++ {
+		_, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Race", Email: fmt.Sprintf("race%d@example.org", round), Rights: []string{"billing.view"}})
+		tok := tokenOf(t, link)
+		const n = 4
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				_, errs[i] = e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword)
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case refusal(err) != store.RefusedUsed:
+				t.Fatalf("a loser got %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("round %d: %d winners", round, wins)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM audit_entries WHERE action = 'invitation.accept'`); n != 3 {
+		t.Fatalf("%d acceptances recorded", n)
+	}
+}
+
+func TestInvitationTenancyAndRights(t *testing.T) {
+	e := newInvEnv(t)
+	adm := e.admin("ann", []string{"billing.view", "reports.view"}, "acme")
+	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
+
+	// Into another organization: not found. A right the admin lacks: forbidden.
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.glob, Name: "X", Email: "x@example.org", Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("admin into B: %v", err)
+	}
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "X", Email: "x@example.org", Rights: []string{"billing.view", "users.manage"}}); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("admin grants a right they lack: %v", err)
+	}
+	if _, _, err := e.s.CreateInvitation(e.ctx, oncall, store.NewInvitation{OrgID: e.acme, Name: "X", Email: "x@example.org", Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("oncall invites: %v", err)
+	}
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "X", Email: "x@example.org"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("no right: %v", err)
+	}
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "X", Email: "not an address", Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad e-mail: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM invitations`) + e.count(`SELECT count(*) FROM users`) + e.count(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Fatalf("refusals left %d rows", n)
+	}
+	mine, _ := e.invite(adm, store.NewInvitation{OrgID: e.acme, Name: "Mine", Email: "mine@example.org", Rights: []string{"billing.view"}})
+	theirs, _ := e.invite(supportOp, store.NewInvitation{OrgID: e.glob, Name: "Theirs", Email: "theirs@example.org", Rights: []string{"users.manage"}})
+	page, err := e.s.ListInvitations(e.ctx, adm, store.InvitationQuery{})
+	if err != nil || len(page.Invitations) != 1 || page.Invitations[0].ID != mine.ID {
+		t.Fatalf("admin lists %+v %v", page, err)
+	}
+	if _, err := e.s.GetInvitation(e.ctx, adm, theirs.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("get: %v", err)
+	}
+	if _, _, err := e.s.ResendInvitation(e.ctx, adm, theirs.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("resend: %v", err)
+	}
+	if _, err := e.s.RevokeInvitation(e.ctx, adm, theirs.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoke: %v", err)
+	}
+	if _, err := e.s.ExtendInvitation(e.ctx, adm, theirs.ID, time.Hour*24); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("extend: %v", err)
+	}
+	if _, err := e.s.RevokeInvitation(e.ctx, oncall, mine.ID); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("oncall revokes: %v", err)
+	}
+	// An invitation with a right the admin may not grant, made by support in the admin's org,
+	// cannot be resent by the admin (that would grant it again).
+	sup, _ := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Sup", Email: "sup@example.org", Rights: []string{"settings.manage"}})
+	if _, _, err := e.s.ResendInvitation(e.ctx, adm, sup.ID); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("admin resends a right they lack: %v", err)
+	}
+	rights, err := e.s.GrantableRights(e.ctx, adm)
+	if err != nil || len(rights) != 2 {
+		t.Fatalf("grantable %v %v", rights, err)
+	}
+}
+
+func TestListInvitationsKeysetAndSearch(t *testing.T) {
+	e := newInvEnv(t)
+	var want []int64
+	for i := 0; i < 25; i++ {
+		inv, _ := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: fmt.Sprintf("Person %02d", i), Email: fmt.Sprintf("p%02d@example.org", i), Rights: []string{"billing.view"}})
+		want = append(want, inv.ID)
+		e.clk.add(time.Second)
+	}
+	sort.Slice(want, func(i, j int) bool { return want[i] > want[j] })
+	var got []int64
+	q := store.InvitationQuery{Limit: 7}
+	for {
+		p, err := e.s.ListInvitations(e.ctx, supportOp, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range p.Invitations {
+			got = append(got, inv.ID)
+		}
+		if !p.HasNext {
+			break
+		}
+		q.After = p.Last
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pages %v, want %v", got, want)
+	}
+	for search, n := range map[string]int{"person 1": 10, "P2": 5, "%": 0, "_": 0, "acme-": 25} {
+		p, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{Search: search, Limit: 100})
+		if err != nil || len(p.Invitations) != n {
+			t.Errorf("search %q: %d, %v; want %d", search, len(p.Invitations), err, n)
+		}
+	}
+	if _, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{State: "bogus"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad state: %v", err)
+	}
+}
+
+func TestRightsCatalog(t *testing.T) {
+	e := newInvEnv(t)
+	adm := e.admin("ann", nil, "acme")
+	if err := e.s.AddRight(e.ctx, adm, model.Right{Code: "docs.view", Label: "View documents"}); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("admin edits the catalog: %v", err)
+	}
+	if err := e.s.AddRight(e.ctx, supportOp, model.Right{Code: "Docs View", Label: "x"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad code: %v", err)
+	}
+	if err := e.s.AddRight(e.ctx, supportOp, model.Right{Code: "docs.view", Label: "View documents", Description: "Read shared documents"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.AddRight(e.ctx, supportOp, model.Right{Code: "docs.view", Label: "Again"}); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("twice: %v", err)
+	}
+	_, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Doc", Email: "doc@example.org", Rights: []string{"docs.view"}})
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), invitePassword, invitePassword); err != nil {
+		t.Fatal(err)
+	}
+	use, err := e.s.RemoveRight(e.ctx, supportOp, "docs.view", false)
+	if !errors.Is(err, store.ErrConflict) || use.Memberships != 1 {
+		t.Fatalf("remove in use: %+v %v", use, err)
+	}
+	if _, err := e.s.RemoveRight(e.ctx, supportOp, "docs.view", true); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(`SELECT count(*) FROM rights WHERE code = 'docs.view'`) + e.count(`SELECT count(*) FROM membership_rights WHERE right_code = 'docs.view'`); n != 0 {
+		t.Fatal("forced removal left rows")
+	}
+	if _, err := e.s.RemoveRight(e.ctx, supportOp, "docs.view", true); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("remove missing: %v", err)
+	}
+}

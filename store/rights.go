@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model"
+)
+
+// The rights catalog (SPEC §2): seeded by the first migration, edited by support from the CLI.
+
+var rightCode = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+
+// RightUse counts where a right is in use.
+type RightUse struct {
+	Memberships     int64 // users holding it in an organization
+	OpenInvitations int64 // pending (or expired, unclosed) invitations granting it
+	Operators       int64 // admins allowed to grant it
+}
+
+// InUse reports whether anything refers to the right.
+func (u RightUse) InUse() bool { return u.Memberships+u.OpenInvitations+u.Operators > 0 }
+
+func canEditCatalog(op model.Operator) bool { return op.Role == model.RoleSupport }
+
+// AddRight adds a right to the catalog (support only; ErrDuplicate if the code exists).
+func (s *Store) AddRight(ctx context.Context, op model.Operator, r model.Right) error {
+	if !canEditCatalog(op) {
+		return ErrForbidden
+	}
+	r.Code = strings.TrimSpace(r.Code)
+	r.Label = strings.TrimSpace(r.Label)
+	r.Description = strings.TrimSpace(r.Description)
+	if !rightCode.MatchString(r.Code) {
+		return &DBError{Kind: ErrInvalid, Detail: "a right code is lower case letters, digits and . _ - (e.g. billing.view), starting with a letter"}
+	}
+	if err := model.ValidateName(r.Label); err != nil {
+		return &DBError{Kind: ErrInvalid, Detail: "label: " + err.Error()}
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rights (code, label, description) VALUES ($1, $2, $3)`,
+			r.Code, r.Label, r.Description); err != nil {
+			return err
+		}
+		return audit(ctx, tx, op, "right.add", nil, nil, fmt.Sprintf("right %s (%s) added to the catalog", r.Code, r.Label))
+	})
+}
+
+func rightUse(ctx context.Context, q sqlx.QueryerContext, code string) (RightUse, error) {
+	var u RightUse
+	err := sqlx.GetContext(ctx, q, &u, `SELECT
+		(SELECT count(*) FROM membership_rights WHERE right_code = $1) AS memberships,
+		(SELECT count(*) FROM invitation_rights r JOIN invitations i ON i.id = r.invitation_id
+		  WHERE r.right_code = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL) AS openinvitations,
+		(SELECT count(*) FROM operator_rights WHERE right_code = $1) AS operators`, code)
+	return u, err
+}
+
+// RightUsage tells where a right is in use.
+func (s *Store) RightUsage(ctx context.Context, code string) (RightUse, error) {
+	u, err := rightUse(ctx, s.read, code)
+	return u, mapErr(err)
+}
+
+// RemoveRight removes a right from the catalog (support only). A right in use is refused
+// (ErrConflict, with where it is used) unless force is set: then it is also taken away from
+// every membership, every invitation and every admin that held it, in the same transaction.
+func (s *Store) RemoveRight(ctx context.Context, op model.Operator, code string, force bool) (RightUse, error) {
+	if !canEditCatalog(op) {
+		return RightUse{}, ErrForbidden
+	}
+	var use RightUse
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		var found string
+		if err := tx.GetContext(ctx, &found, `SELECT code FROM rights WHERE code = $1 FOR UPDATE`, code); err != nil {
+			return err
+		}
+		var err error
+		if use, err = rightUse(ctx, tx, code); err != nil {
+			return err
+		}
+		if use.InUse() && !force {
+			return &DBError{Kind: ErrConflict, Detail: fmt.Sprintf("right %s is in use (%d membership(s), %d open invitation(s), %d operator(s)); use --force to take it away from them",
+				code, use.Memberships, use.OpenInvitations, use.Operators)}
+		}
+		for _, q := range []string{
+			`DELETE FROM membership_rights WHERE right_code = $1`,
+			`DELETE FROM invitation_rights WHERE right_code = $1`,
+			`DELETE FROM operator_rights WHERE right_code = $1`,
+			`DELETE FROM rights WHERE code = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, code); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, op, "right.remove", nil, nil, fmt.Sprintf("right %s removed from the catalog (held by %d membership(s), %d open invitation(s), %d operator(s))",
+			code, use.Memberships, use.OpenInvitations, use.Operators))
+	})
+	return use, err
+}
+
+// GrantableRights returns the catalog entries the operator may grant (the invite wizard's list).
+func (s *Store) GrantableRights(ctx context.Context, op model.Operator) ([]model.Right, error) {
+	all, err := s.ListRights(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []model.Right{}
+	for _, r := range all {
+		if op.CanGrant(r.Code) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -77,7 +77,8 @@ func (s *Store) OpenSealed(sealed []byte) (string, error) {
 	return string(plain), nil
 }
 
-// enqueueMail writes an outbox row inside the caller's transaction.
+// enqueueMail writes an outbox row inside the caller's transaction. Its times come from the
+// store's clock, the one the mailer compares next_attempt_at with.
 func (s *Store) enqueueMail(ctx context.Context, tx *sqlx.Tx, m Mail) (int64, error) {
 	var sealed []byte
 	if m.Secret != "" {
@@ -94,9 +95,10 @@ func (s *Store) enqueueMail(ctx context.Context, tx *sqlx.Tx, m Mail) (int64, er
 	}
 	var id int64
 	err := tx.GetContext(ctx, &id, `
-		INSERT INTO outbox (kind, user_id, invitation_id, recipient, lang, subject, body, sealed_secret, message_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '<' || gen_random_uuid() || '@gatehouse>')
+		INSERT INTO outbox (kind, user_id, invitation_id, recipient, lang, subject, body, sealed_secret, message_id,
+		                    created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '<' || gen_random_uuid() || '@gatehouse>', $9, $9)
 		RETURNING id`,
-		m.Kind, m.UserID, m.InvitationID, m.To, m.Lang, m.Subject, m.Body, sealed)
+		m.Kind, m.UserID, m.InvitationID, m.To, m.Lang, m.Subject, m.Body, sealed, s.now())
 	return id, err
 }

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"gatehouse/model"
+	"gatehouse/store"
+)
+
+const (
+	acceptPassword = "plum orchard lantern 2041"
+	testOutboxKey  = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+)
+
+// runIn runs a command against the harness's database with the given standard input.
+func (h *harness) runIn(stdin string, args ...string) (int, string, string) {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), append(args, "--database-url", h.dsn), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// store opens the harness's database with the outbox key the commands use.
+func (h *harness) store() *store.Store {
+	h.t.Helper()
+	h.t.Setenv("GATEHOUSE_OUTBOX_KEY", testOutboxKey)
+	key, _ := decodeKey(testOutboxKey)
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: h.dsn, OutboxKey: key})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func (h *harness) invite(st *store.Store, n store.NewInvitation) string {
+	h.t.Helper()
+	_, link, err := st.CreateInvitation(context.Background(), model.Operator{Name: "alice", Role: model.RoleSupport}, n)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return link
+}
+
+func TestAcceptCommand(t *testing.T) {
+	h := newHarness(t)
+	st := h.store()
+	acme := h.org("acme", "Acme Corp")
+	link := h.invite(st, store.NewInvitation{OrgID: acme, Name: "Nina New", Email: "nina@example.org", Rights: []string{"billing.view"}})
+
+	code, _, errOut := h.runIn("short\nshort\n", "accept", link)
+	if code != exitRefused || !strings.Contains(errOut, "password refused") || !strings.Contains(errOut, "✗") {
+		t.Fatalf("weak password: exit %d, %s", code, errOut)
+	}
+	code, out, errOut := h.runIn(acceptPassword+"\n"+acceptPassword+"\n", "accept", link)
+	if code != exitOK || !strings.Contains(out, "is active with access to Acme Corp") || !strings.Contains(errOut, "Invitation to Acme Corp") {
+		t.Fatalf("accept: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var status string
+	if err := h.db.Get(&status, `SELECT status FROM users WHERE email = 'nina@example.org'`); err != nil || status != "active" {
+		t.Fatalf("status %q %v", status, err)
+	}
+	code, _, errOut = h.runIn(acceptPassword+"\n"+acceptPassword+"\n", "accept", link)
+	if code != exitRefused || !strings.Contains(errOut, "already accepted") {
+		t.Fatalf("second use: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := h.runIn("", "accept", "bogus-token"); code != exitRefused || !strings.Contains(errOut, "no invitation has this token") {
+		t.Fatalf("unknown token: exit %d %s", code, errOut)
+	}
+	if code, _, _ := h.runIn("", "accept"); code != exitUsage {
+		t.Fatalf("no token: exit %d", code)
+	}
+
+	// An existing account: no password is read.
+	globex := h.org("globex", "Globex")
+	link = h.invite(st, store.NewInvitation{OrgID: globex, Email: "nina@example.org", ExistingByEmail: true, Rights: []string{"reports.view"}})
+	code, out, errOut = h.runIn("", "accept", strings.TrimPrefix(link, "https://portal.example.com/accept?token="))
+	if code != exitOK || !strings.Contains(out, "now has access to Globex") {
+		t.Fatalf("existing: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestRightsCommands(t *testing.T) {
+	h := newHarness(t)
+	asOSUser(t, "root")
+	out := h.mustRun("rights", "list")
+	if !strings.Contains(out, "users.manage") || !strings.Contains(out, "Manage billing") {
+		t.Fatalf("list:\n%s", out)
+	}
+	h.mustRun("rights", "add", "docs.view", "--label", "View documents", "--description", "Read shared documents")
+	if code, _, errOut := h.run("rights", "add", "docs.view", "--label", "Again"); code != exitRefused {
+		t.Fatalf("twice: %d %s", code, errOut)
+	}
+	if code, _, _ := h.run("rights", "add", "docs.edit"); code != exitUsage {
+		t.Fatalf("no label: %d", code)
+	}
+	out = h.mustRun("rights", "list", "--json")
+	if !strings.Contains(out, `"code":"docs.view"`) {
+		t.Fatalf("json:\n%s", out)
+	}
+	acme := h.org("acme", "Acme")
+	uid := h.user("ACME-22222", "a@example.org", "A", "active", acme)
+	h.exec(`INSERT INTO membership_rights (user_id, org_id, right_code) VALUES ($1, $2, 'docs.view')`, uid, acme)
+	if code, _, errOut := h.run("rights", "remove", "docs.view"); code != exitRefused || !strings.Contains(errOut, "in use") {
+		t.Fatalf("in use: %d %s", code, errOut)
+	}
+	out = h.mustRun("rights", "remove", "docs.view", "--force")
+	if !strings.Contains(out, "taken away from 1 membership") {
+		t.Fatalf("forced: %s", out)
+	}
+}
+
+// mailSink is a real SMTP server (go-smtp) on 127.0.0.1 keeping what it receives.
+type mailSink struct {
+	mu   sync.Mutex
+	data []string
+}
+
+type mailSinkSession struct{ s *mailSink }
+
+func (m mailSinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (m mailSinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (m mailSinkSession) Reset()                               {}
+func (m mailSinkSession) Logout() error                        { return nil }
+func (m mailSinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	m.s.mu.Lock()
+	m.s.data = append(m.s.data, string(b))
+	m.s.mu.Unlock()
+	return err
+}
+
+func TestMailCommandOnce(t *testing.T) {
+	h := newHarness(t)
+	st := h.store()
+	acme := h.org("acme", "Acme Corp")
+	h.invite(st, store.NewInvitation{OrgID: acme, Name: "Mia", Email: "mia@example.org", Rights: []string{"billing.view"}})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	code, out, errOut := h.run("mail", "--once", "--smtp-url", "smtp://"+addr, "--from", "portal@example.com")
+	if code != exitRefused || !strings.Contains(out, "to retry 1") || !strings.Contains(errOut, "attempt 1 failed") {
+		t.Fatalf("server down: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := h.run("mail", "--once"); code != exitUsage {
+		t.Fatalf("no SMTP URL: exit %d", code)
+	}
+
+	sink := &mailSink{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailSinkSession{sink}, nil }))
+	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
+	l, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l) //nolint:errcheck
+	t.Cleanup(func() { srv.Close() })
+	h.exec(`UPDATE outbox SET next_attempt_at = now() - interval '1 second'`) // the backoff has passed
+	t.Setenv("GATEHOUSE_SMTP_URL", "smtp://"+addr)
+	code, out, errOut = h.run("mail", "--once")
+	if code != exitOK || !strings.Contains(out, "sent 1, to retry 0, failed 0") {
+		t.Fatalf("server back: exit %d\n%s\n%s", code, out, errOut)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.data) != 1 || !strings.Contains(sink.data[0], "Acme Corp") || !strings.Contains(sink.data[0], "accept?token=3D") {
+		t.Fatalf("received %q", sink.data)
+	}
+}

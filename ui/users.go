@@ -31,7 +31,8 @@ type usersScreen struct {
 	search    textinput.Model
 	searching bool
 	prompt    textinput.Model
-	promptFor string // "", "org", "inactive"
+	promptFor string  // "", "org", "inactive", "unlock", "reset", "disable"
+	bulkIDs   []int64 // the users a bulk prompt is about
 
 	q       store.UserQuery
 	orgSlug string
@@ -174,6 +175,21 @@ func (s *usersScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, nil
 		}
 		return s, s.load(nil, nil, 0, moveTop)
+	case bulkDoneMsg:
+		s.busy = false
+		c := s.c
+		var flash tea.Cmd
+		switch {
+		case msg.err != nil && msg.done == 0:
+			flash = func() tea.Msg { return errMsg{msg.err} }
+		case msg.err != nil:
+			flash = flashCmd(flashWarn, c.t("bulk.partial", msg.done, msg.failed, c.errText(msg.err)))
+		default:
+			key := map[string]string{"unlock": "bulk.unlocked", "reset": "bulk.reset.sent", "disable": "bulk.disabled"}[msg.what]
+			flash = flashCmd(flashInfo, c.t(key, msg.done))
+			s.sel = map[int64]bool{}
+		}
+		return s, tea.Batch(flash, s.reload())
 	case orgResolvedMsg:
 		s.q.OrgID, s.orgSlug = msg.id, msg.slug
 		return s, s.load(nil, nil, 0, moveTop)
@@ -250,6 +266,8 @@ func (s *usersScreen) updatePrompt(msg tea.KeyMsg) (Screen, tea.Cmd) {
 				}
 				return orgResolvedMsg{id: o.ID, slug: o.Slug}
 			}
+		case "unlock", "reset", "disable":
+			return s, s.bulk(what, v)
 		case "inactive":
 			if v == "" {
 				s.q.InactiveDays = 0
@@ -400,6 +418,12 @@ func (s *usersScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		return s, tea.Batch(s.load(nil, nil, 0, moveTop), flashCmd(flashInfo, s.c.t("users.cleared")))
 	case key.Matches(msg, k.Refresh):
 		return s, s.reload()
+	case key.Matches(msg, k.BulkUnlock) && s.c.op.CanUnlock():
+		return s, s.openBulk("unlock", "bulk.unlock.prompt")
+	case key.Matches(msg, k.BulkReset) && s.c.op.CanWrite():
+		return s, s.openBulk("reset", "bulk.reset.prompt")
+	case key.Matches(msg, k.BulkDisable) && s.c.op.CanWrite():
+		return s, s.openBulk("disable", "bulk.disable.prompt")
 	case key.Matches(msg, k.Lockouts):
 		if _, ok := screens["lockouts"]; ok {
 			return s, navigate("lockouts", nil)
@@ -410,6 +434,87 @@ func (s *usersScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		}
 	}
 	return s, nil
+}
+
+// targets are the selected users, or the cursor row when nothing is selected.
+func (s *usersScreen) targets() []int64 {
+	if len(s.sel) > 0 {
+		return s.SelectedIDs()
+	}
+	if len(s.page.Users) > 0 {
+		return []int64{s.page.Users[s.cursor].ID}
+	}
+	return nil
+}
+
+func (s *usersScreen) openBulk(what, promptKey string) tea.Cmd {
+	ids := s.targets()
+	if len(ids) == 0 {
+		return nil
+	}
+	s.bulkIDs = ids
+	return s.openPrompt(what, s.c.t(promptKey, len(ids)), "")
+}
+
+type bulkDoneMsg struct {
+	what   string
+	done   int
+	failed int
+	err    error
+}
+
+// bulk runs a bulk action on the prompted users. Every check (scope, role) is the store's.
+func (s *usersScreen) bulk(what, answer string) tea.Cmd {
+	c := s.c
+	ids := s.bulkIDs
+	s.bulkIDs = nil
+	if what != "unlock" && !isYes(answer) {
+		return flashCmd(flashWarn, c.t("bulk.cancelled"))
+	}
+	if what == "unlock" && answer == "" {
+		return flashCmd(flashError, c.t("bulk.reason.needed"))
+	}
+	versions := map[int64]int{}
+	for _, u := range s.page.Users {
+		versions[u.ID] = u.Version
+	}
+	st, ctx, op := c.st, c.ctx, c.op
+	s.busy = true
+	return func() tea.Msg {
+		switch what {
+		case "unlock":
+			res, err := st.UnlockUsers(ctx, op, ids, answer, false)
+			return bulkDoneMsg{what: what, done: len(res.Unlocked), err: err}
+		}
+		m := bulkDoneMsg{what: what}
+		for _, id := range ids {
+			var err error
+			if what == "reset" {
+				err = st.SendResetLink(ctx, op, id)
+			} else {
+				v, ok := versions[id]
+				if !ok { // selected on another page: read its current version
+					u, gerr := st.GetUser(ctx, op, id)
+					v, err = u.Version, gerr
+				}
+				if err == nil {
+					_, err = st.DisableUser(ctx, op, id, v)
+				}
+			}
+			if err != nil {
+				m.failed++
+				m.err = err
+			} else {
+				m.done++
+			}
+		}
+		return m
+	}
+}
+
+func isYes(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return s == "y" || s == "yes" || s == "o" || s == "oui"
 }
 
 func (s *usersScreen) nextPage() tea.Cmd {
@@ -454,6 +559,7 @@ func (s *usersScreen) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.NextPage, k.PrevPage},
 		{k.Search, k.Open, k.Select, k.SelectAll, k.Refresh},
 		{k.Status, k.Locked, k.TOTP, k.MustChange, k.Org, k.Inactive, k.Sort, k.Clear},
+		{k.BulkUnlock, k.BulkReset, k.BulkDisable},
 		{k.Lockouts, k.Invite},
 	}
 }

@@ -211,3 +211,52 @@ func TestHelpAndCommandLine(t *testing.T) {
 	}
 	_ = unicode.IsControl
 }
+
+func TestUsersScreenBulkActions(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme")
+	for i := 0; i < 4; i++ {
+		f.user(fmt.Sprintf("BULK-%05d", i), fmt.Sprintf("b%d@example.org", i), fmt.Sprintf("Bulk %d", i), acme)
+	}
+	f.exec(`UPDATE users SET locked_at = $1, lock_reason = 'threshold', failed_attempts = 7`, testNow.Add(-3600e9))
+	op := registered(t, st, "carol", model.RoleSupport)
+	h := newHarness(t, st, op, 120, 30)
+
+	// Select the first two rows, unlock them with a reason.
+	h.keys("space", "space", "u")
+	h.mustShow("Unlock 2 user(s) — reason:")
+	h.keys("enter") // an empty reason is refused
+	h.mustShow("A reason is required")
+	h.keys("u")
+	h.typeText("called the help desk")
+	h.keys("enter")
+	h.mustShow("Unlocked 2 user(s).")
+	var locked, audits int
+	_ = st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`)
+	_ = st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'carol' AND summary LIKE '%called the help desk%'`)
+	if locked != 2 || audits != 2 {
+		t.Fatalf("after bulk unlock: %d still locked (want 2), %d audit rows (want 2)", locked, audits)
+	}
+
+	// Disable the cursor row (no selection): refused without "y", done with it.
+	h.keys("G", "d")
+	h.typeText("n")
+	h.keys("enter")
+	h.mustShow("Cancelled; nothing changed.")
+	h.keys("d")
+	h.typeText("y")
+	h.keys("enter")
+	h.mustShow("Disabled 1 user(s).")
+	var disabled int
+	_ = st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`)
+	if disabled != 1 {
+		t.Fatal("the cursor row was not disabled")
+	}
+
+	// An oncall operator may unlock but not disable: the key does nothing.
+	oc := registered(t, st, "dave", model.RoleOncall)
+	h2 := newHarness(t, st, oc, 120, 30)
+	h2.keys("d")
+	h2.mustNotShow("Disable 1 user(s)")
+}

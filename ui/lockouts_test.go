@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+	"golang.org/x/crypto/bcrypt"
+
+	"gatehouse/model"
+	"gatehouse/store"
+)
+
+// attackScene seeds last night's attack through the real login routine: 203.0.113.66 tries
+// six wrong passwords on four Acme accounts and one Globex account (all locked), plus two
+// unknown logins; Jean, a real user, mistypes twice from home. Hashes are cheap bcrypt ones:
+// the test is about what the screen shows, not about hashing.
+type attackScene struct {
+	st                 *store.Store
+	acme, globex       int64
+	anna, sakura, mark int64
+	zoe, gil, jean     int64
+}
+
+const attacker = "203.0.113.66"
+
+func seedAttack(t *testing.T, st *store.Store) attackScene {
+	t.Helper()
+	f := fixture{t, st}
+	a := attackScene{st: st}
+	a.acme = f.org("acme", "Acme Corp")
+	a.globex = f.org("globex", "Globex")
+	a.anna = f.user("ACME-3HF8M", "anna.kowalska@example.pl", "Anna Kowalska", a.acme)
+	a.sakura = f.user("ACME-9PZ2R", "sakura@example.jp", "佐藤 さくら", a.acme)
+	a.mark = f.user("ACME-M4RK2", "mark@example.com", "Mark \x1b[31mRed\x1b[0m", a.acme)
+	a.zoe = f.user("ACME-Z0E77", "zoe@example.fr", "Zoé Martin", a.acme)
+	a.gil = f.user("GLOB-G1L22", "gil@globex.test", "Gil Bates", a.globex)
+	a.jean = f.user("ACME-7K2Q9", "jean.dupont@example.org", "Jean Dupont", a.acme)
+	h, _ := bcrypt.GenerateFromPassword([]byte("the real one, long enough"), bcrypt.MinCost)
+	f.exec(`UPDATE users SET password_hash = $1`, string(h))
+	ctx := context.Background()
+	try := func(login, ip, ua string) {
+		_, err := st.Authenticate(ctx, store.AuthRequest{Login: login, Password: "Winter2026!", IP: netip.MustParseAddr(ip), UserAgent: ua})
+		if err != store.ErrAuthFailed {
+			t.Fatalf("attempt on %s: %v", login, err)
+		}
+	}
+	for _, login := range []string{"ACME-3HF8M", "ACME-9PZ2R", "ACME-M4RK2", "ACME-Z0E77", "GLOB-G1L22", "admin", "root"} {
+		for i := 0; i < 6; i++ {
+			try(login, attacker, "python-requests/2.31 \x1b]0;owned\x07")
+		}
+	}
+	try("jean.dupont@example.org", "198.51.100.7", "Mozilla/5.0 Firefox/130")
+	try("JEAN.DUPONT@example.org ", "198.51.100.7", "Mozilla/5.0 Firefox/130")
+	return a
+}
+
+func (a attackScene) locked(t *testing.T, id int64) bool {
+	t.Helper()
+	var b bool
+	if err := a.st.DB().Get(&b, `SELECT locked_at IS NOT NULL FROM users WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func lineOf(view, s string) int {
+	for i, l := range strings.Split(view, "\n") {
+		if strings.Contains(l, s) {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestLockoutsScreenShowsAttackAndBulkUnlocks(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l") // from the Users screen
+	h.mustShow("Lockouts", "Locked now (5)", "Anna Kowalska", "佐藤 さくら", "Zoé Martin", "Gil Bates", "ACME-M4RK2",
+		"until reset", attacker, "6")
+	h.mustNotShow("Jean Dupont", "\x1b[31m", "\x1b]0;")
+
+	// The IP grouping puts the attacker first, flagged.
+	h.keys("3")
+	v := h.view()
+	at, home := lineOf(v, attacker), lineOf(v, "198.51.100.7")
+	if at < 0 || home < 0 || at > home || !strings.Contains(strings.Split(v, "\n")[at], "ATTACK?") ||
+		strings.Contains(strings.Split(v, "\n")[home], "ATTACK?") {
+		t.Fatalf("IP grouping:\n%s", v)
+	}
+	// enter on the attacker's row: its failures, hostile user agent sanitized.
+	h.keys("enter")
+	h.mustShow("Recent failures", "from "+attacker, "(unknown login)", "python-requests/2.31", "while locked")
+	h.mustNotShow("198.51.100.7", "\x1b]0;")
+	h.keys("esc")
+	h.mustShow("198.51.100.7", "Jean Dupont", "wrong password")
+
+	// Back to the locked accounts; select the real users (the first two rows) and unlock them.
+	h.keys("1", "space", "space")
+	h.mustShow("2 selected", "paused")
+	v = h.view()
+	var picked []string
+	for _, name := range []string{"Anna Kowalska", "佐藤 さくら", "Zoé Martin", "Gil Bates", "Mark"} {
+		if l := lineOf(v, name); l >= 0 && strings.Contains(strings.Split(v, "\n")[l], "●") {
+			picked = append(picked, name)
+		}
+	}
+	if len(picked) != 2 {
+		t.Fatalf("selected %v:\n%s", picked, v)
+	}
+	h.keys("u")
+	h.mustShow("Unlock 2 account(s)", "reason", picked[0], picked[1])
+	h.keys("enter") // no reason yet
+	h.mustShow("A reason is required")
+	h.typeText("night attack from 203.0.113.66, real users")
+	h.keys("tab") // and send them a reset link
+	h.mustShow("[yes]")
+	h.keys("enter")
+	h.mustShow("Unlocked 2 account(s); 2 reset link(s) queued.", "Locked now (3)")
+	for _, name := range picked {
+		h.mustNotShow(name)
+	}
+	var audits, outbox, stillLocked int
+	if err := st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'alice'
+		AND summary LIKE '%night attack%'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&outbox, `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&stillLocked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 2 || outbox != 2 || stillLocked != 3 {
+		t.Fatalf("audit rows %d, reset links %d, still locked %d", audits, outbox, stillLocked)
+	}
+
+	// A user's timeline: enter on a locked row.
+	h.keys("g", "enter")
+	h.mustShow("Timeline of", "locked", "too many failures", "failed login", attacker)
+	h.keys("u")
+	h.mustShow("Unlock 1 account(s)")
+	h.typeText("ticket 4711")
+	h.keys("enter")
+	h.mustShow("Unlocked 1 account(s).")
+	h.mustShow("unlocked", "by an operator")
+	h.keys("esc")
+	h.mustShow("Locked now (2)")
+}
+
+func TestLockoutsScreenScopedToAdminAndOncallMayUnlock(t *testing.T) {
+	st := newStore(t)
+	a := seedAttack(t, st)
+	admin := registered(t, st, "ann", model.RoleAdmin, "acme")
+	h := newHarness(t, st, admin, 120, 30)
+	h.keys(":")
+	h.typeText("lockouts")
+	h.keys("enter")
+	h.mustShow("Locked now (4)", "Anna Kowalska")
+	h.mustNotShow("Gil Bates")
+	h.keys("3")
+	h.mustShow(attacker)
+	v := h.view()
+	// The admin sees only the attempts on Acme's accounts: 4 accounts, 24 attempts.
+	if l := strings.Split(v, "\n")[lineOf(v, attacker)]; !strings.Contains(l, " 4 ") || !strings.Contains(l, " 24 ") {
+		t.Fatalf("admin's IP row: %q", l)
+	}
+
+	oncall := registered(t, st, "olga", model.RoleOncall)
+	h = newHarness(t, st, oncall, 120, 30)
+	h.keys("l")
+	h.mustShow("Locked now (5)", "READ-ONLY")
+	h.keys("A", "u")
+	h.typeText("all of them, attack over")
+	h.keys("enter")
+	h.mustShow("Unlocked 5 account(s).", "No account is locked now.")
+	if a.locked(t, a.gil) || a.locked(t, a.anna) {
+		t.Fatal("oncall's unlock did not reach the database")
+	}
+}
+
+func TestLockoutsLiveRefreshPausesWhileScrolling(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l", "2")
+	h.mustShow("live", "Jean Dupont")
+	scr := h.app.active().(*lockoutsScreen)
+	newFailure := func(ua string) {
+		fixture{t, st}.exec(`INSERT INTO auth_events (at, login, kind, reason, ip, user_agent)
+			VALUES ($1, 'ghost', 'login_failure', 'unknown_login', '192.0.2.9', $2)`, testNow, ua)
+	}
+	newFailure("first-agent")
+	h.send(loTickMsg{gen: scr.tickGen})
+	h.mustShow("first-agent", "192.0.2.9")
+	// An old loop's tick does nothing.
+	newFailure("stale-agent")
+	h.send(loTickMsg{gen: scr.tickGen - 1})
+	h.mustNotShow("stale-agent")
+	// Scrolled down: paused, the rows do not move.
+	h.keys("j")
+	h.mustShow("paused")
+	h.send(loTickMsg{gen: scr.tickGen})
+	h.mustNotShow("stale-agent")
+	// esc goes back to the top and live again.
+	h.keys("esc")
+	h.mustShow("live", "stale-agent")
+}
+
+func TestLockoutsGolden(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		h := newHarness(t, st, support, size[0], size[1])
+		h.keys("l")
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			golden.RequireEqual(t, []byte(h.view()))
+		})
+		h.keys("3")
+		t.Run(fmt.Sprintf("ips-%dx%d", size[0], size[1]), func(t *testing.T) {
+			golden.RequireEqual(t, []byte(h.view()))
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
 		readOnly: opt.ReadOnly || op.Role == model.RoleOncall,
 		styles:   NewStyles(r), keys: NewKeyMap(lang), now: st.Now,
-		width: minWidth, height: minHeight, tick: tea.Tick,
+		width: minWidth, height: minHeight, tick: tea.Tick, out: opt.Output,
 	}
 	in := newInput()
 	in.Prompt = ":"
@@ -433,6 +434,9 @@ func runConsole(ctx context.Context, st *store.Store, op model.Operator, opt Opt
 	}
 	opts = append(opts, tea.WithAltScreen(), tea.WithContext(ctx))
 	app := NewApp(ctx, st, op, opt, r)
+	if app.c.out == nil {
+		app.c.out = os.Stdout
+	}
 	_, err := tea.NewProgram(app, opts...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

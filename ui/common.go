@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type common struct {
 	scopeOrgSlug string
 	// tick schedules a timed message (tea.Tick; tests make it immediate or silent).
 	tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// out is the session's terminal, for escape sequences sent beside the frames (OSC 52
+	// clipboard); nil when there is none (tests, headless).
+	out io.Writer
 }
 
 // t returns a catalog message in the session's language.

@@ -179,5 +179,7 @@ type AuditEntry struct {
 	Action       string    `json:"action"`
 	TargetUserID *int64    `json:"target_user_id"`
 	TargetOrgID  *int64    `json:"target_org_id"`
+	TargetLogin  string    `json:"target_login,omitempty"` // the target user's login code, when it still exists
+	TargetOrg    string    `json:"target_org,omitempty"`   // the target organization's slug, when it still exists
 	Summary      string    `json:"summary"`
 }

@@ -72,7 +72,9 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 		where = append(where, "(a.operator_id = "+arg(op.ID)+" OR a.target_org_id = ANY("+orgs+
 			") OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.target_user_id AND m.org_id = ANY("+orgs+")))")
 	}
-	sql := `SELECT a.id, a.at, a.operator_name, a.action, a.target_user_id, a.target_org_id, a.summary
+	sql := `SELECT a.id, a.at, a.operator_name, a.action, a.target_user_id, a.target_org_id, a.summary,
+		coalesce((SELECT u.login_code FROM users u WHERE u.id = a.target_user_id), '') AS target_login,
+		coalesce((SELECT o.slug FROM organizations o WHERE o.id = a.target_org_id), '') AS target_org
 		FROM audit_entries a`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
@@ -86,7 +88,7 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 	var out []model.AuditEntry
 	for rows.Next() {
 		var e model.AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.OperatorName, &e.Action, &e.TargetUserID, &e.TargetOrgID, &e.Summary); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.OperatorName, &e.Action, &e.TargetUserID, &e.TargetOrgID, &e.Summary, &e.TargetLogin, &e.TargetOrg); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -58,6 +57,9 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 		readOnly: opt.ReadOnly || op.Role == model.RoleOncall,
 		styles:   NewStyles(r), keys: NewKeyMap(lang), now: st.Now,
 		width: minWidth, height: minHeight, tick: tea.Tick, out: opt.Output,
+	}
+	if c.out == nil && r != nil {
+		c.out = r.Output().Writer() // the session's terminal (over SSH: the channel)
 	}
 	in := newInput()
 	in.Prompt = ":"
@@ -434,9 +436,6 @@ func runConsole(ctx context.Context, st *store.Store, op model.Operator, opt Opt
 	}
 	opts = append(opts, tea.WithAltScreen(), tea.WithContext(ctx))
 	app := NewApp(ctx, st, op, opt, r)
-	if app.c.out == nil {
-		app.c.out = os.Stdout
-	}
 	_, err := tea.NewProgram(app, opts...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

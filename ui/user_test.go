@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"gatehouse/model"
@@ -473,5 +474,19 @@ func TestUserScreenGolden(t *testing.T) {
 			h.typeText("dupont")
 			t.Run("password", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
 		})
+	}
+}
+
+// TestClipboardGoesToTheSessionTerminal: with no Options.Output (the SSH server's case), the
+// OSC 52 sequence goes to the session renderer's output.
+func TestClipboardGoesToTheSessionTerminal(t *testing.T) {
+	st := newStore(t)
+	var term bytes.Buffer
+	app := NewApp(context.Background(), st, support, Options{Lang: "en"}, lipgloss.NewRenderer(&term))
+	if msg := copyCmd(app.c.out, "S3cret!")(); msg != (clipboardCopiedMsg{ok: true}) {
+		t.Fatalf("copy: %#v", msg)
+	}
+	if term.String() != osc52("S3cret!") || osc52("S3cret!") != "\x1b]52;c;UzNjcmV0IQ==\x07" {
+		t.Errorf("terminal got %q", term.String())
 	}
 }

@@ -291,16 +291,18 @@ func usersPageSQL(op model.Operator, q UserQuery, now time.Time) (string, []any)
 	if !op.AllOrgs() {
 		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
 	}
-	// The page first (index walk + LIMIT), then its organizations in one join.
-	sqlText := fmt.Sprintf(`WITH p AS (
-		SELECT %s, %s AS sort_key FROM users u%s
-		ORDER BY %s %s, u.id %s LIMIT %s),
+	// The page's keys first (an index-only walk + LIMIT when the sort's index covers the
+	// filters), then the rows, then their organizations in one join.
+	sqlText := fmt.Sprintf(`WITH k AS (
+		SELECT u.id, %[2]s AS sort_key FROM users u%[3]s
+		ORDER BY %[2]s %[4]s, u.id %[5]s LIMIT %[6]s),
+		p AS MATERIALIZED (SELECT %[1]s, k.sort_key FROM k JOIN users u ON u.id = k.id),
 		po AS (SELECT m.user_id, array_agg(o.slug ORDER BY o.slug) AS orgs
-			FROM p JOIN memberships m ON m.user_id = p.id%s JOIN organizations o ON o.id = m.org_id
+			FROM p JOIN memberships m ON m.user_id = p.id%[7]s JOIN organizations o ON o.id = m.org_id
 			GROUP BY m.user_id)
 		SELECT p.*, coalesce(po.orgs, '{}') AS orgs FROM p LEFT JOIN po ON po.user_id = p.id
-		ORDER BY p.sort_key %s, p.id %s`,
-		userColumns, key, b.whereSQL(), key, scanOrder, scanOrder, b.arg(q.Limit+1), scope, scanOrder, scanOrder)
+		ORDER BY p.sort_key %[4]s, p.id %[5]s`,
+		userColumns, key, b.whereSQL(), scanOrder, scanOrder, b.arg(q.Limit+1), scope)
 	return sqlText, b.args
 }
 

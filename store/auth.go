@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -62,7 +63,7 @@ type AuthResult struct {
 }
 
 // maxIdentifier bounds what is looked up (a pasted megabyte is not an identifier).
-const maxIdentifier = 320
+const maxIdentifier = 1024
 
 // authRow is the user row as the login routine needs it (secrets included; never leaves here).
 type authRow struct {
@@ -116,6 +117,21 @@ func (s *Store) lookupLogin(ctx context.Context, ident string) (authRow, bool, e
 		return r, false, mapErr(err)
 	}
 	return r, true, nil
+}
+
+// cleanText makes client-supplied text storable: valid UTF-8 without NUL, at most maxBytes
+// bytes, cut on a character boundary.
+func cleanText(s string, maxBytes int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) <= maxBytes {
+		return s
+	}
+	cut := maxBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // verified is the result of checking the password against one stored hash.
@@ -174,7 +190,12 @@ func (s *Store) Authenticate(ctx context.Context, req AuthRequest) (AuthResult, 
 	if err != nil {
 		return AuthResult{}, err
 	}
-	ident := model.NormalizeIdentifier(req.Login)
+	// What the client sent is recorded whatever it holds: invalid UTF-8 or NUL bytes (which
+	// PostgreSQL refuses) must not turn an attempt into an error that escapes the count.
+	ident := cleanText(model.NormalizeIdentifier(cleanText(req.Login, 4*maxIdentifier)), 4*maxIdentifier)
+	logged := cleanText(ident, 256) // what the auth event keeps of it
+	req.UserAgent = cleanText(req.UserAgent, 512)
+	req.IP = req.IP.Unmap()
 	for attempt := 0; ; attempt++ {
 		r, found, err := s.lookupLogin(ctx, ident)
 		if err != nil {
@@ -186,7 +207,7 @@ func (s *Store) Authenticate(ctx context.Context, req AuthRequest) (AuthResult, 
 				return AuthResult{}, err
 			}
 			err := s.tx(ctx, func(tx *sqlx.Tx) error {
-				return authEvent(ctx, tx, s.now(), nil, ident, "login_failure", "unknown_login", req.IP, req.UserAgent)
+				return authEvent(ctx, tx, s.now(), nil, logged, "login_failure", "unknown_login", req.IP, req.UserAgent)
 			})
 			if err != nil {
 				return AuthResult{}, err
@@ -197,7 +218,7 @@ func (s *Store) Authenticate(ctx context.Context, req AuthRequest) (AuthResult, 
 		if err != nil {
 			return AuthResult{}, err
 		}
-		res, err := s.decide(ctx, r.ID, ident, v, req, pol, spol)
+		res, err := s.decide(ctx, r.ID, logged, v, req, pol, spol)
 		if errors.Is(err, errHashChanged) && attempt < 3 {
 			continue
 		}
@@ -280,9 +301,6 @@ func (s *Store) decide(ctx context.Context, id int64, ident string, v verified, 
 		res.UserID, res.Login, res.SessionToken, res.MustChangePassword = r.ID, r.Login, token, r.MustChange
 		res.IdleExpiresAt, res.ExpiresAt = now.Add(spol.Idle), now.Add(spol.Absolute)
 		ua := req.UserAgent
-		if len(ua) > 512 {
-			ua = ua[:512]
-		}
 		return tx.GetContext(ctx, &res.SessionID, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at,
 			idle_expires_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING id`,
 			r.ID, hash, now, res.IdleExpiresAt, res.ExpiresAt, ipArg, ua)

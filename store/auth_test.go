@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -493,5 +495,70 @@ func TestSessionsListEndAndExpire(t *testing.T) {
 		if i == 24 && !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("session lived past its absolute lifetime")
 		}
+	}
+}
+
+// BenchmarkAuthenticate measures logins per second through the whole routine (argon2id
+// verification with the process-wide limit of 2 hashes at once, the row-locked transaction,
+// the auth event and the session), with as many concurrent callers as GOMAXPROCS×4.
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, tc := range []struct {
+		name     string
+		password string
+	}{{"success", authPassword}, {"wrong_password", "wrong"}, {"unknown_login", ""}} {
+		b.Run(tc.name, func(b *testing.B) {
+			clk := newAuthClock()
+			s := storetest.New(b, func(c *store.Config) { c.Now = clk.Now; c.MaxOpenConns = 16 })
+			ctx := context.Background()
+			h, err := store.HashPassword(ctx, authPassword)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Many accounts, so wrong passwords do not all pile up on one locked row.
+			if _, err := s.DB().Exec(`INSERT INTO users (login_code, email, name, status, password_hash)
+				SELECT 'BEN-' || g, 'b' || g || '@example.com', 'B ' || g, 'active', $1 FROM generate_series(1, 1000) g`, h); err != nil {
+				b.Fatal(err)
+			}
+			var n atomicCounter
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.next()
+					login := "BEN-" + strconv.Itoa(1+i%1000)
+					if tc.name == "unknown_login" {
+						login = "ghost" + strconv.Itoa(i)
+					}
+					_, err := s.Authenticate(ctx, store.AuthRequest{Login: login, Password: tc.password, IP: netip.MustParseAddr("192.0.2.1")})
+					if (tc.name == "success") != (err == nil) {
+						b.Errorf("%s: %v", tc.name, err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+		})
+	}
+}
+
+type atomicCounter struct{ v atomic.Int64 }
+
+func (c *atomicCounter) next() int { return int(c.v.Add(1)) }
+
+func TestAuthRecordsHostileInput(t *testing.T) {
+	e := newAuthEnv(t, 0)
+	id := e.user("ACME-HOST1", "host@example.com")
+	ua := "evil\x00agent \xff\xfe " + strings.Repeat("é", 400) // NUL, invalid UTF-8, long multibyte
+	for _, login := range []string{"ACME-HOST1", "ghost\x00\xff" + strings.Repeat("ü", 300), strings.Repeat("x", 1<<20)} {
+		_, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: login, Password: "wrong\x00\xff", IP: e.attIP, UserAgent: ua})
+		if err != store.ErrAuthFailed {
+			t.Fatalf("hostile attempt: %v", err)
+		}
+	}
+	if e.failed(id) != 1 || e.events(id, "login_failure", "bad_password") != 1 {
+		t.Fatal("hostile attempt on a real account not counted")
+	}
+	if n := e.int(`SELECT count(*) FROM auth_events WHERE kind = 'login_failure' AND length(user_agent) > 0 AND octet_length(login) <= 256`); n != 3 {
+		t.Fatalf("%d of 3 hostile attempts recorded", n)
 	}
 }

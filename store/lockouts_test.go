@@ -1,8 +1,12 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"net/netip"
+	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/storetest"
 )
 
 // attack is last night's scenario: one IP tries 6 wrong passwords on 5 accounts of two
@@ -198,4 +203,71 @@ func TestResetLinkCompletedUnlocks(t *testing.T) {
 	}
 	a.mustFail("ACME-AAA03", authPassword)
 	a.mustLogin("ACME-AAA03", newPassword)
+}
+
+// BenchmarkLockoutQueries measures the Lockouts screen's store calls and a user's timeline on
+// seeded demo data (GATEHOUSE_BENCH_USERS users, 10 events each; default 20,000), each beside
+// the same SQL sent bare, which is the floor.
+func BenchmarkLockoutQueries(b *testing.B) {
+	users := 20000
+	if v, err := strconv.Atoi(os.Getenv("GATEHOUSE_BENCH_USERS")); err == nil && v > 0 {
+		users = v
+	}
+	s := storetest.New(b, func(c *store.Config) { c.StatementTimeout = 10 * time.Minute })
+	ctx := context.Background()
+	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: users, Events: users * 10, Seed: 1}, nil); err != nil {
+		b.Fatal(err)
+	}
+	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
+	var someone int64
+	if err := s.DB().Get(&someone, `SELECT user_id FROM auth_events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY count(*) DESC LIMIT 1`); err != nil {
+		b.Fatal(err)
+	}
+	var attackAt time.Time
+	if err := s.DB().Get(&attackAt, `SELECT max(at) FROM auth_events WHERE kind = 'login_failure'`); err != nil {
+		b.Fatal(err)
+	}
+	since := attackAt.Add(-24 * time.Hour)
+	locked, _ := s.ListLocked(ctx, oncall, store.LockedQuery{Limit: 1000})
+	b.Logf("%d users, %d locked now", users, len(locked))
+	now := s.Now()
+	cases := []struct {
+		name string
+		call func() error
+	}{
+		{"ListLocked", func() error { _, err := s.ListLocked(ctx, oncall, store.LockedQuery{Limit: 200}); return err }},
+		{"ListLocked/bare", func() error {
+			_, err := s.DB().Exec(`SELECT u.id, u.name FROM users u WHERE u.locked_at IS NOT NULL
+				AND (u.locked_until IS NULL OR u.locked_until > $1) ORDER BY u.locked_at DESC, u.id DESC LIMIT 200`, now)
+			return err
+		}},
+		{"RecentFailures", func() error {
+			_, err := s.RecentFailures(ctx, oncall, store.FailureQuery{Since: since, Limit: 100})
+			return err
+		}},
+		{"RecentFailures/bare", func() error {
+			_, err := s.DB().Exec(`SELECT * FROM auth_events WHERE kind = 'login_failure' AND at >= $1 ORDER BY at DESC, id DESC LIMIT 100`, since)
+			return err
+		}},
+		{"FailuresByIP_24h", func() error { _, err := s.FailuresByIP(ctx, oncall, since, 50); return err }},
+		{"UserTimeline", func() error { _, err := s.UserTimeline(ctx, oncall, someone, 0, 50); return err }},
+		{"UserTimeline/bare", func() error {
+			_, err := s.DB().Exec(`SELECT * FROM auth_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT 50`, someone)
+			return err
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if err := c.call(); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
 }

@@ -216,11 +216,27 @@ func benchCases(ctx context.Context, st *store.Store, op model.Operator) ([]benc
 			return err
 		}},
 	}
-	return append(cases, extraBenchCases(st, op)...), nil
+	day := st.Now().Add(-24 * time.Hour)
+	cases = append(cases,
+		benchCase{"lockouts: locked accounts", 10 * ms, 1.5, func(ctx context.Context) error {
+			_, err := st.ListLocked(ctx, op, store.LockedQuery{Limit: 200})
+			return err
+		}},
+		benchCase{"lockouts: recent failures", 10 * ms, 1.5, func(ctx context.Context) error {
+			_, err := st.RecentFailures(ctx, op, store.FailureQuery{Limit: 100})
+			return err
+		}},
+		benchCase{"lockouts: failures by IP (24 h)", 10 * ms, 0, func(ctx context.Context) error {
+			_, err := st.FailuresByIP(ctx, op, day, 50)
+			return err
+		}},
+		benchCase{"invitations: first page", 5 * ms, 1.5, func(ctx context.Context) error {
+			_, err := st.ListInvitations(ctx, op, store.InvitationQuery{Limit: 50})
+			return err
+		}},
+	)
+	return cases, nil
 }
-
-// extraBenchCases adds the operations of other screens (lockouts, invitations) when present.
-var extraBenchCases = func(st *store.Store, op model.Operator) []benchCase { return nil }
 
 // measure times the store call and the same statements sent bare, interleaved.
 func measure(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, bc benchCase, n int) benchRow {

@@ -327,3 +327,42 @@ func tail(s string, n int) string {
 	}
 	return s[len(s)-n:]
 }
+
+// NewReplica makes a streaming replica of this (running) cluster in another state directory:
+// pg_basebackup -R from the primary's socket, its own socket directory, then started.
+func (c *Cluster) NewReplica(ctx context.Context, stateDir string) (*Cluster, error) {
+	r, err := NewCluster(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	mode := os.FileMode(0o700)
+	if r.runAs != nil {
+		mode = 0o755
+	}
+	if err := os.MkdirAll(r.StateDir, mode); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{r.Root, r.SocketDir()} {
+		if err := r.mkdirOwned(d); err != nil {
+			return nil, err
+		}
+	}
+	out, err := r.run(ctx, filepath.Join(r.bin, "pg_basebackup"), "-D", r.DataDir(), "-R",
+		"-h", c.SocketDir(), "-U", "gatehouse", "-X", "stream", "-c", "fast")
+	if err != nil {
+		return nil, fmt.Errorf("pg_basebackup: %v\n%s", err, out)
+	}
+	f, err := os.OpenFile(filepath.Join(r.DataDir(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.WriteString("\n# gatehouse replica\nunix_socket_directories = '" + r.SocketDir() + "'\nhot_standby = on\n")
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Ensure(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -47,7 +47,7 @@ type Config struct {
 // Store is the database handle shared by a process (one pool, many sessions).
 type Store struct {
 	db   *sqlx.DB
-	read *sqlx.DB
+	read *readDB
 	cfg  Config
 	now  func() time.Time
 	key  []byte
@@ -74,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, read: db, cfg: cfg, now: cfg.Now}
+	s := &Store{db: db, read: &readDB{primary: db}, cfg: cfg, now: cfg.Now}
 	if err := s.setOutboxKey(cfg.OutboxKey); err != nil {
 		db.Close()
 		return nil, err
@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
-		s.read = r
+		s.read.replica = r
 	}
 	return s, nil
 }
@@ -159,9 +159,7 @@ func withParams(dsn string, params map[string]string) (string, error) {
 
 // Close releases the pools.
 func (s *Store) Close() error {
-	if s.read != s.db {
-		s.read.Close()
-	}
+	s.read.Close()
 	return s.db.Close()
 }
 
@@ -193,7 +191,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return mapErr(err)
 	}
-	return mapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	s.read.wrote() // the next reads of this process see this write, whatever the replica's lag
+	return nil
 }
 
 // Migrate applies pending migrations in order, each in its own transaction, under an

@@ -322,6 +322,9 @@ func (a *App) View() string {
 		b.WriteString(c.styles.Banner.Render(safe.Pad(" "+c.t("db.down"), w)))
 	} else {
 		b.WriteString(c.styles.Title.Render(a.active().Title()))
+		if n := c.st.ReplicaNotice(); n != "" {
+			b.WriteString("  " + c.styles.FlashWarn.Render(n))
+		}
 	}
 	b.WriteByte('\n')
 	_, bh := a.bodySize()

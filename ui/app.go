@@ -386,23 +386,49 @@ func (a *App) flashLine() string {
 
 func (a *App) helpView() string {
 	c := a.c
-	var b strings.Builder
-	b.WriteString(c.styles.Section.Render(c.t("help.title")+" — "+a.active().Title()) + "\n\n")
 	groups := a.active().FullHelp()
 	k := c.keys
 	groups = append(groups, []key.Binding{k.Search, k.Command, k.Back, k.Help, k.Quit, k.ForceQuit})
+	// Each group is a column block; blocks flow left to right, then onto the next row, so
+	// the whole help fits an 80×24 terminal.
+	var blocks []string
+	colW := 0
 	for _, g := range groups {
+		var lines []string
 		for _, bnd := range g {
 			if !bnd.Enabled() {
 				continue
 			}
 			hk := bnd.Help()
-			b.WriteString("  " + c.styles.Key.Render(safe.Pad(hk.Key, 12)) + " " + hk.Desc + "\n")
+			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
+			lines = append(lines, line)
+			if w := lipgloss.Width(line); w > colW {
+				colW = w
+			}
 		}
-		b.WriteString("\n")
+		if len(lines) > 0 {
+			blocks = append(blocks, strings.Join(lines, "\n"))
+		}
 	}
-	b.WriteString(c.styles.Dim.Render(c.t("help.close")))
-	return b.String()
+	colW += 3
+	perRow := c.width / colW
+	if perRow < 1 {
+		perRow = 1
+	}
+	var rows []string
+	for i := 0; i < len(blocks); i += perRow {
+		end := i + perRow
+		if end > len(blocks) {
+			end = len(blocks)
+		}
+		var cols []string
+		for _, bl := range blocks[i:end] {
+			cols = append(cols, lipgloss.NewStyle().Width(colW).Render(bl))
+		}
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cols...))
+	}
+	title := c.styles.Section.Render(c.t("help.title") + " — " + a.active().Title())
+	return title + "\n" + strings.Join(rows, "\n\n") + "\n" + c.styles.Dim.Render(c.t("help.close"))
 }
 
 // fit cuts or pads s to exactly h lines of at most w cells (styles kept).

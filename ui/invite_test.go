@@ -1,0 +1,389 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"gatehouse/model"
+	"gatehouse/store"
+)
+
+const invitePW = "granite meadow whistle 77"
+
+func (h *harness) count(q string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.st.DB().Get(&n, q, args...); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// tokenText returns the token of an acceptance link.
+func tokenText(t *testing.T, link string) string {
+	t.Helper()
+	_, tok, ok := strings.Cut(link, "/accept?token=")
+	if !ok || len(tok) < 40 {
+		t.Fatalf("no token in %q", link)
+	}
+	return tok
+}
+
+// tokenRows counts rows holding text, over every table.
+func tokenRows(t *testing.T, st *store.Store, text string) int {
+	t.Helper()
+	var tables []string
+	if err := st.DB().Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, tb := range tables {
+		var n int
+		if err := st.DB().Get(&n, `SELECT count(*) FROM "`+tb+`" x WHERE strpos(x::text, $1) > 0`, text); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	return total
+}
+
+// oneOfEach checks what one invitation leaves in the database: one invitation, one e-mail,
+// one audit row; the token's hash and never the token.
+func oneOfEach(t *testing.T, h *harness, link string) {
+	t.Helper()
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM invitations`:   1,
+		`SELECT count(*) FROM outbox`:        1,
+		`SELECT count(*) FROM audit_entries`: 1,
+	} {
+		if n := h.count(q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	tok := tokenText(t, link)
+	if n := h.count(`SELECT count(*) FROM invitations WHERE token_hash = $1`, model.HashToken(tok)); n != 1 {
+		t.Error("the token's hash is not stored")
+	}
+	if n := tokenRows(t, h.st, tok); n != 0 {
+		t.Errorf("the token is stored in clear in %d row(s)", n)
+	}
+}
+
+func TestInviteWizardNewPerson(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	h := newHarness(t, st, support, 100, 30)
+
+	h.keys("i")
+	s, ok := h.app.active().(*inviteScreen)
+	if !ok {
+		t.Fatalf("i from Users opened %T", h.app.active())
+	}
+	h.mustShow("● 1 Person and organization", "○ 2 Access rights", "○ 3 Review and send", "(•) New person", "Acme Corp (acme)", "Globex (globex)")
+
+	// Step 1, validated inline; q and ? are typed, not global keys.
+	h.typeText("Marie Dupont?")
+	h.keys("backspace", "tab")
+	h.typeText("marie")
+	h.mustShow("✗ invalid e-mail address: it needs an '@'")
+	h.typeText("@example.org")
+	h.mustNotShow("✗ invalid e-mail")
+	h.keys("tab")
+	h.typeText("acm")
+	h.mustNotShow("Globex (globex)")
+	h.keys("enter")
+	h.mustShow("✓ 1 Person and organization", "● 2 Access rights", "Access rights in Acme Corp", "[ ] View billing", "See invoices")
+
+	// Step 2: at least one right.
+	h.keys("enter")
+	h.mustShow("✗ tick at least one right")
+	h.keys("down", "space", "down", "down", "space")
+	h.mustShow("[x] View billing", "[x] View reports")
+	h.keys("enter")
+	h.mustShow("● 3 Review and send", "Marie Dupont <marie@example.org>", "new person", "Acme Corp (acme)", "View billing (billing.view)", "View reports (reports.view)")
+
+	// esc goes back a step at a time without losing anything.
+	h.keys("esc")
+	h.mustShow("[x] View billing", "[x] View reports")
+	h.keys("esc")
+	h.mustShow("Marie Dupont", "marie@example.org", "✓ Acme Corp (acme)")
+	h.keys("enter", "enter")
+	h.mustShow("● 3 Review and send")
+	if n := h.count(`SELECT count(*) FROM invitations`); n != 0 {
+		t.Fatal("something was sent before the review")
+	}
+
+	h.keys("enter")
+	h.mustShow("Invitation #", "created", "Acceptance link", "https://portal.example.com/accept?token=", "Login code", "ACME-")
+	link := s.link
+	oneOfEach(t, h, link)
+	if !strings.Contains(h.view(), link[:60]) {
+		t.Fatal("the link is not shown")
+	}
+
+	// Copy: without a terminal, then to a terminal that receives OSC 52.
+	h.app.c.out = nil
+	h.keys("c")
+	h.mustShow("No terminal to copy to")
+	var term bytes.Buffer
+	h.app.c.out = &term
+	h.keys("c")
+	if want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(link)) + "\x07"; term.String() != want {
+		t.Fatalf("OSC 52 sent %q", term.String())
+	}
+	h.mustShow("Link copied")
+
+	h.keys("enter")
+	if _, ok := h.app.active().(*usersScreen); !ok {
+		t.Fatalf("after the result: %T", h.app.active())
+	}
+	if s.link != "" {
+		t.Fatal("the link is kept after leaving")
+	}
+
+	// The invitee accepts: an active account with exactly the chosen rights.
+	res, err := st.AcceptInvitation(context.Background(), tokenText(t, link), invitePW, invitePW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUser(context.Background(), support, res.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Status != model.StatusActive || u.Name != "Marie Dupont" || len(u.Memberships) != 1 || u.Memberships[0].OrgID != acme ||
+		strings.Join(u.Memberships[0].Rights, ",") != "billing.view,reports.view" {
+		t.Fatalf("accepted user %+v", u)
+	}
+}
+
+func TestInviteWizardExistingUser(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	globex := f.org("globex", "Globex")
+	jean := f.user("ACME-00001", "jean@example.org", "Jean Martin", acme)
+	f.user("ACME-00002", "zoe@example.org", "Zoé Blanc", acme)
+	h := newHarness(t, st, support, 100, 30)
+
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	h.typeText("invite")
+	h.keys("enter")
+	if _, ok := h.app.active().(*inviteScreen); !ok {
+		t.Fatalf(":invite opened %T", h.app.active())
+	}
+	h.keys("shift+tab", "space")
+	h.mustShow("(•) Existing user", "Jean Martin · ACME-00001", "Zoé Blanc")
+	h.keys("tab")
+	h.typeText("JEAN")
+	h.mustShow("Jean Martin · ACME-00001 · jean@example.org")
+	h.mustNotShow("Zoé Blanc")
+	h.keys("enter")
+	h.mustShow("✓ Jean Martin · ACME-00001")
+	h.typeText("glob")
+	h.keys("enter", "space", "enter")
+	h.mustShow("Jean Martin <jean@example.org>", "existing account ACME-00001", "Globex (globex)", "Manage billing")
+	h.keys("enter")
+	h.mustShow("Invitation #", "https://portal.example.com/accept?token=")
+	link := h.app.active().(*inviteScreen).link
+	oneOfEach(t, h, link)
+
+	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := st.GetUser(context.Background(), support, jean)
+	if len(u.Memberships) != 2 || u.Memberships[1].OrgID != globex || strings.Join(u.Memberships[1].Rights, ",") != "billing.manage" {
+		t.Fatalf("memberships %+v", u.Memberships)
+	}
+	if n := h.count(`SELECT count(*) FROM users`); n != 2 {
+		t.Fatalf("%d accounts, want 2 (no second account)", n)
+	}
+}
+
+func TestInviteWizardEmailWithAccountSwitchesPath(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	f.user("ACME-00001", "jean@example.org", "Jean Martin", acme)
+	h := newHarness(t, st, support, 100, 30)
+	h.keys("i")
+	h.typeText("Jean M")
+	h.keys("tab")
+	h.typeText("Jean@Example.org")
+	h.mustShow("This e-mail already has an account (Jean Martin · ACME-00001). ctrl+e")
+	h.keys("tab", "down", "enter") // cannot go on as a new person
+	if s := h.app.active().(*inviteScreen); s.step != stepWho || s.focus != fieldEmail {
+		t.Fatalf("went on with a taken e-mail: step %d focus %d", s.step, s.focus)
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlE})
+	h.mustShow("(•) Existing user", "✓ Jean Martin · ACME-00001")
+	h.keys("enter", "space", "enter")
+	h.mustShow("existing account ACME-00001", "Globex (globex)")
+
+	// A duplicate is refused with a clear message, the review kept.
+	if _, _, err := st.CreateInvitation(context.Background(), support, store.NewInvitation{OrgID: h.app.active().(*inviteScreen).org.ID,
+		Email: "jean@example.org", ExistingByEmail: true, Rights: []string{"reports.view"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("enter")
+	h.mustShow("already invited to this organization", "● 3 Review and send")
+}
+
+func TestInviteWizardAdminSeesOnlyTheirScopeAndRights(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	ctx := context.Background()
+	if _, err := st.AddOperator(ctx, model.Operator{Name: "setup"}, store.NewOperator{Name: "ann", Role: model.RoleAdmin,
+		OrgSlugs: []string{"acme"}, Rights: []string{"billing.view", "reports.view"}}); err != nil {
+		t.Fatal(err)
+	}
+	ann, err := st.OperatorByName(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, st, ann, 100, 30)
+	h.keys("i")
+	h.mustShow("✓ Acme Corp (acme)") // the only organization: chosen already
+	h.mustNotShow("Globex")
+	h.typeText("Lou")
+	h.keys("tab")
+	h.typeText("lou@example.org")
+	h.keys("tab", "enter")
+	h.mustShow("View billing", "View reports")
+	h.mustNotShow("Manage users", "Manage billing", "settings")
+
+	// oncall has no invite screen from Users.
+	oc := newHarness(t, st, model.Operator{Name: "olga", Role: model.RoleOncall}, 100, 30)
+	oc.keys("i")
+	if _, ok := oc.app.active().(*inviteScreen); ok {
+		t.Fatal("oncall reached the invite wizard")
+	}
+}
+
+func TestInviteWizardGolden(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	f.org("globex", "Globex Établissement 東京")
+	h := newHarness(t, st, support, 80, 24)
+	h.keys("i")
+	t.Run("who", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
+	h.typeText("Marie Dupont")
+	h.keys("tab")
+	h.typeText("marie@example.org")
+	h.keys("tab", "enter")
+	h.keys("space", "down", "space")
+	t.Run("rights", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
+	h.keys("enter")
+	t.Run("review", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
+}
+
+func TestInvitationsScreen(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	globex := f.org("globex", "Globex")
+	ctx := context.Background()
+	inv := func(org int64, name, email string) (store.Invitation, string) {
+		i, link, err := st.CreateInvitation(ctx, support, store.NewInvitation{OrgID: org, Name: name, Email: email, Rights: []string{"billing.view"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i, link
+	}
+	pending, _ := inv(acme, "Paula Pending", "paula@example.org")
+	_, acceptedLink := inv(acme, "Arno Accepted", "arno@example.org")
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, acceptedLink), invitePW, invitePW); err != nil {
+		t.Fatal(err)
+	}
+	revoked, _ := inv(acme, "Rita Revoked", "rita@example.org")
+	if _, err := st.RevokeInvitation(ctx, support, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := inv(globex, "Ezra Expired", "ezra@example.org")
+	f.exec(`UPDATE invitations SET created_at = $2, expires_at = $3 WHERE id = $1`, expired.ID, testNow.Add(-10*24*time.Hour), testNow.Add(-3*24*time.Hour))
+	gus, pendingLink := inv(globex, "Gus", "gus@example.org")
+	f.exec(`UPDATE invitations SET name = $2 WHERE id = $1`, gus.ID, "Gus \x1b[31mRed\x1b[0m") // as the portal might write it
+
+	h := newHarness(t, st, support, 140, 30)
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	h.typeText("invitations")
+	h.keys("enter")
+	if _, ok := h.app.active().(*invitationsScreen); !ok {
+		t.Fatalf(":invitations opened %T", h.app.active())
+	}
+	h.mustShow("pending", "accepted", "revoked", "expired", "Paula Pending <paula@example.org>", "Ezra Expired", "billing.view", "alice")
+	h.mustNotShow("\x1b[31m")
+
+	h.keys("s") // pending only
+	h.mustShow("state:pending", "Paula Pending", "Gus")
+	h.mustNotShow("Arno Accepted", "Rita Revoked", "Ezra Expired")
+	h.keys("s", "s") // expired
+	h.mustShow("Ezra Expired")
+	h.mustNotShow("Paula Pending")
+	h.keys("s", "s") // all again
+	h.keys("/")
+	h.typeText("PAULA")
+	h.keys("enter")
+	h.mustShow("Paula Pending", "alice invited Paula Pending to Acme Corp")
+	h.mustNotShow("Arno Accepted")
+
+	// Resend: a new link, the old one dies.
+	h.keys("r")
+	h.mustShow("resent to paula@example.org", "New link")
+	s := h.app.active().(*invitationsScreen)
+	if s.link == "" || h.count(`SELECT resend_count FROM invitations WHERE id = $1`, pending.ID) != 1 {
+		t.Fatalf("resend: link %q", s.link)
+	}
+	if _, err := st.InspectInvitation(ctx, tokenText(t, s.link)); err != nil {
+		t.Fatalf("the new link: %v", err)
+	}
+	h.keys("e")
+	h.mustShow("extended until")
+	if s.link != "" {
+		t.Fatal("the resent link stays after another action")
+	}
+	h.keys("d")
+	h.mustShow("Revoke the invitation of paula@example.org to acme?")
+	h.keys("n")
+	h.mustNotShow("Revoke the invitation")
+	h.keys("d", "y")
+	h.mustShow("revoked")
+	var revokedAt *time.Time
+	if err := st.DB().Get(&revokedAt, `SELECT revoked_at FROM invitations WHERE id = $1`, pending.ID); err != nil || revokedAt == nil {
+		t.Fatalf("not revoked: %v", err)
+	}
+	h.keys("r")
+	h.mustShow("This invitation is revoked")
+
+	// An admin of acme sees acme's invitations only.
+	if _, err := st.AddOperator(ctx, model.Operator{Name: "setup"}, store.NewOperator{Name: "ann", Role: model.RoleAdmin, OrgSlugs: []string{"acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	ann, _ := st.OperatorByName(ctx, "ann")
+	ha := newHarness(t, st, ann, 140, 30)
+	ha.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	ha.typeText("invitations")
+	ha.keys("enter")
+	ha.mustShow("Paula Pending", "Arno Accepted")
+	ha.mustNotShow("Ezra", "Gus")
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); err != nil {
+		t.Fatal(err)
+	}
+	var re *store.InvitationRefusal
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); !errors.As(err, &re) {
+		t.Fatalf("second use: %v", err)
+	}
+}

@@ -31,12 +31,35 @@ unknown, used, revoked or expired), 2 usage or database problem.`,
 	})
 }
 
+// tokenLike reports whether arg is a bare token (43 characters of unpadded URL-safe base64),
+// which may start with '-' and must not then be taken for a flag.
+func tokenLike(arg string) bool {
+	if len(arg) != 43 {
+		return false
+	}
+	for _, r := range arg {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func runAccept(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	pos, code, ok := f.parse(e, args)
+	var tokens, rest []string
+	for _, a := range args {
+		if tokenLike(a) && strings.HasPrefix(a, "-") {
+			tokens = append(tokens, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	pos, code, ok := f.parse(e, rest)
 	if !ok {
 		return code
 	}
+	pos = append(pos, tokens...)
 	if code, ok := f.wantArgs(e, pos, 1, "TOKEN (the invitation link or its token)"); !ok {
 		return code
 	}

@@ -76,6 +76,12 @@ func TestAcceptCommand(t *testing.T) {
 	if code, _, errOut := h.runIn("", "accept", "bogus-token"); code != exitRefused || !strings.Contains(errOut, "no invitation has this token") {
 		t.Fatalf("unknown token: exit %d %s", code, errOut)
 	}
+	if !tokenLike("-ENw3SEGj4UsQPrabqZZ-Odjx1rDDMauQOnbhyrUfIA") || tokenLike("--json") {
+		t.Fatal("tokenLike")
+	}
+	if code, _, errOut := h.runIn("", "accept", "-ENw3SEGj4UsQPrabqZZ-Odjx1rDDMauQOnbhyrUfIA"); code != exitRefused || !strings.Contains(errOut, "no invitation has this token") {
+		t.Fatalf("a token starting with '-': exit %d %s", code, errOut)
+	}
 	if code, _, _ := h.runIn("", "accept"); code != exitUsage {
 		t.Fatalf("no token: exit %d", code)
 	}

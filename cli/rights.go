@@ -9,10 +9,11 @@ import (
 
 func init() {
 	register(&command{
-		name:    "rights list",
-		args:    "[--json]",
-		summary: "list the rights catalog (what invitations and memberships can grant)",
-		run:     runRightsList,
+		name:     "rights list",
+		args:     "[--json]",
+		summary:  "list the rights catalog (what invitations and memberships can grant)",
+		examples: []string{"gatehouse rights list", "gatehouse rights list --json | jq -r '.[].code'"},
+		run:      runRightsList,
 	})
 	register(&command{
 		name:    "rights add",
@@ -31,7 +32,8 @@ administrator when the OS user is not a registered operator).`,
 		help: `A right held by users, granted by an open invitation or allowed to an admin is not removed
 (the counts are shown) unless --force is given: then it is taken away from all of them in the
 same transaction.`,
-		run: runRightsRemove,
+		examples: []string{"gatehouse rights remove docs.view", "gatehouse rights remove docs.view --force"},
+		run:      runRightsRemove,
 	})
 }
 

@@ -342,12 +342,8 @@ func (s *Store) lookupEmail(ctx context.Context, q sqlx.QueryerContext, op model
 
 // invitationTTL returns the configured default lifetime (settings), or DefaultInvitationTTL.
 func invitationTTL(ctx context.Context, q sqlx.QueryerContext) time.Duration {
-	var raw []byte
-	if err := sqlx.GetContext(ctx, q, &raw, `SELECT value FROM settings WHERE key = $1`, invitationTTLSetting); err != nil {
-		return DefaultInvitationTTL
-	}
 	var hours float64
-	if json.Unmarshal(raw, &hours) != nil || hours <= 0 {
+	if found, err := readSetting(ctx, q, invitationTTLSetting, &hours); !found || err != nil || hours <= 0 {
 		return DefaultInvitationTTL
 	}
 	return clampTTL(time.Duration(hours * float64(time.Hour)))
@@ -873,10 +869,7 @@ func orgPasswordPolicy(ctx context.Context, q sqlx.QueryerContext, orgID int64) 
 	if err := sqlx.GetContext(ctx, q, &raw, `SELECT policy FROM organizations WHERE id = $1`, orgID); err != nil {
 		return p, mapErr(err)
 	}
-	var opt struct {
-		Composition bool `json:"composition"`
-		MaxAgeDays  int  `json:"max_age_days"`
-	}
+	var opt orgPolicy
 	if json.Unmarshal(raw, &opt) == nil {
 		p.RequireComposition, p.MaxAgeDays = opt.Composition, opt.MaxAgeDays
 	}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"gatehouse/model"
 	"gatehouse/store"
 	"gatehouse/store/storetest"
@@ -116,26 +114,6 @@ func tokenOf(t *testing.T, link string) string {
 	return tok
 }
 
-// tablesHolding counts the rows, over every table of the schema, whose text holds s.
-func tablesHolding(t *testing.T, db *sqlx.DB, s string) map[string]int {
-	t.Helper()
-	var tables []string
-	if err := db.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`); err != nil {
-		t.Fatal(err)
-	}
-	hits := map[string]int{}
-	for _, tb := range tables {
-		var n int
-		if err := db.Get(&n, fmt.Sprintf(`SELECT count(*) FROM %q x WHERE strpos(x::text, $1) > 0`, tb), s); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			hits[tb] = n
-		}
-	}
-	return hits
-}
-
 func refusal(err error) string {
 	var r *store.InvitationRefusal
 	if errors.As(err, &r) {
@@ -177,7 +155,7 @@ func TestInvitationNewPersonOneTransactionHashOnlyThenAccept(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM invitations WHERE token_hash = $1`, model.HashToken(tok)); n != 1 {
 		t.Fatal("the token's SHA-256 is not what is stored")
 	}
-	if hits := tablesHolding(t, e.s.DB(), tok); len(hits) != 0 {
+	if hits := secretHits(t, e.s.DB(), tok); len(hits) != 0 {
 		t.Fatalf("the clear token is stored in %v", hits)
 	}
 	var body, subject string
@@ -238,7 +216,7 @@ func TestInvitationNewPersonOneTransactionHashOnlyThenAccept(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM audit_entries WHERE action = 'invitation.accept' AND strpos(summary, $1) = 0`, invitePassword); n != 1 {
 		t.Fatalf("accept audit rows: %d", n)
 	}
-	if hits := tablesHolding(t, e.s.DB(), invitePassword); len(hits) != 0 {
+	if hits := secretHits(t, e.s.DB(), invitePassword); len(hits) != 0 {
 		t.Fatalf("the password is stored in clear in %v", hits)
 	}
 	if n := e.count(`SELECT count(*) FROM invitations WHERE accepted_at IS NOT NULL`); n != 1 {
@@ -405,7 +383,7 @@ func TestResendRotatesTokenAndExtendKeepsIt(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM outbox WHERE invitation_id = $1 AND status = 'pending'`, inv.ID); n != 1 {
 		t.Fatalf("%d pending e-mails after resend, want 1 (the old one cancelled)", n)
 	}
-	if hits := tablesHolding(t, e.s.DB(), tokenOf(t, fresh)); len(hits) != 0 {
+	if hits := secretHits(t, e.s.DB(), tokenOf(t, fresh)); len(hits) != 0 {
 		t.Fatalf("the new token is stored in clear in %v", hits)
 	}
 	ext, err := e.s.ExtendInvitation(e.ctx, supportOp, inv.ID, 72*time.Hour)

@@ -182,7 +182,7 @@ func TestMailerOutageThenEachDeliveredOnce(t *testing.T) {
 	}
 	for _, l := range links {
 		tok := tokenOf(t, l)
-		if hits := tablesHolding(t, e.s.DB(), tok); len(hits) != 0 {
+		if hits := secretHits(t, e.s.DB(), tok); len(hits) != 0 {
 			t.Fatalf("token stored in %v", hits)
 		}
 		for _, line := range logs {

@@ -44,6 +44,9 @@ func (c *Cluster) DSN(dbname string) string {
 	return fmt.Sprintf("host=%s port=5432 user=gatehouse dbname=%s sslmode=disable", c.SocketDir(), dbname)
 }
 
+// postgresGlob is where Debian and Ubuntu install the server binaries (a test changes it).
+var postgresGlob = "/usr/lib/postgresql/*/bin"
+
 // FindPostgresBin returns the directory holding initdb and pg_ctl.
 func FindPostgresBin() (string, error) {
 	if p, err := exec.LookPath("pg_ctl"); err == nil {
@@ -58,7 +61,7 @@ func FindPostgresBin() (string, error) {
 			}
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(postgresGlob)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, d := range dirs {
 		if fileExists(filepath.Join(d, "initdb")) && fileExists(filepath.Join(d, "pg_ctl")) && fileExists(filepath.Join(d, "postgres")) {

@@ -170,7 +170,7 @@ func (s *inviteScreen) Close() {
 }
 
 func (s *inviteScreen) InputFocused() bool {
-	return s.step == stepWho && s.focus != fieldMode
+	return s.allowed() && s.step == stepWho && s.focus != fieldMode
 }
 
 // Init loads the organizations in scope and the rights this operator may grant.
@@ -388,6 +388,12 @@ func (s *inviteScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return s, nil
 	case tea.KeyMsg:
+		if !s.allowed() {
+			if key.Matches(msg, s.keys.Back) {
+				return s, back
+			}
+			return s, nil
+		}
 		switch s.step {
 		case stepWho:
 			return s, s.updateWho(msg)
@@ -661,7 +667,13 @@ func (s *inviteScreen) progress() string {
 	return strings.Join(parts, st.Dim.Render(" ─── "))
 }
 
+// allowed: on-call operators and read-only sessions cannot invite (the store refuses too).
+func (s *inviteScreen) allowed() bool { return s.c.op.CanWrite() && !s.c.readOnly }
+
 func (s *inviteScreen) View() string {
+	if !s.allowed() {
+		return s.c.styles.Fail.Render(s.c.t("err.forbidden"))
+	}
 	var b strings.Builder
 	b.WriteString(s.progress() + "\n\n")
 	switch s.step {

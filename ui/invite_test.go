@@ -270,6 +270,15 @@ func TestInviteWizardAdminSeesOnlyTheirScopeAndRights(t *testing.T) {
 	if _, ok := oc.app.active().(*inviteScreen); ok {
 		t.Fatal("oncall reached the invite wizard")
 	}
+	oc.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	oc.typeText("invite")
+	oc.keys("enter")
+	oc.mustShow("Your role does not allow this.")
+	oc.typeText("x@y.z")
+	oc.keys("enter", "esc")
+	if _, ok := oc.app.active().(*inviteScreen); ok || oc.count(`SELECT count(*) FROM invitations`) != 0 {
+		t.Fatal("oncall used the invite wizard")
+	}
 }
 
 func TestInviteWizardGolden(t *testing.T) {

@@ -41,9 +41,37 @@ type LockedQuery struct {
 	Limit         int // default 200, at most 1000
 }
 
+// lockedWhere is the condition "locked now" (a temporary lock whose time has passed is not).
+func lockedWhere(b *queryBuilder, op model.Operator, orgID int64, now time.Time) {
+	b.and("u.locked_at IS NOT NULL")
+	b.and("(u.locked_until IS NULL OR u.locked_until > " + b.arg(now) + ")")
+	b.and("u.status <> 'deleted'")
+	if orgID != 0 {
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(orgID) + ")")
+	}
+	scopeUsers(b, op, "u")
+}
+
+// CountLocked counts the accounts locked now within the operator's scope (the partial index
+// users_locked holds only locked rows, so this reads no more than them).
+func (s *Store) CountLocked(ctx context.Context, op model.Operator, orgID int64) (int, error) {
+	if orgID != 0 && !op.InScope(orgID) {
+		return 0, ErrNotFound // filtering on another organization would tell who belongs to it
+	}
+	b := &queryBuilder{}
+	lockedWhere(b, op, orgID, s.now())
+	var n int
+	err := s.read.GetContext(ctx, &n, `SELECT count(*) FROM users u`+b.whereSQL(), b.args...)
+	return n, mapErr(err)
+}
+
 // ListLocked returns the accounts locked now (a temporary lock whose time has passed is not
-// listed), within the operator's scope.
+// listed), within the operator's scope, most recently locked first (ties by id, the order of
+// the users_locked index, so no sort is needed).
 func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery) ([]LockedAccount, error) {
+	if q.OrgID != 0 && !op.InScope(q.OrgID) {
+		return nil, ErrNotFound // filtering on another organization would tell who belongs to it
+	}
 	if q.Limit <= 0 {
 		q.Limit = 200
 	}
@@ -51,21 +79,16 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		q.Limit = 1000
 	}
 	b := &queryBuilder{}
-	b.and("u.locked_at IS NOT NULL")
-	b.and("(u.locked_until IS NULL OR u.locked_until > " + b.arg(s.now()) + ")")
-	b.and("u.status <> 'deleted'")
-	if q.OrgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(q.OrgID) + ")")
-	}
+	lockedWhere(b, op, q.OrgID, s.now())
 	if q.AfterID != 0 {
-		b.and("(u.locked_at, u.id) < (" + b.arg(q.AfterLockedAt) + ", " + b.arg(q.AfterID) + ")")
+		at := b.arg(q.AfterLockedAt)
+		b.and("(u.locked_at < " + at + " OR (u.locked_at = " + at + " AND u.id > " + b.arg(q.AfterID) + "))")
 	}
-	scopeUsers(b, op, "u")
 	orgs := orgsExpr(b, op, "u")
 	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
 			u.locked_at, u.locked_until, u.lock_reason, u.lock_count, u.failed_attempts, u.last_failed_at,
 			host(u.last_failed_ip)
-		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id DESC LIMIT `+b.arg(q.Limit), b.args...)
+		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id LIMIT `+b.arg(q.Limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -113,6 +136,9 @@ type FailureQuery struct {
 // RecentFailures returns failed logins, newest first. Admins see only failures on accounts of
 // their organizations (an unknown login belongs to no organization: support and oncall only).
 func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q FailureQuery) ([]Failure, error) {
+	if q.OrgID != 0 && !op.InScope(q.OrgID) {
+		return nil, ErrNotFound // filtering on another organization would tell who belongs to it
+	}
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -191,10 +217,15 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 	if !op.AllOrgs() {
 		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT host(e.ip),
-			count(DISTINCT coalesce(e.user_id::text, '?' || lower(e.login))), count(*), min(e.at), max(e.at)
-		FROM auth_events e`+b.whereSQL()+`
-		GROUP BY e.ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
+	// Two steps, both hash aggregates: per (IP, account), then per IP. (count(DISTINCT ...)
+	// would sort the whole window.) An unknown login counts as an account of its own.
+	rows, err := s.read.QueryContext(ctx, `WITH per AS (
+			SELECT e.ip, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
+			       count(*) AS n, min(e.at) AS first, max(e.at) AS last
+			FROM auth_events e`+b.whereSQL()+`
+			GROUP BY 1, 2, 3)
+		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per
+		GROUP BY ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -22,6 +22,10 @@ func init() {
 	registerScreen("lockouts", func(c *common, _ any) Screen { return newLockouts(c) })
 }
 
+// lockedPage is how many locked accounts the screen lists (the most recently locked; the
+// total is counted apart).
+const lockedPage = 300
+
 // lockoutsRefresh is how often the live panes ask again.
 const lockoutsRefresh = 3 * time.Second
 
@@ -64,13 +68,14 @@ type lockoutsScreen struct {
 	loaded   [paneCount]bool
 	inflight [paneCount]bool
 
-	locked   []store.LockedAccount
-	failures []store.Failure
-	ips      []store.IPFailures
-	timeline []model.AuthEvent
-	window   int        // index in lockoutWindows
-	ipFilter netip.Addr // failures pane: only this IP
-	who      struct {   // the timeline's user
+	locked      []store.LockedAccount
+	lockedTotal int // all locked now (the list shows the lockedPage most recent)
+	failures    []store.Failure
+	ips         []store.IPFailures
+	timeline    []model.AuthEvent
+	window      int        // index in lockoutWindows
+	ipFilter    netip.Addr // failures pane: only this IP
+	who         struct {   // the timeline's user
 		id          int64
 		name, login string
 	}
@@ -88,9 +93,10 @@ type lockoutsScreen struct {
 
 type (
 	loLockedMsg struct {
-		seq  int
-		rows []store.LockedAccount
-		err  error
+		seq   int
+		rows  []store.LockedAccount
+		total int
+		err   error
 	}
 	loFailuresMsg struct {
 		seq  int
@@ -184,8 +190,12 @@ func (s *lockoutsScreen) load(p lockPane) tea.Cmd {
 	switch p {
 	case paneLocked:
 		return func() tea.Msg {
-			rows, err := st.ListLocked(ctx, op, store.LockedQuery{OrgID: org, Limit: 1000})
-			return loLockedMsg{seq, rows, err}
+			rows, err := st.ListLocked(ctx, op, store.LockedQuery{OrgID: org, Limit: lockedPage})
+			total := len(rows)
+			if err == nil && len(rows) == lockedPage {
+				total, err = st.CountLocked(ctx, op, org)
+			}
+			return loLockedMsg{seq, rows, total, err}
 		}
 	case paneFailures:
 		ip := s.ipFilter
@@ -220,7 +230,7 @@ func (s *lockoutsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.err != nil {
 			return s, loErrCmd(msg.err)
 		}
-		s.locked, s.loaded[paneLocked] = msg.rows, true
+		s.locked, s.lockedTotal, s.loaded[paneLocked] = msg.rows, msg.total, true
 		// Selected accounts that are no longer locked drop out of the selection.
 		still := map[int64]bool{}
 		for _, a := range s.locked {
@@ -646,7 +656,7 @@ func loStampPtr(t *time.Time) string {
 func (s *lockoutsScreen) paneBar() string {
 	c, st := s.c, s.c.styles
 	tabs := []string{
-		"1 " + c.t("lo.pane.locked", len(s.locked)),
+		"1 " + c.t("lo.pane.locked", max(s.lockedTotal, len(s.locked))),
 		"2 " + c.t("lo.pane.failures"),
 		"3 " + c.t("lo.pane.ips"),
 	}
@@ -779,7 +789,15 @@ func (s *lockoutsScreen) viewLocked(b *strings.Builder) {
 			cells = append(cells, mode)
 		}
 		return cells
-	}, func(i int) bool { return s.sel[s.locked[i].ID] }, s.status(len(s.locked)))
+	}, func(i int) bool { return s.sel[s.locked[i].ID] }, s.lockedStatus())
+}
+
+func (s *lockoutsScreen) lockedStatus() string {
+	line := s.status(len(s.locked))
+	if s.lockedTotal > len(s.locked) {
+		line += "  ·  " + s.c.t("lo.more", len(s.locked), s.lockedTotal)
+	}
+	return line
 }
 
 func (s *lockoutsScreen) reason(r string) string {

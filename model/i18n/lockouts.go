@@ -44,6 +44,7 @@ func init() {
 		"lo.timeline.of":    {"Timeline of %s (%s) — esc: back", "Historique de %s (%s) — échap : retour"},
 		"lo.rows":           {"%d rows", "%d lignes"},
 		"lo.selected":       {"%d selected", "%d sélectionné(s)"},
+		"lo.more":           {"the %d most recent of %d (unlock some to see the others)", "les %d plus récents sur %d (déverrouillez-en pour voir les autres)"},
 		"lo.prompt.unlock":  {"Unlock %d account(s) — reason:", "Déverrouiller %d compte(s) — motif :"},
 		"lo.prompt.reset":   {"tab: send a reset link [%s]", "tab : envoyer un lien de réinitialisation [%s]"},
 		"lo.prompt.hint":    {"enter: unlock · esc: cancel", "entrée : déverrouiller · échap : annuler"},

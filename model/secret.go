@@ -69,9 +69,15 @@ func NewTemporaryPassword() string {
 // unpadded URL-safe base64, and its SHA-256 hash, the only form to store.
 func NewToken() (token string, hash []byte) {
 	b := make([]byte, 32)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
+	for {
+		rand.Read(b)
+		token = base64.RawURLEncoding.EncodeToString(b)
+		// A token is pasted on command lines (gatehouse reset TOKEN): one starting with '-'
+		// would be read as a flag. Drawing again costs 1/64 of one character's entropy.
+		if token[0] != '-' {
+			return token, HashToken(token)
+		}
+	}
 }
 
 // HashToken returns the SHA-256 of the token, for lookups. Surrounding spaces (a copy and

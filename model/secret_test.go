@@ -181,3 +181,11 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+func TestNewTokenNeverLooksLikeAFlag(t *testing.T) {
+	for i := 0; i < 5000; i++ {
+		if tok, _ := NewToken(); strings.HasPrefix(tok, "-") {
+			t.Fatalf("token %d starts with '-': a command line would read it as a flag", i)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func TestTwoOperatorsEditTheSameUserOneWins(t *testing.T) {
 		e  store.UserEdit
 	}{
 		{alice, store.UserEdit{Name: "Jean Dupont-Martin", Email: "jean.martin@example.org", Base: &read}},
-		{bob, store.UserEdit{Name: "Jean Dupont", Email: "jean.dupont@example.org", Status: &disabled, Base: &read}},
+		{bob, store.UserEdit{Name: "Jean Dupont (Lyon)", Email: "jean.dupont@example.org", Status: &disabled, Base: &read}},
 	}
 	// Round after round, both save at once: exactly one wins each time.
 	for round := 0; round < 5; round++ {

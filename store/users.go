@@ -215,6 +215,9 @@ func (q UserQuery) cursorValue(c *Cursor) any {
 // ListUsers returns one keyset page. It never reads the whole table: the sort index is walked
 // from the cursor, and the total is an estimate.
 func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (UserPage, error) {
+	if q.OrgID != 0 && !op.InScope(q.OrgID) {
+		return UserPage{}, ErrNotFound // filtering on another organization would tell who belongs to it
+	}
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 50
 	}

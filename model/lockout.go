@@ -97,15 +97,15 @@ func (p LockoutPolicy) LockedUntil(n int, now time.Time) *time.Time {
 	return &end
 }
 
-// RegisterFailure applies one failed login to the counter: prev is the current count of
-// consecutive failures and lastFailedAt the time of the latest one (nil if none). A failure
-// more than Window after the previous one starts a new count. It returns the new count and
-// whether the account must now be locked. (The store performs the same computation
-// atomically in SQL; this is its reference.)
-func (p LockoutPolicy) RegisterFailure(prev int, lastFailedAt *time.Time, now time.Time) (count int, lock bool) {
-	if prev < 0 || lastFailedAt == nil || now.Sub(*lastFailedAt) > p.Window {
-		prev = 0
+// RegisterFailure applies one failed login to the counter (SPEC §3: Threshold failures within
+// Window lock the account). prev is the current count and firstFailedAt the time of the first
+// failure of that count (nil if none): a failure more than Window after it starts a new count.
+// It returns the new count, the first failure of the count, and whether to lock now. The store
+// applies it to the user row it holds locked, so concurrent attempts count exactly.
+func (p LockoutPolicy) RegisterFailure(prev int, firstFailedAt *time.Time, now time.Time) (count int, first time.Time, lock bool) {
+	if prev <= 0 || firstFailedAt == nil || now.Sub(*firstFailedAt) > p.Window {
+		return 1, now, p.Threshold == 1
 	}
 	count = prev + 1
-	return count, p.Threshold > 0 && count >= p.Threshold
+	return count, *firstFailedAt, p.Threshold > 0 && count >= p.Threshold
 }

@@ -83,21 +83,24 @@ func TestRegisterFailure(t *testing.T) {
 	ago := func(d time.Duration) *time.Time { x := now.Add(-d); return &x }
 
 	count, lock := 0, false
-	var last *time.Time
+	var first *time.Time
 	for i := 1; i <= 5; i++ {
-		count, lock = p.RegisterFailure(count, last, now)
-		last = &now
-		if count != i || lock != (i == 5) {
-			t.Fatalf("failure %d: count %d lock %v", i, count, lock)
+		at := now.Add(time.Duration(i) * time.Minute)
+		var f time.Time
+		count, f, lock = p.RegisterFailure(count, first, at)
+		first = &f
+		if count != i || lock != (i == 5) || !f.Equal(now.Add(time.Minute)) {
+			t.Fatalf("failure %d: count %d lock %v first %v", i, count, lock, f)
 		}
 	}
-	if c, l := p.RegisterFailure(4, ago(15*time.Minute), now); c != 5 || !l {
+	// The window counts from the first failure of the count, not from the previous one.
+	if c, _, l := p.RegisterFailure(4, ago(15*time.Minute), now); c != 5 || !l {
 		t.Errorf("at the window edge: %d %v", c, l)
 	}
-	if c, l := p.RegisterFailure(4, ago(16*time.Minute), now); c != 1 || l {
-		t.Errorf("after the window: %d %v", c, l)
+	if c, f, l := p.RegisterFailure(4, ago(16*time.Minute), now); c != 1 || l || !f.Equal(now) {
+		t.Errorf("after the window: %d %v %v", c, f, l)
 	}
-	if c, _ := p.RegisterFailure(3, nil, now); c != 1 {
+	if c, _, _ := p.RegisterFailure(3, nil, now); c != 1 {
 		t.Errorf("no previous failure: %d", c)
 	}
 }

@@ -111,8 +111,10 @@ func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64,
 				return ErrNotFound
 			}
 			wasLocked := u.LockedAt != nil
+			// An operator who unlocks vouches for the user: the temporary mode's doubling restarts too.
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_at = NULL, locked_until = NULL, lock_reason = NULL,
-				failed_attempts = 0, first_failed_at = NULL, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+				failed_attempts = 0, first_failed_at = NULL, lock_count = 0, version = version + 1, updated_at = $2
+				WHERE id = $1`, id, now); err != nil {
 				return err
 			}
 			if err := authEvent(ctx, tx, now, &u.ID, u.Login, "unlock", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {

@@ -376,13 +376,8 @@ func (s *Store) countFailure(ctx context.Context, tx *sqlx.Tx, r authRow, locked
 			last_failed_at = $2, last_failed_ip = $3 WHERE id = $1`, r.ID, now, ipArg)
 		return err
 	}
-	count, first := r.FailedAttempts+1, now
-	if r.FirstFailedAt.Valid && now.Sub(r.FirstFailedAt.Time) <= pol.Window && r.FailedAttempts > 0 {
-		first = r.FirstFailedAt.Time
-	} else {
-		count = 1
-	}
-	if count < pol.Threshold {
+	count, first, lock := pol.RegisterFailure(r.FailedAttempts, timePtr(r.FirstFailedAt), now)
+	if !lock {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET failed_attempts = $2, first_failed_at = $3,
 			last_failed_at = $4, last_failed_ip = $5 WHERE id = $1`, r.ID, count, first, now, ipArg)
 		return err

@@ -321,10 +321,12 @@ func (a *App) View() string {
 	if a.dbDown {
 		b.WriteString(c.styles.Banner.Render(safe.Pad(" "+c.t("db.down"), w)))
 	} else {
-		b.WriteString(c.styles.Title.Render(a.active().Title()))
+		// A title can hold a long name (User · NAME): cut to the window like every other line.
+		line := c.styles.Title.Render(safe.Truncate(a.active().Title(), w))
 		if n := c.st.ReplicaNotice(); n != "" {
-			b.WriteString("  " + c.styles.FlashWarn.Render(n))
+			line += "  " + c.styles.FlashWarn.Render(n)
 		}
+		b.WriteString(ansi.Truncate(line, w, ""))
 	}
 	b.WriteByte('\n')
 	_, bh := a.bodySize()

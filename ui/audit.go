@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/model"
 	"gatehouse/store"
@@ -512,7 +513,9 @@ func (s *auditScreen) detailView(e model.AuditEntry) string {
 	return b.String()
 }
 
-// wrapCells breaks sanitized text into lines of at most w cells, at spaces when it can.
+// wrapCells breaks sanitized text into lines of at most w cells, at spaces when it can. A
+// word longer than a line is cut into pieces, every character kept, in one pass (a summary
+// can be a 1 MB word).
 func wrapCells(text string, w int) []string {
 	if w < 10 {
 		w = 10
@@ -521,22 +524,21 @@ func wrapCells(text string, w int) []string {
 	for _, para := range strings.Split(text, "\n") {
 		line := ""
 		for _, word := range strings.Fields(para) {
-			for safe.Width(word) > w { // a word longer than the line: cut it
-				head := safe.Truncate(word, w)
-				if head == "" {
-					break
-				}
+			ww := safe.Width(word)
+			for ww > w { // a word longer than the line: cut it
 				if line != "" {
 					out = append(out, line)
 					line = ""
 				}
+				head, hw := cutCells(word, w)
 				out = append(out, head)
-				word = word[len(head):]
+				word, ww = word[len(head):], ww-hw
 			}
 			switch {
+			case word == "":
 			case line == "":
 				line = word
-			case safe.Width(line)+1+safe.Width(word) <= w:
+			case safe.Width(line)+1+ww <= w:
 				line += " " + word
 			default:
 				out = append(out, line)
@@ -546,6 +548,21 @@ func wrapCells(text string, w int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// cutCells returns the longest prefix of s (sanitized, one line) of at most w cells, never
+// splitting a grapheme cluster, and its width; at least one cluster, so a caller advances.
+func cutCells(s string, w int) (string, int) {
+	i, width := 0, 0
+	for i < len(s) {
+		cl, _ := ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)
+		cw := ansi.StringWidth(cl)
+		if width+cw > w && i > 0 {
+			break
+		}
+		i, width = i+len(cl), width+cw
+	}
+	return s[:i], width
 }
 
 // AuditFilter is a parsed audit filter line.

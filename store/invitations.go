@@ -574,6 +574,16 @@ func (s *Store) createInvitedUser(ctx context.Context, tx *sqlx.Tx, orgSlug stri
 				return model.User{}, err
 			}
 			if taken {
+				// Another operator invited the same person into this organization meanwhile:
+				// say so, as a later attempt would (resend that invitation).
+				var open bool
+				if err := tx.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM invitations i JOIN organizations o ON o.id = i.org_id
+					WHERE o.slug = $1 AND lower(i.email) = lower($2) AND i.accepted_at IS NULL AND i.revoked_at IS NULL)`, orgSlug, email); err != nil {
+					return model.User{}, err
+				}
+				if open {
+					return model.User{}, duplicateInvitation()
+				}
 				return model.User{}, &DBError{Kind: ErrConflict, Detail: "this e-mail was just registered by someone else; try again"}
 			}
 			continue

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
@@ -39,6 +40,9 @@ type SSHConfig struct {
 	Lang        string        // console language when the client's environment names none
 	DBLabel     string        // what the header shows as the database
 	Logger      *slog.Logger  // default slog.Default()
+	// FPS caps how often a session's screen is redrawn (default 30). Bubble Tea's renderer
+	// wakes up this often in every session, even idle, and copies the frame to compare it.
+	FPS int
 }
 
 const (
@@ -46,6 +50,7 @@ const (
 	defaultMaxSessions    = 50
 	defaultIdleTimeout    = 10 * time.Minute
 	defaultMaxTimeout     = 12 * time.Hour
+	defaultFPS            = 30
 	operatorLookupTimeout = 5 * time.Second
 	// permFingerprint carries, in the connection's permissions, the fingerprint of the key
 	// the public-key callback accepted. x/crypto (≥ 0.31) keeps the permissions of the key
@@ -80,6 +85,9 @@ func NewSSHServer(st *store.Store, cfg SSHConfig) (*ssh.Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = defaultFPS
 	}
 	if cfg.HostKeyPath == "" {
 		return nil, errors.New("ssh: a host key path is required")
@@ -309,16 +317,57 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		// every query the console started is cancelled with it.
 		ctx, cancel := context.WithCancel(sess.Context())
 		defer cancel()
+		sess = &consoleSession{Session: sess, winch: followWindow(ctx, cancel, sess)}
 		lang := s.sessionLang(sess)
 		console := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
 			app := NewApp(ctx, s.st, op, Options{Lang: lang, DBLabel: s.cfg.DBLabel}, bubbletea.MakeRenderer(sess))
 			opts := append(bubbletea.MakeOptions(sess),
-				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
-			return tea.NewProgram(app, opts...)
+				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
+			return tea.NewProgram(&quietApp{App: app}, opts...)
 		}, termenv.Ascii)
 		console(next)(sess)
 		s.log.Info("ssh session end", "operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
+}
+
+// consoleSession is the session as the console program sees it: its window changes come from
+// followWindow, on a channel that is never closed.
+type consoleSession struct {
+	ssh.Session
+	winch <-chan ssh.Window
+}
+
+func (c *consoleSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	pty, _, ok := c.Session.Pty()
+	return pty, c.winch, ok
+}
+
+// followWindow forwards the session's window changes until the session's channel closes,
+// and then ends the console (cancel). The connection may stay open after one of its sessions
+// ends (a client multiplexing sessions): without this, the console would keep running, and
+// wish's resize loop would spin on the closed channel, a core at 100%.
+func followWindow(ctx context.Context, cancel context.CancelFunc, sess ssh.Session) <-chan ssh.Window {
+	_, in, _ := sess.Pty()
+	out := make(chan ssh.Window, 1)
+	go func() {
+		defer cancel()
+		for {
+			select {
+			case w, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- w:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // acquire takes a session slot if one is free.
@@ -373,4 +422,36 @@ func (s *sshServer) sessionLang(sess ssh.Session) string {
 		return s.cfg.Lang
 	}
 	return string(i18n.EN)
+}
+
+// quietApp is the console of an SSH session with its spinner ticking only while a screen is
+// loading. The spinner otherwise ticks 12 times a second, and each tick is an Update and a
+// View of the whole console: with 50 idle sessions, half a core doing nothing (SPEC §6 asks
+// for at most 0.1% of a core per idle session).
+type quietApp struct {
+	*App
+	spinning bool
+}
+
+func (m *quietApp) Init() tea.Cmd {
+	m.spinning = true
+	return m.App.Init()
+}
+
+func (m *quietApp) busy() bool {
+	w, ok := m.App.active().(interface{ Busy() bool })
+	return ok && w.Busy()
+}
+
+func (m *quietApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, tick := msg.(spinner.TickMsg); tick && !m.busy() {
+		m.spinning = false // swallow the tick: no next one until something loads
+		return m, nil
+	}
+	_, cmd := m.App.Update(msg)
+	if !m.spinning && m.busy() {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.App.spin.Tick)
+	}
+	return m, cmd
 }

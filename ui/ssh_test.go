@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -9,9 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +28,10 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/storetest"
 )
+
+func storetestDSN(t *testing.T) string { return storetest.NewDSN(t) }
 
 // syncBuffer collects the server's log lines for assertions.
 type syncBuffer struct {
@@ -578,6 +587,21 @@ func TestSSHHostKeyIsKept(t *testing.T) {
 	}
 }
 
+// A client that closes one session but keeps its connection (multiplexing) ends that console:
+// it does not run on, nor spin on the closed window-change channel.
+func TestSSHSessionClosedOnAnOpenConnection(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	c := srv.dial(t, gossh.PublicKeys(key))
+	term := openTerminal(t, c, 100, 30)
+	term.waitFor("Jean Dupont")
+	term.sess.Close()
+	srv.log.waitLog(t, "ssh session end", "operator=carol")
+	// The connection still works: a second console on it.
+	term2 := openTerminal(t, c, 100, 30)
+	term2.waitFor("Jean Dupont")
+}
+
 func TestSSHRemovedKeyIsRefusedAtOnce(t *testing.T) {
 	st, key := sshWorld(t)
 	srv := startSSH(t, st, SSHConfig{})
@@ -589,6 +613,191 @@ func TestSSHRemovedKeyIsRefusedAtOnce(t *testing.T) {
 	if _, err := gossh.Dial("tcp", srv.addr, srv.clientConfig(gossh.PublicKeys(key))); err == nil {
 		t.Fatal("a removed key still connects")
 	}
+}
+
+// TestSSHServerProcess is the server of TestSSHMeasure, run as a separate process so that
+// its memory and CPU are measured alone. It serves until its stdin closes.
+func TestSSHServerProcess(t *testing.T) {
+	dsn := os.Getenv("GATEHOUSE_SSH_CHILD_DSN")
+	if dsn == "" {
+		t.Skip("helper process of TestSSHMeasure")
+	}
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: dsn, SkipMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fps, _ := strconv.Atoi(os.Getenv("GATEHOUSE_SSH_FPS"))
+	srv, err := NewSSHServer(st, SSHConfig{HostKeyPath: os.Getenv("GATEHOUSE_SSH_CHILD_KEY"), MaxSessions: 100, FPS: fps,
+		Lang: "en", DBLabel: "measure", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln) //nolint:errcheck
+	fmt.Printf("ADDR %s\n", ln.Addr())
+	// Commands on stdin: "profile PATH" starts a CPU profile of the idle phase, "stop" ends
+	// it; end of input stops the server.
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		switch f := strings.Fields(sc.Text()); {
+		case len(f) == 2 && f[0] == "profile":
+			out, err := os.Create(f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			if err := pprof.StartCPUProfile(out); err != nil {
+				t.Fatal(err)
+			}
+		case len(f) == 1 && f[0] == "stop":
+			pprof.StopCPUProfile()
+		}
+	}
+	srv.Close()
+}
+
+// procStat reads a process's resident memory (kB) and CPU time (user+system, in clock ticks).
+func procStat(t *testing.T, pid int) (rssKB int64, ticks int64) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmRSS:")), "%d", &rssKB)
+		}
+	}
+	b, err = os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	var ut, stt int64
+	fmt.Sscanf(f[11], "%d", &ut) // field 14 of stat: utime
+	fmt.Sscanf(f[12], "%d", &stt)
+	return rssKB, ut + stt
+}
+
+// TestSSHMeasure measures SPEC §6 for SSH: memory per session and idle CPU with 50 sessions
+// open, and keystroke-to-frame latency over loopback. GATEHOUSE_MEASURE=1 runs it.
+func TestSSHMeasure(t *testing.T) {
+	if os.Getenv("GATEHOUSE_MEASURE") != "1" {
+		t.Skip("set GATEHOUSE_MEASURE=1")
+	}
+	const sessions = 50
+	dsn := storetestDSN(t)
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := fixture{t, st}
+	org := f.org("acme", "Acme Corp")
+	f.exec(`INSERT INTO users (login_code, email, name, status, password_hash)
+		SELECT 'ACME-' || lpad(g::text, 5, '0'), 'person' || g || '@example.org', 'Person ' || lpad(g::text, 4, '0'), 'active', 'x'
+		FROM generate_series(1, 2000) g`)
+	f.exec(`INSERT INTO memberships (user_id, org_id) SELECT id, $1 FROM users`, org)
+	key := newKey(t)
+	addOperatorWithKeys(t, st, "sue", model.RoleSupport, nil, key)
+
+	hostKey := filepath.Join(t.TempDir(), "host_key")
+	signer, _, err := EnsureHostKey(hostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSSHServerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "GATEHOUSE_SSH_CHILD_DSN="+dsn, "GATEHOUSE_SSH_CHILD_KEY="+hostKey)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck
+	var addr string
+	if _, err := fmt.Fscanf(stdout, "ADDR %s\n", &addr); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stdout) //nolint:errcheck
+	srv := &sshTestServer{addr: addr, hostKey: signer.PublicKey()}
+	pid := cmd.Process.Pid
+
+	// Warm up (first session: code paths, pools), then the baseline.
+	warm := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	warm.waitFor("Person 0001")
+	warm.sess.Close()
+	time.Sleep(2 * time.Second)
+	rss0, base0 := procStat(t, pid)
+	const idle = 10 * time.Second
+	time.Sleep(idle)
+	_, base1 := procStat(t, pid)
+	clk := 100.0 // USER_HZ on Linux
+	baseCore := float64(base1-base0) / clk / idle.Seconds()
+
+	terms := make([]*terminal, sessions)
+	for i := range terms {
+		terms[i] = openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	}
+	for _, term := range terms {
+		term.waitFor("Person 0001")
+	}
+	time.Sleep(3 * time.Second)
+	prof := os.Getenv("GATEHOUSE_MEASURE_CPUPROFILE") // a CPU profile of the idle phase
+	if prof != "" {
+		fmt.Fprintf(stdin, "profile %s\n", prof)
+	}
+	rss1, ticks0 := procStat(t, pid)
+	time.Sleep(idle)
+	rss2, ticks1 := procStat(t, pid)
+	if prof != "" {
+		fmt.Fprintln(stdin, "stop")
+	}
+	cpuCore := float64(ticks1-ticks0) / clk / idle.Seconds()
+
+	// Keystroke to frame: j / k move the cursor (two lines redrawn); time from writing the
+	// key to the first byte of the new frame on the client.
+	term := terms[0]
+	arrived := make(chan struct{}, 1)
+	term.mu.Lock()
+	term.onBytes = func() {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+	}
+	term.mu.Unlock()
+	var lat []time.Duration
+	for i := 0; i < 300; i++ {
+		select { // drain
+		case <-arrived:
+		default:
+		}
+		k := "j"
+		if i%2 == 1 {
+			k = "k"
+		}
+		start := time.Now()
+		term.send(k)
+		select {
+		case <-arrived:
+			lat = append(lat, time.Since(start))
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no frame after key %d", i)
+		}
+		time.Sleep(time.Duration(10+mrand.IntN(50)) * time.Millisecond) // typing pace, not in step with the frame clock
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))] }
+	report := fmt.Sprintf("SSH measure: %d sessions; RSS %d kB before, %d kB with them open (%d kB after %v idle): %.0f kB per session; "+
+		"idle CPU %.2f%% of a core without sessions, %.2f%% with them: %.4f%% per session; keystroke→frame over loopback p50 %v p95 %v (n=%d)",
+		sessions, rss0, rss1, rss2, idle, float64(rss1-rss0)/sessions, baseCore*100, cpuCore*100, (cpuCore-baseCore)*100/sessions,
+		p(0.5).Round(10*time.Microsecond), p(0.95).Round(10*time.Microsecond), len(lat))
+	t.Log(report)
+	fmt.Println(report)
 }
 
 var _ = fmt.Sprint

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,7 +176,39 @@ func (p *lostAckProxy) serve(client net.Conn, serverSocket string) {
 		return
 	}
 	defer server.Close()
-	go func() { _, _ = io.Copy(client, server) }()
+	// Server → client, message by message; once cut, answers are swallowed and the end of the
+	// COMMIT's answer (ReadyForQuery) is reported, so the client learns of nothing before the
+	// server has finished committing.
+	var cut atomic.Bool
+	committed := make(chan struct{})
+	go func() {
+		sr := bufio.NewReader(server)
+		for {
+			typ, err := sr.ReadByte()
+			if err != nil {
+				return
+			}
+			var n uint32
+			if binary.Read(sr, binary.BigEndian, &n) != nil || n < 4 {
+				return
+			}
+			body := make([]byte, n-4)
+			if _, err := io.ReadFull(sr, body); err != nil {
+				return
+			}
+			if cut.Load() {
+				if typ == 'Z' {
+					close(committed)
+					return
+				}
+				continue
+			}
+			msg := append([]byte{typ}, binary.BigEndian.AppendUint32(nil, n)...)
+			if _, err := client.Write(append(msg, body...)); err != nil {
+				return
+			}
+		}
+	}()
 	r := bufio.NewReader(client)
 	// Startup message: length (itself included), then the body; no type byte.
 	var n uint32
@@ -200,17 +233,25 @@ func (p *lostAckProxy) serve(client net.Conn, serverSocket string) {
 		if _, err := io.ReadFull(r, body); err != nil {
 			return
 		}
+		commit := typ == 'Q' && bytes.HasPrefix(bytes.ToUpper(body), []byte("COMMIT"))
+		if commit {
+			select {
+			case <-p.armed:
+				cut.Store(true)
+			default:
+				commit = false
+			}
+		}
 		msg := append([]byte{typ}, binary.BigEndian.AppendUint32(nil, n)...)
 		if _, err := server.Write(append(msg, body...)); err != nil {
 			return
 		}
-		if typ == 'Q' && bytes.HasPrefix(bytes.ToUpper(body), []byte("COMMIT")) {
-			select {
-			case <-p.armed:
-				// The COMMIT is on its way; the answer will find no one.
-				return
-			default:
+		if commit {
+			select { // the answer will find no one
+			case <-committed:
+			case <-time.After(30 * time.Second):
 			}
+			return
 		}
 	}
 }

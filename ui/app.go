@@ -42,6 +42,7 @@ type App struct {
 
 	flash      flashMsg
 	flashSeq   int
+	spinning   bool // a spinner tick is scheduled
 	dbDown     bool
 	pingActive bool
 }
@@ -76,15 +77,39 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 func (a *App) active() Screen { return a.stack[len(a.stack)-1] }
 
 // Init starts the home screen.
-func (a *App) Init() tea.Cmd { return tea.Batch(a.active().Init(), a.spin.Tick) }
+func (a *App) Init() tea.Cmd {
+	a.spinning = true
+	return tea.Batch(a.active().Init(), a.spin.Tick)
+}
+
+// busy reports whether the active screen is waiting for the database.
+func (a *App) busy() bool {
+	w, ok := a.active().(interface{ Busy() bool })
+	return ok && w.Busy()
+}
 
 type flashClearMsg struct{ seq int }
 type pingMsg struct{ err error }
 type pingTickMsg struct{}
 
 // Update routes messages: window size to every screen, keys to the active one, global keys
-// (quit, help, command line) unless a text field has focus.
+// (quit, help, command line) unless a text field has focus. The spinner ticks only while a
+// screen is loading: each tick is an Update and a View of the whole console, and an idle
+// session (50 of them over SSH) must cost next to nothing.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, tick := msg.(spinner.TickMsg); tick && !a.busy() {
+		a.spinning = false // no next tick until something loads
+		return a, nil
+	}
+	m, cmd := a.update(msg)
+	if !a.spinning && a.busy() {
+		a.spinning = true
+		cmd = tea.Batch(cmd, a.spin.Tick)
+	}
+	return m, cmd
+}
+
+func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.c.width, a.c.height = msg.Width, msg.Height

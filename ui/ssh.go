@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
@@ -323,7 +322,7 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			app := NewApp(ctx, s.st, op, Options{Lang: lang, DBLabel: s.cfg.DBLabel}, bubbletea.MakeRenderer(sess))
 			opts := append(bubbletea.MakeOptions(sess),
 				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
-			return tea.NewProgram(&quietApp{App: app}, opts...)
+			return tea.NewProgram(app, opts...)
 		}, termenv.Ascii)
 		console(next)(sess)
 		s.log.Info("ssh session end", "operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String())
@@ -422,36 +421,4 @@ func (s *sshServer) sessionLang(sess ssh.Session) string {
 		return s.cfg.Lang
 	}
 	return string(i18n.EN)
-}
-
-// quietApp is the console of an SSH session with its spinner ticking only while a screen is
-// loading. The spinner otherwise ticks 12 times a second, and each tick is an Update and a
-// View of the whole console: with 50 idle sessions, half a core doing nothing (SPEC §6 asks
-// for at most 0.1% of a core per idle session).
-type quietApp struct {
-	*App
-	spinning bool
-}
-
-func (m *quietApp) Init() tea.Cmd {
-	m.spinning = true
-	return m.App.Init()
-}
-
-func (m *quietApp) busy() bool {
-	w, ok := m.App.active().(interface{ Busy() bool })
-	return ok && w.Busy()
-}
-
-func (m *quietApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if _, tick := msg.(spinner.TickMsg); tick && !m.busy() {
-		m.spinning = false // swallow the tick: no next one until something loads
-		return m, nil
-	}
-	_, cmd := m.App.Update(msg)
-	if !m.spinning && m.busy() {
-		m.spinning = true
-		cmd = tea.Batch(cmd, m.App.spin.Tick)
-	}
-	return m, cmd
 }

@@ -44,12 +44,7 @@ func authEvent(ctx context.Context, tx *sqlx.Tx, at time.Time, userID *int64, lo
 	if reason != "" {
 		reasonArg = reason
 	}
-	if len(login) > 256 {
-		login = login[:256]
-	}
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
+	login, ua = cleanText(login, 256), cleanText(ua, 512) // cut on a character boundary
 	_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (at, user_id, login, kind, reason, ip, user_agent)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, at, userID, login, kind, reasonArg, ipArg, ua)
 	return err
@@ -96,9 +91,9 @@ func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64,
 	if !op.CanUnlock() {
 		return res, ErrForbidden
 	}
-	if len(reason) > 500 {
-		reason = reason[:500]
-	}
+	// At most 500 bytes, cut on a character boundary: a byte cut inside "é" made PostgreSQL
+	// refuse the whole unlock ("not valid UTF-8").
+	reason = cleanText(reason, 500)
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		res = UnlockResult{}
 		now := s.now()

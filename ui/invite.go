@@ -476,7 +476,7 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 			s.userCursor = max(0, s.userCursor-1)
 			return nil
 		case tea.KeyDown:
-			s.userCursor = min(len(s.users)-1, s.userCursor+1)
+			s.userCursor = max(0, min(len(s.users)-1, s.userCursor+1)) // never -1 on an empty list
 			return nil
 		case tea.KeyEnter:
 			if s.userCursor < len(s.users) {
@@ -502,7 +502,7 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 			s.orgCursor = max(0, s.orgCursor-1)
 			return nil
 		case tea.KeyDown:
-			s.orgCursor = min(len(list)-1, s.orgCursor+1)
+			s.orgCursor = max(0, min(len(list)-1, s.orgCursor+1))
 			return nil
 		case tea.KeyEnter:
 			if s.orgCursor < len(list) && len(list) > 0 {
@@ -535,7 +535,7 @@ func (s *inviteScreen) updateRights(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, ck.Up):
 		s.rightCursor = max(0, s.rightCursor-1)
 	case key.Matches(msg, ck.Down):
-		s.rightCursor = min(len(s.rights)-1, s.rightCursor+1)
+		s.rightCursor = max(0, min(len(s.rights)-1, s.rightCursor+1))
 	case key.Matches(msg, s.keys.Toggle):
 		if s.rightCursor < len(s.rights) {
 			code := s.rights[s.rightCursor].Code

@@ -42,20 +42,9 @@ row per line.`,
 
 func runAuditVerify(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	pos, code, ok := f.parse(e, args)
+	_, st, _, cleanup, code, ok := f.openStore(e, args, 0, "")
 	if !ok {
 		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
-		return code
-	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return fail(e, err)
 	}
 	defer cleanup()
 	n, brk, err := st.VerifyAudit(e.ctx)

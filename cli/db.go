@@ -47,20 +47,9 @@ the database starts the cluster again.`,
 
 func runMigrate(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	pos, code, ok := f.parse(e, args)
+	_, st, _, cleanup, code, ok := f.openStore(e, args, 0, "") // store.Open applies the migrations
 	if !ok {
 		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
-		return code
-	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg) // store.Open applies the migrations
-	if err != nil {
-		return fail(e, err)
 	}
 	defer cleanup()
 	if _, err := st.Migrate(e.ctx); err != nil { // idempotent; reports a concurrent start's failure

@@ -87,13 +87,9 @@ func runLogin(e *env, c *command, args []string) int {
 	if err != nil {
 		return f.usageError(e, "password: %v", err)
 	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return fail(e, err)
+	st, _, cleanup, code, ok := f.open(e)
+	if !ok {
+		return code
 	}
 	defer cleanup()
 	res, err := st.Authenticate(e.ctx, store.AuthRequest{Login: pos[0], Password: password, TOTP: *totp, IP: ip, UserAgent: *ua})

@@ -240,3 +240,31 @@ func redactDSN(dsn string) string {
 	}
 	return host + "/" + db
 }
+
+// openStore parses a database command's arguments (want positional ones, named what in the
+// usage error), loads the configuration and opens the store. When ok is false, the command
+// returns code (the error is already printed).
+func (f *flags) openStore(e *env, args []string, want int, what string) (pos []string, st *store.Store, label string, cleanup func(), code int, ok bool) {
+	pos, code, ok = f.parse(e, args)
+	if !ok {
+		return nil, nil, "", nil, code, false
+	}
+	if code, ok = f.wantArgs(e, pos, want, what); !ok {
+		return nil, nil, "", nil, code, false
+	}
+	st, label, cleanup, code, ok = f.open(e)
+	return pos, st, label, cleanup, code, ok
+}
+
+// open loads the configuration and opens the store, printing the error when it cannot.
+func (f *flags) open(e *env) (st *store.Store, label string, cleanup func(), code int, ok bool) {
+	cfg, err := loadConfig(f.global)
+	if err != nil {
+		return nil, "", nil, fail(e, err), false
+	}
+	st, label, cleanup, err = openStore(e.ctx, cfg)
+	if err != nil {
+		return nil, "", nil, fail(e, err), false
+	}
+	return st, label, cleanup, 0, true
+}

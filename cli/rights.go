@@ -40,20 +40,9 @@ same transaction.`,
 func runRightsList(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
 	asJSON := f.Bool("json", false, "print a JSON array")
-	pos, code, ok := f.parse(e, args)
+	_, st, _, cleanup, code, ok := f.openStore(e, args, 0, "")
 	if !ok {
 		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
-		return code
-	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return fail(e, err)
 	}
 	defer cleanup()
 	rights, err := st.ListRights(e.ctx)

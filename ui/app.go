@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -205,6 +206,9 @@ func (a *App) handleErr(err error) tea.Cmd {
 
 func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := a.c.keys
+	if raw, ok := a.active().(interface{ RawInput() bool }); msg.Type == tea.KeyRunes && !(ok && raw.RawInput()) {
+		msg.Runes = typedRunes(msg.Runes)
+	}
 	if key.Matches(msg, k.ForceQuit) {
 		return a, tea.Quit
 	}
@@ -260,6 +264,35 @@ func (a *App) screenNames() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// typedRunes drops from typed or pasted text what ui/safe would not draw: controls and
+// format characters (bidi overrides and isolates, zero-width characters); tabs, line
+// breaks and separators become spaces. A text field then never holds, nor draws, a character
+// that reorders or hides the line (the text inputs draw their value as is). Masked fields
+// (passwords) take the keys raw: a password is what was typed.
+func typedRunes(rs []rune) []rune {
+	var out []rune // nil while nothing changed
+	for i, r := range rs {
+		c, keep := r, r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0x9f) && !unicode.Is(unicode.Cf, r)
+		switch r {
+		case '\t', '\n', '\r', 0x2028, 0x2029:
+			c, keep = ' ', true
+		}
+		if out == nil {
+			if keep && c == r {
+				continue
+			}
+			out = append(make([]rune, 0, len(rs)), rs[:i]...)
+		}
+		if keep {
+			out = append(out, c)
+		}
+	}
+	if out == nil {
+		return rs
+	}
+	return out
 }
 
 // runCommand handles ":name [arg]".

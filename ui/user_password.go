@@ -230,3 +230,6 @@ func (s *userView) wrapped(prefix, text string) string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+// RawInput tells the app to pass typed text unfiltered while the password panel is open.
+func (s *userView) RawInput() bool { return s.mode == modePassword }

@@ -361,7 +361,7 @@ func TestHostileDataEveryScreenAscii(t *testing.T) {
 
 // With a real colour profile the console's own styling is SGR only: every ESC in the frame
 // starts ESC [ … m; nothing from the database adds another sequence.
-func TestHostileDataEveryScreanColourIsSGROnly(t *testing.T) {
+func TestHostileDataEveryScreenColourIsSGROnly(t *testing.T) {
 	w := seedHostile(t)
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.ANSI256)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,6 +22,7 @@ func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]mod
 
 // OrganizationBySlug finds an organization in the operator's scope.
 func (s *Store) OrganizationBySlug(ctx context.Context, op model.Operator, slug string) (model.Organization, error) {
+	slug = strings.ToLower(strings.TrimSpace(slug)) // slugs are stored lower-case
 	var o model.Organization
 	err := s.read.GetContext(ctx, &o, `SELECT id, slug, name, created_at FROM organizations WHERE slug = $1`, slug)
 	if err != nil {

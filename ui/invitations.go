@@ -350,8 +350,10 @@ func (s *invitationsScreen) FullHelp() [][]key.Binding {
 	}
 }
 
-func (s *invitationsScreen) stateBadge(st store.InvitationState) string {
-	text := s.c.t("invitations.state." + string(st))
+// stateBadge is the state word padded to w cells, then coloured (padding after styling
+// would strip the colour: safe.Pad sanitizes).
+func (s *invitationsScreen) stateBadge(st store.InvitationState, w int) string {
+	text := safe.Pad(s.c.t("invitations.state."+string(st)), w)
 	styles := s.c.styles
 	switch st {
 	case store.InvitationPending:
@@ -403,7 +405,7 @@ func (s *invitationsScreen) View() string {
 	}
 	for i, inv := range rows {
 		who := safe.Line(inv.Name) + " <" + safe.Line(inv.Email) + ">"
-		cells := []string{safe.Pad(s.stateBadge(inv.State), stateW), cell(who, whoW), cell(safe.Line(inv.OrgSlug), orgW),
+		cells := []string{s.stateBadge(inv.State, stateW), cell(who, whoW), cell(safe.Line(inv.OrgSlug), orgW),
 			cell(safe.Line(strings.Join(inv.Rights, ",")), rightsW), cell(fmtTime(&inv.ExpiresAt, true), expW)}
 		if wide {
 			cells = append(cells, cell(safe.Line(inv.InvitedBy), byW), cell(fmtTime(&inv.CreatedAt, true), createdW), cell(fmt.Sprint(inv.ResendCount), resendW))

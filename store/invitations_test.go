@@ -525,7 +525,7 @@ func TestListInvitationsKeysetAndSearch(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pages %v, want %v", got, want)
 	}
-	for search, n := range map[string]int{"person 1": 10, "P2": 5, "%": 0, "_": 0, "acme-": 25} {
+	for search, n := range map[string]int{"person 1": 10, "PERSON 2": 5, "p21@": 1, "%": 0, "_": 0, "acme-": 25} {
 		p, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{Search: search, Limit: 100})
 		if err != nil || len(p.Invitations) != n {
 			t.Errorf("search %q: %d, %v; want %d", search, len(p.Invitations), err, n)

@@ -374,15 +374,9 @@ func (s *auditScreen) target(e model.AuditEntry) string {
 	return "—"
 }
 
-type auditColumn struct {
-	title string
-	width int
-	cell  func(model.AuditEntry) string
-}
-
-func (s *auditScreen) columns() []auditColumn {
+func (s *auditScreen) columns() []column[model.AuditEntry] {
 	c := s.c
-	cols := []auditColumn{
+	cols := []column[model.AuditEntry]{
 		{c.t("audit.col.when"), 16, func(e model.AuditEntry) string { return fmtTime(&e.At, true) }},
 		{c.t("audit.col.operator"), 12, func(e model.AuditEntry) string { return e.OperatorName }},
 		{c.t("audit.col.action"), 18, func(e model.AuditEntry) string { return e.Action }},
@@ -402,7 +396,7 @@ func (s *auditScreen) columns() []auditColumn {
 	if rest < 10 {
 		rest = 10
 	}
-	return append(cols, auditColumn{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.Summary }})
+	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.Summary }})
 }
 
 func (s *auditScreen) View() string {
@@ -419,15 +413,7 @@ func (s *auditScreen) View() string {
 		b.WriteByte('\n')
 	}
 	cols := s.columns()
-	var hdr strings.Builder
-	hdr.WriteString("  ")
-	for i, col := range cols {
-		if i > 0 {
-			hdr.WriteByte(' ')
-		}
-		hdr.WriteString(safe.Pad(col.title, col.width))
-	}
-	b.WriteString(st.TableHeader.Render(hdr.String()))
+	b.WriteString(tableHeader(cols, st.TableHeader))
 	b.WriteByte('\n')
 	shown := 0
 	if s.loaded && len(s.rows) == 0 {
@@ -436,15 +422,7 @@ func (s *auditScreen) View() string {
 		shown = 1
 	}
 	for i, e := range s.rows {
-		var row strings.Builder
-		row.WriteString("  ")
-		for j, col := range cols {
-			if j > 0 {
-				row.WriteByte(' ')
-			}
-			row.WriteString(safe.Pad(safe.Line(col.cell(e)), col.width))
-		}
-		line := row.String()
+		line := tableRow(cols, e, "  ", nil)
 		if i == s.cursor {
 			line = st.RowCursor.Render(line)
 		}

@@ -564,17 +564,10 @@ func (s *usersScreen) FullHelp() [][]key.Binding {
 	}
 }
 
-// column is one column of the table: title, width, and the cell of a user.
-type column struct {
-	title string
-	width int
-	cell  func(u model.User) string
-}
-
-func (s *usersScreen) columns() []column {
+func (s *usersScreen) columns() []column[model.User] {
 	c := s.c
 	wide := s.width >= 140
-	fixed := []column{
+	fixed := []column[model.User]{
 		{c.t("users.col.login"), 12, func(u model.User) string { return u.Login }},
 		{c.t("users.col.status"), 12, func(u model.User) string { return c.t("status." + u.Badge(c.now())) }},
 		{c.t("users.col.totp"), 4, func(u model.User) string {
@@ -588,7 +581,7 @@ func (s *usersScreen) columns() []column {
 	if wide {
 		lastW = 16
 	}
-	last := column{c.t("users.col.lastlogin"), lastW, func(u model.User) string {
+	last := column[model.User]{c.t("users.col.lastlogin"), lastW, func(u model.User) string {
 		if u.LastLoginAt == nil {
 			return c.t("users.never")
 		}
@@ -605,7 +598,7 @@ func (s *usersScreen) columns() []column {
 	}
 	nameW, emailW := rest*36/100, rest*40/100
 	orgW := rest - nameW - emailW - 2
-	return []column{
+	return []column[model.User]{
 		{c.t("users.col.name"), nameW, func(u model.User) string { return u.Name }},
 		fixed[0],
 		{c.t("users.col.email"), emailW, func(u model.User) string { return u.Email }},
@@ -665,15 +658,7 @@ func (s *usersScreen) View() string {
 	b.WriteString(s.filterBar())
 	b.WriteByte('\n')
 	cols := s.columns()
-	var hdr strings.Builder
-	hdr.WriteString("  ")
-	for i, col := range cols {
-		if i > 0 {
-			hdr.WriteByte(' ')
-		}
-		hdr.WriteString(safe.Pad(col.title, col.width))
-	}
-	b.WriteString(st.TableHeader.Render(hdr.String()))
+	b.WriteString(tableHeader(cols, st.TableHeader))
 	b.WriteByte('\n')
 	users := s.page.Users
 	if s.loaded && len(users) == 0 {
@@ -681,23 +666,16 @@ func (s *usersScreen) View() string {
 		b.WriteByte('\n')
 	}
 	for i, u := range users {
-		var row strings.Builder
 		mark := "  "
 		if s.sel[u.ID] {
 			mark = "● "
 		}
-		row.WriteString(mark)
-		for j, col := range cols {
-			if j > 0 {
-				row.WriteByte(' ')
-			}
-			cell := safe.Pad(safe.Line(col.cell(u)), col.width)
+		line := tableRow(cols, u, mark, func(j int, cell string) string {
 			if j == 4 && i != s.cursor { // status badge colour
-				cell = st.Badge(u.Badge(c.now())).Render(cell)
+				return st.Badge(u.Badge(c.now())).Render(cell)
 			}
-			row.WriteString(cell)
-		}
-		line := row.String()
+			return cell
+		})
 		switch {
 		case i == s.cursor:
 			line = st.RowCursor.Render(line)

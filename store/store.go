@@ -51,6 +51,8 @@ type Store struct {
 	cfg  Config
 	now  func() time.Time
 	key  []byte
+	// orgSizes caches member counts for the Users page's choice of plan.
+	orgSizes sizeCache
 }
 
 // Open connects, checks the server is reachable and applies pending migrations.

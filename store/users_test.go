@@ -251,3 +251,78 @@ func TestAuditIsAppendOnlyAndChained(t *testing.T) {
 	}
 	_ = time.Now
 }
+
+// TestKeysetPagingWithinAnOrganization pages an organization's users, through a filter and
+// through an admin's scope (a large organization walks the sort index, a small one is paged
+// among its members), forward to the end and back: each member exactly once, in order.
+func TestKeysetPagingWithinAnOrganization(t *testing.T) {
+	s := storetest.New(t)
+	bulkUsers(t, s, 2500)
+	// acme holds half the users (its pages walk the sort index); tiny holds 100 of them (its
+	// pages are found among its members).
+	s.DB().MustExec(`INSERT INTO organizations (slug, name) VALUES ('tiny', 'Tiny')`)
+	s.DB().MustExec(`INSERT INTO memberships (user_id, org_id) SELECT id, (SELECT id FROM organizations WHERE slug = 'tiny')
+		FROM users WHERE id % 25 = 0`)
+	for _, slug := range []string{"acme", "tiny"} {
+		pageOrganization(t, s, slug)
+	}
+}
+
+func pageOrganization(t *testing.T, s *store.Store, slug string) {
+	ctx := context.Background()
+	var acme int64
+	if err := s.DB().Get(&acme, `SELECT id FROM organizations WHERE slug = $1`, slug); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddOperator(ctx, model.Operator{Name: "test"}, store.NewOperator{Name: "adm-" + slug, Role: model.RoleAdmin, OrgSlugs: []string{slug}}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.OperatorByName(ctx, "adm-"+slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, so := range store.UserSorts {
+		var want []int64
+		key := map[store.UserSort]string{store.SortName: "name ASC, id ASC",
+			store.SortLastLogin: "coalesce(last_login_at, '-infinity') DESC, id DESC",
+			store.SortCreated:   "created_at DESC, id DESC"}[so]
+		if err := s.DB().Select(&want, `SELECT u.id FROM users u WHERE status <> 'deleted'
+			AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $1) ORDER BY `+key, acme); err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			op model.Operator
+			q  store.UserQuery
+		}{
+			"support, filter": {supportOp, store.UserQuery{Sort: so, OrgID: acme, Limit: 83}},
+			"admin, scope":    {admin, store.UserQuery{Sort: so, Limit: 83}},
+		} {
+			var got []int64
+			var firsts []*store.Cursor
+			q := c.q
+			for {
+				p, err := s.ListUsers(ctx, c.op, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				firsts = append(firsts, p.First)
+				for _, u := range p.Users {
+					got = append(got, u.ID)
+				}
+				if !p.HasNext {
+					break
+				}
+				q.After = p.Last
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s, %s, %s: %d users, want %d, or out of order", slug, so, name, len(got), len(want))
+			}
+			// One page back from the last lands on the page before it.
+			q.After, q.Before = nil, firsts[len(firsts)-1]
+			p, err := s.ListUsers(ctx, c.op, q)
+			if err != nil || len(p.Users) == 0 || p.First.ID != firsts[len(firsts)-2].ID {
+				t.Fatalf("%s, %s: back one page: %v", so, name, err)
+			}
+		}
+	}
+}

@@ -47,33 +47,9 @@ func tokenLike(arg string) bool {
 
 func runAccept(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	var tokens, rest []string
-	for _, a := range args {
-		if tokenLike(a) && strings.HasPrefix(a, "-") {
-			tokens = append(tokens, a)
-		} else {
-			rest = append(rest, a)
-		}
-	}
-	pos, code, ok := f.parse(e, rest)
+	token, cfg, st, cleanup, code, ok := f.openWithToken(e, args, "invitation")
 	if !ok {
 		return code
-	}
-	pos = append(pos, tokens...)
-	if code, ok := f.wantArgs(e, pos, 1, "TOKEN (the invitation link or its token)"); !ok {
-		return code
-	}
-	token := tokenFromArg(pos[0])
-	if token == "" {
-		return f.usageError(e, "the invitation link holds no token")
-	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return fail(e, err)
 	}
 	defer cleanup()
 

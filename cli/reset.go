@@ -43,24 +43,9 @@ const maxPasswordLine = 1 << 20
 
 func runReset(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	pos, code, ok := f.parse(e, args)
+	token, cfg, st, cleanup, code, ok := f.openWithToken(e, args, "reset")
 	if !ok {
 		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 1, "TOKEN (the reset link or its token)"); !ok {
-		return code
-	}
-	token := tokenFromArg(pos[0])
-	if token == "" {
-		return f.usageError(e, "the reset link holds no token")
-	}
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return fail(e, err)
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return fail(e, err)
 	}
 	defer cleanup()
 
@@ -94,6 +79,40 @@ func runReset(e *env, c *command, args []string) int {
 }
 
 // tokenFromArg accepts the token itself or the whole link (…/reset?token=X).
+// openWithToken parses a command whose one argument is a link or token (accept, reset; what
+// names the link in messages), then opens the store. A bare token starting with '-' is taken
+// as the argument, not as a flag.
+func (f *flags) openWithToken(e *env, args []string, what string) (token string, cfg *Config, st *store.Store, cleanup func(), code int, ok bool) {
+	var tokens, rest []string
+	for _, a := range args {
+		if tokenLike(a) && strings.HasPrefix(a, "-") {
+			tokens = append(tokens, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	pos, code, ok := f.parse(e, rest)
+	if !ok {
+		return "", nil, nil, nil, code, false
+	}
+	pos = append(pos, tokens...)
+	if code, ok := f.wantArgs(e, pos, 1, "TOKEN (the "+what+" link or its token)"); !ok {
+		return "", nil, nil, nil, code, false
+	}
+	if token = tokenFromArg(pos[0]); token == "" {
+		return "", nil, nil, nil, f.usageError(e, "the %s link holds no token", what), false
+	}
+	cfg, err := loadConfig(f.global)
+	if err != nil {
+		return "", nil, nil, nil, fail(e, err), false
+	}
+	st, _, cleanup, err = openStore(e.ctx, cfg)
+	if err != nil {
+		return "", nil, nil, nil, fail(e, err), false
+	}
+	return token, cfg, st, cleanup, 0, true
+}
+
 func tokenFromArg(arg string) string {
 	arg = strings.TrimSpace(arg)
 	if strings.Contains(arg, "token=") {

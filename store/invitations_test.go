@@ -45,26 +45,10 @@ func newInvEnv(t *testing.T) *invEnv {
 	return e
 }
 
-func (e *invEnv) org(slug, name string) int64 {
-	e.t.Helper()
-	var id int64
-	if err := e.s.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
-		e.t.Fatal(err)
-	}
-	return id
-}
+func (e *invEnv) org(slug, name string) int64 { return storetest.Org(e.t, e.s, slug, name) }
 
 func (e *invEnv) user(login, email, name string, orgs ...int64) int64 {
-	e.t.Helper()
-	var id int64
-	if err := e.s.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash) VALUES ($1, $2, $3, 'active', 'x') RETURNING id`,
-		login, email, name); err != nil {
-		e.t.Fatal(err)
-	}
-	for _, o := range orgs {
-		e.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o)
-	}
-	return id
+	return storetest.User(e.t, e.s, login, email, name, time.Time{}, orgs...)
 }
 
 func (e *invEnv) exec(q string, args ...any) {

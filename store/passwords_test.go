@@ -61,27 +61,11 @@ func (a *acct) count(q string, args ...any) int {
 	return n
 }
 
-func (a *acct) org(slug, name string) int64 {
-	a.t.Helper()
-	var id int64
-	if err := a.s.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
-		a.t.Fatal(err)
-	}
-	return id
-}
+func (a *acct) org(slug, name string) int64 { return storetest.Org(a.t, a.s, slug, name) }
 
 // user inserts an active user (with a placeholder hash) in the organizations.
 func (a *acct) user(login, email, name string, orgs ...int64) int64 {
-	a.t.Helper()
-	var id int64
-	if err := a.s.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash)
-		VALUES ($1, $2, $3, 'active', 'x') RETURNING id`, login, email, name); err != nil {
-		a.t.Fatal(err)
-	}
-	for _, o := range orgs {
-		a.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o)
-	}
-	return id
+	return storetest.User(a.t, a.s, login, email, name, time.Time{}, orgs...)
 }
 
 // session opens a portal session for the user.

@@ -122,30 +122,12 @@ type fixture struct {
 	st *store.Store
 }
 
-func (f fixture) org(slug, name string) int64 {
-	f.t.Helper()
-	var id int64
-	if err := f.st.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
-		f.t.Fatal(err)
-	}
-	return id
-}
+func (f fixture) org(slug, name string) int64 { return storetest.Org(f.t, f.st, slug, name) }
 
-// user inserts an active user in the given organizations; i makes its created_at distinct.
+// user inserts an active user in the given organizations, created at a distinct time.
 func (f fixture) user(login, email, name string, orgs ...int64) int64 {
-	f.t.Helper()
-	var id int64
 	created := testNow.Add(-time.Duration(len(login)+len(email)) * time.Hour)
-	if err := f.st.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash, created_at, updated_at)
-		VALUES ($1, $2, $3, 'active', 'x', $4, $4) RETURNING id`, login, email, name, created); err != nil {
-		f.t.Fatal(err)
-	}
-	for _, o := range orgs {
-		if _, err := f.st.DB().Exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	return id
+	return storetest.User(f.t, f.st, login, email, name, created, orgs...)
 }
 
 func (f fixture) exec(q string, args ...any) {

@@ -211,3 +211,33 @@ func New(t testing.TB, opts ...func(*store.Config)) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// Org inserts an organization directly (test data) and returns its id.
+func Org(t testing.TB, s *store.Store, slug, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := s.DB().Get(&id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// User inserts an active user (placeholder password hash) created at the given time (zero:
+// now), member of the organizations, and returns its id.
+func User(t testing.TB, s *store.Store, login, email, name string, created time.Time, orgs ...int64) int64 {
+	t.Helper()
+	if created.IsZero() {
+		created = time.Now()
+	}
+	var id int64
+	if err := s.DB().Get(&id, `INSERT INTO users (login_code, email, name, status, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, 'active', 'x', $4, $4) RETURNING id`, login, email, name, created); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orgs {
+		if _, err := s.DB().Exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, id, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}

@@ -101,20 +101,7 @@ func readKeyFile(path string) ([]string, error) {
 
 // openForSetup opens the store and finds the local actor for operator and org commands.
 func openForSetup(e *env, f *flags) (*store.Store, model.Operator, func(), error) {
-	cfg, err := loadConfig(f.global)
-	if err != nil {
-		return nil, model.Operator{}, nil, err
-	}
-	st, _, cleanup, err := openStore(e.ctx, cfg)
-	if err != nil {
-		return nil, model.Operator{}, nil, err
-	}
-	actor, err := localActor(e.ctx, st)
-	if err != nil {
-		cleanup()
-		return nil, model.Operator{}, nil, err
-	}
-	return st, actor, cleanup, nil
+	return openActing(e, f, localActor)
 }
 
 func runOperatorAdd(e *env, c *command, args []string) int {

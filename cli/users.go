@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,13 @@ ignored). Acts as the local operator, who must be registered.`,
 
 // openAsOperator opens the store for a command acting as the local registered operator.
 func openAsOperator(e *env, f *flags) (*store.Store, model.Operator, func(), error) {
+	return openActing(e, f, func(ctx context.Context, st *store.Store) (model.Operator, error) {
+		return localOperator(ctx, st, "")
+	})
+}
+
+// openActing opens the configured store and resolves who acts (the local operator or actor).
+func openActing(e *env, f *flags, who func(context.Context, *store.Store) (model.Operator, error)) (*store.Store, model.Operator, func(), error) {
 	cfg, err := loadConfig(f.global)
 	if err != nil {
 		return nil, model.Operator{}, nil, err
@@ -50,7 +58,7 @@ func openAsOperator(e *env, f *flags) (*store.Store, model.Operator, func(), err
 	if err != nil {
 		return nil, model.Operator{}, nil, err
 	}
-	op, err := localOperator(e.ctx, st, "")
+	op, err := who(e.ctx, st)
 	if err != nil {
 		cleanup()
 		return nil, model.Operator{}, nil, err

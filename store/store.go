@@ -247,6 +247,12 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A migration rewrites or indexes whole tables: the pool's statement timeout (meant
+		// for the console's queries) does not apply to it.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return nil, err
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback() //nolint:errcheck
 			return nil, fmt.Errorf("migration %s: %w", base, err)

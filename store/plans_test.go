@@ -14,7 +14,7 @@ import (
 
 // TestQueryPlansUseTheirIndexes guards the indexes of SPEC §6: on a small seeded database, with
 // sequential scans priced out, the statements of the Users list, searches, lockouts and a
-// user's timeline must not scan users or auth_events sequentially. A migration that loses an
+// user's timeline must not scan users, memberships or auth_events sequentially. A migration that loses an
 // index makes this fail instead of silently turning a 1 ms page into a full scan at 1M users.
 func TestQueryPlansUseTheirIndexes(t *testing.T) {
 	tr := &store.Tracer{}
@@ -30,7 +30,12 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 	if err := s.DB().Get(&userID, `SELECT user_id FROM auth_events WHERE user_id IS NOT NULL LIMIT 1`); err != nil {
 		t.Fatal(err)
 	}
+	var orgID int64
+	if err := s.DB().Get(&orgID, `SELECT org_id FROM memberships GROUP BY org_id ORDER BY count(*) DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
 	op := model.Operator{Name: "plans", Role: model.RoleSupport}
+	admin := model.Operator{Name: "plans-admin", Role: model.RoleAdmin, OrgIDs: []int64{orgID}}
 	locked := true
 	cases := map[string]func() error{
 		"users first page": func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{}); return err },
@@ -41,6 +46,8 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 		"users by last login": func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortLastLogin}); return err },
 		"users by creation":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortCreated}); return err },
 		"search":              func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Search: "dupont"}); return err },
+		"organization page":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{OrgID: orgID}); return err },
+		"admin's first page":  func() error { _, err := s.ListUsers(ctx, admin, store.UserQuery{}); return err },
 		"locked filter":       func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Locked: &locked}); return err },
 		"timeline":            func() error { _, err := s.UserTimeline(ctx, op, userID, 0, 50); return err },
 		"lockouts":            func() error { _, err := s.ListLocked(ctx, op, store.LockedQuery{}); return err },
@@ -79,7 +86,7 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			if err := json.Unmarshal([]byte(plan), &root); err != nil {
 				t.Fatal(err)
 			}
-			if rel := seqScanOf(root[0].Plan, "users", "auth_events"); rel != "" {
+			if rel := seqScanOf(root[0].Plan, "users", "auth_events", "memberships"); rel != "" {
 				t.Errorf("%s: sequential scan on %s:\n%s", name, rel, sqlText)
 			}
 		}

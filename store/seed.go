@@ -210,7 +210,7 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 			"totp_secret", "failed_attempts", "first_failed_at", "last_failed_at", "last_failed_ip",
 			"locked_at", "locked_until", "lock_reason", "lock_count", "last_login_at", "last_login_ip",
 			"created_at", "updated_at", "deleted_at", "version"}, g.writeUsers},
-		{"memberships", []string{"user_id", "org_id", "created_at"}, g.writeMemberships},
+		{"memberships", []string{"user_id", "org_id", "created_at", "user_name", "user_status"}, g.writeMemberships},
 		{"membership_rights", []string{"user_id", "org_id", "right_code"}, g.writeMembershipRights},
 		{"invitations", []string{"id", "org_id", "email", "name", "user_id", "invited_by_name",
 			"token_hash", "created_at", "expires_at", "accepted_at", "revoked_at", "resend_count",
@@ -802,6 +802,7 @@ type invPlan struct {
 }
 
 type seedGen struct {
+	names   []string // each user's name, kept by writeUsers for writeMemberships
 	opt     SeedOptions
 	now     time.Time
 	nowUnix int64
@@ -1736,9 +1737,11 @@ func (g *seedGen) writeOrgs(w *rowSink) error {
 
 func (g *seedGen) writeUsers(w *rowSink) error {
 	r := newSeedRNG()
+	g.names = make([]string, len(g.users)) // copied onto memberships (their triggers are off)
 	for i := range g.users {
 		u, st := &g.users[i], &g.state[i]
 		id := g.identity(r, i)
+		g.names[i] = id.name
 		w.int(g.userBase + int64(i))
 		w.str(g.loginCode(i))
 		w.str(id.email)
@@ -1833,6 +1836,8 @@ func (g *seedGen) writeMemberships(w *rowSink) error {
 			w.int(g.userBase + int64(i))
 			w.int(g.orgBase + int64(o))
 			w.ts(g.us(u.created + int32(k)*int32(30*day)%max(1, -u.created)))
+			w.str(g.names[i])
+			w.str(statusNames[u.status])
 			if err := w.end(); err != nil {
 				return err
 			}

@@ -112,9 +112,11 @@ func TestSeed(t *testing.T) {
 		`SELECT count(*) FROM auth_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.user_id IS NOT NULL AND u.id IS NULL`,
 		`SELECT count(*) FROM invitations i LEFT JOIN users u ON u.id = i.user_id LEFT JOIN organizations o ON o.id = i.org_id WHERE (i.user_id IS NOT NULL AND u.id IS NULL) OR o.id IS NULL`,
 		`SELECT count(*) FROM invitation_rights r LEFT JOIN invitations i ON i.id = r.invitation_id WHERE i.id IS NULL`,
+		// The copies of a user's name and status on memberships (written by the load itself).
+		`SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_name <> u.name OR m.user_status <> u.status`,
 	} {
 		if n := count(t, db, q); n != 0 {
-			t.Errorf("%d dangling rows: %s", n, q)
+			t.Errorf("%d dangling or drifted rows: %s", n, q)
 		}
 	}
 	// Auth events: the last 90 days, documentation IPs, an attack from 203.0.113.0/24.

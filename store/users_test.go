@@ -52,6 +52,8 @@ func TestKeysetPagingVisitsEveryUserOnceInOrder(t *testing.T) {
 	for _, so := range store.UserSorts {
 		queries[string(so)] = store.UserQuery{Sort: so}
 		queries[string(so)+"+active+no2fa"] = store.UserQuery{Sort: so, Status: model.StatusActive, TOTP: &f}
+		// A search (read through the trigram index and sorted, at this size).
+		queries[string(so)+"+search"] = store.UserQuery{Sort: so, Search: "example"}
 	}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {
@@ -63,6 +65,9 @@ func TestKeysetPagingVisitsEveryUserOnceInOrder(t *testing.T) {
 			where := "status <> 'deleted'"
 			if q.Status != "" {
 				where += " AND status = 'active' AND NOT totp_enabled"
+			}
+			if q.Search != "" {
+				where += " AND email LIKE '%example%'"
 			}
 			if err := s.DB().Select(&want, `SELECT id FROM users WHERE `+where+` ORDER BY `+key); err != nil {
 				t.Fatal(err)
@@ -265,6 +270,72 @@ func TestKeysetPagingWithinAnOrganization(t *testing.T) {
 		FROM users WHERE id % 25 = 0`)
 	for _, slug := range []string{"acme", "tiny"} {
 		pageOrganization(t, s, slug)
+	}
+	ctx := context.Background()
+	// An admin of both: each user once, in name order, across the two organizations.
+	if _, err := s.AddOperator(ctx, model.Operator{Name: "test"}, store.NewOperator{Name: "adm-both", Role: model.RoleAdmin, OrgSlugs: []string{"acme", "tiny"}}); err != nil {
+		t.Fatal(err)
+	}
+	both, err := s.OperatorByName(ctx, "adm-both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	if err := s.DB().Select(&want, `SELECT u.id FROM users u WHERE status <> 'deleted' AND EXISTS (SELECT 1 FROM memberships m
+		JOIN organizations o ON o.id = m.org_id WHERE m.user_id = u.id AND o.slug IN ('acme', 'tiny')) ORDER BY name, id`); err != nil {
+		t.Fatal(err)
+	}
+	if got := allPages(t, s, both, store.UserQuery{Limit: 97}); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("admin of two organizations: %d users, want %d, or out of order", len(got), len(want))
+	}
+
+	// The organization pages follow renames, status changes and deletions made anywhere.
+	var tiny, renamed, deleted int64
+	s.DB().Get(&tiny, `SELECT id FROM organizations WHERE slug = 'tiny'`)
+	s.DB().Get(&renamed, `SELECT max(user_id) FROM memberships WHERE org_id = $1`, tiny)
+	s.DB().Get(&deleted, `SELECT min(user_id) FROM memberships WHERE org_id = $1`, tiny)
+	s.DB().MustExec(`UPDATE users SET name = '0 first of all' WHERE id = $1`, renamed)
+	s.DB().MustExec(`UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = $1`, deleted)
+	p, err := s.ListUsers(ctx, supportOp, store.UserQuery{OrgID: tiny, Limit: 10})
+	if err != nil || len(p.Users) == 0 || p.Users[0].ID != renamed || p.Users[0].Name != "0 first of all" {
+		t.Fatalf("renamed user not first on its organization's page: %v %+v", err, p.Users)
+	}
+	got := allPages(t, s, supportOp, store.UserQuery{OrgID: tiny, Limit: 10})
+	for _, id := range got {
+		if id == deleted {
+			t.Fatalf("deleted user %d still listed in its organization", id)
+		}
+	}
+	s.DB().MustExec(`UPDATE users SET status = 'disabled' WHERE id = $1`, renamed)
+	p, err = s.ListUsers(ctx, supportOp, store.UserQuery{OrgID: tiny, Status: model.StatusDisabled, Limit: 10})
+	if err != nil || len(p.Users) == 0 || p.Users[0].ID != renamed {
+		t.Fatalf("status filter within an organization misses a user disabled after joining: %v", err)
+	}
+	// A membership cannot be given another name than its user's.
+	s.DB().MustExec(`UPDATE memberships SET user_name = 'forged' WHERE user_id = $1`, renamed)
+	var n int
+	s.DB().Get(&n, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_name <> u.name OR m.user_status <> u.status`)
+	if n != 0 {
+		t.Fatalf("%d memberships drifted from their users", n)
+	}
+}
+
+// allPages follows a query's next pages to the end and returns the ids in order.
+func allPages(t *testing.T, s *store.Store, op model.Operator, q store.UserQuery) []int64 {
+	t.Helper()
+	var got []int64
+	for {
+		p, err := s.ListUsers(context.Background(), op, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range p.Users {
+			got = append(got, u.ID)
+		}
+		if !p.HasNext {
+			return got
+		}
+		q.After = p.Last
 	}
 }
 

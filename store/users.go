@@ -413,7 +413,7 @@ func membersByNameSQL(b *queryBuilder, q UserQuery, orgs []int64, scanOrder stri
 // usersPageSQL is the one query of a Users page (also sent bare by the benchmarks).
 //
 // members, when not nil, are the organizations whose members the page is drawn from: the
-// page is then found among those members (fetched through memberships_org and sorted) instead
+// page is then found among those members (fetched through memberships_org_name and sorted) instead
 // of walking the whole sort index and probing memberships at every row — the right plan for
 // an organization of a few thousand users among a million (183 ms -> a few ms).
 func usersPageSQL(op model.Operator, q UserQuery, now time.Time, members []int64) (string, []any) {

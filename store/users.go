@@ -378,14 +378,19 @@ func (q UserQuery) memberOrgs(op model.Operator) []int64 {
 	return orgs
 }
 
+// memberStatusCond is the status filter on a membership's copy of its user's status.
+func memberStatusCond(b *queryBuilder, q UserQuery) string {
+	if q.Status != "" {
+		return "m.user_status = " + b.arg(string(q.Status))
+	}
+	return "m.user_status <> 'deleted'"
+}
+
 // membersByNameSQL is the keys step of a page drawn from memberships_org_name: each
 // organization's first rows after the cursor (an index-only walk of a page), merged, a user
 // of several of them once.
 func membersByNameSQL(b *queryBuilder, q UserQuery, orgs []int64, scanOrder string) string {
-	cond := "m.user_status <> 'deleted'"
-	if q.Status != "" {
-		cond = "m.user_status = " + b.arg(string(q.Status))
-	}
+	cond := memberStatusCond(b, q)
 	cmp := ">"
 	if scanOrder == "DESC" {
 		cmp = "<"
@@ -504,11 +509,7 @@ func (s *Store) estimateUsers(ctx context.Context, op model.Operator, q UserQuer
 		// organizations counts once per organization).
 		from = "memberships m"
 		b.and("m.org_id = ANY(" + b.arg(int64Array(orgs)) + ")")
-		if q.Status != "" {
-			b.and("m.user_status = " + b.arg(string(q.Status)))
-		} else {
-			b.and("m.user_status <> 'deleted'")
-		}
+		b.and(memberStatusCond(b, q))
 	} else {
 		q.filters(b, now)
 		scopeUsers(b, op, "u")

@@ -223,6 +223,10 @@ var authzRows = []authzRow{
 		_, err := w.s.PruneAuthEvents(w.ctx, op, w.s.Now().AddDate(-10, 0, 0), store.PruneOptions{})
 		return err
 	}},
+	{"RebuildSearchBlocks", supportOnly, 1, nil, func(w *authzWorld, op model.Operator, _, _ int64) error {
+		_, err := w.s.RebuildSearchBlocks(w.ctx, op)
+		return err
+	}},
 	// Account actions.
 	{"UnlockUsers", unlockScoped, 1, freshUser, func(w *authzWorld, op model.Operator, _, target int64) error {
 		_, err := w.s.UnlockUsers(w.ctx, op, []int64{target}, "role table", false)

@@ -14,7 +14,7 @@ import (
 
 // TestQueryPlansUseTheirIndexes guards the indexes of SPEC §6: on a small seeded database, with
 // sequential scans priced out, the statements of the Users list, searches, lockouts and a
-// user's timeline must not scan users, memberships or auth_events sequentially. A migration that loses an
+// user's timeline must not scan users, memberships, auth_events or search_blocks sequentially. A migration that loses an
 // index makes this fail instead of silently turning a 1 ms page into a full scan at 1M users.
 func TestQueryPlansUseTheirIndexes(t *testing.T) {
 	tr := &store.Tracer{}
@@ -46,6 +46,14 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 		"users by last login": func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortLastLogin}); return err },
 		"users by creation":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortCreated}); return err },
 		"search":              func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Search: "dupont"}); return err },
+		"search through the blocks": func() error {
+			_, err := s.ListUsers(ctx, op, store.SearchVia(store.UserQuery{Search: "jean"}, "blocks", 0))
+			return err
+		},
+		"search, bounded walk": func() error {
+			_, err := s.ListUsers(ctx, op, store.SearchVia(store.UserQuery{Search: "jean", After: &store.Cursor{Name: "J", ID: 1}}, "walk", 100))
+			return err
+		},
 		"organization page":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{OrgID: orgID}); return err },
 		"admin's first page":  func() error { _, err := s.ListUsers(ctx, admin, store.UserQuery{}); return err },
 		"locked filter":       func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Locked: &locked}); return err },
@@ -86,7 +94,7 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			if err := json.Unmarshal([]byte(plan), &root); err != nil {
 				t.Fatal(err)
 			}
-			if rel := seqScanOf(root[0].Plan, "users", "auth_events", "memberships"); rel != "" {
+			if rel := seqScanOf(root[0].Plan, "users", "auth_events", "memberships", "search_blocks"); rel != "" {
 				t.Errorf("%s: sequential scan on %s:\n%s", name, rel, sqlText)
 			}
 		}

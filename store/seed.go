@@ -183,6 +183,11 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 			return SeedSummary{}, err
 		}
 	}
+	// Cut anew at the end; emptied now so that a load with triggers on (not a superuser) does
+	// not append to blocks one user at a time.
+	if _, err := conn.ExecContext(ctx, `DELETE FROM search_blocks`); err != nil {
+		return SeedSummary{}, err
+	}
 	rebuild, err := dropIndexesForLoad(ctx, conn, opt)
 	if err != nil {
 		return SeedSummary{}, err
@@ -249,6 +254,10 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 		cp.done += loaded[ix.table] / perTable[ix.table]
 		progress(cp.done, total)
 	}
+	// The load ran without triggers: the search blocks are cut from the users loaded.
+	if _, err := conn.ExecContext(ctx, `SELECT search_blocks_rebuild($1)`, SearchBlockSize); err != nil {
+		return SeedSummary{}, fmt.Errorf("seed: search blocks: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return SeedSummary{}, err
 	}
@@ -257,7 +266,7 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	// Fresh statistics for the planner.
 	if _, err := conn.ExecContext(ctx, `BEGIN; SET LOCAL statement_timeout = 0;
 		ANALYZE organizations, users, memberships, membership_rights, invitations,
-			invitation_rights, auth_events, audit_entries; COMMIT`); err != nil {
+			invitation_rights, auth_events, audit_entries, search_blocks; COMMIT`); err != nil {
 		return SeedSummary{}, fmt.Errorf("seed: analyze: %w", err)
 	}
 	progress(total, total)

@@ -238,6 +238,10 @@ var sweepRows = []sweepRow{
 		_, err := w.s.PruneAuthEvents(w.ctx, op, w.s.Now().Add(time.Hour), store.PruneOptions{})
 		return err
 	}},
+	{"RebuildSearchBlocks", "the search blocks", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.RebuildSearchBlocks(w.ctx, op)
+		return err
+	}},
 	// Account actions (oncall may unlock; nothing else).
 	{"UnlockUsers", "user of B", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.UnlockUsers(w.ctx, op, []int64{w.userB}, "sweep", false)

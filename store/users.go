@@ -50,8 +50,17 @@ type UserQuery struct {
 	Before       *Cursor // previous page: rows before this cursor
 	Limit        int
 
-	byTrigram bool // sort the trigram index's matches instead of walking the name index
+	byTrigram  bool // sort the trigram index's matches instead of walking the name index
+	walkBudget int  // walk at most this many entries of the name index for a search (0: no bound)
+	byBlocks   bool // walk the name index only inside the search blocks that can match
+	planForced bool // tests: the plan above was chosen by the caller (export_test.go)
 }
+
+// searchWalkBudget bounds the first try of a search with many matches: a walk of the name
+// index from the cursor reading at most this many entries (about 4 ms here). Matches spread
+// through the alphabet fill a page well within it ("son", 39,000 matches: one every 26
+// entries); when they do not, the search blocks find the page instead.
+const searchWalkBudget = 25000
 
 // trigramMaxMatches is the planner's estimate of a search's matches under which its page is
 // drawn from the trigram index: reading and sorting 6,000 matches takes about 20 ms here,
@@ -243,7 +252,7 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		members = s.smallMembership(ctx, op, q)
 	}
 	est := int64(-2) // not asked yet
-	if q.searchByTrigram() {
+	if q.searchByTrigram() && !q.planForced {
 		// A substring of a few thousand users is read through the trigram index and sorted
 		// (a bounded cost) rather than found by walking the name index, which the planner
 		// prices as if matches were spread evenly: "sat" matches 4,500 users, nearly all with
@@ -251,27 +260,22 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		est = s.estimateUsers(ctx, op, q, now)
 		q.byTrigram = est >= 0 && est <= trigramMaxMatches
 	}
-	sqlText, args := usersPageSQL(op, q, now, members)
-	backward := q.Before != nil && q.After == nil
-	rows, err := s.read.QueryxContext(ctx, sqlText, args...)
-	if err != nil {
-		return UserPage{}, mapErr(err)
+	if !q.planForced && !q.byTrigram && est > trigramMaxMatches && members == nil && q.Status != model.StatusDeleted && s.hasSearchBlocks(ctx) {
+		q.walkBudget = searchWalkBudget
 	}
-	defer rows.Close()
-	var list []model.User
-	for rows.Next() {
-		var r struct {
-			userRow
-			SortKey any `db:"sort_key"`
-		}
-		if err := rows.StructScan(&r); err != nil {
+	list, err := s.usersPage(ctx, op, q, now, members)
+	if err != nil {
+		return UserPage{}, err
+	}
+	if q.walkBudget > 0 && len(list) <= q.Limit {
+		// The bounded walk did not fill a page: the matches lie further in the name order
+		// ("jean" under J), or there are no more. The blocks that can hold them answer.
+		q.walkBudget, q.byBlocks = 0, true
+		if list, err = s.usersPage(ctx, op, q, now, members); err != nil {
 			return UserPage{}, err
 		}
-		list = append(list, r.userRow.user(now))
 	}
-	if err := rows.Err(); err != nil {
-		return UserPage{}, mapErr(err)
-	}
+	backward := q.Before != nil && q.After == nil
 	page := UserPage{}
 	more := len(list) > q.Limit
 	if more {
@@ -298,6 +302,106 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		page.Estimated = est
 	}
 	return page, nil
+}
+
+// usersPage runs a page query and reads its rows (Limit+1 of them at most, in scan order).
+func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, now time.Time, members []int64) ([]model.User, error) {
+	sqlText, args := usersPageSQL(op, q, now, members)
+	rows, err := s.read.QueryxContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var list []model.User
+	for rows.Next() {
+		var r struct {
+			userRow
+			SortKey any `db:"sort_key"`
+		}
+		if err := rows.StructScan(&r); err != nil {
+			return nil, err
+		}
+		list = append(list, r.userRow.user(now))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return list, nil
+}
+
+// hasSearchBlocks tells whether the search blocks are built (checked once a minute; they
+// are built by migration 0008, the seed and `gatehouse reindex`, and kept by triggers).
+func (s *Store) hasSearchBlocks(ctx context.Context) bool {
+	const key = -1 // in orgSizes: 1 when built
+	n, ok := s.orgSizes.get(key, s.now())
+	if !ok {
+		var built bool
+		if err := s.read.GetContext(ctx, &built, `SELECT EXISTS (SELECT 1 FROM search_blocks)`); err != nil {
+			return false
+		}
+		n = boolInt(built)
+		s.orgSizes.put(key, n, s.now())
+	}
+	return n == 1
+}
+
+// searchKeysSQL is the keys step of a search sorted by name with more matches than are worth
+// sorting (trigramMaxMatches): a walk of the name index bounded to walkBudget entries from
+// the cursor, or, with byBlocks, a walk inside each block of search_blocks that can match, in
+// order, until a page is found (migration 0008 tells why it cannot miss a match).
+func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder string) string {
+	pattern := b.arg("%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Search))) + "%")
+	rest := q
+	rest.Search = ""
+	rest.filters(b, now)
+	scopeUsers(b, op, "u")
+	cmp := ">"
+	if scanOrder == "DESC" {
+		cmp = "<"
+	}
+	cursor := q.After
+	if cursor == nil {
+		cursor = q.Before
+	}
+	limit := b.arg(q.Limit + 1)
+	if !q.byBlocks {
+		if cursor != nil {
+			b.and(fmt.Sprintf("(u.name, u.id) %s (%s, %s)", cmp, b.arg(cursor.Name), b.arg(cursor.ID)))
+		}
+		return fmt.Sprintf(`SELECT w.id, w.sort_key FROM (SELECT u.id, u.name AS sort_key, u.search FROM users u%s
+			ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[3]s) w
+		WHERE w.search LIKE %[4]s ORDER BY w.sort_key %[2]s, w.id %[2]s LIMIT %[5]s`,
+			b.whereSQL(), scanOrder, b.arg(q.walkBudget), pattern, limit)
+	}
+	// Each candidate block is walked between two inclusive bounds, the cursor folded into them
+	// (one bound per side, so that the index scan starts there: given both a block's lo and
+	// the cursor, it started at the cursor for every block). Ids are integers: rows after
+	// (name, id) are those at or after (name, id+1).
+	lo, hi := "sb.lo_key, sb.lo_id", "sb.hi_name, sb.hi_id"
+	blockCond := ""
+	if cursor != nil {
+		cn, ci := b.arg(cursor.Name), b.arg(cursor.ID)
+		if cmp == ">" {
+			blockCond = fmt.Sprintf(" AND (sb.hi_name, sb.hi_id) > (%s, %s)", cn, ci)
+			lo = fmt.Sprintf(`CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_key ELSE %[1]s END,
+				CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_id ELSE %[2]s + 1 END`, cn, ci)
+		} else {
+			blockCond = fmt.Sprintf(" AND (sb.lo_name, sb.lo_id) < (%s, %s)", cn, ci)
+			hi = fmt.Sprintf(`CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_name ELSE %[1]s END,
+				CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_id ELSE %[2]s - 1 END`, cn, ci)
+		}
+	}
+	b.and("u.search LIKE " + pattern)
+	b.and(fmt.Sprintf("(u.name, u.id) >= (%s) AND (u.name, u.id) <= (%s)", lo, hi))
+	// lo_name || '': the blocks that can match come from the trigram index and are sorted (a
+	// walk of the primary key with the LIKE on every summary is the planner's other choice,
+	// 50 ms for "jean"). The incremental sort on top keeps the order and stops at the page.
+	return fmt.Sprintf(`SELECT x.id, x.sort_key FROM (SELECT sb.lo_name || '' AS lo_key, sb.lo_id, sb.hi_name, sb.hi_id
+			FROM search_blocks sb WHERE sb.summary LIKE %[1]s%[2]s ORDER BY 1 %[3]s, 2 %[3]s) sb
+		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u%[4]s
+			ORDER BY u.name %[3]s, u.id %[3]s LIMIT %[5]s) x
+		ORDER BY sb.lo_key %[3]s, sb.lo_id %[3]s, x.sort_key %[3]s, x.id %[3]s LIMIT %[5]s`,
+		pattern, blockCond, scanOrder, b.whereSQL(), limit)
 }
 
 // The members plan reads every member (~6 µs each: an index entry and a heap row), the walk
@@ -426,6 +530,11 @@ func usersPageSQL(op model.Operator, q UserQuery, now time.Time, members []int64
 	if orgs := q.memberOrgs(op); orgs != nil {
 		return usersPageWith(b, op, q, func(scanOrder string) string {
 			return membersByNameSQL(b, q, orgs, scanOrder)
+		})
+	}
+	if q.walkBudget > 0 || q.byBlocks {
+		return usersPageWith(b, op, q, func(scanOrder string) string {
+			return searchKeysSQL(b, op, q, now, scanOrder)
 		})
 	}
 	q.filters(b, now)

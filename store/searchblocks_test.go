@@ -1,0 +1,170 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"gatehouse/model"
+	"gatehouse/store"
+	"gatehouse/store/storetest"
+)
+
+// TestSearchPlansAgreeWithThePlainAnswer holds every plan of a search sorted by name — the
+// trigram sort, the bounded walk falling back to the search blocks, the blocks alone, the
+// unbounded walk, and the store's own choice — to the plain SQL answer, paging forward to the
+// end and back to the start, on a seeded database and after users were added, renamed,
+// undeleted and deleted behind the blocks' back (the triggers must keep them complete).
+func TestSearchPlansAgreeWithThePlainAnswer(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 2500, Events: 0, Orgs: 10, Seed: 11}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var blocks int
+	if err := s.DB().Get(&blocks, `SELECT count(*) FROM search_blocks`); err != nil || blocks < 50 {
+		t.Fatalf("seed cut %d search blocks (%v), want about 2500/%d", blocks, err, store.SearchBlockSize)
+	}
+	op := model.Operator{Name: "support", Role: model.RoleSupport}
+	check := func(stage string, terms []string) {
+		t.Helper()
+		for _, term := range terms {
+			var want []int64
+			if err := s.DB().Select(&want, `SELECT id FROM users WHERE status <> 'deleted'
+				AND search LIKE '%' || $1 || '%' ORDER BY name, id`, term); err != nil {
+				t.Fatal(err)
+			}
+			for _, via := range []string{"auto", "trigram", "walk", "blocks", "name"} {
+				q := store.UserQuery{Search: term, Limit: 7}
+				if via != "auto" {
+					q = store.SearchVia(q, via, 20)
+				}
+				got, back := pageThrough(t, s, op, q)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: %q via %s: %d users %v, want %d %v", stage, term, via, len(got), head(got), len(want), head(want))
+				}
+				if !slices.Equal(back, want) {
+					t.Errorf("%s: %q via %s, paging back: %d users %v, want %d %v", stage, term, via, len(back), head(back), len(want), head(want))
+				}
+			}
+		}
+	}
+	// Common, rare, clustered and absent terms of the seeded names, e-mails and login codes.
+	terms := []string{"jean", "son", "ngu", "mar", "dubo", "@example", "zzqxj"}
+	check("seeded", terms)
+
+	// Behind the blocks: new users before the first name, after the last and in between, one
+	// renamed, one e-mail changed, one undeleted, one deleted.
+	org := storetest.Org(t, s, "blk", "Blocks")
+	storetest.User(t, s, "BLK-00001", "a@qzjx.example", "!Aaron Qzjx", time.Time{}, org)
+	storetest.User(t, s, "BLK-00002", "b@qzjx.example", "\U0010FFFF Qzjx last", time.Time{}, org)
+	storetest.User(t, s, "BLK-00003", "c@example.org", "Marie Qzjxdottir", time.Time{}, org)
+	var renamed, mailed, undeleted, deleted int64
+	must(t, s.DB().Get(&renamed, `UPDATE users SET name = 'Zoe Wrenamedq' WHERE id = (SELECT min(id) FROM users WHERE name LIKE 'A%') RETURNING id`))
+	must(t, s.DB().Get(&mailed, `UPDATE users SET email = 'qzjx.mailed@example.org' WHERE id = (SELECT max(id) FROM users WHERE status <> 'deleted' AND name NOT LIKE '%Qzjx%') RETURNING id`))
+	must(t, s.DB().Get(&deleted, `UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = (SELECT min(id) FROM users WHERE search LIKE '%jean%' AND status <> 'deleted') RETURNING id`))
+	must(t, s.DB().Get(&undeleted, `UPDATE users SET status = 'disabled', deleted_at = NULL, name = 'Undeleted Qzjx' WHERE id = $1 RETURNING id`, deleted))
+	must(t, s.DB().Get(&deleted, `UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = (SELECT max(id) FROM users WHERE search LIKE '%son%' AND status <> 'deleted') RETURNING id`))
+	check("after changes", append(terms, "qzjx", "wrenamedq", "undeleted"))
+
+	// Rebuilt: the same answers, from blocks cut anew; support only, audited.
+	if _, err := s.RebuildSearchBlocks(ctx, model.Operator{Name: "adm", Role: model.RoleAdmin, OrgIDs: []int64{org}}); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("admin rebuilds the search blocks: %v", err)
+	}
+	n, err := s.RebuildSearchBlocks(ctx, op)
+	if err != nil || n < 50 {
+		t.Fatalf("rebuild: %d blocks, %v", n, err)
+	}
+	var audited int
+	must(t, s.DB().Get(&audited, `SELECT count(*) FROM audit_entries WHERE action = 'search.reindex' AND operator_name = 'support'`))
+	if audited != 1 {
+		t.Fatalf("rebuild audited %d times", audited)
+	}
+	check("rebuilt", append(terms, "qzjx", "wrenamedq"))
+}
+
+// TestSearchBlocksCoverEveryLiveUser checks the blocks' invariant directly: every live user
+// lies in the range of the block with the greatest lower bound at or below its key, and that
+// block's summary holds its search text — after inserts at both ends of the name order.
+func TestSearchBlocksCoverEveryLiveUser(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 400, Events: 0, Orgs: 3, Seed: 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"!first", "\U0010FFFF last", "Mmiddle", "Mmiddle"} {
+		storetest.User(t, s, fmt.Sprintf("COV-%05d", i), fmt.Sprintf("cov%d@example.org", i), name, time.Time{})
+	}
+	var uncovered []string
+	must(t, s.DB().Select(&uncovered, `SELECT u.name || ' #' || u.id FROM users u
+		LEFT JOIN LATERAL (SELECT * FROM search_blocks sb WHERE (sb.lo_name, sb.lo_id) <= (u.name, u.id)
+			ORDER BY sb.lo_name DESC, sb.lo_id DESC LIMIT 1) b ON true
+		WHERE u.status <> 'deleted' AND (b.lo_name IS NULL OR (u.name, u.id) > (b.hi_name, b.hi_id)
+			OR strpos(b.summary, u.search) = 0)`))
+	if len(uncovered) > 0 {
+		t.Fatalf("users outside their search block: %q", uncovered)
+	}
+	var overlaps int
+	must(t, s.DB().Get(&overlaps, `SELECT count(*) FROM (SELECT hi_name, hi_id, lead(lo_name) OVER w AS nlo, lead(lo_id) OVER w AS nid
+		FROM search_blocks WINDOW w AS (ORDER BY lo_name, lo_id)) x WHERE nlo IS NOT NULL AND (hi_name, hi_id) >= (nlo, nid)`))
+	if overlaps != 0 {
+		t.Fatalf("%d search blocks overlap the next one", overlaps)
+	}
+}
+
+// pageThrough reads every page forward, then every page back from the last one, and returns
+// the ids in name order both times.
+func pageThrough(t *testing.T, s *store.Store, op model.Operator, q store.UserQuery) (fwd, back []int64) {
+	t.Helper()
+	ctx := context.Background()
+	var last store.UserPage
+	for i := 0; ; i++ {
+		p, err := s.ListUsers(ctx, op, q)
+		if err != nil {
+			t.Fatalf("%q page %d: %v", q.Search, i, err)
+		}
+		for _, u := range p.Users {
+			fwd = append(fwd, u.ID)
+		}
+		last = p
+		if !p.HasNext || i > 2000 {
+			break
+		}
+		q.After, q.Before = p.Last, nil
+	}
+	back = userIDs(last.Users)
+	for p, i := last, 0; p.HasPrev && i < 2000; i++ {
+		q.After, q.Before = nil, p.First
+		var err error
+		if p, err = s.ListUsers(ctx, op, q); err != nil {
+			t.Fatalf("%q back page %d: %v", q.Search, i, err)
+		}
+		back = append(userIDs(p.Users), back...)
+	}
+	return fwd, back
+}
+
+func userIDs(us []model.User) []int64 {
+	out := []int64{}
+	for _, u := range us {
+		out = append(out, u.ID)
+	}
+	return out
+}
+
+func head(v []int64) []int64 {
+	if len(v) > 8 {
+		return v[:8]
+	}
+	return v
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -54,12 +54,12 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			_, err := s.ListUsers(ctx, op, store.SearchVia(store.UserQuery{Search: "jean", After: &store.Cursor{Name: "J", ID: 1}}, "walk", 100))
 			return err
 		},
-		"organization page":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{OrgID: orgID}); return err },
-		"admin's first page":  func() error { _, err := s.ListUsers(ctx, admin, store.UserQuery{}); return err },
-		"locked filter":       func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Locked: &locked}); return err },
-		"timeline":            func() error { _, err := s.UserTimeline(ctx, op, userID, 0, 50); return err },
-		"lockouts":            func() error { _, err := s.ListLocked(ctx, op, store.LockedQuery{}); return err },
-		"recent failures":     func() error { _, err := s.RecentFailures(ctx, op, store.FailureQuery{}); return err },
+		"organization page":  func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{OrgID: orgID}); return err },
+		"admin's first page": func() error { _, err := s.ListUsers(ctx, admin, store.UserQuery{}); return err },
+		"locked filter":      func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Locked: &locked}); return err },
+		"timeline":           func() error { _, err := s.UserTimeline(ctx, op, userID, 0, 50); return err },
+		"lockouts":           func() error { _, err := s.ListLocked(ctx, op, store.LockedQuery{}); return err },
+		"recent failures":    func() error { _, err := s.RecentFailures(ctx, op, store.FailureQuery{}); return err },
 		"failures by ip": func() error {
 			_, err := s.FailuresByIP(ctx, op, s.Now().Add(-24*time.Hour), 50)
 			return err

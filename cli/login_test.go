@@ -208,3 +208,32 @@ func TestPruneCommand(t *testing.T) {
 		t.Fatalf("%d events left, want 90", n)
 	}
 }
+
+func TestReindexCommand(t *testing.T) {
+	h := newHarness(t)
+	asOSUser(t, "alice")
+	h.mustRun("operator", "add", "alice", "--role", "support")
+	h.mustRun("operator", "add", "night", "--role", "oncall")
+	h.exec(`INSERT INTO users (login_code, email, name, status)
+		SELECT 'RIX-' || g, 'rix' || g || '@example.org', 'Reindex ' || g, 'invited' FROM generate_series(1, 100) g`)
+	h.exec(`DELETE FROM search_blocks`)
+	if code, _, _ := h.run("reindex", "extra"); code != 2 {
+		t.Fatalf("reindex with an argument: exit %d, want 2", code)
+	}
+	asOSUser(t, "night")
+	if code, _, _ := h.run("reindex"); code != 1 {
+		t.Fatalf("oncall reindexes: exit %d", code)
+	}
+	if n := h.loCount(`SELECT count(*) FROM search_blocks`); n != 0 {
+		t.Fatalf("refused reindex wrote %d blocks", n)
+	}
+	asOSUser(t, "alice")
+	out := h.mustRun("reindex")
+	// 100 users (and whatever the harness made) in blocks of 32.
+	if !strings.Contains(out, "rebuilt 4 search blocks") {
+		t.Fatalf("reindex output %q", out)
+	}
+	if n := h.loCount(`SELECT count(*) FROM search_blocks WHERE summary LIKE '%rix57@example.org%'`); n != 1 {
+		t.Fatalf("rix57 is in %d blocks, want 1", n)
+	}
+}

@@ -203,6 +203,9 @@ func benchCases(ctx context.Context, st *store.Store, op model.Operator) ([]benc
 		{"users: first page (created)", 5 * ms, 1.5, page(store.UserQuery{Sort: store.SortCreated})},
 		{fmt.Sprintf("search: common %q", common), 30 * ms, 0, page(store.UserQuery{Search: common})},
 		{fmt.Sprintf("search: rare %q", rare), 30 * ms, 0, page(store.UserQuery{Search: rare})},
+		// A common first name: its matches sit together in the name order (all under J), the
+		// case the search blocks are for.
+		{`search: clustered "jean"`, 30 * ms, 0, page(store.UserQuery{Search: "jean"})},
 		{"search: 2 characters \"ma\"", 30 * ms, 0, page(store.UserQuery{Search: "ma"})},
 		{"search: no match \"zzqxj\"", 30 * ms, 0, page(store.UserQuery{Search: "zzqxj"})},
 		{"filter: status invited", 5 * ms, 0, page(store.UserQuery{Status: model.StatusInvited})},
@@ -381,8 +384,11 @@ func concurrency(ctx context.Context, st *store.Store, op model.Operator, n int,
 		}(w)
 	}
 	wg.Wait()
-	row := concurrencyRow{Operators: n, Calls: len(times) + errs, Errors: errs, P50: ms(pct(times, 50)), P95: ms(pct(times, 95)), TargetMS: 100}
-	row.Pass = errs == 0 && row.P95 <= row.TargetMS
+	row := concurrencyRow{Operators: n, Calls: len(times) + errs, Errors: errs, P50: ms(pct(times, 50)), P95: ms(pct(times, 95))}
+	if n <= 8 { // SPEC §6: 8 operators typing at once; more is measured, with no target
+		row.TargetMS = 100
+	}
+	row.Pass = errs == 0 && (row.TargetMS == 0 || row.P95 <= row.TargetMS)
 	return row
 }
 
@@ -413,7 +419,14 @@ func printBench(w io.Writer, rows []benchRow, conc []concurrencyRow) {
 			if !c.Pass {
 				res = "FAIL"
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f ms\t%.2f ms\t≤ %.0f ms\t%s\t\n", c.Operators, c.Calls, c.Errors, c.P50, c.P95, c.TargetMS, res)
+			target := "—"
+			if c.TargetMS > 0 {
+				target = fmt.Sprintf("≤ %.0f ms", c.TargetMS)
+			}
+			if c.TargetMS == 0 && c.Errors == 0 {
+				res = "measured"
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f ms\t%.2f ms\t%s\t%s\t\n", c.Operators, c.Calls, c.Errors, c.P50, c.P95, target, res)
 		}
 		tw.Flush()
 	}

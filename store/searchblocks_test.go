@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,9 +87,8 @@ func TestSearchPlansAgreeWithThePlainAnswer(t *testing.T) {
 	check("rebuilt", append(terms, "qzjx", "wrenamedq"))
 }
 
-// TestSearchBlocksCoverEveryLiveUser checks the blocks' invariant directly: every live user
-// lies in the range of the block with the greatest lower bound at or below its key, and that
-// block's summary holds its search text — after inserts at both ends of the name order.
+// TestSearchBlocksCoverEveryLiveUser checks the blocks' invariant directly after inserts at
+// both ends of the name order and in the middle.
 func TestSearchBlocksCoverEveryLiveUser(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
@@ -98,6 +98,65 @@ func TestSearchBlocksCoverEveryLiveUser(t *testing.T) {
 	for i, name := range []string{"!first", "\U0010FFFF last", "Mmiddle", "Mmiddle"} {
 		storetest.User(t, s, fmt.Sprintf("COV-%05d", i), fmt.Sprintf("cov%d@example.org", i), name, time.Time{})
 	}
+	checkBlocks(t, s)
+}
+
+// TestSearchBlocksFollowGrowthFromEmpty starts from an installation with no user (one empty
+// block) and adds users one statement at a time and from eight transactions at once, all in
+// the same stretch of the name order: the blocks are cut again as they outgrow 8 kB, never
+// overlap, never lose a user, and the search through them gives the plain answer.
+func TestSearchBlocksFollowGrowthFromEmpty(t *testing.T) {
+	s := storetest.New(t)
+	var n int
+	must(t, s.DB().Get(&n, `SELECT count(*) FROM search_blocks`))
+	if n != 1 {
+		t.Fatalf("an empty installation has %d search blocks, want 1", n)
+	}
+	must(t, exec(s, `INSERT INTO users (login_code, email, name, status)
+		SELECT 'GRW-' || g, 'grow' || g || '@example.org', (ARRAY['Jean ', 'Anne ', 'Zoé '])[1 + g % 3] || md5(g::text), 'invited'
+		FROM generate_series(1, 600) g`))
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 60; i++ {
+				if err := exec(s, `INSERT INTO users (login_code, email, name, status) VALUES ($1, $2, $3, 'invited')`,
+					fmt.Sprintf("CON-%d-%d", w, i), fmt.Sprintf("con%d.%d@example.org", w, i), fmt.Sprintf("Jean Concurrent %03d %d", i, w)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	checkBlocks(t, s)
+	var blocks, biggest int
+	must(t, s.DB().QueryRow(`SELECT count(*), max(octet_length(summary)) FROM search_blocks`).Scan(&blocks, &biggest))
+	if blocks < 1080/store.SearchBlockSize/4 || biggest > 8192+200 {
+		t.Fatalf("%d blocks for 1,080 users, the biggest %d bytes: not cut again as they grew", blocks, biggest)
+	}
+	op := model.Operator{Name: "support", Role: model.RoleSupport}
+	for _, term := range []string{"jean", "concurrent 05", "grow59", "zzqxj"} {
+		var want []int64
+		must(t, s.DB().Select(&want, `SELECT id FROM users WHERE search LIKE '%' || $1 || '%' ORDER BY name, id`, term))
+		got, back := pageThrough(t, s, op, store.SearchVia(store.UserQuery{Search: term, Limit: 9}, "blocks", 0))
+		if !slices.Equal(got, want) || !slices.Equal(back, want) {
+			t.Errorf("%q through the blocks: %d forward, %d back, want %d", term, len(got), len(back), len(want))
+		}
+	}
+}
+
+// checkBlocks asserts the invariant of migration 0008: no two blocks overlap, and every live
+// user lies in the range of the block with the greatest lower bound at or below its key,
+// whose summary holds its search text.
+func checkBlocks(t *testing.T, s *store.Store) {
+	t.Helper()
 	var uncovered []string
 	must(t, s.DB().Select(&uncovered, `SELECT u.name || ' #' || u.id FROM users u
 		LEFT JOIN LATERAL (SELECT * FROM search_blocks sb WHERE (sb.lo_name, sb.lo_id) <= (u.name, u.id)
@@ -113,6 +172,11 @@ func TestSearchBlocksCoverEveryLiveUser(t *testing.T) {
 	if overlaps != 0 {
 		t.Fatalf("%d search blocks overlap the next one", overlaps)
 	}
+}
+
+func exec(s *store.Store, q string, args ...any) error {
+	_, err := s.DB().Exec(q, args...)
+	return err
 }
 
 // pageThrough reads every page forward, then every page back from the last one, and returns

@@ -183,10 +183,12 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 			return SeedSummary{}, err
 		}
 	}
-	// Cut anew at the end; emptied now so that a load with triggers on (not a superuser) does
-	// not append to blocks one user at a time.
-	if _, err := conn.ExecContext(ctx, `DELETE FROM search_blocks`); err != nil {
-		return SeedSummary{}, err
+	// The search blocks are cut anew at the end: a load with triggers on (not a superuser)
+	// must not append to them one user at a time meanwhile.
+	if !super {
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE users DISABLE TRIGGER users_search_blocks_insert`); err != nil {
+			return SeedSummary{}, err
+		}
 	}
 	rebuild, err := dropIndexesForLoad(ctx, conn, opt)
 	if err != nil {
@@ -254,7 +256,12 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 		cp.done += loaded[ix.table] / perTable[ix.table]
 		progress(cp.done, total)
 	}
-	// The load ran without triggers: the search blocks are cut from the users loaded.
+	// The load ran without the blocks' trigger: they are cut from the users loaded.
+	if !super {
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE users ENABLE TRIGGER users_search_blocks_insert`); err != nil {
+			return SeedSummary{}, err
+		}
+	}
 	if _, err := conn.ExecContext(ctx, `SELECT search_blocks_rebuild($1)`, SearchBlockSize); err != nil {
 		return SeedSummary{}, fmt.Errorf("seed: search blocks: %w", err)
 	}

@@ -15,10 +15,10 @@ import (
 const SearchBlockSize = 32
 
 // RebuildSearchBlocks cuts the search blocks anew from the live users (migration 0008 says
-// what they are). The triggers keep them complete between rebuilds, but a block that many
-// new users fell into grows, and with it the cost of a search through it: rebuild after a
-// large import. Writes to users wait while it runs (about 13 s at 1M users). Support only;
-// audited.
+// what they are). The triggers keep them complete between rebuilds and cut a block again when
+// it outgrows 8 kB; a rebuild drops the old texts of renamed users and evens out the blocks
+// after a large import. Writes to users wait while it runs (about 10 s at 1M users). Support
+// only; audited.
 func (s *Store) RebuildSearchBlocks(ctx context.Context, op model.Operator) (int64, error) {
 	if op.Role != model.RoleSupport {
 		return 0, ErrForbidden

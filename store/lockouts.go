@@ -210,22 +210,13 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 	if limit > 1000 {
 		limit = 1000
 	}
-	b := &queryBuilder{}
-	b.and("e.kind = 'login_failure'")
-	b.and("e.at >= " + b.arg(since))
-	b.and("e.ip IS NOT NULL")
-	if !op.AllOrgs() {
-		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+	var rows *sql.Rows
+	var err error
+	if op.AllOrgs() {
+		rows, err = s.failuresByIPSummaries(ctx, since, limit)
+	} else {
+		rows, err = s.failuresByIPEvents(ctx, op, since, limit)
 	}
-	// Two steps, both hash aggregates: per (IP, account), then per IP. (count(DISTINCT ...)
-	// would sort the whole window.) An unknown login counts as an account of its own.
-	rows, err := s.read.QueryContext(ctx, `WITH per AS (
-			SELECT e.ip, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
-			       count(*) AS n, min(e.at) AS first, max(e.at) AS last
-			FROM auth_events e`+b.whereSQL()+`
-			GROUP BY 1, 2, 3)
-		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per
-		GROUP BY ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -242,4 +233,47 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 		out = append(out, g)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// failuresByIPSummaries answers FailuresByIP for every organization from the summaries of
+// migration 0009, exactly: the whole hours of the window from failure_ip_hours, the part-hour
+// it starts in from the events and from the accounts' last failures (about 14,000 rows for a
+// 24 h window holding an attack, against 124,000 events).
+func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limit int) (*sql.Rows, error) {
+	hour := since.Truncate(time.Hour) // UTC hours: Go truncates absolute time
+	if hour.Before(since) {
+		hour = hour.Add(time.Hour)
+	}
+	return s.read.QueryContext(ctx, `WITH parts AS (
+			SELECT ip, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= $2
+			UNION ALL
+			SELECT ip, count(*), min(at), max(at), 0 FROM auth_events
+			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at < $2 GROUP BY ip
+			UNION ALL
+			SELECT ip, 0, NULL, NULL, count(*) FROM failure_ip_accounts
+			WHERE last_at >= $1 AND last_at < $2 GROUP BY ip)
+		SELECT host(ip), sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
+		GROUP BY ip HAVING sum(attempts) > 0
+		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT $3`, since, hour, limit)
+}
+
+// failuresByIPEvents groups the events themselves: an admin sees only failures on accounts
+// of their organizations, which the summaries do not know.
+func (s *Store) failuresByIPEvents(ctx context.Context, op model.Operator, since time.Time, limit int) (*sql.Rows, error) {
+	b := &queryBuilder{}
+	b.and("e.kind = 'login_failure'")
+	b.and("e.at >= " + b.arg(since))
+	b.and("e.ip IS NOT NULL")
+	if !op.AllOrgs() {
+		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+	}
+	// Two steps, both hash aggregates: per (IP, account), then per IP. (count(DISTINCT ...)
+	// would sort the whole window.) An unknown login counts as an account of its own.
+	return s.read.QueryContext(ctx, `WITH per AS (
+			SELECT e.ip, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
+			       count(*) AS n, min(e.at) AS first, max(e.at) AS last
+			FROM auth_events e`+b.whereSQL()+`
+			GROUP BY 1, 2, 3)
+		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per
+		GROUP BY ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
 }

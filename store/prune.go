@@ -67,6 +67,9 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 			}
 		}
 	}
+	if runErr == nil {
+		runErr = s.pruneFailureSummaries(ctx, before, opt.Batch)
+	}
 	summary := fmt.Sprintf("pruned %d auth events older than %s", total, before.UTC().Format(time.RFC3339))
 	if runErr != nil {
 		summary += " (stopped early)"
@@ -83,4 +86,28 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 		runErr = err
 	}
 	return total, runErr
+}
+
+// pruneFailureSummaries trims the failures' summaries by address (migration 0009) to what the
+// pruned events leave: the accounts last tried before the cut, the hours wholly before it. The
+// hour the cut falls in keeps its counts until the next prune (a window reaching back past the
+// cut can count a few pruned failures). In batches, like the events.
+func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
+	for _, q := range []string{
+		`DELETE FROM failure_ip_accounts WHERE (ip, account) IN
+			(SELECT ip, account FROM failure_ip_accounts WHERE last_at < $1 LIMIT $2)`,
+		`DELETE FROM failure_ip_hours WHERE (ip, hour) IN
+			(SELECT ip, hour FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT $2)`,
+	} {
+		for {
+			res, err := s.db.ExecContext(ctx, q, before, batch)
+			if err != nil {
+				return mapErr(err)
+			}
+			if n, _ := res.RowsAffected(); n < int64(batch) {
+				break
+			}
+		}
+	}
+	return nil
 }

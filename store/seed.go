@@ -186,7 +186,8 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	// The search blocks are cut anew at the end: a load with triggers on (not a superuser)
 	// must not append to them one user at a time meanwhile.
 	if !super {
-		if _, err := conn.ExecContext(ctx, `ALTER TABLE users DISABLE TRIGGER users_search_blocks_insert`); err != nil {
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE users DISABLE TRIGGER users_search_blocks_insert;
+			ALTER TABLE auth_events DISABLE TRIGGER auth_events_failure_rollups`); err != nil {
 			return SeedSummary{}, err
 		}
 	}
@@ -258,12 +259,17 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	}
 	// The load ran without the blocks' trigger: they are cut from the users loaded.
 	if !super {
-		if _, err := conn.ExecContext(ctx, `ALTER TABLE users ENABLE TRIGGER users_search_blocks_insert`); err != nil {
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE users ENABLE TRIGGER users_search_blocks_insert;
+			ALTER TABLE auth_events ENABLE TRIGGER auth_events_failure_rollups`); err != nil {
 			return SeedSummary{}, err
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `SELECT search_blocks_rebuild($1)`, SearchBlockSize); err != nil {
 		return SeedSummary{}, fmt.Errorf("seed: search blocks: %w", err)
+	}
+	// So are the failures' summaries by address (migration 0009).
+	if _, err := conn.ExecContext(ctx, `SET LOCAL work_mem = '256MB'; SELECT failure_rollups_rebuild()`); err != nil {
+		return SeedSummary{}, fmt.Errorf("seed: failure summaries: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return SeedSummary{}, err
@@ -273,7 +279,8 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 	// Fresh statistics for the planner.
 	if _, err := conn.ExecContext(ctx, `BEGIN; SET LOCAL statement_timeout = 0;
 		ANALYZE organizations, users, memberships, membership_rights, invitations,
-			invitation_rights, auth_events, audit_entries, search_blocks; COMMIT`); err != nil {
+			invitation_rights, auth_events, audit_entries, search_blocks, failure_ip_hours,
+			failure_ip_accounts; COMMIT`); err != nil {
 		return SeedSummary{}, fmt.Errorf("seed: analyze: %w", err)
 	}
 	progress(total, total)

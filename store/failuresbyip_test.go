@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"gatehouse/model"
+	"gatehouse/store"
+	"gatehouse/store/storetest"
+)
+
+// ipRow is one address's group, as the store answers it or as the events say it.
+type ipRow struct {
+	Accounts, Attempts int
+	First, Last        time.Time
+}
+
+// failuresFromEvents is the plain answer: the events of the window grouped by address, an
+// unknown login (lower-cased) counting as an account of its own.
+func failuresFromEvents(t *testing.T, s *store.Store, since time.Time) map[string]ipRow {
+	t.Helper()
+	rows, err := s.DB().Query(`WITH per AS (
+			SELECT ip, user_id, CASE WHEN user_id IS NULL THEN lower(login) END AS unknown,
+			       count(*) AS n, min(at) AS first, max(at) AS last
+			FROM auth_events WHERE kind = 'login_failure' AND at >= $1 AND ip IS NOT NULL GROUP BY 1, 2, 3)
+		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per GROUP BY ip`, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]ipRow{}
+	for rows.Next() {
+		var ip string
+		var r ipRow
+		must(t, rows.Scan(&ip, &r.Accounts, &r.Attempts, &r.First, &r.Last))
+		out[ip] = r
+	}
+	must(t, rows.Err())
+	return out
+}
+
+// checkFailuresByIP holds the store's answer (from the summaries) to the events', for every
+// window of the Lockouts screen and for windows starting on, just after and just before an
+// hour; and the order of a short list to the order of the plain answer.
+func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
+	t.Helper()
+	ctx := context.Background()
+	op := model.Operator{Name: "support", Role: model.RoleSupport}
+	now := time.Now()
+	hour := now.Truncate(time.Hour).Add(-5 * time.Hour)
+	sinces := []time.Time{now.Add(-15 * time.Minute), now.Add(-time.Hour), now.Add(-6 * time.Hour),
+		now.Add(-24 * time.Hour), now.Add(-7 * 24 * time.Hour), hour, hour.Add(time.Microsecond),
+		hour.Add(-time.Microsecond), {}}
+	for _, since := range sinces {
+		want := failuresFromEvents(t, s, since)
+		got, err := s.FailuresByIP(ctx, op, since, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s, since %s: %d addresses, want %d", stage, since.Format(time.RFC3339Nano), len(got), len(want))
+		}
+		for _, g := range got {
+			w, ok := want[g.IP.String()]
+			r := ipRow{g.Accounts, g.Attempts, g.FirstSeen, g.LastSeen}
+			if !ok || r.Accounts != w.Accounts || r.Attempts != w.Attempts || !r.First.Equal(w.First) || !r.Last.Equal(w.Last) {
+				t.Errorf("%s, since %s, %s: %+v, want %+v", stage, since.Format(time.RFC3339Nano), g.IP, r, w)
+			}
+		}
+		// The first three in order: the keys must be the plain answer's first three.
+		keys := make([][3]int64, 0, len(want))
+		for _, w := range want {
+			keys = append(keys, [3]int64{int64(w.Accounts), int64(w.Attempts), w.Last.UnixMicro()})
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			for k := 0; k < 3; k++ {
+				if keys[i][k] != keys[j][k] {
+					return keys[i][k] > keys[j][k]
+				}
+			}
+			return false
+		})
+		short, err := s.FailuresByIP(ctx, op, since, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range short {
+			if k := [3]int64{int64(g.Accounts), int64(g.Attempts), g.LastSeen.UnixMicro()}; i >= len(keys) || k != keys[i] {
+				t.Errorf("%s, since %s: place %d is %v, want %v", stage, since.Format(time.RFC3339Nano), i+1, k, keys[min(i, len(keys)-1)])
+			}
+		}
+	}
+}
+
+// TestFailuresByIPSummariesAreExact: failures written one by one out of time order (known
+// accounts, unknown logins in mixed case, no address, other kinds), from eight transactions at
+// once on one address, through the real login routine, by the seed, and after a prune — the
+// summaries of migration 0009 always give the events' answer.
+func TestFailuresByIPSummariesAreExact(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	org := storetest.Org(t, s, "ipsum", "IP summaries")
+	var users []int64
+	for i := 0; i < 12; i++ {
+		users = append(users, storetest.User(t, s, fmt.Sprintf("IPS-%05d", i), fmt.Sprintf("ips%d@example.org", i), fmt.Sprintf("Ip User %d", i), time.Time{}, org))
+	}
+	ips := []string{"203.0.113.7", "203.0.113.8", "198.51.100.1", "2001:db8::1", "192.0.2.50"}
+	logins := []string{"nobody", "NoBody", "ghost", "Ghost ", "x"}
+	r := rand.New(rand.NewPCG(9, 9))
+	now := time.Now()
+	for i := 0; i < 700; i++ {
+		at := now.Add(-time.Duration(r.Int64N(int64(8 * 24 * time.Hour))))
+		if i%50 == 0 { // on an hour exactly
+			at = at.Truncate(time.Hour)
+		}
+		kind, ip := "login_failure", any(ips[r.IntN(len(ips))])
+		switch i % 23 {
+		case 0:
+			ip = nil
+		case 1:
+			kind = "login_success"
+		}
+		var user any
+		login := logins[r.IntN(len(logins))]
+		if r.IntN(3) > 0 {
+			user = users[r.IntN(len(users))]
+			login = fmt.Sprint("IPS-", user)
+		}
+		must(t, exec(s, `INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, $3, $4, $5::inet)`, at, user, login, kind, ip))
+	}
+	// Failures exactly on the hours the checked windows start in or next to.
+	for _, h := range []time.Duration{5, 4} {
+		at := now.Truncate(time.Hour).Add(-h * time.Hour)
+		must(t, exec(s, `INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'x', 'login_failure', '203.0.113.7'),
+			($1, NULL, 'edge', 'login_failure', '192.0.2.50')`, at, users[0]))
+	}
+	checkFailuresByIP(t, s, "one by one")
+
+	// Eight transactions at once failing on one address (accounts new and repeated).
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				if err := exec(s, `INSERT INTO auth_events (user_id, login, kind, ip) VALUES ($1, 'c', 'login_failure', '203.0.113.99')`,
+					users[(w*7+i)%len(users)]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// And through the login routine itself.
+	for i := 0; i < 3; i++ {
+		ip := netip.MustParseAddr("192.0.2.77")
+		_, _ = s.Authenticate(ctx, store.AuthRequest{Login: "IPS-00001", Password: "wrong password here", IP: ip})
+		_, _ = s.Authenticate(ctx, store.AuthRequest{Login: fmt.Sprintf("UNKNOWN-%d", i), Password: "whatever it is", IP: ip})
+	}
+	var viaLogin int
+	must(t, s.DB().Get(&viaLogin, `SELECT coalesce(sum(attempts), 0) FROM failure_ip_hours WHERE ip = '192.0.2.77'`))
+	if viaLogin != 6 {
+		t.Fatalf("the login routine's failures: %d in the summary, want 6", viaLogin)
+	}
+	checkFailuresByIP(t, s, "concurrent and by login")
+
+	// Pruned: what is left still agrees for the windows inside what is kept.
+	if _, err := s.PruneAuthEvents(ctx, supportOp, now.Add(-8*24*time.Hour), store.PruneOptions{Batch: 50}); err != nil {
+		t.Fatal(err)
+	}
+	var stale int
+	must(t, s.DB().Get(&stale, `SELECT (SELECT count(*) FROM failure_ip_accounts WHERE last_at < $1) +
+		(SELECT count(*) FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour')`, now.Add(-8*24*time.Hour)))
+	if stale != 0 {
+		t.Fatalf("%d summary rows older than the prune", stale)
+	}
+	checkFailuresByIP(t, s, "after a prune")
+}
+
+func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
+	s := storetest.New(t)
+	if _, err := store.Seed(context.Background(), s.DB(), store.SeedOptions{Users: 600, Events: 20000, Orgs: 4, Seed: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	must(t, s.DB().Get(&n, `SELECT count(*) FROM failure_ip_hours`))
+	if n == 0 {
+		t.Fatal("the seed left the failure summaries empty")
+	}
+	checkFailuresByIP(t, s, "seeded")
+}

@@ -350,11 +350,6 @@ func (s *Store) hasSearchBlocks(ctx context.Context) bool {
 // the cursor, or, with byBlocks, a walk inside each block of search_blocks that can match, in
 // order, until a page is found (migration 0008 tells why it cannot miss a match).
 func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder string) string {
-	pattern := b.arg("%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Search))) + "%")
-	rest := q
-	rest.Search = ""
-	rest.filters(b, now)
-	scopeUsers(b, op, "u")
 	cmp := ">"
 	if scanOrder == "DESC" {
 		cmp = "<"
@@ -363,16 +358,28 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 	if cursor == nil {
 		cursor = q.Before
 	}
-	limit := b.arg(q.Limit + 1)
 	if !q.byBlocks {
+		// The budget counts entries of the name index, whatever the filters: the walk reads
+		// walkBudget entries from the cursor (every filtered column is in the index), then
+		// the filters, the term among them, pick the page's rows from those.
+		walk := "u.status <> 'deleted'"
 		if cursor != nil {
-			b.and(fmt.Sprintf("(u.name, u.id) %s (%s, %s)", cmp, b.arg(cursor.Name), b.arg(cursor.ID)))
+			walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, b.arg(cursor.Name), b.arg(cursor.ID))
 		}
-		return fmt.Sprintf(`SELECT w.id, w.sort_key FROM (SELECT u.id, u.name AS sort_key, u.search FROM users u%s
-			ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[3]s) w
-		WHERE w.search LIKE %[4]s ORDER BY w.sort_key %[2]s, w.id %[2]s LIMIT %[5]s`,
-			b.whereSQL(), scanOrder, b.arg(q.walkBudget), pattern, limit)
+		budget := b.arg(q.walkBudget)
+		q.filters(b, now)
+		scopeUsers(b, op, "u")
+		return fmt.Sprintf(`SELECT u.id, u.name AS sort_key FROM (SELECT u.id, u.name, u.status, u.search, u.locked_at,
+				u.locked_until, u.totp_enabled, u.must_change_password, u.last_login_at, u.created_at
+			FROM users u WHERE %s ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[3]s) u%[4]s
+		ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[5]s`, walk, scanOrder, budget, b.whereSQL(), b.arg(q.Limit+1))
 	}
+	pattern := b.arg("%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Search))) + "%")
+	rest := q
+	rest.Search = ""
+	rest.filters(b, now)
+	scopeUsers(b, op, "u")
+	limit := b.arg(q.Limit + 1)
 	// Each candidate block is walked between two inclusive bounds, the cursor folded into them
 	// (one bound per side, so that the index scan starts there: given both a block's lo and
 	// the cursor, it started at the cursor for every block). Ids are integers: rows after

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -143,26 +142,10 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 	checkFailuresByIP(t, s, "one by one")
 
 	// Eight transactions at once failing on one address (accounts new and repeated).
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < 40; i++ {
-				if err := exec(s, `INSERT INTO auth_events (user_id, login, kind, ip) VALUES ($1, 'c', 'login_failure', '203.0.113.99')`,
-					users[(w*7+i)%len(users)]); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	inParallel(t, 8, 40, func(w, i int) error {
+		return exec(s, `INSERT INTO auth_events (user_id, login, kind, ip) VALUES ($1, 'c', 'login_failure', '203.0.113.99')`,
+			users[(w*7+i)%len(users)])
+	})
 	// And through the login routine itself.
 	for i := 0; i < 3; i++ {
 		ip := netip.MustParseAddr("192.0.2.77")

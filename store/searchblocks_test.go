@@ -135,26 +135,10 @@ func TestSearchBlocksFollowGrowthFromEmpty(t *testing.T) {
 	must(t, exec(s, `INSERT INTO users (login_code, email, name, status)
 		SELECT 'GRW-' || g, 'grow' || g || '@example.org', (ARRAY['Jean ', 'Anne ', 'Zoé '])[1 + g % 3] || md5(g::text), 'invited'
 		FROM generate_series(1, 600) g`))
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < 60; i++ {
-				if err := exec(s, `INSERT INTO users (login_code, email, name, status) VALUES ($1, $2, $3, 'invited')`,
-					fmt.Sprintf("CON-%d-%d", w, i), fmt.Sprintf("con%d.%d@example.org", w, i), fmt.Sprintf("Jean Concurrent %03d %d", i, w)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	inParallel(t, 8, 60, func(w, i int) error {
+		return exec(s, `INSERT INTO users (login_code, email, name, status) VALUES ($1, $2, $3, 'invited')`,
+			fmt.Sprintf("CON-%d-%d", w, i), fmt.Sprintf("con%d.%d@example.org", w, i), fmt.Sprintf("Jean Concurrent %03d %d", i, w))
+	})
 	checkBlocks(t, s)
 	var blocks, biggest int
 	must(t, s.DB().QueryRow(`SELECT count(*), max(octet_length(summary)) FROM search_blocks`).Scan(&blocks, &biggest))
@@ -191,6 +175,31 @@ func checkBlocks(t *testing.T, s *store.Store) {
 		FROM search_blocks WINDOW w AS (ORDER BY lo_name, lo_id)) x WHERE nlo IS NOT NULL AND (hi_name, hi_id) >= (nlo, nid)`))
 	if overlaps != 0 {
 		t.Fatalf("%d search blocks overlap the next one", overlaps)
+	}
+}
+
+// inParallel runs fn(w, i) for i < each in writers goroutines at once (w < writers) and fails
+// the test on the first error.
+func inParallel(t *testing.T, writers, each int, fn func(w, i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := fn(w, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
 

@@ -36,13 +36,5 @@ func (s *Store) RebuildSearchBlocks(ctx context.Context, op model.Operator) (int
 	if err != nil {
 		return 0, err
 	}
-	s.orgSizes.put(-1, boolInt(n > 0), s.now())
 	return n, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

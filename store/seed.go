@@ -183,8 +183,8 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 			return SeedSummary{}, err
 		}
 	}
-	// The search blocks are cut anew at the end: a load with triggers on (not a superuser)
-	// must not append to them one user at a time meanwhile.
+	// The search blocks and the failures' summaries are rebuilt at the end: a load with
+	// triggers on (not a superuser) must not write them one row at a time meanwhile.
 	if !super {
 		if _, err := conn.ExecContext(ctx, `ALTER TABLE users DISABLE TRIGGER users_search_blocks_insert;
 			ALTER TABLE auth_events DISABLE TRIGGER auth_events_failure_rollups`); err != nil {
@@ -257,7 +257,7 @@ func Seed(ctx context.Context, db *sqlx.DB, opt SeedOptions, progress func(done,
 		cp.done += loaded[ix.table] / perTable[ix.table]
 		progress(cp.done, total)
 	}
-	// The load ran without the blocks' trigger: they are cut from the users loaded.
+	// The load ran without their triggers: the blocks are cut from the users loaded.
 	if !super {
 		if _, err := conn.ExecContext(ctx, `ALTER TABLE users ENABLE TRIGGER users_search_blocks_insert;
 			ALTER TABLE auth_events ENABLE TRIGGER auth_events_failure_rollups`); err != nil {

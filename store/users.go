@@ -260,7 +260,7 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		est = s.estimateUsers(ctx, op, q, now)
 		q.byTrigram = est >= 0 && est <= trigramMaxMatches
 	}
-	if !q.planForced && !q.byTrigram && est > trigramMaxMatches && members == nil && q.Status != model.StatusDeleted && s.hasSearchBlocks(ctx) {
+	if !q.planForced && !q.byTrigram && est > trigramMaxMatches && members == nil && q.Status != model.StatusDeleted {
 		q.walkBudget = searchWalkBudget
 	}
 	list, err := s.usersPage(ctx, op, q, now, members)
@@ -327,22 +327,6 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 		return nil, mapErr(err)
 	}
 	return list, nil
-}
-
-// hasSearchBlocks tells whether the search blocks are built (checked once a minute; they
-// are built by migration 0008, the seed and `gatehouse reindex`, and kept by triggers).
-func (s *Store) hasSearchBlocks(ctx context.Context) bool {
-	const key = -1 // in orgSizes: 1 when built
-	n, ok := s.orgSizes.get(key, s.now())
-	if !ok {
-		var built bool
-		if err := s.read.GetContext(ctx, &built, `SELECT EXISTS (SELECT 1 FROM search_blocks)`); err != nil {
-			return false
-		}
-		n = boolInt(built)
-		s.orgSizes.put(key, n, s.now())
-	}
-	return n == 1
 }
 
 // searchKeysSQL is the keys step of a search sorted by name with more matches than are worth

@@ -184,3 +184,35 @@ func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
 	}
 	checkFailuresByIP(t, s, "seeded")
 }
+
+// TestPruneKeepsAFailureThatRacedIt: an address's account was last tried before the cut, and a
+// new failure of that account is being written while the prune runs. The prune waits for the
+// failure's transaction and must then keep the row the failure moved past the cut: deleting
+// it would drop that account from the address's count until the next failure.
+func TestPruneKeepsAFailureThatRacedIt(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	user := storetest.User(t, s, "RACE-00001", "race@example.org", "Race Prune", time.Time{})
+	now := time.Now().Truncate(time.Microsecond) // what a timestamptz holds
+	must(t, exec(s, `INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', '203.0.113.50')`,
+		now.Add(-10*24*time.Hour), user))
+	tx, err := s.DB().Beginx()
+	must(t, err)
+	defer tx.Rollback()
+	_, err = tx.Exec(`INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', '203.0.113.50')`, now, user)
+	must(t, err)
+	pruned := make(chan error, 1)
+	go func() {
+		_, err := s.PruneAuthEvents(ctx, supportOp, now.Add(-8*24*time.Hour), store.PruneOptions{})
+		pruned <- err
+	}()
+	waitingBackend(t, s) // the prune waits for the failure's row
+	must(t, tx.Commit())
+	must(t, <-pruned)
+	var last []time.Time
+	must(t, s.DB().Select(&last, `SELECT last_at FROM failure_ip_accounts WHERE ip = '203.0.113.50'`))
+	if len(last) != 1 || !last[0].Equal(now) {
+		t.Fatalf("after the raced prune the address's accounts are %v, want the new failure at %v", last, now)
+	}
+	checkFailuresByIP(t, s, "raced prune")
+}

@@ -29,12 +29,12 @@ import (
 // ui/savefault_test.go.)
 
 // waitingBackend polls (bounded) for the store's backend blocked on a lock, and returns its pid.
-func waitingBackend(t *testing.T, a *acct) int {
+func waitingBackend(t *testing.T, s *store.Store) int {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var pids []int
-		if err := a.s.DB().Select(&pids, `SELECT pid FROM pg_stat_activity
+		if err := s.DB().Select(&pids, `SELECT pid FROM pg_stat_activity
 			WHERE datname = current_database() AND application_name = 'gatehouse'
 			  AND state IN ('active', 'idle in transaction') AND wait_event_type = 'Lock'
 			  AND pid <> pg_backend_pid()`); err != nil {
@@ -101,7 +101,7 @@ func TestTerminatedMidTransactionWritesNothingThenWorks(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- c.call(a, op, user, other) }()
-			pid := waitingBackend(t, a)
+			pid := waitingBackend(t, a.s)
 			var killed bool
 			if err := a.s.DB().Get(&killed, `SELECT pg_terminate_backend($1)`, pid); err != nil || !killed {
 				t.Fatalf("terminate %d: %v %v", pid, killed, err)

@@ -94,7 +94,9 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 // cut can count a few pruned failures). In batches, like the events.
 func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
 	for _, q := range []string{
-		`DELETE FROM failure_ip_accounts WHERE (ip, account) IN
+		// last_at is checked again on the row deleted: a failure that moved it past the cut
+		// while this waited keeps its row.
+		`DELETE FROM failure_ip_accounts WHERE last_at < $1 AND (ip, account) IN
 			(SELECT ip, account FROM failure_ip_accounts WHERE last_at < $1 LIMIT $2)`,
 		`DELETE FROM failure_ip_hours WHERE (ip, hour) IN
 			(SELECT ip, hour FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT $2)`,

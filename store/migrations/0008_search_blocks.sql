@@ -63,8 +63,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Adds a user's search text to the block covering its key, and cuts that block again once
--- it outgrew 8 kB. A block cut again by a concurrent transaction is gone when this one's
--- update gets to it: look again (its replacements are committed by then).
+-- it outgrew 8 kB. The covering block is found and updated in one statement, so under one
+-- snapshot: found by one statement and updated by the next, the block named could be a
+-- concurrent cut's new first block (same lo), and the text would go to a block that no longer
+-- covers the key. A block cut again by a concurrent transaction while this update waited for
+-- it is gone when the update gets to it: look again (its replacements are committed by then).
 CREATE FUNCTION users_search_blocks() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     b_name text;
@@ -73,17 +76,16 @@ DECLARE
     cut search_blocks;
 BEGIN
     LOOP
-        SELECT c.lo_name, c.lo_id INTO b_name, b_id FROM search_blocks c
-        WHERE (c.lo_name, c.lo_id) <= (NEW.name, NEW.id) ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'search_blocks: no block covers (%, %): run gatehouse reindex', NEW.name, NEW.id;
-        END IF;
         UPDATE search_blocks sb SET summary = sb.summary || E'\x01' || NEW.search,
             hi_name = CASE WHEN (NEW.name, NEW.id) > (sb.hi_name, sb.hi_id) THEN NEW.name ELSE sb.hi_name END,
             hi_id = CASE WHEN (NEW.name, NEW.id) > (sb.hi_name, sb.hi_id) THEN NEW.id ELSE sb.hi_id END
-        WHERE sb.lo_name = b_name AND sb.lo_id = b_id
-        RETURNING octet_length(sb.summary) INTO size;
+        WHERE (sb.lo_name, sb.lo_id) = (SELECT c.lo_name, c.lo_id FROM search_blocks c
+            WHERE (c.lo_name, c.lo_id) <= (NEW.name, NEW.id) ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)
+        RETURNING sb.lo_name, sb.lo_id, octet_length(sb.summary) INTO b_name, b_id, size;
         EXIT WHEN FOUND;
+        IF NOT EXISTS (SELECT 1 FROM search_blocks c WHERE (c.lo_name, c.lo_id) <= (NEW.name, NEW.id)) THEN
+            RAISE EXCEPTION 'search_blocks: no block covers (%, %): run gatehouse reindex', NEW.name, NEW.id;
+        END IF;
     END LOOP;
     IF size > 8192 THEN
         DELETE FROM search_blocks WHERE lo_name = b_name AND lo_id = b_id RETURNING * INTO cut;

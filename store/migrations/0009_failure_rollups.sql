@@ -48,12 +48,16 @@ DECLARE
     prev timestamptz;
     moved int := 0;
 BEGIN
-    INSERT INTO failure_ip_accounts (ip, account, last_at) VALUES (NEW.ip, acct, NEW.at)
-    ON CONFLICT (ip, account) DO NOTHING;
-    IF FOUND THEN
-        moved := 1;
-    ELSE
+    LOOP
+        INSERT INTO failure_ip_accounts (ip, account, last_at) VALUES (NEW.ip, acct, NEW.at)
+        ON CONFLICT (ip, account) DO NOTHING;
+        IF FOUND THEN
+            moved := 1;
+            EXIT;
+        END IF;
+        -- The row exists; a prune may delete it before it is locked: then insert again.
         SELECT a.last_at INTO prev FROM failure_ip_accounts a WHERE a.ip = NEW.ip AND a.account = acct FOR UPDATE;
+        CONTINUE WHEN NOT FOUND;
         IF NEW.at > prev THEN
             UPDATE failure_ip_accounts SET last_at = NEW.at WHERE ip = NEW.ip AND account = acct;
             IF date_trunc('hour', prev, 'UTC') < h THEN
@@ -62,7 +66,8 @@ BEGIN
                 moved := 1;
             END IF;
         END IF;
-    END IF;
+        EXIT;
+    END LOOP;
     INSERT INTO failure_ip_hours AS x (ip, hour, attempts, first_at, last_at, accounts)
     VALUES (NEW.ip, h, 1, NEW.at, NEW.at, moved)
     ON CONFLICT (ip, hour) DO UPDATE SET attempts = x.attempts + 1,

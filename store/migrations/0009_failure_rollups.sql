@@ -79,7 +79,9 @@ CREATE TRIGGER auth_events_failure_rollups AFTER INSERT ON auth_events FOR EACH 
     WHEN (NEW.kind = 'login_failure' AND NEW.ip IS NOT NULL)
     EXECUTE FUNCTION auth_events_failure_rollups();
 
--- Both summaries anew from the events.
+-- Both summaries anew from the events. The hours are written in hour order: a window reads
+-- the rows of its hours, which a failure's trigger appends as time goes by; written in the
+-- grouping's order, a 24 h window's 12,900 rows lay on 5,900 pages (8 ms of the 14).
 CREATE FUNCTION failure_rollups_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM failure_ip_hours;
@@ -92,7 +94,8 @@ BEGIN
     FROM (SELECT ip, date_trunc('hour', at, 'UTC') AS hour, count(*) AS attempts, min(at) AS first_at, max(at) AS last_at
           FROM auth_events WHERE kind = 'login_failure' AND ip IS NOT NULL GROUP BY 1, 2) e
     LEFT JOIN (SELECT ip, date_trunc('hour', last_at, 'UTC') AS hour, count(*) AS n
-               FROM failure_ip_accounts GROUP BY 1, 2) a ON a.ip = e.ip AND a.hour = e.hour;
+               FROM failure_ip_accounts GROUP BY 1, 2) a ON a.ip = e.ip AND a.hour = e.hour
+    ORDER BY e.hour, e.ip;
 END $$;
 
 SELECT failure_rollups_rebuild();

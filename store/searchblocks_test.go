@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,6 +154,29 @@ func TestSearchBlocksFollowGrowthFromEmpty(t *testing.T) {
 		if !slices.Equal(got, want) || !slices.Equal(back, want) {
 			t.Errorf("%q through the blocks: %d forward, %d back, want %d", term, len(got), len(back), len(want))
 		}
+	}
+}
+
+// TestSearchBlocksCutOnEveryInsertAtOnce: users whose search texts are long enough (~290
+// bytes) that 32 of them outgrow 8 kB, so that nearly every insert cuts its block again, from
+// eight transactions at once in one stretch of the name order. This is where a writer can
+// race a concurrent cut of the block it is about to extend: it must extend a block that
+// covers its key, never one that a cut just replaced.
+func TestSearchBlocksCutOnEveryInsertAtOnce(t *testing.T) {
+	s := storetest.New(t)
+	pad := strings.Repeat("x", 150)
+	inParallel(t, 8, 100, func(w, i int) error {
+		return exec(s, `INSERT INTO users (login_code, email, name, status) VALUES ($1, $2, $3, 'invited')`,
+			fmt.Sprintf("LNG-%d-%d", w, i), fmt.Sprintf("long.%d.%d.%s@example.org", w, i, pad[:80]),
+			fmt.Sprintf("Jean Long %03d %d %s", i, w, pad))
+	})
+	checkBlocks(t, s)
+	var want []int64
+	must(t, s.DB().Select(&want, `SELECT id FROM users WHERE search LIKE '%jean long 01%' ORDER BY name, id`))
+	op := model.Operator{Name: "support", Role: model.RoleSupport}
+	got, _ := pageThrough(t, s, op, store.SearchVia(store.UserQuery{Search: "jean long 01", Limit: 9}, "blocks", 0))
+	if len(want) != 80 || !slices.Equal(got, want) {
+		t.Errorf("through the blocks: %d, want %d (80 inserted)", len(got), len(want))
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gatehouse/ui/safe"
+	"gatehouse/model/safe"
 )
 
 // nowFunc is the clock for status badges; tests may replace it.

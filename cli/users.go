@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"gatehouse/model"
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
 func init() {

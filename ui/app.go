@@ -19,8 +19,8 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
 // Minimum terminal size the console lays out for.
@@ -266,7 +266,7 @@ func (a *App) screenNames() string {
 	return strings.Join(names, ", ")
 }
 
-// typedRunes drops from typed or pasted text what ui/safe would not draw: controls and
+// typedRunes drops from typed or pasted text what model/safe would not draw: controls and
 // format characters (bidi overrides and isolates, zero-width characters); tabs, line
 // breaks and separators become spaces. A text field then never holds, nor draws, a character
 // that reorders or hides the line (the text inputs draw their value as is). Masked fields

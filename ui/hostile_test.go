@@ -15,8 +15,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"gatehouse/model"
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
 // Terminal injection (SPEC §7 "Terminal", issue 8 item 1): a database full of hostile text —

@@ -10,8 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
 func init() {

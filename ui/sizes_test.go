@@ -8,7 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"gatehouse/ui/safe"
+	"gatehouse/model/safe"
 )
 
 // Terminal sizes (issue 8 item 8): every screen, its panes, dialogs and steps at 1×1, 20×5,

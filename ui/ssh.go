@@ -25,8 +25,8 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
 // SSHConfig configures `gatehouse serve`.

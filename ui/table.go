@@ -5,7 +5,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"gatehouse/ui/safe"
+	"gatehouse/model/safe"
 )
 
 // column is one column of a table of T: its title, width in cells, and the text of a row's

@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatehouse/model"
-	"gatehouse/ui/safe"
+	"gatehouse/model/safe"
 )
 
 // The password panel (seed 003: "Nouveau mot de passe" + "Confirmez le mot de passe", then

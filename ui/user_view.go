@@ -5,11 +5,11 @@ import (
 	"strings"
 
 	"gatehouse/model"
+	"gatehouse/model/safe"
 	"gatehouse/store"
-	"gatehouse/ui/safe"
 )
 
-// Drawing the User screen. Every string from the database goes through ui/safe.
+// Drawing the User screen. Every string from the database goes through model/safe.
 
 func (s *userView) View() string {
 	c := s.c

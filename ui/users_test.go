@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"gatehouse/model"
-	"gatehouse/ui/safe"
+	"gatehouse/model/safe"
 )
 
 func seedUsers(t *testing.T, f fixture, n int) (acme, globex int64) {

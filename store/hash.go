@@ -72,6 +72,18 @@ var (
 	hookHashing func()
 )
 
+// hookArgon (nil in production) is called with the parameters of every argon2id computation,
+// the hash of a new password, a verification and DummyVerify alike.
+var hookArgon func(p argonParams, saltLen, keyLen int)
+
+// argonKey computes one argon2id key; every argon2id computation goes through it.
+func argonKey(password string, salt []byte, p argonParams, keyLen uint32) []byte {
+	if hookArgon != nil {
+		hookArgon(p, len(salt), int(keyLen))
+	}
+	return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, keyLen)
+}
+
 // acquireHashSlot waits for a hashing slot, or until ctx ends.
 func acquireHashSlot(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
@@ -120,8 +132,7 @@ func HashPassword(ctx context.Context, password string) (string, error) {
 	if err := acquireHashSlot(ctx); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, currentParams.time, currentParams.memory,
-		currentParams.threads, argonKeyLen)
+	key := argonKey(password, salt, currentParams, argonKeyLen)
 	releaseHashSlot()
 	return encodeArgon(currentParams, salt, key), nil
 }
@@ -159,7 +170,7 @@ func verifyArgon(ctx context.Context, encoded, password string) (bool, bool, err
 	if err := acquireHashSlot(ctx); err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(want)))
+	got := argonKey(password, salt, p, uint32(len(want)))
 	releaseHashSlot()
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return false, false, nil
@@ -265,8 +276,7 @@ func DummyVerify(ctx context.Context, password string) {
 	if err := acquireHashSlot(ctx); err != nil {
 		return
 	}
-	got := argon2.IDKey([]byte(password), dummySalt, currentParams.time, currentParams.memory,
-		currentParams.threads, argonKeyLen)
+	got := argonKey(password, dummySalt, currentParams, argonKeyLen)
 	releaseHashSlot()
 	subtle.ConstantTimeCompare(got, dummyKey)
 }

@@ -11,10 +11,12 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/model"
+	"gatehouse/model/safe"
 	"gatehouse/store"
 )
 
@@ -187,9 +189,7 @@ func benchCases(ctx context.Context, st *store.Store, op model.Operator) ([]benc
 	_ = db.GetContext(ctx, &midSlug, `SELECT slug FROM organizations WHERE id = $1`, midID)
 	admin := model.Operator{Name: "bench-admin", Role: model.RoleAdmin, OrgIDs: []int64{midID}}
 	_ = db.GetContext(ctx, &userID, `SELECT user_id FROM auth_events WHERE user_id IS NOT NULL ORDER BY id DESC LIMIT 1`)
-	if len(common) > 5 {
-		common = common[:4]
-	}
+	common = commonTerm(common)
 	t, f := true, false
 	page := func(q store.UserQuery) func(ctx context.Context) error {
 		q.Limit = 50
@@ -456,4 +456,14 @@ func benchExplain(e *env, st *store.Store, tr *store.Tracer, db *sqlx.DB, cases 
 		}
 	}
 	return exitOK
+}
+
+// commonTerm is the search term made of the most common last name: the name itself, or its
+// first 4 characters when it has more than 5. It is cut on characters, never inside one, so the
+// term is always valid text ("lefèvre" gives "lefè").
+func commonTerm(name string) string {
+	if utf8.RuneCountInString(name) > 5 {
+		return safe.Cap(name, 4)
+	}
+	return name
 }

@@ -34,7 +34,7 @@ registers your OS user as a support operator of the demo.`,
 
 func runDemo(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	readOnly := f.Bool("read-only", false, "hide every action that would change something")
+	readOnly := f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
 	pos, code, ok := f.parse(e, args)
 	if !ok {
@@ -73,6 +73,7 @@ func runDemo(e *env, c *command, args []string) int {
 	if seeded {
 		waitForEnter(e, "\nPress Enter to open the console… ")
 	}
+	op.ReadOnly = *readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: *readOnly})
 }
 

@@ -54,10 +54,14 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	if opt.Lang == "" {
 		lang = i18n.FromEnv()
 	}
+	// The read-only flag goes into the operator: the screens ask op.May, and every store
+	// call of the session carries it (the store refuses a read-only operator's changes).
+	op.ReadOnly = op.ReadOnly || opt.ReadOnly
+	keys := NewKeyMap(lang)
+	keys.enableFrom(op)
 	c := &common{
 		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
-		readOnly: opt.ReadOnly || op.Role == model.RoleOncall,
-		styles:   NewStyles(r), keys: NewKeyMap(lang), now: st.Now,
+		styles: NewStyles(r), keys: keys, now: st.Now,
 		width: minWidth, height: minHeight, tick: tea.Tick, out: opt.Output,
 	}
 	if c.out == nil && r != nil {
@@ -420,7 +424,7 @@ func (a *App) header() string {
 		c.t("hdr.scope") + ": " + scope,
 		c.t("hdr.db") + ": " + safe.Line(c.dbLabel),
 	}
-	if c.readOnly {
+	if c.op.ReadOnly {
 		parts = append(parts, c.t("hdr.readonly"))
 	}
 	return c.styles.Header.Render(safe.Pad(strings.Join(parts, " · "), c.width))

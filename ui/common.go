@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,19 +20,19 @@ import (
 )
 
 // common is what every screen of one session shares: the session's context (cancelled when
-// the session ends), the store, the acting operator, styles, keys, language and size.
+// the session ends), the store, the acting operator (with the session's read-only flag:
+// op.May is the one answer to "does this action exist here"), styles, keys, language and size.
 type common struct {
-	ctx      context.Context
-	st       *store.Store
-	op       model.Operator
-	styles   *Styles
-	keys     *KeyMap
-	lang     i18n.Lang
-	dbLabel  string
-	readOnly bool
-	width    int
-	height   int
-	now      func() time.Time
+	ctx     context.Context
+	st      *store.Store
+	op      model.Operator
+	styles  *Styles
+	keys    *KeyMap
+	lang    i18n.Lang
+	dbLabel string
+	width   int
+	height  int
+	now     func() time.Time
 	// scopeOrg narrows the screens to one organization (":org SLUG"); 0 = all in scope.
 	scopeOrg     int64
 	scopeOrgSlug string
@@ -44,6 +45,38 @@ type common struct {
 
 // t returns a catalog message in the session's language.
 func (c *common) t(key string, args ...any) string { return i18n.T(c.lang, key, args...) }
+
+// may reports whether the action exists in this session (the action policy).
+func (c *common) may(a model.Action) bool { return c.op.Allows(a) }
+
+// actionKey pairs a binding with the action it runs.
+type actionKey struct {
+	b key.Binding
+	a model.Action
+}
+
+// refused answers a press of a key whose action this session does not have: the binding is
+// disabled (so it matched nothing and help does not offer it), and the flash line says why.
+// nil when the key is none of them, or when its action exists (then a state, not the
+// policy, disabled it).
+func (c *common) refused(msg tea.KeyMsg, keys ...actionKey) tea.Cmd {
+	pressed := msg.String()
+	for _, k := range keys {
+		if ok, reason := c.op.May(k.a); !ok && slices.Contains(k.b.Keys(), pressed) {
+			return flashCmd(flashWarn, c.t(reason))
+		}
+	}
+	return nil
+}
+
+// refusedAction is the flash for an action asked by a path other than its key (a dialog
+// answered, a prompt confirmed) that this session does not have; nil when it has it.
+func (c *common) refusedAction(a model.Action) tea.Cmd {
+	if ok, reason := c.op.May(a); !ok {
+		return flashCmd(flashWarn, c.t(reason))
+	}
+	return nil
+}
 
 // Screen is one screen of the console.
 type Screen interface {
@@ -113,6 +146,8 @@ func (c *common) errText(err error) string {
 		return c.t("err.conflict", strings.Join(ce.Changed, ", "))
 	case errors.As(err, &pe):
 		return pe.Error()
+	case errors.Is(err, store.ErrReadOnly):
+		return c.t(model.ReasonReadOnly)
 	case errors.Is(err, store.ErrNotFound):
 		return c.t("err.notfound")
 	case errors.Is(err, store.ErrForbidden):

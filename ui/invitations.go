@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"gatehouse/model"
 	"gatehouse/model/safe"
 	"gatehouse/store"
 )
@@ -80,11 +81,11 @@ func newInvitations(c *common) *invitationsScreen {
 		Yes:    b("y", "invitations.key.yes", "y", "o"),
 		No:     b("n", "invitations.key.no", "n", "esc"),
 	}
-	if !c.op.CanWrite() || c.readOnly {
-		for _, kb := range []*key.Binding{&k.Resend, &k.Revoke, &k.Extend, &k.New} {
-			kb.SetEnabled(false)
-		}
-	}
+	// From the action policy (role and read-only flag).
+	k.Resend.SetEnabled(c.may(model.ActionResendInvitation))
+	k.Revoke.SetEnabled(c.may(model.ActionRevokeInvitation))
+	k.Extend.SetEnabled(c.may(model.ActionExtendInvitation))
+	k.New.SetEnabled(c.may(model.ActionInvite))
 	si := newInput()
 	si.Prompt = "/ "
 	si.Placeholder = c.t("invitations.search.ph")
@@ -236,6 +237,11 @@ func (s *invitationsScreen) updateSearch(msg tea.KeyMsg) tea.Cmd {
 
 // act runs resend, revoke or extend on one invitation.
 func (s *invitationsScreen) act(what string, id int64) tea.Cmd {
+	a := map[string]model.Action{"resend": model.ActionResendInvitation, "revoke": model.ActionRevokeInvitation,
+		"extend": model.ActionExtendInvitation}[what]
+	if no := s.c.refusedAction(a); no != nil {
+		return no
+	}
 	s.busy, s.link = true, ""
 	st, op, ctx := s.c.st, s.c.op, s.c.ctx
 	return func() tea.Msg {
@@ -308,12 +314,13 @@ func (s *invitationsScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Revoke) && open:
 		cp := *inv
 		s.confirm = &cp
-	case key.Matches(msg, k.Resend, k.Extend, k.Revoke) && inv != nil && k.Resend.Enabled():
+	case key.Matches(msg, k.Resend, k.Extend, k.Revoke) && inv != nil:
 		return flashCmd(flashWarn, s.c.t("invitations.closed", s.c.t("invitations.state."+string(inv.State))))
 	case key.Matches(msg, ck.Open) && inv != nil && inv.UserID != nil:
 		return navigate("user", *inv.UserID)
 	}
-	return nil
+	return s.c.refused(msg, actionKey{k.Resend, model.ActionResendInvitation}, actionKey{k.Revoke, model.ActionRevokeInvitation},
+		actionKey{k.Extend, model.ActionExtendInvitation}, actionKey{k.New, model.ActionInvite})
 }
 
 // nextState cycles: all → pending → accepted → expired → revoked → all.

@@ -147,6 +147,12 @@ func newInvite(c *common) *inviteScreen {
 	s := &inviteScreen{c: c, keys: newInviteKeys(c), chosen: map[string]bool{},
 		name: in("invite.name.ph", 200), email: in("invite.email.ph", 254),
 		userQ: in("invite.user.ph", 256), orgQ: in("invite.org.ph", 200)}
+	if !s.allowed() { // the screen only says why; help offers nothing but going back
+		k := &s.keys
+		for _, b := range []*key.Binding{&k.Next, &k.Prev, &k.Toggle, &k.Pick, &k.Switch, &k.Send, &k.Copy, &k.Up, &k.Down} {
+			b.SetEnabled(false)
+		}
+	}
 	s.setFocus(fieldName)
 	return s
 }
@@ -577,6 +583,9 @@ func (s *inviteScreen) updateReview(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *inviteScreen) send() tea.Cmd {
+	if no := s.c.refusedAction(model.ActionInvite); no != nil {
+		return no
+	}
 	n := store.NewInvitation{OrgID: s.org.ID, Rights: s.chosenRights(), Lang: string(s.c.lang)}
 	switch {
 	case s.existing && s.byEmail:
@@ -667,12 +676,13 @@ func (s *inviteScreen) progress() string {
 	return strings.Join(parts, st.Dim.Render(" ─── "))
 }
 
-// allowed: on-call operators and read-only sessions cannot invite (the store refuses too).
-func (s *inviteScreen) allowed() bool { return s.c.op.CanWrite() && !s.c.readOnly }
+// allowed: the session may invite (the action policy: not oncall, not read-only; the store
+// refuses too).
+func (s *inviteScreen) allowed() bool { return s.c.may(model.ActionInvite) }
 
 func (s *inviteScreen) View() string {
-	if !s.allowed() {
-		return s.c.styles.Fail.Render(s.c.t("err.forbidden"))
+	if ok, reason := s.c.op.May(model.ActionInvite); !ok {
+		return s.c.styles.Fail.Render(s.c.t("err.forbidden")) + "\n" + s.c.t(reason)
 	}
 	var b strings.Builder
 	b.WriteString(s.progress() + "\n\n")

@@ -138,9 +138,9 @@ func newLockouts(c *common) *lockoutsScreen {
 			User:        b("o", "key.lo.user", "o"),
 		},
 	}
-	allowed := c.op.CanUnlock() && (!c.readOnly || c.op.Role == model.RoleOncall)
-	s.keys.Unlock.SetEnabled(allowed)
-	s.keys.UnlockReset.SetEnabled(allowed)
+	// From the action policy: oncall unlocks but sends no reset link; read-only does neither.
+	s.keys.Unlock.SetEnabled(c.may(model.ActionUnlock))
+	s.keys.UnlockReset.SetEnabled(c.may(model.ActionUnlock) && c.may(model.ActionSendReset))
 	return s
 }
 
@@ -478,9 +478,6 @@ func (s *lockoutsScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 			return s, tea.Batch(s.load(paneFailures), s.load(paneIPs))
 		}
 	case key.Matches(msg, lk.Unlock), key.Matches(msg, lk.UnlockReset):
-		if !lk.Unlock.Enabled() {
-			return s, flashCmd(flashError, s.c.t("err.forbidden"))
-		}
 		ids := s.targets()
 		if len(ids) == 0 {
 			return s, flashCmd(flashWarn, s.c.t("lo.nothing"))
@@ -507,6 +504,11 @@ func (s *lockoutsScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 			return s, s.load(p)
 		default:
 			return s, back
+		}
+	default:
+		if no := s.c.refused(msg, actionKey{lk.Unlock, model.ActionUnlock}, actionKey{lk.UnlockReset, model.ActionUnlock},
+			actionKey{lk.UnlockReset, model.ActionSendReset}); no != nil {
+			return s, no
 		}
 	}
 	s.scroll(p)
@@ -565,6 +567,9 @@ func (s *lockoutsScreen) updatePrompt(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		s.prompt.SetValue("")
 		return s, nil
 	case tea.KeyTab:
+		if no := s.c.refusedAction(model.ActionSendReset); no != nil {
+			return s, no // oncall unlocks without a reset link
+		}
 		s.sendReset = !s.sendReset
 		return s, nil
 	case tea.KeyEnter:
@@ -572,6 +577,14 @@ func (s *lockoutsScreen) updatePrompt(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		if reason == "" {
 			s.promptNote = s.c.t("lo.reason.needed")
 			return s, nil
+		}
+		if no := s.c.refusedAction(model.ActionUnlock); no != nil {
+			return s, no
+		}
+		if s.sendReset {
+			if no := s.c.refusedAction(model.ActionSendReset); no != nil {
+				return s, no
+			}
 		}
 		s.prompting = false
 		s.prompt.Blur()

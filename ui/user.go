@@ -193,11 +193,12 @@ func (s *userView) Close() {
 	s.temp = ""
 }
 
+// canWrite: the form is editable (the session may change the profile, the account lives).
 func (s *userView) canWrite() bool {
-	return s.c.op.CanWrite() && !s.c.readOnly && s.loaded && s.user.Status != model.StatusDeleted
+	return s.c.may(model.ActionEditProfile) && s.loaded && s.user.Status != model.StatusDeleted
 }
 
-func (s *userView) canEditEmail() bool { return s.canWrite() && s.c.op.Role == model.RoleSupport }
+func (s *userView) canEditEmail() bool { return s.canWrite() && s.c.may(model.ActionEditEmail) }
 
 // load reads the user, events, sessions, rights catalog and password rules in a command; an
 // older load still in flight is cancelled and its answer dropped.
@@ -428,16 +429,20 @@ func (s *userView) items() []formItem {
 	if s.canEditEmail() {
 		it = append(it, formItem{kind: itemEmail})
 	}
-	it = append(it, formItem{kind: itemStatus})
+	if s.c.may(model.ActionDisable) && s.c.may(model.ActionEnable) {
+		it = append(it, formItem{kind: itemStatus})
+	}
 	for _, m := range s.user.Memberships {
 		for _, r := range s.catalog {
-			if s.c.op.CanGrant(r.Code) {
+			if s.c.may(model.ActionEditMemberships) && s.c.op.CanGrant(r.Code) {
 				it = append(it, formItem{kind: itemRight, org: m.OrgID, right: r.Code})
 			}
 		}
 	}
 	for _, x := range s.sessions {
-		it = append(it, formItem{kind: itemSession, session: x.ID})
+		if s.c.may(model.ActionEndSessions) {
+			it = append(it, formItem{kind: itemSession, session: x.ID})
+		}
 	}
 	return it
 }
@@ -588,7 +593,7 @@ func (s *userView) updateForm(msg tea.KeyMsg) tea.Cmd {
 			})
 		})
 	}
-	return nil
+	return s.c.refused(msg, s.actionKeys()...)
 }
 
 // save validates locally (inline errors, nothing sent) then saves in a command with the
@@ -790,6 +795,9 @@ func (s *userView) act(what string, fn func(ctx context.Context, st *store.Store
 	if s.acting {
 		return nil
 	}
+	if no := s.c.refusedAction(userAction(what)); no != nil {
+		return no
+	}
 	s.acting = true
 	ctx, st, op, id, version := s.c.ctx, s.c.st, s.c.op, s.id, s.user.Version
 	return func() tea.Msg {
@@ -801,6 +809,9 @@ func (s *userView) act(what string, fn func(ctx context.Context, st *store.Store
 func (s *userView) tempPassword() tea.Cmd {
 	if s.acting {
 		return nil
+	}
+	if no := s.c.refusedAction(model.ActionTempPassword); no != nil {
+		return no
 	}
 	s.acting = true
 	ctx, st, op, id, version := s.c.ctx, s.c.st, s.c.op, s.id, s.user.Version

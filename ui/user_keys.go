@@ -7,8 +7,9 @@ import (
 )
 
 // userKeys are the User screen's own bindings (built per screen, in the session's language).
-// Keys the operator's role forbids are disabled, so help never offers them; the store refuses
-// them anyway.
+// Keys whose action the session does not have (the action policy: role and read-only flag)
+// are disabled, so help never offers them and they match nothing; the store refuses them
+// anyway.
 type userKeys struct {
 	Save, Next, Prev, Up, Down, Toggle, Reload                          key.Binding
 	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP             key.Binding
@@ -45,22 +46,66 @@ func newUserKeys(c *common) userKeys {
 	}
 }
 
-// refreshKeys enables the actions this operator may take on this account in its state.
+// refreshKeys enables the actions this session has (the action policy: role and read-only
+// flag) that apply to this account in its state.
 func (s *userView) refreshKeys() {
 	c, u, k := s.c, s.user, &s.keys
-	write := s.canWrite()
-	// oncall is read-only in the console except for unlocking.
-	unlock := c.op.CanUnlock() && (!c.readOnly || c.op.Role == model.RoleOncall)
 	live := s.loaded && u.Status != model.StatusDeleted
-	for _, b := range []*key.Binding{&k.Save, &k.Password, &k.Temp, &k.ResetLink, &k.LoginCode} {
-		b.SetEnabled(write && live)
+	may := func(a model.Action) bool { return live && c.may(a) }
+	k.Save.SetEnabled(may(model.ActionEditProfile))
+	k.Toggle.SetEnabled(may(model.ActionEditProfile))
+	k.Password.SetEnabled(may(model.ActionSetPassword))
+	k.Temp.SetEnabled(may(model.ActionTempPassword))
+	k.ResetLink.SetEnabled(may(model.ActionSendReset))
+	k.LoginCode.SetEnabled(may(model.ActionSendLoginCode))
+	k.Unlock.SetEnabled(may(unlockAction(u)) && (u.LockedAt != nil || u.FailedAttempts > 0))
+	k.ResetTOTP.SetEnabled(may(model.ActionResetTOTP) && u.TOTPEnabled)
+	k.Disable.SetEnabled(may(model.ActionDisable) && u.Status != model.StatusDisabled)
+	k.Enable.SetEnabled(may(model.ActionEnable) && u.Status == model.StatusDisabled)
+	k.Delete.SetEnabled(may(model.ActionDelete))
+	k.EndSession.SetEnabled(may(model.ActionEndSessions) && len(s.sessions) > 0)
+	k.EndAll.SetEnabled(may(model.ActionEndSessions) && len(s.sessions) > 0)
+}
+
+// unlockAction is what `u` does to the account: end its lock, or only clear its counter.
+func unlockAction(u model.User) model.Action {
+	if u.LockedAt != nil {
+		return model.ActionUnlock
 	}
-	k.Unlock.SetEnabled(unlock && live && (u.LockedAt != nil || u.FailedAttempts > 0))
-	k.ResetTOTP.SetEnabled(write && live && u.TOTPEnabled)
-	k.Disable.SetEnabled(write && live && u.Status != model.StatusDisabled)
-	k.Enable.SetEnabled(write && live && u.Status == model.StatusDisabled)
-	k.Delete.SetEnabled(write && live)
-	k.EndSession.SetEnabled(write && live && len(s.sessions) > 0)
-	k.EndAll.SetEnabled(write && live && len(s.sessions) > 0)
-	k.Toggle.SetEnabled(write && live)
+	return model.ActionResetFailures
+}
+
+// actionKeys pairs the screen's action keys with their actions (for the flash that says why
+// a key the session lacks does nothing).
+func (s *userView) actionKeys() []actionKey {
+	k := &s.keys
+	return []actionKey{
+		{k.Save, model.ActionEditProfile}, {k.Password, model.ActionSetPassword}, {k.Temp, model.ActionTempPassword},
+		{k.ResetLink, model.ActionSendReset}, {k.LoginCode, model.ActionSendLoginCode}, {k.Unlock, unlockAction(s.user)},
+		{k.ResetTOTP, model.ActionResetTOTP}, {k.Disable, model.ActionDisable}, {k.Enable, model.ActionEnable},
+		{k.Delete, model.ActionDelete}, {k.EndSession, model.ActionEndSessions}, {k.EndAll, model.ActionEndSessions},
+	}
+}
+
+// userAction is the action of one of the screen's account actions (act's what).
+func userAction(what string) model.Action {
+	switch what {
+	case "resetlink":
+		return model.ActionSendReset
+	case "logincode":
+		return model.ActionSendLoginCode
+	case "unlock":
+		return model.ActionUnlock
+	case "totp":
+		return model.ActionResetTOTP
+	case "disable":
+		return model.ActionDisable
+	case "enable":
+		return model.ActionEnable
+	case "delete":
+		return model.ActionDelete
+	case "endsession", "endall":
+		return model.ActionEndSessions
+	}
+	return 0
 }

@@ -418,22 +418,39 @@ func (s *usersScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		return s, tea.Batch(s.load(nil, nil, 0, moveTop), flashCmd(flashInfo, s.c.t("users.cleared")))
 	case key.Matches(msg, k.Refresh):
 		return s, s.reload()
-	case key.Matches(msg, k.BulkUnlock) && s.c.op.CanUnlock():
+	// The action keys are enabled from the session's policy (KeyMap.enableFrom).
+	case key.Matches(msg, k.BulkUnlock):
 		return s, s.openBulk("unlock", "bulk.unlock.prompt")
-	case key.Matches(msg, k.BulkReset) && s.c.op.CanWrite():
+	case key.Matches(msg, k.BulkReset):
 		return s, s.openBulk("reset", "bulk.reset.prompt")
-	case key.Matches(msg, k.BulkDisable) && s.c.op.CanWrite():
+	case key.Matches(msg, k.BulkDisable):
 		return s, s.openBulk("disable", "bulk.disable.prompt")
 	case key.Matches(msg, k.Lockouts):
 		if _, ok := screens["lockouts"]; ok {
 			return s, navigate("lockouts", nil)
 		}
 	case key.Matches(msg, k.Invite):
-		if _, ok := screens["invite"]; ok && s.c.op.CanWrite() {
+		if _, ok := screens["invite"]; ok {
 			return s, navigate("invite", nil)
 		}
+	default:
+		return s, s.c.refused(msg, actionKey{k.BulkUnlock, model.ActionUnlock}, actionKey{k.BulkReset, model.ActionSendReset},
+			actionKey{k.BulkDisable, model.ActionDisable}, actionKey{k.Invite, model.ActionInvite})
 	}
 	return s, nil
+}
+
+// bulkAction is the action of a bulk prompt.
+func bulkAction(what string) model.Action {
+	switch what {
+	case "unlock":
+		return model.ActionUnlock
+	case "reset":
+		return model.ActionSendReset
+	case "disable":
+		return model.ActionDisable
+	}
+	return 0
 }
 
 // targets are the selected users, or the cursor row when nothing is selected.
@@ -468,6 +485,9 @@ func (s *usersScreen) bulk(what, answer string) tea.Cmd {
 	c := s.c
 	ids := s.bulkIDs
 	s.bulkIDs = nil
+	if no := c.refusedAction(bulkAction(what)); no != nil {
+		return no
+	}
 	if what != "unlock" && !isYes(answer) {
 		return flashCmd(flashWarn, c.t("bulk.cancelled"))
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// The outbox mailer (SPEC §7 Mail outage): delivers queued e-mails over SMTP. Each round
+// The outbox mailer delivers queued e-mails over SMTP. Each round
 // claims the due messages with SELECT … FOR UPDATE SKIP LOCKED (several mailers never take the
 // same message) and reserves them for a lease; it then sends each with its outbox Message-ID,
 // and marks it sent (dropping the sealed secret) or failed with a backoff. A crash between
@@ -206,6 +206,11 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 		return DeliveryReport{}, err
 	}
 	target, _ := parseSMTPURL(cfg.SMTPURL)
+	// A mailer whose key is not the installation's claims nothing: it could open none of
+	// the links, and would only push the messages' next attempts back.
+	if err := s.useOutboxKey(ctx, s.db, "nothing was delivered"); err != nil {
+		return DeliveryReport{}, err
+	}
 	msgs, err := s.claimOutbox(ctx, cfg.Batch, cfg.Lease)
 	if err != nil || len(msgs) == 0 {
 		return DeliveryReport{}, err
@@ -220,9 +225,14 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 	}()
 	for _, m := range msgs {
 		var sendErr error
-		secret := ""
+		secret, unopenable := "", false
 		if len(m.Sealed) > 0 {
-			secret, sendErr = s.OpenSealed(m.Sealed)
+			// The key is the installation's: a link that does not open was sealed with
+			// another key before keys were recorded, and no process can ever send it.
+			if secret, sendErr = s.OpenSealed(m.Sealed); sendErr != nil {
+				unopenable = true
+				sendErr = errors.New("its link was sealed with another outbox key than the installation's and can never be sent: send it again")
+			}
 		}
 		if sendErr == nil {
 			if conn == nil && dialErr == nil {
@@ -244,7 +254,7 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 			continue
 		}
 		text := redact(sendErr.Error(), secret, target.pass)
-		final := permanentSMTPError(sendErr) || (cfg.MaxAttempts > 0 && m.Attempts >= cfg.MaxAttempts)
+		final := unopenable || permanentSMTPError(sendErr) || (cfg.MaxAttempts > 0 && m.Attempts >= cfg.MaxAttempts)
 		next := s.now().Add(cfg.backoff(m.Attempts))
 		if err := s.markFailed(ctx, m.ID, text, next, final); err != nil {
 			return rep, err
@@ -276,7 +286,8 @@ func (s *Store) DeliverDue(ctx context.Context, cfg MailerConfig) (DeliveryRepor
 }
 
 // RunMailer delivers the outbox until ctx ends (gatehouse mail, gatehouse serve). Database or
-// SMTP outages are logged and retried; it returns nil when ctx ends, or a configuration error.
+// SMTP outages are logged and retried; it returns nil when ctx ends, or a configuration error
+// (an outbox key that is not the installation's among them).
 func (s *Store) RunMailer(ctx context.Context, cfg MailerConfig) error {
 	if err := cfg.defaults(s.cfg.PortalURL); err != nil {
 		return err
@@ -285,6 +296,9 @@ func (s *Store) RunMailer(ctx context.Context, cfg MailerConfig) error {
 		rep, err := s.DeliverOutbox(ctx, cfg)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, ErrOutboxKey) {
+			return err
 		}
 		if err != nil {
 			cfg.Logf("outbox: %s", redact(err.Error(), "", ""))

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
-	"mime"
+	"fmt"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -16,6 +17,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"gatehouse/model/safe"
 )
 
 // The outbox mailer delivers queued e-mails over SMTP. Each round
@@ -467,19 +471,167 @@ func (s *smtpSession) send(cfg *MailerConfig, m outboxMessage, secret string, no
 	return step("DATA", w.Close())
 }
 
-// headerText keeps a header value on one line.
-func headerText(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+// Headers are written as RFC 5322 and RFC 2047 require, whatever the names in them: a value
+// of printable ASCII words is folded at its spaces; any other value (non-ASCII, controls, a
+// word too long to fold, text that could be read as an encoded-word) is written as
+// encoded-words of at most 75 characters, each holding whole UTF-8 characters, one per line.
+// Every line is at most 78 characters (the limit is 998).
+const (
+	maxHeaderLine  = 78 // RFC 5322 §2.1.1: SHOULD (the MUST is 998)
+	maxEncodedWord = 75 // RFC 2047 §2
+)
+
+// writeHeader writes one header field, its value folded between tokens (tokens are joined by
+// one space; a fold replaces that space with CRLF and a space).
+func writeHeader(b *bytes.Buffer, name string, tokens []string) {
+	b.WriteString(name + ":")
+	line := len(name) + 1
+	for _, t := range tokens {
+		if line+1+len(t) > maxHeaderLine && line > len(name)+1 {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteString(" " + t)
+		line += 1 + len(t)
+	}
+	b.WriteString("\r\n")
+}
+
+// headerLine is a database string made fit for a header: sanitized (no escape sequences, no
+// controls or bidi overrides), on one line, runs of white space made one space.
+func headerLine(s string) string {
+	return strings.Join(strings.Fields(safe.Line(s)), " ")
+}
+
+// textTokens are the tokens of an unstructured value (a subject): its words when they can be
+// sent as they are, else encoded-words.
+func textTokens(name, value string) []string {
+	words := strings.Fields(value)
+	for i, w := range words {
+		room := maxHeaderLine - 1 // a continuation line starts with a space
+		if i == 0 {
+			room = maxHeaderLine - len(name) - 2
+		}
+		if len(w) > room || !plainASCII(w) || strings.Contains(w, "=?") {
+			return encodedWords(name, value)
+		}
+	}
+	return words
+}
+
+// phraseTokens are the tokens of an address's display name: its words when they are atoms, a
+// quoted string when it is printable ASCII, else encoded-words.
+func phraseTokens(name, phrase string) []string {
+	if phrase == "" {
+		return nil
+	}
+	words := strings.Fields(phrase)
+	atoms := true
+	for _, w := range words {
+		atoms = atoms && len(w) <= maxHeaderLine-1 && strings.IndexFunc(w, func(r rune) bool { return !isAtext(r) }) < 0
+	}
+	if atoms {
+		return words
+	}
+	if plainASCII(phrase) && len(phrase)+len(name)+4 <= maxHeaderLine {
+		return []string{`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(phrase) + `"`}
+	}
+	return encodedWords(name, phrase)
+}
+
+// addressTokens are the tokens of a mailbox: display name (if any), then <addr-spec>.
+func addressTokens(name string, a *mail.Address) []string {
+	return append(phraseTokens(name, headerLine(a.Name)), "<"+a.Address+">")
+}
+
+// plainASCII reports printable ASCII (spaces included).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext reports an RFC 5322 atom character.
+func isAtext(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r))
+}
+
+// qSafe are the bytes a Q-encoded word may carry as they are, in any header (RFC 2047 §5 (3):
+// the strictest rule, that of a display name).
+func qSafe(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!*+-/", c) >= 0
+}
+
+// encodedWords writes value as UTF-8 encoded-words, Q when that is shorter (mostly Latin
+// text stays readable), else B, each at most 75 characters and short enough for its line,
+// each holding whole characters (a decoder may decode each word alone).
+func encodedWords(name, value string) []string {
+	useQ := qLen(value) <= bLen(value)
+	prefix, size, encode := "=?utf-8?b?", bLen, func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	if useQ {
+		prefix, size, encode = "=?utf-8?q?", qLen, qEncode
+	}
+	const suffix = "?="
+	var words []string
+	room := min(maxEncodedWord, maxHeaderLine-len(name)-2) - len(prefix) - len(suffix)
+	start := 0
+	for i := 0; i < len(value); {
+		_, n := utf8.DecodeRuneInString(value[i:])
+		if i > start && size(value[start:i+n]) > room {
+			words = append(words, prefix+encode(value[start:i])+suffix)
+			start = i
+			room = min(maxEncodedWord, maxHeaderLine-1) - len(prefix) - len(suffix)
+		}
+		i += n
+	}
+	if start < len(value) {
+		words = append(words, prefix+encode(value[start:])+suffix)
+	}
+	return words
+}
+
+func bLen(s string) int { return (len(s) + 2) / 3 * 4 }
+
+func qLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if qSafe(s[i]) || s[i] == ' ' {
+			n++
+		} else {
+			n += 3
+		}
+	}
+	return n
+}
+
+func qEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			b.WriteByte('_')
+		case qSafe(c):
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "=%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // buildMessage writes the e-mail: headers (the outbox Message-ID among them) and the body in
-// quoted-printable UTF-8, the secret put in place of its placeholder.
+// quoted-printable UTF-8, the secret put in place of its placeholder. Subject and body are
+// sanitized again here: a row may have been queued by another program sharing the schema.
 func buildMessage(from, to *mail.Address, m outboxMessage, secret string, now time.Time) []byte {
 	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + headerText(v) + "\r\n") }
-	h("From", from.String())
-	h("To", to.String())
-	h("Subject", mime.QEncoding.Encode("utf-8", headerText(m.Subject)))
+	writeHeader(&b, "From", addressTokens("From", from))
+	writeHeader(&b, "To", addressTokens("To", to))
+	writeHeader(&b, "Subject", textTokens("Subject", headerLine(m.Subject)))
+	h := func(k, v string) { writeHeader(&b, k, []string{v}) }
 	h("Date", now.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
 	h("MIME-Version", "1.0")
@@ -488,11 +640,11 @@ func buildMessage(from, to *mail.Address, m outboxMessage, secret string, now ti
 	h("Content-Language", m.Lang)
 	h("Auto-Submitted", "auto-generated")
 	b.WriteString("\r\n")
-	body := m.Body
+	body := safe.Text(m.Body)
 	if secret != "" {
-		body = strings.ReplaceAll(body, SecretPlaceholder, secret)
+		body = strings.ReplaceAll(body, SecretPlaceholder, safe.Line(secret))
 	}
-	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
+	body = strings.ReplaceAll(body, "\n", "\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	_, _ = qp.Write([]byte(body))
 	_ = qp.Close()

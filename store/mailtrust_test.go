@@ -7,17 +7,25 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/storetest"
 )
 
-// Mail that must leave: one outbox key per installation.
+// Mail that must leave: one outbox key per installation, headers encoded and folded whatever
+// the names, and no escape sequence or bidi control from the database in a message.
 
 // keyedStore opens another store (another process) on dsn with the given outbox key.
 func keyedStore(t *testing.T, dsn string, key byte, source string, clk *invClock) *store.Store {
@@ -257,5 +265,154 @@ func TestOutboxKeyRecordedAfterUpgradeFollowsTheQueue(t *testing.T) {
 	}
 	if len(sink.messages()) != 2 {
 		t.Fatalf("%d messages received, want 2", len(sink.messages()))
+	}
+}
+
+// name200 repeats unit to a name of exactly 200 characters that does not end in a space.
+func name200(unit string) string {
+	r := []rune(strings.Repeat(unit, 200))[:200]
+	if r[199] == ' ' {
+		r[199] = 'Z'
+	}
+	return string(r)
+}
+
+// rawLines splits a message's DATA into its lines (without CRLF).
+func rawLines(raw []byte) []string {
+	return strings.Split(strings.TrimSuffix(string(raw), "\r\n"), "\r\n")
+}
+
+var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+
+func TestMailHeadersFoldedForLongNamesInAnyScript(t *testing.T) {
+	e := newInvEnv(t)
+	names := map[string]string{
+		"cjk":        name200("株式会社東京海上日動火災保険"),
+		"arabic":     name200("شركة الاتصالات السعودية "),
+		"latin":      name200("Établissement Hospitalier Régional "),
+		"ascii":      name200("Acme Hospital Group "),
+		"ascii-word": name200("x"),
+		"ascii-ew":   name200(`Acme "Ltd" (=?utf-8?q?x?=) `),
+		"mixed":      name200("Acme 東京 مستشفى Établissement "),
+	}
+	from := "Portail client de l'établissement 株式会社東京海上日動火災保険株式会社東京海上日動火災保険 <portal@example.com>"
+	want := map[string]string{} // recipient → subject
+	i := 0
+	for kind, name := range names {
+		if utf8.RuneCountInString(name) != 200 {
+			t.Fatalf("%s: %d characters", kind, utf8.RuneCountInString(name))
+		}
+		org := e.org(fmt.Sprintf("org-%d", i), name)
+		to := fmt.Sprintf("%s@example.org", kind)
+		lang := []string{"en", "fr"}[i%2]
+		e.invite(supportOp, store.NewInvitation{OrgID: org, Name: name, Email: to, Rights: []string{"billing.view"}, Lang: lang})
+		want[to] = i18n.T(i18n.Parse(lang), "mail.invite.subject", name)
+		i++
+	}
+	sink := startSink(t, "", nil)
+	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: from, Timeout: 5 * time.Second})
+	if err != nil || rep.Sent != len(names) || rep.Retry+rep.Failed != 0 {
+		t.Fatalf("delivery: %+v %v", rep, err)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE status <> 'sent'`); n != 0 {
+		t.Fatalf("%d invitation(s) not sent", n)
+	}
+	got := sink.messages()
+	if len(got) != len(names) {
+		t.Fatalf("%d messages received", len(got))
+	}
+	dec := new(mime.WordDecoder)
+	for _, m := range got {
+		inHeader := true
+		for _, line := range rawLines(m.raw) {
+			if len(line) > 998 {
+				t.Fatalf("%s: a line of %d octets", m.to, len(line))
+			}
+			if line == "" {
+				inHeader = false
+			}
+			if !inHeader {
+				continue
+			}
+			if len(line) > 78 {
+				t.Errorf("%s: a header line of %d characters: %q", m.to, len(line), line)
+			}
+			for _, w := range encodedWord.FindAllString(line, -1) {
+				if len(w) > 75 {
+					t.Errorf("%s: an encoded-word of %d characters", m.to, len(w))
+				}
+				if d, err := dec.Decode(w); err != nil || !utf8.ValidString(d) {
+					t.Errorf("%s: encoded-word %q does not decode alone to whole characters: %q %v", m.to, w, d, err)
+				}
+			}
+		}
+		subject, err := dec.DecodeHeader(m.msg.Header.Get("Subject"))
+		if err != nil || subject != want[m.to] {
+			t.Errorf("%s: subject\n%q\nwant\n%q (%v)", m.to, subject, want[m.to], err)
+		}
+		sender, err := mail.ParseAddress(m.msg.Header.Get("From"))
+		if err != nil || sender.Address != "portal@example.com" || sender.Name != strings.TrimSpace(strings.Split(from, "<")[0]) {
+			t.Errorf("%s: From %q → %+v %v", m.to, m.msg.Header.Get("From"), sender, err)
+		}
+		if rcpt, err := mail.ParseAddress(m.msg.Header.Get("To")); err != nil || rcpt.Address != m.to {
+			t.Errorf("To %q: %+v %v", m.msg.Header.Get("To"), rcpt, err)
+		}
+	}
+}
+
+func TestMailCarriesNoEscapeSequenceOrBidiControl(t *testing.T) {
+	e := newInvEnv(t)
+	hostile := "\x1b]0;pwned by mail\x07Eve \u202Egnp.exe\u202C \x1b[2J\x1b[31mRed\x1b[0m\u200B\u2066x\u2069 \u009b31m\x1bP+q\x1b\\ \x07\x08\x7f"
+	org := e.org("evil", "Evil "+hostile+" Org")
+	user := e.user("EVIL-00001", "eve@example.org", "Eve "+hostile, org)
+	e.invite(supportOp, store.NewInvitation{OrgID: org, Name: "Nina New", Email: "nina@example.org", Rights: []string{"billing.view"}})
+	if err := e.s.SendResetLink(e.ctx, supportOp, user); err != nil {
+		t.Fatal(err)
+	}
+	e.exec(`UPDATE users SET locked_at = now(), lock_reason = 'threshold', failed_attempts = 5 WHERE id = $1`, user)
+	if _, err := e.s.UnlockUsers(e.ctx, supportOp, []int64{user}, "ticket 7", false); err != nil {
+		t.Fatal(err)
+	}
+	// A row queued by another program sharing the schema, with the raw strings.
+	e.exec(`INSERT INTO outbox (kind, user_id, recipient, lang, subject, body, message_id, created_at, next_attempt_at)
+		VALUES ('notice', $1, 'eve@example.org', 'en', $2, $3, '<raw@gatehouse>', $4, $4)`, user, "Notice "+hostile, "Hello "+hostile+"\nbye", e.clk.now())
+	if n := e.count(`SELECT count(*) FROM outbox WHERE status = 'pending'`); n < 4 {
+		t.Fatalf("%d e-mails queued, want at least 4", n)
+	}
+	sink := startSink(t, "", nil)
+	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: "portal@example.com", Timeout: 5 * time.Second})
+	if err != nil || rep.Retry+rep.Failed != 0 || rep.Sent < 4 {
+		t.Fatalf("delivery %+v %v", rep, err)
+	}
+	forbidden := regexp.MustCompile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+	dec := new(mime.WordDecoder)
+	for _, m := range sink.messages() {
+		if bytes.IndexByte(m.raw, 0x1b) >= 0 || bytes.IndexByte(m.raw, 0x07) >= 0 {
+			t.Fatalf("raw DATA holds an ESC or BEL:\n%q", m.raw)
+		}
+		subject, err := dec.DecodeHeader(m.msg.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The whole body, decoded (quoted-printable) again from the raw DATA.
+		msg, err := mail.ReadMessage(bytes.NewReader(m.raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for where, text := range map[string]string{"subject": subject, "body": string(body)} {
+			if loc := forbidden.FindStringIndex(text); loc != nil {
+				t.Errorf("%s of the e-mail to %s holds %q:\n%q", where, m.to, text[loc[0]:loc[1]], text)
+			}
+			if strings.Contains(text, "pwned") || strings.Contains(text, "[2J") || strings.Contains(text, "31m") {
+				t.Errorf("%s of the e-mail to %s holds an escape sequence's text:\n%q", where, m.to, text)
+			}
+		}
+		if !strings.Contains(string(body), "Eve") && !strings.Contains(subject, "Evil") && !strings.Contains(string(body), "Evil") {
+			t.Errorf("the e-mail to %s lost the names themselves:\n%s\n%s", m.to, subject, body)
+		}
 	}
 }

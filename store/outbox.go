@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model/safe"
 )
 
 // SecretPlaceholder marks where a queued e-mail's sealed secret (a link with a token) goes.
@@ -173,11 +175,14 @@ func (s *Store) useOutboxKey(ctx context.Context, q sqlx.ExtContext, doing strin
 
 // enqueueMail writes an outbox row inside the caller's transaction, after checking that this
 // process holds the installation's outbox key (otherwise the caller's whole change fails).
-// Its times come from the store's clock, the one the mailer compares next_attempt_at with.
+// Subject and body are sanitized (names and other database strings in them may hold escape
+// sequences or bidi controls). Its times come from the store's clock, the one the mailer
+// compares next_attempt_at with.
 func (s *Store) enqueueMail(ctx context.Context, tx *sqlx.Tx, m Mail) (int64, error) {
 	if err := s.useOutboxKey(ctx, tx, "nothing was queued (an e-mail sealed with it could never be sent)"); err != nil {
 		return 0, err
 	}
+	m.Subject, m.Body = safe.Line(m.Subject), safe.Text(m.Body)
 	var sealed []byte
 	if m.Secret != "" {
 		if !strings.Contains(m.Body, SecretPlaceholder) {

@@ -125,3 +125,49 @@ func freeTCPAddr(t *testing.T) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// mail --once exits 0 only when nothing is left pending and nothing failed in its pass; else
+// 1, saying how many are left and why.
+func TestMailOnceExitsNonZeroWhileMessagesArePending(t *testing.T) {
+	h := newHarness(t)
+	asOSUser(t, "alice")
+	h.mustRun("operator", "add", "alice", "--role", "support")
+	acme := h.org("acme", "Acme")
+	for _, login := range []string{"ACME-ONC01", "ACME-ONC02"} {
+		id := h.loUser(login, strings.ToLower(login)+"@example.com", acme)
+		h.exec(`UPDATE users SET locked_at = now(), lock_reason = 'threshold', failed_attempts = 6 WHERE id = $1`, id)
+		h.mustRun("users", "unlock", login, "--reason", "ticket", "--send-reset") // a notice and a reset link each
+	}
+	addr := freeTCPAddr(t)
+	t.Setenv("GATEHOUSE_SMTP_URL", "smtp://"+addr)
+
+	// The server is down: every attempt fails.
+	code, out, errOut := h.run("mail", "--once")
+	if code != exitRefused || !strings.Contains(out, "to retry 4") ||
+		!strings.Contains(errOut, "4 e-mail(s) still pending: 4 to retry after a failed attempt (last error: SMTP connect") {
+		t.Fatalf("server down: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Run again at once: nothing is due (backoff), nothing was tried, but nothing left either.
+	code, out, errOut = h.run("mail", "--once")
+	if code != exitRefused || !strings.Contains(out, "sent 0, to retry 0, failed 0; outbox now: 4 pending") ||
+		!strings.Contains(errOut, "4 e-mail(s) still pending") || !strings.Contains(errOut, "next attempt 20") {
+		t.Fatalf("nothing due, 4 pending: exit %d, want %d\n%s\n%s", code, exitRefused, out, errOut)
+	}
+
+	// The server is back and refuses one recipient for good.
+	sink := serveRefusingSink(t, addr, "acme-onc02@example.com")
+	h.exec(`UPDATE outbox SET next_attempt_at = now() - interval '1 second'`) // the backoff has passed
+	code, out, errOut = h.run("mail", "--once")
+	if code != exitRefused || !strings.Contains(out, "sent 2, to retry 0, failed 2; outbox now: 0 pending, 2 failed") ||
+		!strings.Contains(errOut, "2 e-mail(s) failed for good in this pass") || strings.Contains(errOut, "still pending") {
+		t.Fatalf("one recipient refused: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := sink.received(); len(got) != 2 || got[0] != "acme-onc01@example.com" {
+		t.Fatalf("received %v", got)
+	}
+	// Nothing left pending, nothing failed in this pass: 0 (the earlier failures are counted).
+	code, out, errOut = h.run("mail", "--once")
+	if code != exitOK || !strings.Contains(out, "0 pending, 2 failed") {
+		t.Fatalf("nothing left: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

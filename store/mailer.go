@@ -339,6 +339,47 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 	return out, mapErr(rows.Err())
 }
 
+// OutboxBacklog says what is left in the outbox and why.
+type OutboxBacklog struct {
+	Pending  int64 // not sent yet, of which:
+	Due      int64 // due now (queued while the mailer ran, or left for the next round)
+	Retrying int64 // an attempt failed; the next one waits for the backoff
+	Held     int64 // taken by a mailer, its attempt not finished (a crash retries it after the lease)
+	// NextAttempt is the earliest next attempt of those not due; LastError the error of the
+	// most recently failed pending message.
+	NextAttempt *time.Time
+	LastError   string
+	Failed      int64 // failed for good (they stay until sent again from the console)
+}
+
+// OutboxBacklog reads the outbox's pending and failed messages (on the primary: right after a
+// delivery round, a replica could still show them pending).
+func (s *Store) OutboxBacklog(ctx context.Context) (OutboxBacklog, error) {
+	var b struct {
+		Pending, Due, Retrying, Held, Failed int64
+		NextAttempt                          *time.Time `db:"next_attempt"`
+		LastError                            *string    `db:"last_error"`
+	}
+	err := s.db.GetContext(ctx, &b, `
+		SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= $1) AS due,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at > $1 AND last_error IS NOT NULL) AS retrying,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at > $1 AND last_error IS NULL) AS held,
+		       min(next_attempt_at) FILTER (WHERE status = 'pending' AND next_attempt_at > $1) AS next_attempt,
+		       (SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL
+		        ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error,
+		       count(*) FILTER (WHERE status = 'failed') AS failed
+		FROM outbox WHERE status IN ('pending', 'failed')`, s.now())
+	if err != nil {
+		return OutboxBacklog{}, mapErr(err)
+	}
+	out := OutboxBacklog{Pending: b.Pending, Due: b.Due, Retrying: b.Retrying, Held: b.Held, Failed: b.Failed, NextAttempt: b.NextAttempt}
+	if b.LastError != nil {
+		out.LastError = *b.LastError
+	}
+	return out, nil
+}
+
 var tokenParam = regexp.MustCompile(`token=[A-Za-z0-9_\-]+`)
 
 // redact removes secrets from an error text before it is stored or logged, and caps it.

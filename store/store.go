@@ -33,8 +33,13 @@ type Config struct {
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 	// OutboxKey seals secrets (links with tokens) in queued e-mails; 32 bytes. If empty,
-	// a random key is used, which is only right for tests and one-process demos.
+	// a random key is used, which is only right for tests and one-process demos. Every
+	// process of an installation must hold the same key: the database records the first
+	// one used, and a store with another refuses to queue or deliver.
 	OutboxKey []byte
+	// OutboxKeySource says where OutboxKey came from (an environment variable, a file),
+	// for the error that refuses another key; never the key itself.
+	OutboxKeySource string
 	// SkipMigrate leaves the schema alone (for tools that must not change it).
 	SkipMigrate bool
 	// Tracer, when set, records every statement sent (benchmarks replay them bare).

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -117,6 +118,16 @@ type copyDataer interface {
 	CopyData(ctx context.Context, line string) (driver.Result, error)
 }
 
+// copyStatement is the COPY … FROM STDIN that lib/pq runs as a copy-in when it is prepared
+// in a transaction.
+func copyStatement(table string, cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pq.QuoteIdentifier(c)
+	}
+	return "COPY " + pq.QuoteIdentifier(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN"
+}
+
 // copy loads table with the rows gen writes; gen runs in its own goroutine.
 func (cp *copier) copy(ctx context.Context, table string, cols []string, gen func(w *rowSink) error) error {
 	out := make(chan *seedChunk, 4)
@@ -144,7 +155,7 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 		if !ok {
 			return errors.New("unexpected driver connection")
 		}
-		st, err := c.Prepare(pq.CopyIn(table, cols...))
+		st, err := c.Prepare(copyStatement(table, cols))
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@
 // fixed bijection of it, e-mails end with it), organization slugs are checked against the
 // existing ones, and invitation token hashes are derived from the invitation id.
 //
-// Loading uses COPY (pq.CopyIn) inside one transaction; the rows are generated in a goroutine
+// Loading uses COPY … FROM STDIN inside one transaction; the rows are generated in a goroutine
 // while the previous batch is being copied. When the role is a superuser, foreign-key
 // triggers are skipped during the load (session_replication_role = replica); the generator
 // only produces consistent references. For large loads into small tables, the secondary

@@ -202,6 +202,4 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), err
 }
 
-var errNoRows = sql.ErrNoRows
-
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -114,8 +114,11 @@ type copier struct {
 	lastReport  time.Time
 }
 
-type copyDataer interface {
+// copyIn is lib/pq's statement for a COPY … FROM STDIN: CopyData sends rows, and Exec(nil)
+// ends the COPY and reports its errors (it implements no ExecContext, so Exec it is).
+type copyIn interface {
 	CopyData(ctx context.Context, line string) (driver.Result, error)
+	Exec(args []driver.Value) (driver.Result, error)
 }
 
 // copyStatement is the COPY … FROM STDIN that lib/pq runs as a copy-in when it is prepared
@@ -160,7 +163,7 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 			return err
 		}
 		defer st.Close()
-		cd, ok := st.(copyDataer)
+		cd, ok := st.(copyIn)
 		if !ok {
 			return errors.New("driver does not support CopyData")
 		}
@@ -182,8 +185,7 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 			default:
 			}
 		}
-		// Exec(nil) is how lib/pq ends a COPY and reports its errors.
-		_, err = st.Exec(nil)
+		_, err = cd.Exec(nil)
 		return err
 	})
 	if err != nil {

@@ -118,8 +118,8 @@ type seedGen struct {
 	specialsPlanned bool
 }
 
-// users' activity classes: share of users, share of events
-var classShare = [4]float64{0, 0.40, 0.50, 0.10}
+// classEvents is each activity class's share of the events (none, light, normal, heavy);
+// planUsers draws 40% of the users light, 50% normal and 10% heavy.
 var classEvents = [4]float64{0, 0.10, 0.45, 0.45}
 
 func (g *seedGen) planOrgs(existing map[string]bool) {

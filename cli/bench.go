@@ -18,6 +18,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/model/safe"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 )
 
 func init() {
@@ -97,7 +98,7 @@ func runBench(e *env, c *command, args []string) int {
 	}
 	if have == 0 {
 		fmt.Fprintf(e.stderr, "seeding %s with %d users and %d events (once)…\n", label, *users, *events)
-		sum, err := seedWithProgress(e.ctx, st, store.SeedOptions{Users: *users, Events: *events, Seed: 1}, e.stderr, "seeding")
+		sum, err := seedWithProgress(e.ctx, st, demodata.Options{Users: *users, Events: *events, Seed: 1}, e.stderr, "seeding")
 		if err != nil {
 			return fail(e, err)
 		}

@@ -190,7 +190,7 @@ Console flags:
 
 `)
 	fmt.Fprint(w, globalFlagsHelp)
-	fmt.Fprint(w, configHelp)
+	fmt.Fprint(w, configHelp())
 }
 
 func groupUsage(w io.Writer, prefix string) {

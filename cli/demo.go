@@ -8,11 +8,12 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/ui"
 )
 
 // demoSeed is the demo's data set: small enough to generate in a few seconds.
-var demoSeed = store.SeedOptions{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
+var demoSeed = demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
 
 func init() {
 	register(&command{
@@ -80,7 +81,7 @@ func runDemo(e *env, c *command, args []string) int {
 // prepareDemo generates the demo data once (when the database has no user yet) and registers
 // the local OS user as a support operator. Concurrent first runs are serialized by an
 // advisory lock: one seeds, the other finds the data.
-func prepareDemo(ctx context.Context, st *store.Store, progress io.Writer) (op model.Operator, sum store.SeedSummary, seeded bool, err error) {
+func prepareDemo(ctx context.Context, st *store.Store, progress io.Writer) (op model.Operator, sum demodata.Summary, seeded bool, err error) {
 	name, err := currentOSUser()
 	if err != nil {
 		return op, sum, false, err

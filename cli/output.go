@@ -128,13 +128,6 @@ func when(t *time.Time, none string) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 // thousands writes 1234567 as 1,234,567.
 func thousands(n int64) string {
 	s := fmt.Sprint(n)

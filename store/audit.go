@@ -31,8 +31,6 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // AuditQuery filters the audit log; zero values mean "any".
 type AuditQuery struct {
 	Operator string

@@ -48,8 +48,6 @@ var (
 	unlockScoped = readScoped
 	// supportOnly: installation-wide settings, operators, organizations, the rights catalog.
 	supportOnly = roles{support: [2]outcome{ok, ok}, admin: [2]outcome{fb, fb}, oncall: [2]outcome{fb, fb}}
-	// everyone: no scope involved.
-	everyone = roles{support: [2]outcome{ok, ok}, admin: [2]outcome{ok, ok}, oncall: [2]outcome{ok, ok}}
 )
 
 type authzRow struct {

@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -174,7 +175,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 
 func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
 	s := storetest.New(t)
-	if _, err := store.Seed(context.Background(), s.DB(), store.SeedOptions{Users: 600, Events: 20000, Orgs: 4, Seed: 8}, nil); err != nil {
+	if _, err := demodata.Load(context.Background(), s.DB(), demodata.Options{Users: 600, Events: 20000, Orgs: 4, Seed: 8}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var n int

@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -215,7 +216,7 @@ func BenchmarkLockoutQueries(b *testing.B) {
 	}
 	s := storetest.New(b, func(c *store.Config) { c.StatementTimeout = 10 * time.Minute })
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: users, Events: users * 10, Seed: 1}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: users, Events: users * 10, Seed: 1}, nil); err != nil {
 		b.Fatal(err)
 	}
 	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}

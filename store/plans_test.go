@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -20,7 +21,7 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 	tr := &store.Tracer{}
 	s := storetest.New(t, func(c *store.Config) { c.Tracer = tr })
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 3000, Events: 30000, Orgs: 20, Seed: 3}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 3000, Events: 30000, Orgs: 20, Seed: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DB().Exec(`VACUUM ANALYZE`); err != nil {

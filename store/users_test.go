@@ -250,7 +250,9 @@ func TestAuditIsAppendOnlyAndChained(t *testing.T) {
 		t.Fatalf("edited row not found: %+v %v", brk, err)
 	}
 	var second int64
-	_ = s.DB().Get(&second, `SELECT min(id) + 1 FROM audit_entries`)
+	if err := s.DB().Get(&second, `SELECT min(id) + 1 FROM audit_entries`); err != nil {
+		t.Fatal(err)
+	}
 	if brk.ID != second {
 		t.Fatalf("break at %d, want %d", brk.ID, second)
 	}

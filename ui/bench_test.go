@@ -3,14 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"gatehouse/store/demodata"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"gatehouse/store"
 )
 
 // BenchmarkKeystroke measures one keystroke to a rendered frame (Update + View) on the Users
@@ -84,7 +83,7 @@ func BenchmarkSearchKeystroke(b *testing.B) {
 func BenchmarkScreenKeystroke(b *testing.B) {
 	t := &testing.T{}
 	st := newStoreB(b)
-	if _, err := store.Seed(context.Background(), st.DB(), store.SeedOptions{Users: 400, Events: 8000, Orgs: 6, Seed: 4}, nil); err != nil {
+	if _, err := demodata.Load(context.Background(), st.DB(), demodata.Options{Users: 400, Events: 8000, Orgs: 6, Seed: 4}, nil); err != nil {
 		b.Fatal(err)
 	}
 	move := []tea.KeyMsg{keyMsg("j"), keyMsg("k")}

@@ -249,13 +249,17 @@ func TestFormsUsersSearchAndPrompts(t *testing.T) {
 			h.keys("x", "g")
 			snap := dbSnapshot(t, st)
 			var audits int
-			_ = st.DB().Get(&audits, `SELECT count(*) FROM audit_entries`)
+			if err := st.DB().Get(&audits, `SELECT count(*) FROM audit_entries`); err != nil {
+				t.Fatal(err)
+			}
 			h.keys("u")
 			h.enter(in)
 			h.keys("enter")
 			h.frameOK("bulk reason " + in.what)
 			var now int
-			_ = st.DB().Get(&now, `SELECT count(*) FROM audit_entries`)
+			if err := st.DB().Get(&now, `SELECT count(*) FROM audit_entries`); err != nil {
+				t.Fatal(err)
+			}
 			if strings.Contains(h.view(), "A reason is required") {
 				sameSnapshot(t, "bulk reason "+in.what, snap, dbSnapshot(t, st))
 				return
@@ -264,7 +268,9 @@ func TestFormsUsersSearchAndPrompts(t *testing.T) {
 				t.Fatalf("bulk reason %s: %d audit rows written, want 1:\n%s", in.what, now-audits, h.view())
 			}
 			var sum string
-			_ = st.DB().Get(&sum, `SELECT summary FROM audit_entries ORDER BY id DESC LIMIT 1`)
+			if err := st.DB().Get(&sum, `SELECT summary FROM audit_entries ORDER BY id DESC LIMIT 1`); err != nil {
+				t.Fatal(err)
+			}
 			cleanStored(t, "bulk reason "+in.what, sum)
 		})
 	}
@@ -377,7 +383,9 @@ func TestFormsUserPasswordPanel(t *testing.T) {
 	h, uv := f.open(op, 200, 50)
 	hash := func() string {
 		var s string
-		_ = f.st.DB().Get(&s, `SELECT password_hash FROM users WHERE id = $1`, f.id)
+		if err := f.st.DB().Get(&s, `SELECT password_hash FROM users WHERE id = $1`, f.id); err != nil {
+			t.Fatal(err)
+		}
 		return s
 	}
 	yes, no := true, false
@@ -489,7 +497,9 @@ func TestFormsUserUnlockAndDeletePrompts(t *testing.T) {
 				t.Fatalf("unlock %s: shown as done, still locked", in.what)
 			}
 			var sum string
-			_ = f.st.DB().Get(&sum, `SELECT summary FROM audit_entries WHERE action = 'user.unlock' ORDER BY id DESC LIMIT 1`)
+			if err := f.st.DB().Get(&sum, `SELECT summary FROM audit_entries WHERE action = 'user.unlock' ORDER BY id DESC LIMIT 1`); err != nil {
+				t.Fatal(err)
+			}
 			cleanStored(t, "unlock "+in.what, sum)
 		})
 	}
@@ -655,7 +665,9 @@ func TestFormsLockoutsUnlockReason(t *testing.T) {
 				t.Fatalf("lockouts reason %s: neither refused nor unlocked:\n%s", in.what, v)
 			}
 			var sum string
-			_ = f.st.DB().Get(&sum, `SELECT summary FROM audit_entries WHERE action = 'user.unlock' ORDER BY id DESC LIMIT 1`)
+			if err := f.st.DB().Get(&sum, `SELECT summary FROM audit_entries WHERE action = 'user.unlock' ORDER BY id DESC LIMIT 1`); err != nil {
+				t.Fatal(err)
+			}
 			cleanStored(t, "lockouts reason "+in.what, sum)
 		})
 	}

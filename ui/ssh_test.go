@@ -802,5 +802,3 @@ func TestSSHMeasure(t *testing.T) {
 	t.Log(report)
 	fmt.Println(report)
 }
-
-var _ = fmt.Sprint

@@ -233,8 +233,12 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("Unlocked 2 user(s).")
 	var locked, audits int
-	_ = st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`)
-	_ = st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'carol' AND summary LIKE '%called the help desk%'`)
+	if err := st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'carol' AND summary LIKE '%called the help desk%'`); err != nil {
+		t.Fatal(err)
+	}
 	if locked != 2 || audits != 2 {
 		t.Fatalf("after bulk unlock: %d still locked (want 2), %d audit rows (want 2)", locked, audits)
 	}
@@ -249,7 +253,9 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("Disabled 1 user(s).")
 	var disabled int
-	_ = st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`)
+	if err := st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`); err != nil {
+		t.Fatal(err)
+	}
 	if disabled != 1 {
 		t.Fatal("the cursor row was not disabled")
 	}

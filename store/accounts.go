@@ -87,6 +87,9 @@ type UnlockResult struct {
 // scope make the whole call fail with ErrNotFound (nothing is changed). The reset link is part
 // of the unlock flow, so oncall may send it here (not on its own: see SendResetLink).
 func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64, reason string, sendReset bool) (UnlockResult, error) {
+	if err := writable(op); err != nil {
+		return UnlockResult{}, err
+	}
 	var res UnlockResult
 	if !op.CanUnlock() {
 		return res, ErrForbidden
@@ -141,6 +144,9 @@ func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64,
 // SendResetLink e-mails the user a single-use reset link (1 hour); earlier unused links die.
 // The token is never stored in clear: its SHA-256 in reset_tokens, the link sealed in the outbox.
 func (s *Store) SendResetLink(ctx context.Context, op model.Operator, userID int64) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if !op.CanWrite() {
 		return ErrForbidden
 	}

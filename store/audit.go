@@ -11,8 +11,12 @@ import (
 )
 
 // audit appends one audit row inside the caller's transaction. The database computes the
-// hash chain (trigger audit_chain). The summary must never hold a secret.
+// hash chain (trigger audit_chain). The summary must never hold a secret. A read-only
+// operator's change is refused here too: the transaction it belongs to rolls back.
 func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x')`,

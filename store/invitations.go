@@ -401,6 +401,9 @@ func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (string, err
 // and organization → ErrDuplicate (IsDuplicateInvitation: resend it); an existing user
 // already a member → ErrDuplicate.
 func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewInvitation) (Invitation, string, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, "", err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
 	}
@@ -650,6 +653,9 @@ func cancelQueuedInvitationMail(ctx context.Context, tx *sqlx.Tx, invID int64) e
 // (e-mails of the old link not yet sent are cancelled), counts the resend and makes sure the
 // invitation is valid for at least the default lifetime from now. It returns the new link.
 func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, string, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, "", err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
 	}
@@ -709,6 +715,9 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 // RevokeInvitation closes an open invitation: its link stops working and unsent e-mails are
 // cancelled.
 func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, ErrForbidden
 	}
@@ -738,6 +747,9 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 // ExtendInvitation pushes an open invitation's expiry by d (from now if it has already
 // expired). The link does not change.
 func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int64, d time.Duration) (Invitation, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, ErrForbidden
 	}

@@ -188,6 +188,9 @@ func (s *Store) storePassword(ctx context.Context, tx *sqlx.Tx, u model.User, c 
 // sessions end, they are notified, and one audit row records the change (never the password).
 // mustChange should be true (an operator should not choose a user's long-term password).
 func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, version int, password, confirm string, mustChange bool) (model.User, error) {
+	if err := writable(op); err != nil {
+		return model.User{}, err
+	}
 	if !op.CanWrite() {
 		return model.User{}, ErrForbidden
 	}
@@ -248,6 +251,9 @@ func (s *Store) conflictNow(ctx context.Context, op model.Operator, id int64) er
 // ends the user's sessions and notifies them. The password is returned once, to be shown to
 // the operator; it is never stored in clear nor written to the audit.
 func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id int64, version int) (string, model.User, error) {
+	if err := writable(op); err != nil {
+		return "", model.User{}, err
+	}
 	if !op.CanWrite() {
 		return "", model.User{}, ErrForbidden
 	}

@@ -28,6 +28,9 @@ type PruneOptions struct {
 // newer than the highest id seen at the start and never looked at. Support only; one audit
 // row at the end (and one for what was done if the prune stops early).
 func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before time.Time, opt PruneOptions) (int64, error) {
+	if err := writable(op); err != nil {
+		return 0, err
+	}
 	if op.Role != model.RoleSupport {
 		return 0, ErrForbidden
 	}

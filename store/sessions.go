@@ -87,6 +87,9 @@ func (s *Store) ListSessions(ctx context.Context, op model.Operator, userID int6
 // that does not exist or belongs to a user outside the scope is ErrNotFound; one already ended
 // is left alone (nil, nothing audited). Audited; an auth event records it on the timeline.
 func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int64) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if !op.CanWrite() {
 		return ErrForbidden
 	}
@@ -120,6 +123,9 @@ func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int
 // EndAllSessions ends every open session of a user in the operator's scope (support, admin)
 // and returns how many there were. Audited (also when there were none: the operator asked).
 func (s *Store) EndAllSessions(ctx context.Context, op model.Operator, userID int64) (int64, error) {
+	if err := writable(op); err != nil {
+		return 0, err
+	}
 	if !op.CanWrite() {
 		return 0, ErrForbidden
 	}

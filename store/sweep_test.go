@@ -366,6 +366,17 @@ var sweepRows = []sweepRow{
 // identity and is not something an admin or oncall operator can be).
 var sweepNoScope = map[string]string{}
 
+// sweepReads are the operator methods that only read: a read-only session may call them.
+// Every other method with a row in sweepRows changes something and must refuse a read-only
+// operator (TestSweepReadOnlyChangesNothing); TestSweepCoversEveryOperatorMethod keeps this
+// list to real methods.
+var sweepReads = map[string]bool{
+	"GetUser": true, "FindUser": true, "ListUsers": true, "UserTimeline": true, "ListSessions": true,
+	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
+	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
+	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
+}
+
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;
 // B's records (a locked user with 2FA, a session, failures, audit rows; a disabled user; an
 // open invitation), a user of A, a user of A and B, an operator with a key, a spare right.
@@ -596,6 +607,55 @@ func TestSweepRefusedCallsChangeNothing(t *testing.T) {
 	}
 }
 
+// TestSweepReadOnlyChangesNothing: every operator method that changes something, called by a
+// read-only session of each role (support first: it holds every right, so only the read-only
+// flag can refuse), is refused with ErrForbidden (ErrReadOnly) and leaves every table as it
+// was; the reads still answer.
+func TestSweepReadOnlyChangesNothing(t *testing.T) {
+	w := newSweepWorld(t)
+	readOnly := func(op model.Operator) model.Operator {
+		op.ReadOnly = true
+		return op
+	}
+	// The reads answer a read-only support session as they answer support (first: a
+	// mutation that got through would change what they find).
+	ro := readOnly(w.support)
+	for _, row := range sweepRows {
+		if sweepReads[row.method] && row.admin == swNotFound && row.oncall == swSkip {
+			if err := row.call(w, ro); err != nil {
+				t.Errorf("%s (%s) as read-only support: %v", row.method, row.name, err)
+			}
+		}
+	}
+	mutations := 0
+	for _, c := range []struct {
+		role string
+		op   model.Operator
+	}{{"read-only support", readOnly(w.support)}, {"read-only admin of A", readOnly(w.admin)}, {"read-only oncall", readOnly(w.oncall)}} {
+		for _, row := range sweepRows {
+			before := dbChecksums(t, w.s)
+			err := row.call(w, c.op)
+			after := dbChecksums(t, w.s)
+			if ch := changedTables(before, after); len(ch) > 0 {
+				t.Errorf("%s (%s) as %s: answered %v and changed %s", row.method, row.name, c.role, err, strings.Join(ch, ", "))
+			}
+			if sweepReads[row.method] {
+				if errors.Is(err, store.ErrReadOnly) {
+					t.Errorf("%s (%s) as %s: a read refused as read-only", row.method, row.name, c.role)
+				}
+				continue
+			}
+			mutations++
+			if !errors.Is(err, store.ErrForbidden) || !errors.Is(err, store.ErrReadOnly) {
+				t.Errorf("%s (%s) as %s: got %v, want ErrReadOnly (an ErrForbidden)", row.method, row.name, c.role, err)
+			}
+		}
+	}
+	if mutations < 3*30 {
+		t.Fatalf("only %d mutation calls swept: the read list is too wide", mutations)
+	}
+}
+
 // TestSweepCoversEveryOperatorMethod fails when an exported *store.Store method taking a
 // model.Operator has no row in sweepRows and no reason in sweepNoScope.
 func TestSweepCoversEveryOperatorMethod(t *testing.T) {
@@ -609,11 +669,7 @@ func TestSweepCoversEveryOperatorMethod(t *testing.T) {
 	n := 0
 	for i := 0; i < typ.NumMethod(); i++ {
 		m := typ.Method(i)
-		takesOp := false
-		for j := 1; j < m.Type.NumIn(); j++ { // In(0) is the receiver
-			takesOp = takesOp || m.Type.In(j) == opType
-		}
-		if !takesOp {
+		if !takesOperator(m.Type, opType) {
 			if rows[m.Name] {
 				t.Errorf("sweep row for %s, which takes no operator", m.Name)
 			}
@@ -631,8 +687,23 @@ func TestSweepCoversEveryOperatorMethod(t *testing.T) {
 	for name := range rows {
 		t.Errorf("sweep row for %s, which is not a method of *store.Store", name)
 	}
+	for name := range sweepReads {
+		if m, ok := typ.MethodByName(name); !ok || !takesOperator(m.Type, opType) {
+			t.Errorf("sweepReads names %s, which is not a store method taking an operator", name)
+		}
+	}
 	if n < 40 {
 		t.Fatalf("only %d methods take an operator: the reflection found too few", n)
 	}
 	t.Logf("%d methods take an operator; %d sweep rows", n, len(sweepRows))
+}
+
+// takesOperator reports whether the method (its In(0) the receiver) takes a model.Operator.
+func takesOperator(m, opType reflect.Type) bool {
+	for j := 1; j < m.NumIn(); j++ {
+		if m.In(j) == opType {
+			return true
+		}
+	}
+	return false
 }

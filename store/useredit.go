@@ -179,6 +179,9 @@ func allMembershipsInScope(ctx context.Context, tx *sqlx.Tx, op model.Operator, 
 // one version check, one audit row listing what changed (never a secret). It returns the
 // user as now stored.
 func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, version int, e UserEdit) (model.User, error) {
+	if err := writable(op); err != nil {
+		return model.User{}, err
+	}
 	if !op.CanWrite() {
 		return model.User{}, ErrForbidden
 	}
@@ -418,11 +421,17 @@ func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Oper
 // DisableUser disables an account and ends its sessions. An admin may disable only a user
 // who belongs to their organizations alone.
 func (s *Store) DisableUser(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
+	if err := writable(op); err != nil {
+		return model.User{}, err
+	}
 	return s.setEnabled(ctx, op, id, version, false)
 }
 
 // EnableUser enables a disabled account again (active, or invited if it has no password).
 func (s *Store) EnableUser(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
+	if err := writable(op); err != nil {
+		return model.User{}, err
+	}
 	return s.setEnabled(ctx, op, id, version, true)
 }
 
@@ -484,6 +493,9 @@ func (s *Store) setEnabled(ctx context.Context, op model.Operator, id int64, ver
 // confirms by typing the account's e-mail (case and spaces around do not matter). An admin may
 // delete only a user who belongs to their organizations alone.
 func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, version int, confirmEmail string) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if !op.CanWrite() {
 		return ErrForbidden
 	}
@@ -525,6 +537,9 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 // the user re-enrolls at their next login. Their sessions end (the lost phone may hold one);
 // the user is notified.
 func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
+	if err := writable(op); err != nil {
+		return model.User{}, err
+	}
 	if !op.CanWrite() {
 		return model.User{}, ErrForbidden
 	}
@@ -564,6 +579,9 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 
 // SendLoginCode e-mails the user their login code (seed 000: "I lost my login code").
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if !op.CanWrite() {
 		return ErrForbidden
 	}

@@ -456,11 +456,15 @@ func (a *App) helpView() string {
 	for _, g := range groups {
 		var lines []string
 		for _, bnd := range g {
-			if !bnd.Enabled() {
+			hk := bnd.Help()
+			if hk.Key == "" {
 				continue
 			}
-			hk := bnd.Help()
+			// A disabled action is listed dimmed, with the reason it is not offered.
 			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
+			if !bnd.Enabled() {
+				line = c.styles.Dim.Render(safe.Pad(hk.Key, 9) + " " + hk.Desc)
+			}
 			lines = append(lines, line)
 			if w := lipgloss.Width(line); w > colW {
 				colW = w

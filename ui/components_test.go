@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"gatehouse/model"
 	"gatehouse/model/i18n"
 )
 
@@ -185,5 +187,42 @@ func TestPromptBehavesTheSameEverywhere(t *testing.T) {
 	}
 	if p.input.Value() != "" {
 		t.Fatal("the prompt forgets what was typed")
+	}
+}
+
+func TestActionsDispatchAndHelpFromOneTable(t *testing.T) {
+	c := componentCommon()
+	c.op = model.Operator{Name: "night", Role: model.RoleOncall}
+	ran := ""
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	unlock := &action{binding: b("u", "unlock"), needs: model.ActionUnlock, run: func() tea.Cmd { ran += "u"; return nil }}
+	disable := &action{binding: b("d", "disable"), needs: model.ActionDisable, dangerous: true, group: 1,
+		run: func() tea.Cmd { ran += "d"; return nil }}
+	open := &action{binding: b("enter", "open"), unavailable: func() string { return "nothing here" },
+		run: func() tea.Cmd { ran += "o"; return nil }}
+	tbl := newActions(c, unlock, disable, open)
+
+	if _, ok := tbl.dispatch(keyMsg("u")); !ok || ran != "u" {
+		t.Fatalf("unlock: ran %q", ran)
+	}
+	cmd, ok := tbl.dispatch(keyMsg("d"))
+	if !ok || ran != "u" || cmd == nil {
+		t.Fatalf("disable must be answered with a reason, not run: ran %q", ran)
+	}
+	if m, _ := cmd().(flashMsg); !strings.Contains(m.Text, "On-call") {
+		t.Fatalf("reason: %q", m.Text)
+	}
+	if m, _ := func() tea.Msg { c, _ := tbl.dispatch(keyMsg("enter")); return c() }().(flashMsg); m.Text != "nothing here" {
+		t.Fatalf("unavailable: %q", m.Text)
+	}
+	if _, ok := tbl.dispatch(keyMsg("z")); ok {
+		t.Fatal("an unbound key is not the table's")
+	}
+	if got := tbl.short(unlock, disable); len(got) != 1 || got[0].Help().Key != "u" {
+		t.Fatalf("footer offers only what the session may do: %v", got)
+	}
+	full := tbl.full()
+	if len(full) != 2 || full[1][0].Enabled() || !strings.Contains(full[1][0].Help().Desc, "On-call") {
+		t.Fatalf("help lists the disabled action with its reason: %+v", full)
 	}
 }

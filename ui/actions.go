@@ -27,6 +27,9 @@ type action struct {
 	refused     string // the policy's reason, in the session's language ("" when allowed)
 }
 
+// reasonSep separates a disabled action's description from the reason in the help page.
+const reasonSep = " — "
+
 // actions is a screen's table of actions, in the order help lists them.
 type actions struct {
 	c    *common
@@ -109,7 +112,7 @@ func (t *actions) full() [][]key.Binding {
 		b := a.binding
 		if a.refused != "" {
 			h := b.Help()
-			b = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(h.Key, h.Desc+" — "+a.refused), key.WithDisabled())
+			b = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(h.Key, h.Desc+reasonSep+a.refused), key.WithDisabled())
 		}
 		i, ok := index[a.group]
 		if !ok {

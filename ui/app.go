@@ -457,12 +457,13 @@ func (a *App) helpView() string {
 		var lines []string
 		for _, bnd := range g {
 			hk := bnd.Help()
-			if hk.Key == "" {
-				continue
-			}
-			// A disabled action is listed dimmed, with the reason it is not offered.
 			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
 			if !bnd.Enabled() {
+				// An action table lists a disabled action with the reason it is not offered
+				// (actions.full); a binding disabled without a reason is left out.
+				if !strings.Contains(hk.Desc, reasonSep) {
+					continue
+				}
 				line = c.styles.Dim.Render(safe.Pad(hk.Key, 9) + " " + hk.Desc)
 			}
 			lines = append(lines, line)

@@ -258,6 +258,7 @@ func TestFormsUsersSearchAndPrompts(t *testing.T) {
 			_ = st.DB().Get(&now, `SELECT count(*) FROM audit_entries`)
 			if strings.Contains(h.view(), "A reason is required") {
 				sameSnapshot(t, "bulk reason "+in.what, snap, dbSnapshot(t, st))
+				h.keys("esc") // the question stays open until answered or cancelled
 				return
 			}
 			if now != audits+1 {

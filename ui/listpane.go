@@ -45,8 +45,10 @@ type listPage[T any] struct {
 	Estimated        int64 // the (estimated) total, 0 when unknown
 }
 
-// listLoader fetches a page. It runs in a command: it must only use what it captured.
-type listLoader[T any] func(ctx context.Context, r pageRequest) (listPage[T], error)
+// listLoader prepares a page request. It is called in Update, where it reads the screen's
+// state (the search, the filters) and captures it; the function it returns runs in a command
+// and must use only what was captured.
+type listLoader[T any] func(r pageRequest) func(ctx context.Context) (listPage[T], error)
 
 // cursorMove is where the cursor goes when a page arrives.
 type cursorMove int
@@ -142,10 +144,9 @@ func (p *listPane[T]) Latest(seq int) bool { return seq == p.req.seq }
 func (p *listPane[T]) fetch(dir pageDir, cursor any, offset int, move cursorMove) tea.Cmd {
 	ctx, seq := p.req.start(p.c.ctx)
 	p.limit = p.visible()
-	r := pageRequest{Dir: dir, Limit: p.limit, Cursor: cursor}
-	load, id := p.load, p.id
+	run, id := p.load(pageRequest{Dir: dir, Limit: p.limit, Cursor: cursor}), p.id
 	return func() tea.Msg {
-		page, err := load(ctx, r)
+		page, err := run(ctx)
 		return listPageMsg[T]{pane: id, seq: seq, page: page, offset: offset, move: move, err: err}
 	}
 }

@@ -41,7 +41,6 @@ type prompt struct {
 	active bool
 	label  string
 	want   string // askTyped: the text that confirms
-	err    string // shown under the question until the next key
 	input  textinput.Model
 	answer func(value string) tea.Cmd
 }
@@ -63,7 +62,7 @@ func newPrompt(c *common) *prompt {
 // Ask opens a question. value prefills a text answer; want is the text an askTyped question
 // expects. answer receives the (trimmed) answer, "y" for a yes.
 func (p *prompt) Ask(kind promptKind, label, value, want string, answer func(string) tea.Cmd) tea.Cmd {
-	p.kind, p.active, p.label, p.want, p.err, p.answer = kind, true, label, want, "", answer
+	p.kind, p.active, p.label, p.want, p.answer = kind, true, label, want, answer
 	p.input.SetValue(value)
 	p.input.CursorEnd()
 	if kind == askYesNo {
@@ -86,7 +85,7 @@ func (p *prompt) Active() bool { return p.active }
 func (p *prompt) Typing() bool { return p.active && p.kind != askYesNo }
 
 func (p *prompt) close() {
-	p.active, p.err, p.answer = false, "", nil
+	p.active, p.answer = false, nil
 	p.input.Blur()
 	p.input.SetValue("")
 }
@@ -99,7 +98,6 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 	if !p.active {
 		return nil
 	}
-	p.err = ""
 	if p.kind == askYesNo {
 		switch {
 		case key.Matches(msg, p.keys.Yes):
@@ -120,11 +118,9 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 		v := strings.TrimSpace(p.input.Value())
 		switch {
 		case p.kind == askReason && v == "":
-			p.err = p.c.t("bulk.reason.needed")
-			return nil
+			return flashCmd(flashError, p.c.t("bulk.reason.needed"))
 		case p.kind == askTyped && !strings.EqualFold(v, strings.TrimSpace(p.want)):
-			p.err = p.c.t("prompt.typed.mismatch")
-			return nil
+			return flashCmd(flashError, p.c.t("prompt.typed.mismatch"))
 		}
 		answer := p.answer
 		p.close()
@@ -138,7 +134,8 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 // SetWidth bounds the typed answer's field.
 func (p *prompt) SetWidth(w int) { p.input.Width = max(10, w-safe.Width(p.label)-4) }
 
-// View is the question line (and the reason it was refused, if any).
+// View is the question line. An answer refused (no reason given, the wrong text typed) is
+// said on the flash line, and the question stays open.
 func (p *prompt) View() string {
 	if !p.active {
 		return ""
@@ -147,9 +144,6 @@ func (p *prompt) View() string {
 	line := st.FlashWarn.Render(safe.Line(p.label)) + " "
 	if p.kind != askYesNo {
 		line += p.input.View()
-	}
-	if p.err != "" {
-		line += "\n" + st.FlashError.Render(p.err)
 	}
 	return line
 }

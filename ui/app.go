@@ -460,11 +460,16 @@ func (a *App) helpView() string {
 	for _, g := range groups {
 		var lines []string
 		for _, bnd := range g {
-			if !bnd.Enabled() {
-				continue
-			}
 			hk := bnd.Help()
 			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
+			if !bnd.Enabled() {
+				// An action table lists a disabled action with the reason it is not offered
+				// (actions.full); a binding disabled without a reason is left out.
+				if !strings.Contains(hk.Desc, reasonSep) {
+					continue
+				}
+				line = c.styles.Dim.Render(safe.Pad(hk.Key, 9) + " " + hk.Desc)
+			}
 			lines = append(lines, line)
 			if w := lipgloss.Width(line); w > colW {
 				colW = w

@@ -41,6 +41,8 @@ type common struct {
 	// out is the session's terminal, for escape sequences sent beside the frames (OSC 52
 	// clipboard); nil when there is none (tests, headless).
 	out io.Writer
+	// paneIDs numbers the session's list panes, so that each page answer finds its pane.
+	paneIDs int
 }
 
 // t returns a catalog message in the session's language.

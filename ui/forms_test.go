@@ -262,6 +262,7 @@ func TestFormsUsersSearchAndPrompts(t *testing.T) {
 			}
 			if strings.Contains(h.view(), "A reason is required") {
 				sameSnapshot(t, "bulk reason "+in.what, snap, dbSnapshot(t, st))
+				h.keys("esc") // the question stays open until answered or cancelled
 				return
 			}
 			if now != audits+1 {

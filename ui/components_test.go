@@ -231,3 +231,73 @@ func TestActionsDispatchAndHelpFromOneTable(t *testing.T) {
 		t.Fatalf("help lists the disabled action with its reason: %+v", full)
 	}
 }
+
+// letters is a store that pages forward only: the rows after a position (0: from the start).
+func letters(rows string) listLoader[string] {
+	return func(r pageRequest) func(context.Context) (listPage[string], error) {
+		at := forwardFrom[int](r)
+		return func(context.Context) (listPage[string], error) {
+			end := min(len(rows), at.at+r.Limit)
+			var page []string
+			for _, c := range rows[at.at:end] {
+				page = append(page, string(c))
+			}
+			return forwardPage(at, page, end < len(rows), end), nil
+		}
+	}
+}
+
+func TestListPaneGoesBackOverAForwardOnlyStore(t *testing.T) {
+	c := componentCommon()
+	p := newListPane(c, letters("abcdefghij"), func(int) []column[string] {
+		return []column[string]{{"L", 3, func(s string) string { return s }}}
+	})
+	p.SetSize(20, 5) // a header and 4 rows
+	drive := func(cmd tea.Cmd) {
+		for cmd != nil {
+			cmd = p.Update(cmd())
+		}
+	}
+	press := func(k string) {
+		cmd, _ := p.HandleKey(keyMsg(k))
+		drive(cmd)
+	}
+	drive(p.First())
+	page := func() string { return strings.Join(p.Rows(), "") }
+	number := func() int { return forwardNumber[string, int](p.Page()) }
+	if page() != "abcd" || p.Page().HasPrev || number() != 1 {
+		t.Fatalf("first page %q, number %d", page(), number())
+	}
+	press("pgdown")
+	press("pgdown")
+	if page() != "ij" || p.Page().HasNext || number() != 3 {
+		t.Fatalf("last page %q, number %d", page(), number())
+	}
+	press("pgup")
+	if page() != "efgh" || number() != 2 {
+		t.Fatalf("back one page: %q, number %d", page(), number())
+	}
+	press("k") // up from the first row: the previous page, its last row
+	if r, _ := p.Current(); page() != "abcd" || r != "d" || number() != 1 {
+		t.Fatalf("up past the top: page %q row %q", page(), r)
+	}
+	press("j") // down from the last row: the next page again
+	drive(p.Reload())
+	if r, _ := p.Current(); page() != "efgh" || r != "e" || number() != 2 {
+		t.Fatalf("reload: page %q row %q", page(), r)
+	}
+}
+
+func TestPromptPlaceholder(t *testing.T) {
+	p := newPrompt(componentCommon())
+	p.SetPlaceholder("op:NAME since:24h")
+	p.Ask(askText, "/", "", "", func(string) tea.Cmd { return nil })
+	if v := p.View(); !strings.Contains(v, "p:NAME since:24h") {
+		t.Fatalf("an empty answer shows the hint: %q", v)
+	}
+	p.Cancel()
+	p.Ask(askText, "/", "op:sue", "", func(string) tea.Cmd { return nil })
+	if v := p.View(); strings.Contains(v, "NAME") || !strings.Contains(v, "op:sue") {
+		t.Fatalf("a typed answer hides the hint: %q", v)
+	}
+}

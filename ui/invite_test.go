@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -348,6 +349,14 @@ func TestInvitationsScreen(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("Paula Pending", "alice invited Paula Pending to Acme Corp")
 	h.mustNotShow("Arno Accepted")
+	// enter opens the invited account; esc comes back to the list as it was.
+	h.keys("enter")
+	h.mustShow("User · Paula Pending")
+	h.keys("esc")
+	h.mustShow("alice invited Paula Pending to Acme Corp")
+	// Nothing to copy before a resend: the key says so.
+	h.keys("c")
+	h.mustShow("No new link to copy")
 
 	// Resend: a new link, the old one dies.
 	h.keys("r")
@@ -365,9 +374,18 @@ func TestInvitationsScreen(t *testing.T) {
 		t.Fatal("the resent link stays after another action")
 	}
 	h.keys("d")
-	h.mustShow("Revoke the invitation of paula@example.org to acme?")
+	h.mustShow("Revoke the invitation of paula@example.org to acme?", "y/enter yes", "n/esc no")
 	h.keys("n")
 	h.mustNotShow("Revoke the invitation")
+	h.mustShow("Cancelled; nothing changed.")
+	h.keys("d", "esc")
+	h.mustNotShow("Revoke the invitation")
+	if _, ok := h.app.active().(*invitationsScreen); !ok {
+		t.Fatalf("esc answered the question and left the screen: %T", h.app.active())
+	}
+	if h.count(`SELECT count(*) FROM invitations WHERE id = $1 AND revoked_at IS NOT NULL`, pending.ID) != 0 {
+		t.Fatal("revoked without a yes")
+	}
 	h.keys("d", "y")
 	h.mustShow("revoked")
 	var revokedAt *time.Time
@@ -394,5 +412,44 @@ func TestInvitationsScreen(t *testing.T) {
 	var re *store.InvitationRefusal
 	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); !errors.As(err, &re) {
 		t.Fatalf("second use: %v", err)
+	}
+}
+
+// TestInvitationsPagesAndKeepsTheNewLinkInView: the list pages by keyset and back; a resent
+// invitation's link is shown in full with the list shortened to leave it room.
+func TestInvitationsPagesAndKeepsTheNewLinkInView(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	ctx := context.Background()
+	for i := 0; i < 30; i++ {
+		inv, _, err := st.CreateInvitation(ctx, support, store.NewInvitation{OrgID: acme, Name: fmt.Sprintf("Person %02d", i),
+			Email: fmt.Sprintf("p%02d@example.org", i), Rights: []string{"billing.view"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.exec(`UPDATE invitations SET created_at = $2 WHERE id = $1`, inv.ID, testNow.Add(-time.Duration(30-i)*time.Minute))
+	}
+	h := newHarness(t, st, support, 80, 24) // 15 rows a page
+	h.send(navigateMsg{Screen: "invitations"})
+	s := h.app.active().(*invitationsScreen)
+	h.mustShow("Person 29", "Person 15", "page 1 · pgdn/pgup")
+	h.mustNotShow("Person 14")
+	h.keys("pgdown")
+	h.mustShow("Person 14", "Person 00", "page 2")
+	h.mustNotShow("Person 15")
+	h.keys("k") // up from the first row: the previous page, its last row
+	if inv, _ := s.list.Current(); inv.Name != "Person 15" {
+		t.Fatalf("up from the top of page 2 is on %q", inv.Name)
+	}
+	h.mustShow("page 1")
+	h.keys("pgdown", "r")
+	h.mustShow("resent to p14@example.org", "New link", "page 2")
+	v := h.view()
+	if got := strings.ReplaceAll(strings.Join(strings.Fields(v[strings.Index(v, "https://"):]), ""), "page2·pgdn/pgup", ""); !strings.Contains(got, s.link) {
+		t.Fatalf("the new link is not shown whole:\n%s", v)
+	}
+	if p := frameProblem(v, 80, 24, false); p != "" {
+		t.Fatalf("%s\n%s", p, v)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -49,6 +50,42 @@ type listPage[T any] struct {
 // state (the search, the filters) and captures it; the function it returns runs in a command
 // and must use only what was captured.
 type listLoader[T any] func(r pageRequest) func(ctx context.Context) (listPage[T], error)
+
+// forwardAt is the keyset position of a page of a store that pages forward only (each page
+// is "the rows after the last one seen"): where the page starts, and where each page before
+// it started, so that the pane can go back. A loader over such a store reads the position it
+// is asked for with forwardFrom and answers with forwardPage; the zero C is the first page.
+type forwardAt[C any] struct {
+	at   C
+	back []C
+}
+
+// forwardFrom is the position a page request asks for.
+func forwardFrom[C any](r pageRequest) forwardAt[C] {
+	if f, ok := r.Cursor.(forwardAt[C]); ok && r.Dir != pageFirst {
+		return f
+	}
+	return forwardAt[C]{}
+}
+
+// forwardPage is the answer to a request for f: its rows, whether more follow, and the
+// position after its last row.
+func forwardPage[T, C any](f forwardAt[C], rows []T, hasNext bool, next C) listPage[T] {
+	p := listPage[T]{Rows: rows, HasNext: hasNext, HasPrev: len(f.back) > 0, At: f}
+	if hasNext {
+		p.Next = forwardAt[C]{at: next, back: append(slices.Clip(f.back), f.at)}
+	}
+	if n := len(f.back); n > 0 {
+		p.Prev = forwardAt[C]{at: f.back[n-1], back: slices.Clip(f.back[:n-1])}
+	}
+	return p
+}
+
+// forwardNumber is the 1-based number of a forward-paged pane's page on screen.
+func forwardNumber[T, C any](p listPage[T]) int {
+	f, _ := p.At.(forwardAt[C])
+	return len(f.back) + 1
+}
 
 // cursorMove is where the cursor goes when a page arrives.
 type cursorMove int

@@ -73,6 +73,10 @@ func (p *prompt) Ask(kind promptKind, label, value, want string, answer func(str
 	return p.input.Focus()
 }
 
+// SetPlaceholder is the hint an empty text answer shows (the syntax of a filter), for every
+// question this prompt asks.
+func (p *prompt) SetPlaceholder(text string) { p.input.Placeholder = text }
+
 // Confirm asks a yes/no question.
 func (p *prompt) Confirm(label string, onYes func() tea.Cmd) tea.Cmd {
 	return p.Ask(askYesNo, label, "", "", func(string) tea.Cmd { return onYes() })

@@ -288,7 +288,9 @@ func exercise(t *testing.T, w *roWorld, s roScreen, r roRole) {
 	}
 	ref := newROHarness(t, w.st, model.Operator{Name: "ref", Role: model.RoleSupport}, Options{}).app.c
 
-	// The help (? and the footer) offers exactly the actions the session has.
+	// The help (? and the footer) offers exactly the actions the session has. An action
+	// table lists an action the session lacks with the reason (actions.full): that is not
+	// an offer.
 	s.reopen(h, w)
 	footer := h.view()
 	footer = footer[strings.LastIndex(footer, "\n")+1:]

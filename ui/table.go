@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"strings"
-
 	"github.com/charmbracelet/lipgloss"
 
-	"gatehouse/model/safe"
+	"gatehouse/ui/table"
 )
 
 // column is one column of a table of T: its title, width in cells, and the text of a row's
@@ -16,34 +14,33 @@ type column[T any] struct {
 	cell  func(T) string
 }
 
+// layout is the columns' layout in the console: one space between columns, every cell padded
+// (the cursor's highlight spans the row). The command line lays out its tables with the same
+// package (gatehouse/ui/table).
+func layout[T any](cols []column[T]) table.Layout {
+	widths := make([]int, len(cols))
+	for i, col := range cols {
+		widths[i] = col.width
+	}
+	return table.Layout{Widths: widths, Sep: " "}
+}
+
 // tableHeader renders the header line of a table (after a two-cell margin for the
 // selection mark).
 func tableHeader[T any](cols []column[T], style lipgloss.Style) string {
-	var b strings.Builder
-	b.WriteString("  ")
+	titles := make([]string, len(cols))
 	for i, col := range cols {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(safe.Pad(col.title, col.width))
+		titles[i] = col.title
 	}
-	return style.Render(b.String())
+	return style.Render("  " + layout(cols).Line(titles, nil))
 }
 
 // tableRow renders one row: mark (two cells), then each cell sanitized and padded to its
 // column; style, when not nil, colours the cell of column j.
 func tableRow[T any](cols []column[T], item T, mark string, style func(j int, cell string) string) string {
-	var b strings.Builder
-	b.WriteString(mark)
+	cells := make([]string, len(cols))
 	for j, col := range cols {
-		if j > 0 {
-			b.WriteByte(' ')
-		}
-		cell := safe.Pad(safe.Line(col.cell(item)), col.width)
-		if style != nil {
-			cell = style(j, cell)
-		}
-		b.WriteString(cell)
+		cells[j] = col.cell(item)
 	}
-	return b.String()
+	return mark + layout(cols).Line(cells, style)
 }

@@ -4,8 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"encoding/binary"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +33,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/storetest"
 )
@@ -75,6 +82,7 @@ func (s *syncBuffer) waitLog(t *testing.T, subs ...string) {
 }
 
 type sshTestServer struct {
+	srv     *SSHServer // nil for a server in another process
 	addr    string
 	hostKey gossh.PublicKey
 	log     *syncBuffer
@@ -106,7 +114,7 @@ func startSSH(t testing.TB, st *store.Store, cfg SSHConfig) *sshTestServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sshTestServer{addr: ln.Addr().String(), hostKey: signer.PublicKey(), log: logs}
+	return &sshTestServer{srv: srv, addr: ln.Addr().String(), hostKey: signer.PublicKey(), log: logs}
 }
 
 func newKey(t testing.TB) gossh.Signer {
@@ -173,11 +181,18 @@ type terminal struct {
 	onBytes func() // measurement hook: called (under mu) after each read
 }
 
-func openTerminal(t testing.TB, c *gossh.Client, w, h int) *terminal {
+// openTerminal opens a console session of w×h; env ("K=V") is sent before the shell.
+func openTerminal(t testing.TB, c *gossh.Client, w, h int, env ...string) *terminal {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := sess.Setenv(k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	term := &terminal{t: t, sess: sess, answer: true}
 	term.cond = sync.NewCond(&term.mu)
@@ -240,6 +255,13 @@ func (term *terminal) text() string {
 	term.mu.Lock()
 	defer term.mu.Unlock()
 	return ansi.Strip(string(term.out[term.from:]))
+}
+
+// raw is what was received since the last mark, escape sequences included.
+func (term *terminal) raw() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return string(term.out[term.from:])
 }
 
 // mark makes text and waitFor look only at what is drawn from now on.
@@ -801,3 +823,329 @@ func TestSSHMeasure(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// kexInit is what a server offers in its SSH_MSG_KEXINIT (RFC 4253 §7.1), by name-list.
+type kexInit map[string][]string
+
+// The name-lists of a KEXINIT, in their order on the wire.
+var kexInitLists = []string{"kex", "hostkey", "cipher c2s", "cipher s2c", "mac c2s", "mac s2c",
+	"compression c2s", "compression s2c", "language c2s", "language s2c"}
+
+// readKexInit opens a raw TCP connection, exchanges version lines and reads the server's
+// first packet, its KEXINIT, as ssh-audit does.
+func readKexInit(t *testing.T, addr string) kexInit {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "SSH-2.0-gatehouse-probe\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	for { // a server may send lines before its version (RFC 4253 §4.2)
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("version line: %v", err)
+		}
+		if strings.HasPrefix(line, "SSH-") {
+			if !strings.HasPrefix(line, "SSH-2.0-") {
+				t.Fatalf("server version %q", line)
+			}
+			break
+		}
+	}
+	var hdr [5]byte // uint32 packet_length, byte padding_length
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		t.Fatal(err)
+	}
+	n := binary.BigEndian.Uint32(hdr[:4])
+	if n < 1+16+4*10 || n > 35000 {
+		t.Fatalf("packet length %d", n)
+	}
+	body := make([]byte, n-1)
+	if _, err := io.ReadFull(r, body); err != nil {
+		t.Fatal(err)
+	}
+	if int(hdr[4]) >= len(body) {
+		t.Fatalf("padding %d of %d", hdr[4], len(body))
+	}
+	payload := body[:len(body)-int(hdr[4])]
+	const msgKexInit = 20
+	if payload[0] != msgKexInit {
+		t.Fatalf("first packet is message %d, not KEXINIT", payload[0])
+	}
+	p := payload[1+16:] // message number, cookie
+	lists := kexInit{}
+	for _, name := range kexInitLists {
+		if len(p) < 4 || uint32(len(p)-4) < binary.BigEndian.Uint32(p) {
+			t.Fatalf("KEXINIT cut in %s", name)
+		}
+		l := binary.BigEndian.Uint32(p)
+		if l > 0 {
+			lists[name] = strings.Split(string(p[4:4+l]), ",")
+		}
+		p = p[4+l:]
+	}
+	return lists
+}
+
+// Each list of what the server may offer: nothing else passes. (kex-strict-s-v00 is not an
+// algorithm but the server's promise of strict key exchange, against Terrapin, CVE-2023-48795.)
+var modernSSHAlgorithms = map[string][]string{
+	"kex":         {"mlkem768x25519-sha256", "curve25519-sha256", "curve25519-sha256@libssh.org", "kex-strict-s-v00@openssh.com"},
+	"hostkey":     {"ssh-ed25519", "rsa-sha2-256", "rsa-sha2-512"},
+	"cipher":      {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"},
+	"mac":         {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"},
+	"compression": {"none"},
+}
+
+// weakOffers lists, by name-list, every algorithm offered outside modernSSHAlgorithms.
+func weakOffers(k kexInit) []string {
+	var weak []string
+	for _, name := range kexInitLists {
+		kind, _, _ := strings.Cut(name, " ")
+		if kind == "language" {
+			continue
+		}
+		for _, a := range k[name] {
+			if !slices.Contains(modernSSHAlgorithms[kind], a) {
+				weak = append(weak, name+": "+a)
+			}
+		}
+	}
+	return weak
+}
+
+func TestSSHOffersOnlyModernAlgorithms(t *testing.T) {
+	st, _ := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	k := readKexInit(t, srv.addr)
+	if weak := weakOffers(k); len(weak) > 0 {
+		t.Errorf("the server offers weak algorithms:\n%s\nall it offers: %v", strings.Join(weak, "\n"), k)
+	}
+	for _, want := range []struct{ list, algo string }{
+		{"kex", "mlkem768x25519-sha256"}, {"kex", "curve25519-sha256"}, {"kex", "kex-strict-s-v00@openssh.com"},
+		{"hostkey", "ssh-ed25519"},
+		{"cipher c2s", "chacha20-poly1305@openssh.com"}, {"cipher s2c", "aes256-gcm@openssh.com"},
+	} {
+		if !slices.Contains(k[want.list], want.algo) {
+			t.Errorf("%s lacks %s: %v", want.list, want.algo, k[want.list])
+		}
+	}
+
+	// An RSA host key signs with SHA-2 only; an ECDSA (NIST curve) host key is refused.
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaPath := writeHostKey(t, rsaKey)
+	rsaSrv := startSSH(t, st, SSHConfig{HostKeyPath: rsaPath})
+	k = readKexInit(t, rsaSrv.addr)
+	if got := k["hostkey"]; len(got) != 2 || !slices.Contains(got, "rsa-sha2-256") || !slices.Contains(got, "rsa-sha2-512") {
+		t.Errorf("host key algorithms of an RSA key: %v, want rsa-sha2-256 and rsa-sha2-512", got)
+	}
+	if weak := weakOffers(k); len(weak) > 0 {
+		t.Errorf("with an RSA host key the server offers weak algorithms: %v", weak)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewSSHServer(st, SSHConfig{HostKeyPath: writeHostKey(t, ecKey), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil || !strings.Contains(err.Error(), "not offered") {
+		t.Errorf("an ECDSA host key: %v", err)
+	}
+}
+
+// writeHostKey writes a private key as an OpenSSH PEM file of mode 0600.
+func writeHostKey(t *testing.T, key any) string {
+	t.Helper()
+	block, err := gossh.MarshalPrivateKey(key, "test host key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "host_key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSSHRefusesWeakClientsAndAcceptsModernOnes(t *testing.T) {
+	st, key := sshWorld(t)
+	rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := gossh.NewSignerFromKey(rsaPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecPriv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := gossh.NewSignerFromKey(ecPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addOperatorWithKeys(t, st, "rita", model.RoleSupport, nil, rsaKey, ecKey)
+	srv := startSSH(t, st, SSHConfig{})
+	sha1Only, err := gossh.NewSignerWithAlgorithms(rsaKey.(gossh.AlgorithmSigner), []string{gossh.KeyAlgoRSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha2Only, err := gossh.NewSignerWithAlgorithms(rsaKey.(gossh.AlgorithmSigner), []string{gossh.KeyAlgoRSASHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	weak := map[string]struct {
+		edit func(*gossh.ClientConfig)
+		want string // in the client's error
+	}{
+		"NIST-curve and finite-field key exchange": {func(c *gossh.ClientConfig) {
+			c.KeyExchanges = []string{gossh.KeyExchangeECDHP256, gossh.KeyExchangeECDHP384, gossh.KeyExchangeECDHP521,
+				gossh.InsecureKeyExchangeDH14SHA1, gossh.KeyExchangeDH14SHA256, gossh.KeyExchangeDH16SHA512}
+		}, "no common algorithm for key exchange"},
+		"CTR and CBC ciphers with SHA-1 MACs": {func(c *gossh.ClientConfig) {
+			c.Ciphers = []string{gossh.CipherAES128CTR, gossh.CipherAES256CTR, gossh.InsecureCipherAES128CBC}
+			c.MACs = []string{gossh.HMACSHA1, gossh.InsecureHMACSHA196}
+		}, "no common algorithm for client to server cipher"},
+		"ssh-rsa and NIST-curve host keys": {func(c *gossh.ClientConfig) {
+			c.HostKeyAlgorithms = []string{gossh.KeyAlgoRSA, gossh.KeyAlgoECDSA256, gossh.KeyAlgoECDSA384, gossh.KeyAlgoECDSA521}
+		}, "no common algorithm for host key"},
+		"an ssh-rsa (SHA-1) signature of a registered key": {func(c *gossh.ClientConfig) {
+			c.Auth = []gossh.AuthMethod{gossh.PublicKeys(sha1Only)}
+		}, "unable to authenticate"},
+		"a registered NIST-curve key": {func(c *gossh.ClientConfig) {
+			c.Auth = []gossh.AuthMethod{gossh.PublicKeys(ecKey)}
+		}, "unable to authenticate"},
+	}
+	for name, tc := range weak {
+		t.Run("refused: "+name, func(t *testing.T) {
+			cfg := srv.clientConfig(gossh.PublicKeys(key))
+			cfg.HostKeyCallback = gossh.InsecureIgnoreHostKey() // the RSA/ECDSA cases never see the host key
+			tc.edit(cfg)
+			c, err := gossh.Dial("tcp", srv.addr, cfg)
+			if err == nil {
+				c.Close()
+				t.Fatal("connected")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want %q", err, tc.want)
+			}
+		})
+	}
+
+	modern := map[string]struct {
+		edit    func(*gossh.ClientConfig)
+		wantKex string
+	}{
+		"x/crypto defaults":   {func(*gossh.ClientConfig) {}, gossh.KeyExchangeMLKEM768X25519},
+		"curve25519 only":     {func(c *gossh.ClientConfig) { c.KeyExchanges = []string{gossh.KeyExchangeCurve25519} }, gossh.KeyExchangeCurve25519},
+		"AES-GCM only":        {func(c *gossh.ClientConfig) { c.Ciphers = []string{gossh.CipherAES128GCM} }, gossh.KeyExchangeMLKEM768X25519},
+		"an rsa-sha2-256 key": {func(c *gossh.ClientConfig) { c.Auth = []gossh.AuthMethod{gossh.PublicKeys(sha2Only)} }, gossh.KeyExchangeMLKEM768X25519},
+	}
+	for name, tc := range modern {
+		t.Run("accepted: "+name, func(t *testing.T) {
+			cfg := srv.clientConfig(gossh.PublicKeys(key))
+			tc.edit(cfg)
+			c, err := gossh.Dial("tcp", srv.addr, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			algs := c.Conn.(gossh.AlgorithmsConnMetadata).Algorithms()
+			if algs.KeyExchange != tc.wantKex {
+				t.Errorf("key exchange %s, want %s", algs.KeyExchange, tc.wantKex)
+			}
+			for _, d := range []gossh.DirectionAlgorithms{algs.Read, algs.Write} {
+				if !slices.Contains(modernSSHAlgorithms["cipher"], d.Cipher) {
+					t.Errorf("cipher %s", d.Cipher)
+				}
+			}
+			if !slices.Contains(modernSSHAlgorithms["hostkey"], algs.HostKey) {
+				t.Errorf("host key algorithm %s", algs.HostKey)
+			}
+		})
+	}
+	// The NIST-curve key was refused for its algorithm, before any operator lookup.
+	if l := srv.log.String(); strings.Contains(l, "key="+gossh.FingerprintSHA256(ecKey.PublicKey())+" operator=rita") {
+		t.Errorf("the ECDSA key was looked up:\n%s", l)
+	}
+}
+
+// TestSSHShutdownRestoresTerminals: Shutdown tells each console to quit. Each client gets its
+// terminal back (alternate screen left, cursor shown), then the shutdown line in its own
+// language, and its session ends with status 0; the server logs each session's end.
+func TestSSHShutdownRestoresTerminals(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	en := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30)
+	fr := openTerminal(t, srv.dial(t, gossh.PublicKeys(key)), 100, 30, "LANG=fr_FR.UTF-8")
+	for _, term := range []*terminal{en, fr} {
+		term.waitFor("Jean Dupont") // the first frame is drawn
+		term.mark()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := srv.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	for lang, term := range map[string]*terminal{"en": en, "fr": fr} {
+		line := i18n.T(i18n.Lang(lang), "ssh.shutdown")
+		if code := exitStatus(t, term.sess); code != 0 {
+			t.Errorf("%s: exit status %d", lang, code)
+		}
+		term.waitFor(line)
+		raw := term.raw()
+		leave, show, at := strings.Index(raw, "\x1b[?1049l"), strings.Index(raw, "\x1b[?25h"), strings.Index(raw, line)
+		if leave < 0 || show < 0 || leave > at || show > at {
+			t.Errorf("%s: after shutdown the client got %q: want the alternate screen left (at %d) and the cursor shown (at %d) before the shutdown line (at %d)",
+				lang, raw, leave, show, at)
+		}
+		if strings.Contains(raw[at:], "\x1b[?1049h") || strings.Contains(raw[at:], "\x1b[?25l") {
+			t.Errorf("%s: the console drew again after the shutdown line: %q", lang, raw[at:])
+		}
+	}
+	if l := srv.log.String(); strings.Count(l, `msg="ssh session end" operator=carol`) != 2 || strings.Count(l, "reason=\"server shutdown\"") != 2 {
+		t.Errorf("the log lacks the two sessions' end:\n%s", l)
+	}
+	if fr := i18n.T(i18n.FR, "ssh.shutdown"); fr == i18n.T(i18n.EN, "ssh.shutdown") {
+		t.Errorf("the French line is the English one: %q", fr)
+	}
+	// No new connection once shut down.
+	if c, err := gossh.Dial("tcp", srv.addr, srv.clientConfig(gossh.PublicKeys(key))); err == nil {
+		c.Close()
+		t.Fatal("a connection after shutdown")
+	}
+}
+
+// TestSSHShutdownIsBounded: when the grace period is over, Shutdown closes what is left and
+// returns; every client's connection ends.
+func TestSSHShutdownIsBounded(t *testing.T) {
+	st, key := sshWorld(t)
+	srv := startSSH(t, st, SSHConfig{})
+	c := srv.dial(t, gossh.PublicKeys(key))
+	term := openTerminal(t, c, 100, 30)
+	term.waitFor("Jean Dupont")
+	idle := srv.dial(t, gossh.PublicKeys(key)) // a connection without a session
+	over, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = srv.srv.Shutdown(over) // returns: what did not end in time is closed
+	for name, conn := range map[string]*gossh.Client{"console": c, "idle": idle} {
+		ended := make(chan error, 1)
+		go func() { ended <- conn.Wait() }()
+		select {
+		case <-ended:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the %s connection is still open after shutdown", name)
+		}
+	}
+	if !term.waitClosed(10 * time.Second) {
+		t.Fatal("the console's stream is still open")
+	}
+}

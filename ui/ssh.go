@@ -78,10 +78,22 @@ type sshServer struct {
 type SSHServer struct {
 	srv *ssh.Server
 	s   *sshServer
+
+	mu        sync.Mutex
+	listeners []net.Listener
 }
 
 // Serve accepts connections on ln until Shutdown or Close; it then returns ssh.ErrServerClosed.
-func (g *SSHServer) Serve(ln net.Listener) error { return g.srv.Serve(ln) }
+func (g *SSHServer) Serve(ln net.Listener) error {
+	g.mu.Lock()
+	g.listeners = append(g.listeners, ln)
+	g.mu.Unlock()
+	err := g.srv.Serve(ln)
+	if errors.Is(err, net.ErrClosed) && g.s.isClosing() {
+		return ssh.ErrServerClosed // Shutdown closed the listener
+	}
+	return err
+}
 
 // Close closes the listeners and every connection at once: the consoles are killed, their
 // clients' terminals left as they were.
@@ -113,12 +125,15 @@ func (s *sshServer) closeConns() {
 // console has ended, or when ctx ends first (its error is then returned), the connections
 // left are closed.
 func (g *SSHServer) Shutdown(ctx context.Context) error {
-	// ssh.Server.Shutdown closes the listeners, then waits for every connection to be closed
-	// by its client: with a context already over it only does the first part.
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = g.srv.Shutdown(done)
+	// The listeners are closed here rather than by ssh.Server.Shutdown, whose wait for the
+	// connections races with the connections it is still accepting (a WaitGroup Add during
+	// Wait), and which would wait for clients that keep their connection open.
 	programs := g.s.beginShutdown()
+	g.mu.Lock()
+	for _, ln := range g.listeners {
+		_ = ln.Close()
+	}
+	g.mu.Unlock()
 	g.s.log.Info("ssh shutdown: telling the consoles to quit", "sessions", len(programs))
 	for _, p := range programs {
 		go p.Quit() // Send blocks until the program reads it, or ends

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -89,7 +88,6 @@ func runServe(e *env, c *command, args []string) int {
 	if *maxSessions <= 0 || *idle <= 0 || *maxTimeout <= 0 {
 		return f.usageError(e, "--max-sessions, --idle-timeout and --max-timeout must be positive")
 	}
-	tuneGCForIdleSessions()
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -180,18 +178,4 @@ func runServe(e *env, c *command, args []string) int {
 		return fail(e, runErr)
 	}
 	return exitOK
-}
-
-// tuneGCForIdleSessions: Bubble Tea's renderer copies each session's frame at every tick to
-// see whether it changed, so 50 idle consoles make short-lived garbage continuously. With the
-// collector running a quarter as often (GOGC=400) an idle session costs 0.09% of a core
-// instead of 0.11% (SPEC §6: ≤ 0.1%), for ~0.4 MB more heap per session (≤ 1 MB). A GOGC or
-// GOMEMLIMIT set by the administrator wins; the heap is capped at 1 GiB otherwise.
-func tuneGCForIdleSessions() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1 << 30)
-	}
 }

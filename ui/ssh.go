@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -39,8 +42,8 @@ type SSHConfig struct {
 	Lang        string        // console language when the client's environment names none
 	DBLabel     string        // what the header shows as the database
 	Logger      *slog.Logger  // default slog.Default()
-	// FPS caps how often a session's screen is redrawn (default 30). Bubble Tea's renderer
-	// wakes up this often in every session, even idle, and copies the frame to compare it.
+	// FPS caps how often a session's screen is redrawn (default 120): a frame is drawn as
+	// soon as a message changes the view, unless the previous one is less than 1/FPS old.
 	FPS int
 }
 
@@ -49,7 +52,7 @@ const (
 	defaultMaxSessions    = 50
 	defaultIdleTimeout    = 10 * time.Minute
 	defaultMaxTimeout     = 12 * time.Hour
-	defaultFPS            = 30
+	defaultFPS            = 120
 	operatorLookupTimeout = 5 * time.Second
 	// permFingerprint carries, in the connection's permissions, the fingerprint of the key
 	// the public-key callback accepted. x/crypto (≥ 0.31) keeps the permissions of the key
@@ -518,11 +521,14 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		defer cancel()
 		sess = &consoleSession{Session: sess, winch: followWindow(ctx, cancel, sess)}
 		var program *tea.Program
+		screen := newSSHScreen(sess, time.Second/time.Duration(s.cfg.FPS))
+		defer screen.restore() // also when the program ended any other way (killed, panicked)
 		console := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
 			app := NewApp(ctx, s.st, op, Options{Lang: lang, DBLabel: s.cfg.DBLabel}, bubbletea.MakeRenderer(sess))
+			// The screen draws the frames: Bubble Tea's own renderer is off (see sshScreen).
 			opts := append(bubbletea.MakeOptions(sess),
-				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
-			p := tea.NewProgram(app, opts...)
+				tea.WithoutRenderer(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+			p := tea.NewProgram(&liveConsole{model: app, screen: screen}, opts...)
 			if !s.track(p) {
 				return nil // shutting down: the program never starts
 			}
@@ -533,12 +539,13 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		if program != nil {
 			s.untrack(program)
 		}
+		screen.restore()
 		attrs := []any{"operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String()}
 		if !s.isClosing() {
 			s.log.Info("ssh session end", attrs...)
 			return
 		}
-		// The program has left the alternate screen and shown the cursor; the line is written
+		// The screen has left the alternate screen and shown the cursor; the line is written
 		// below what the client's terminal showed before, and the session ends before
 		// Shutdown closes the connection.
 		_, _ = fmt.Fprintf(sess, "%s\n", i18n.T(i18n.Lang(lang), "ssh.shutdown"))
@@ -639,4 +646,151 @@ func (s *sshServer) sessionLang(sess ssh.Session) string {
 		return s.cfg.Lang
 	}
 	return string(i18n.EN)
+}
+
+// liveConsole is the console program of an SSH session: the App, drawn by its sshScreen
+// after every message instead of by Bubble Tea's renderer.
+type liveConsole struct {
+	model  tea.Model
+	screen *sshScreen
+}
+
+func (l *liveConsole) Init() tea.Cmd { return l.model.Init() }
+
+func (l *liveConsole) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ws, ok := msg.(tea.WindowSizeMsg); ok {
+		l.screen.resize(ws.Width, ws.Height)
+	}
+	var cmd tea.Cmd
+	l.model, cmd = l.model.Update(msg)
+	return l, cmd
+}
+
+// View is called by Bubble Tea after every message (and once before the first): the frame
+// is drawn here. The program's renderer is off, so what View returns goes nowhere.
+func (l *liveConsole) View() string {
+	l.screen.draw(l.model.View())
+	return ""
+}
+
+// sshScreen draws a session's frames on its terminal, in the alternate screen with the
+// cursor hidden. Bubble Tea's renderer draws on a clock: a keystroke waits for the next
+// tick (at 30 fps, 17 ms at the median), and every idle session wakes up at each tick to
+// compare its frame. sshScreen draws as soon as a message changes the view, redrawing only
+// the lines that changed (as Bubble Tea does), and does nothing while nothing changes.
+// Frames are at least interval apart: within it, the latest view waits for its end.
+type sshScreen struct {
+	mu       sync.Mutex
+	out      io.Writer
+	interval time.Duration
+
+	width, height int
+	started       bool      // the alternate screen is entered
+	stopped       bool      // the terminal is restored: nothing more is drawn
+	view          string    // the latest view
+	drawn         string    // the view on the terminal
+	lines         []string  // its lines (nil: repaint every line)
+	shown         int       // how many lines the terminal shows
+	last          time.Time // when the last frame was written
+	timer         *time.Timer
+	pending       bool // the timer will draw view
+	buf           bytes.Buffer
+}
+
+func newSSHScreen(out io.Writer, interval time.Duration) *sshScreen {
+	return &sshScreen{out: out, interval: interval}
+}
+
+// resize takes the terminal's new size: the next frame repaints every line.
+func (s *sshScreen) resize(w, h int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.width, s.height = w, h
+	s.lines, s.drawn = nil, ""
+}
+
+// draw shows view now, or at the end of the current interval.
+func (s *sshScreen) draw(view string) {
+	if view == "" {
+		view = " " // an empty view still clears what was drawn
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.view = view
+	if s.stopped || s.pending || (view == s.drawn && s.lines != nil) {
+		return
+	}
+	if wait := s.interval - time.Since(s.last); wait > 0 {
+		s.pending = true
+		s.timer = time.AfterFunc(wait, s.drawPending)
+		return
+	}
+	s.writeFrame()
+}
+
+func (s *sshScreen) drawPending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = false
+	if !s.stopped && (s.view != s.drawn || s.lines == nil) {
+		s.writeFrame()
+	}
+}
+
+// writeFrame writes s.view over what the terminal shows, in one write (mu held).
+func (s *sshScreen) writeFrame() {
+	b := &s.buf
+	b.Reset()
+	if !s.started {
+		s.started = true
+		b.WriteString(ansi.SetAltScreenSaveCursorMode + ansi.EraseEntireScreen + ansi.CursorHomePosition +
+			ansi.HideCursor + ansi.SetBracketedPasteMode)
+	}
+	b.WriteString(ansi.CursorHomePosition)
+	lines := strings.Split(s.view, "\n")
+	if s.height > 0 && len(lines) > s.height {
+		lines = lines[len(lines)-s.height:]
+	}
+	for i, line := range lines {
+		if i < len(s.lines) && s.lines[i] == line {
+			if i < len(lines)-1 {
+				b.WriteByte('\n') // unchanged: the cursor moves down
+			}
+			continue
+		}
+		if s.width > 0 {
+			line = ansi.Truncate(line, s.width, "") // a wrapped line would shift the rest
+		}
+		b.WriteString(line)
+		if ansi.StringWidth(line) < s.width {
+			b.WriteString(ansi.EraseLineRight)
+		}
+		if i < len(lines)-1 {
+			b.WriteString("\r\n")
+		}
+	}
+	if s.shown > len(lines) {
+		b.WriteString(ansi.EraseScreenBelow)
+	}
+	b.WriteString(ansi.CursorPosition(0, len(lines)))
+	s.drawn, s.lines, s.shown, s.last = s.view, lines, len(lines), time.Now()
+	_, _ = s.out.Write(b.Bytes())
+}
+
+// restore leaves the terminal as the session found it: bracketed paste off, the alternate
+// screen left, the cursor shown. Nothing is drawn afterwards.
+func (s *sshScreen) restore() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.started {
+		_, _ = io.WriteString(s.out, ansi.EraseEntireLine+"\r"+ansi.ResetBracketedPasteMode+ansi.ShowCursor+
+			ansi.ResetAltScreenSaveCursorMode+ansi.ShowCursor)
+	}
 }

@@ -780,7 +780,11 @@ type InvitationPreview struct {
 	Login         string // the account's login code ("" if it is created at acceptance)
 	Rights        []string
 	ExpiresAt     time.Time
-	NeedsPassword bool // a new person chooses a password; an existing account does not
+	NeedsPassword bool // a new person chooses a password (twice)
+	// ExistingAccount: the link is for an account that already exists (it has, or had, a
+	// password): its owner proves who they are with its current password, and its TOTP code
+	// when 2FA is enrolled (Acceptance). A link alone never adds a membership to it.
+	ExistingAccount bool
 }
 
 type tokenRow struct {
@@ -796,6 +800,9 @@ type tokenRow struct {
 	RevokedAt  *time.Time `db:"revoked_at"`
 }
 
+const tokenColumns = `i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name,
+	i.user_id, i.expires_at, i.accepted_at, i.revoked_at`
+
 func (r tokenRow) refusal(now time.Time) error {
 	switch {
 	case r.AcceptedAt != nil:
@@ -810,8 +817,7 @@ func (r tokenRow) refusal(now time.Time) error {
 
 func (s *Store) invitationByToken(ctx context.Context, q sqlx.QueryerContext, token string) (tokenRow, error) {
 	var r tokenRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name,
-		i.user_id, i.expires_at, i.accepted_at, i.revoked_at
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+tokenColumns+`
 		FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`, model.HashToken(token))
 	if isNoRows(err) {
 		return r, &InvitationRefusal{Reason: RefusedUnknown}
@@ -819,57 +825,108 @@ func (s *Store) invitationByToken(ctx context.Context, q sqlx.QueryerContext, to
 	return r, mapErr(err)
 }
 
+// claimInvitation locks the open invitation of a token for the rest of the transaction, or
+// says why it is refused. Of two acceptances at once, the second waits here and then finds
+// the invitation accepted.
+func (s *Store) claimInvitation(ctx context.Context, tx *sqlx.Tx, token string, now time.Time) (tokenRow, error) {
+	var r tokenRow
+	err := tx.GetContext(ctx, &r, `SELECT `+tokenColumns+`
+		FROM invitations i JOIN organizations o ON o.id = i.org_id
+		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+		FOR UPDATE OF i`, model.HashToken(token), now)
+	if isNoRows(err) {
+		// Someone else won, or it was revoked or expired meanwhile: say which.
+		cur, err := s.invitationByToken(ctx, tx, token)
+		if err != nil {
+			return r, err
+		}
+		if err := cur.refusal(now); err != nil {
+			return r, err
+		}
+		return r, &InvitationRefusal{Reason: RefusedUsed}
+	}
+	return r, err
+}
+
+// invitee is the account an invitation is for, as acceptance needs it.
+type invitee struct {
+	ID          int64        `db:"id"`
+	Login       string       `db:"login_code"`
+	Status      model.Status `db:"status"`
+	HasPassword bool         `db:"has_password"`
+}
+
+// existing reports whether the account is an existing one, whose owner must prove who they
+// are: anything but a new person's invited account (an active account, or a disabled one
+// that had a password). A deleted account is refused before this.
+func (a invitee) existing() bool {
+	return a.Status == model.StatusActive || (a.Status == model.StatusDisabled && a.HasPassword)
+}
+
 // inviteeAccount finds the account an invitation is for: its user, or a live account with
 // its e-mail. ok=false means a new account is created at acceptance.
-func inviteeAccount(ctx context.Context, q sqlx.QueryerContext, r tokenRow, lock bool) (id int64, login string, status model.Status, ok bool, err error) {
-	var row struct {
-		ID     int64  `db:"id"`
-		Login  string `db:"login_code"`
-		Status string `db:"status"`
-	}
+func inviteeAccount(ctx context.Context, q sqlx.QueryerContext, r tokenRow, lock bool) (invitee, bool, error) {
+	var a invitee
 	cond, arg := "id = $1", any(nil)
 	if r.UserID != nil {
 		arg = *r.UserID
 	} else {
 		cond, arg = "lower(email) = lower($1) AND status <> 'deleted'", r.Email
 	}
-	sqlText := `SELECT id, login_code, status FROM users WHERE ` + cond
+	sqlText := `SELECT id, login_code, status, password_hash IS NOT NULL AS has_password FROM users WHERE ` + cond
 	if lock {
 		sqlText += " FOR UPDATE"
 	}
-	err = sqlx.GetContext(ctx, q, &row, sqlText, arg)
+	err := sqlx.GetContext(ctx, q, &a, sqlText, arg)
 	if isNoRows(err) {
-		return 0, "", "", false, nil
+		return invitee{}, false, nil
 	}
 	if err != nil {
-		return 0, "", "", false, err
+		return invitee{}, false, err
 	}
-	return row.ID, row.Login, model.Status(row.Status), true, nil
+	return a, true, nil
+}
+
+// refusedAccount is the refusal of an invitation whose account cannot be given access: a
+// deleted account, or a disabled one that never had a password. (A disabled existing account
+// is refused at acceptance like any failed proof, without saying why.)
+func refusedAccount(a invitee, ok bool) error {
+	if ok && (a.Status == model.StatusDeleted || (a.Status == model.StatusDisabled && !a.HasPassword)) {
+		return &InvitationRefusal{Reason: RefusedDisabled}
+	}
+	return nil
 }
 
 // InspectInvitation tells the invitee what an invitation link is for, or why it is refused
 // (*InvitationRefusal).
 func (s *Store) InspectInvitation(ctx context.Context, token string) (InvitationPreview, error) {
+	p, _, err := s.inspect(ctx, token)
+	return p, err
+}
+
+// inspect is InspectInvitation, with the account the invitation is for (ok=false: none yet).
+func (s *Store) inspect(ctx context.Context, token string) (InvitationPreview, invitee, error) {
 	r, err := s.invitationByToken(ctx, s.db, token)
 	if err != nil {
-		return InvitationPreview{}, err
+		return InvitationPreview{}, invitee{}, err
 	}
 	if err := r.refusal(s.now()); err != nil {
-		return InvitationPreview{}, err
+		return InvitationPreview{}, invitee{}, err
 	}
-	_, login, status, ok, err := inviteeAccount(ctx, s.db, r, false)
+	a, ok, err := inviteeAccount(ctx, s.db, r, false)
 	if err != nil {
-		return InvitationPreview{}, mapErr(err)
+		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
-	if ok && (status == model.StatusDisabled || status == model.StatusDeleted) {
-		return InvitationPreview{}, &InvitationRefusal{Reason: RefusedDisabled}
+	if err := refusedAccount(a, ok); err != nil {
+		return InvitationPreview{}, invitee{}, err
 	}
 	p := InvitationPreview{InvitationID: r.ID, OrgSlug: r.OrgSlug, OrgName: r.OrgName, Email: r.Email, Name: r.Name,
-		Login: login, ExpiresAt: r.ExpiresAt, NeedsPassword: !ok || status == model.StatusInvited}
+		Login: a.Login, ExpiresAt: r.ExpiresAt, ExistingAccount: ok && a.existing()}
+	p.NeedsPassword = !p.ExistingAccount
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
-		return InvitationPreview{}, mapErr(err)
+		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
-	return p, nil
+	return p, a, nil
 }
 
 // orgPasswordPolicy is the installation's password policy with the organization's options.
@@ -897,121 +954,205 @@ type AcceptedInvitation struct {
 	NewAccount   bool // the person chose a password and the account became active
 }
 
+// Acceptance is what the invitee gives when accepting an invitation.
+type Acceptance struct {
+	Password  string // new person: the chosen password; existing account: its current password
+	Confirm   string // new person: the password again (ignored for an existing account)
+	TOTP      string // existing account with 2FA: the current code
+	IP        netip.Addr
+	UserAgent string
+}
+
 // AcceptInvitation is the invitee's side. A new person chooses a password (twice; the
 // password rules apply: *model.PolicyError) and the account becomes active with exactly the
-// invited rights; an existing account gets the membership and its rights (password and
-// confirm are ignored). Single use: of two acceptances at once exactly one wins. An unknown,
-// used, revoked or expired link is refused with the reason (*InvitationRefusal). The audit
-// row names the invitee, never a secret.
-func (s *Store) AcceptInvitation(ctx context.Context, token, password, confirm string) (AcceptedInvitation, error) {
-	p, err := s.InspectInvitation(ctx, token)
+// invited rights. An existing account (InvitationPreview.ExistingAccount) gets the membership
+// and its rights only when its owner proves who they are: its current password, and its TOTP
+// code when 2FA is enrolled, checked by the login routine (Authenticate's rules, lockout and
+// auth events included): ErrAuthFailed whatever the reason (wrong password or code, locked,
+// disabled), ErrTOTPRequired when the password was right and a code is needed; nothing is
+// granted then and the link still works. Single use: of two acceptances at once exactly one
+// wins. An unknown, used, revoked or expired link is refused with the reason
+// (*InvitationRefusal). The audit row names the invitee, never a secret.
+func (s *Store) AcceptInvitation(ctx context.Context, token string, a Acceptance) (AcceptedInvitation, error) {
+	p, acc, err := s.inspect(ctx, token)
 	if err != nil {
 		return AcceptedInvitation{}, err
 	}
-	hash := ""
-	if p.NeedsPassword {
-		var orgID int64
-		if err := s.db.GetContext(ctx, &orgID, `SELECT org_id FROM invitations WHERE id = $1`, p.InvitationID); err != nil {
-			return AcceptedInvitation{}, mapErr(err)
-		}
-		policy, err := orgPasswordPolicy(ctx, s.db, orgID)
-		if err != nil {
-			return AcceptedInvitation{}, err
-		}
-		pctx := model.PasswordContext{Login: p.Login, Email: p.Email, Name: p.Name, OrgNames: []string{p.OrgName}}
-		if err := policy.Validate(password, confirm, pctx); err != nil {
-			return AcceptedInvitation{}, err
-		}
-		if hash, err = HashPassword(ctx, model.NormalizePassword(password)); err != nil {
-			return AcceptedInvitation{}, err
-		}
+	if p.ExistingAccount {
+		return s.acceptAsOwner(ctx, token, acc, a)
+	}
+	var orgID int64
+	if err := s.db.GetContext(ctx, &orgID, `SELECT org_id FROM invitations WHERE id = $1`, p.InvitationID); err != nil {
+		return AcceptedInvitation{}, mapErr(err)
+	}
+	policy, err := orgPasswordPolicy(ctx, s.db, orgID)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	pctx := model.PasswordContext{Login: p.Login, Email: p.Email, Name: p.Name, OrgNames: []string{p.OrgName}}
+	if err := policy.Validate(a.Password, a.Confirm, pctx); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	hash, err := HashPassword(ctx, model.NormalizePassword(a.Password))
+	if err != nil {
+		return AcceptedInvitation{}, err
 	}
 	var res AcceptedInvitation
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now()
-		var r tokenRow
-		err := tx.GetContext(ctx, &r, `UPDATE invitations i SET accepted_at = $2
-			FROM organizations o
-			WHERE o.id = i.org_id AND i.token_hash = $1
-			  AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-			RETURNING i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, i.user_id,
-			          i.expires_at, i.accepted_at, i.revoked_at`, model.HashToken(token), now)
-		if isNoRows(err) {
-			// Someone else won, or it was revoked or expired meanwhile: say which.
-			cur, err := s.invitationByToken(ctx, tx, token)
-			if err != nil {
-				return err
-			}
-			if err := cur.refusal(now); err != nil {
-				return err
-			}
-			return &InvitationRefusal{Reason: RefusedUsed}
-		}
+		r, err := s.claimInvitation(ctx, tx, token, now)
 		if err != nil {
 			return err
 		}
-		userID, login, status, ok, err := inviteeAccount(ctx, tx, r, true)
+		acc, ok, err := inviteeAccount(ctx, tx, r, true)
 		if err != nil {
 			return err
 		}
-		newAccount := !ok || status == model.StatusInvited
-		switch {
-		case ok && (status == model.StatusDisabled || status == model.StatusDeleted):
-			return &InvitationRefusal{Reason: RefusedDisabled}
-		case newAccount && hash == "":
-			// It needed no password when inspected, and now does: the account changed meanwhile.
+		if err := refusedAccount(acc, ok); err != nil {
+			return err
+		}
+		if ok && acc.existing() {
+			// It was a new person's when inspected, and is an existing account now (the person
+			// accepted another invitation meanwhile): its password is needed from now on.
 			return &DBError{Kind: ErrConflict, Detail: "the invited account changed meanwhile; try again"}
-		case !ok:
-			login = model.NewLoginCode(r.OrgSlug)
-			if err := tx.GetContext(ctx, &userID, `INSERT INTO users (login_code, email, name, status, created_at, updated_at)
-				VALUES ($1, $2, $3, 'invited', $4, $4) RETURNING id`, login, r.Email, r.Name, now); err != nil {
+		}
+		if !ok {
+			acc.Login = model.NewLoginCode(r.OrgSlug)
+			if err := tx.GetContext(ctx, &acc.ID, `INSERT INTO users (login_code, email, name, status, created_at, updated_at)
+				VALUES ($1, $2, $3, 'invited', $4, $4) RETURNING id`, acc.Login, r.Email, r.Name, now); err != nil {
 				return err
 			}
 		}
-		if newAccount {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', password_hash = $2, password_changed_at = $3,
-				must_change_password = false, password_expires_at = NULL, version = version + 1, updated_at = $3 WHERE id = $1`,
-				userID, hash, now); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, userID, hash, now); err != nil {
-				return err
-			}
-			if err := authEvent(ctx, tx, now, &userID, login, "password_changed", "", netip.Addr{}, "gatehouse:accept"); err != nil {
-				return err
-			}
-		} else if err := bumpVersion(ctx, tx, now, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', password_hash = $2, password_changed_at = $3,
+			must_change_password = false, password_expires_at = NULL, version = version + 1, updated_at = $3 WHERE id = $1`,
+			acc.ID, hash, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $2 WHERE id = $1`, r.ID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, acc.ID, hash, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, userID, r.OrgID, now); err != nil {
+		if err := authEvent(ctx, tx, now, &acc.ID, acc.Login, "password_changed", "", netip.Addr{}, "gatehouse:accept"); err != nil {
 			return err
 		}
-		var rights []string
-		if err := tx.SelectContext(ctx, &rights, `INSERT INTO membership_rights (user_id, org_id, right_code)
-			SELECT $1, $2, right_code FROM invitation_rights WHERE invitation_id = $3
-			ON CONFLICT DO NOTHING RETURNING right_code`, userID, r.OrgID, r.ID); err != nil {
-			return err
-		}
-		sort.Strings(rights)
-		how := "existing account"
-		if newAccount {
-			how = "new account, password chosen"
-		}
-		invitee := model.Operator{Name: "invitee:" + login}
-		if err := audit(ctx, tx, invitee, "invitation.accept", &userID, &r.OrgID,
-			fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", login, r.ID, r.OrgSlug, how, strings.Join(rights, ", "))); err != nil {
-			return err
-		}
-		res = AcceptedInvitation{InvitationID: r.ID, UserID: userID, Login: login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
-			Rights: p.Rights, NewAccount: newAccount}
-		return nil
+		res, err = s.grantInvitation(ctx, tx, r, acc, true, now)
+		return err
 	})
 	if err != nil {
 		return AcceptedInvitation{}, err
 	}
 	return res, nil
+}
+
+// acceptAsOwner accepts an invitation for an existing account once its owner has proved who
+// they are, through the same steps as a login: the password verified before any lock, then,
+// with the invitation and the account locked, the rules decided on the row as stored now. A
+// failed proof is recorded (auth event, failure counter, lock) and grants nothing; a success
+// resets the counter as a login does (and remembers the TOTP step, so a code works once), but
+// opens no session.
+func (s *Store) acceptAsOwner(ctx context.Context, token string, acc invitee, a Acceptance) (AcceptedInvitation, error) {
+	pol, err := s.lockoutPolicy(ctx, s.db)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	req := AuthRequest{Password: a.Password, TOTP: a.TOTP, IP: a.IP.Unmap(), UserAgent: cleanText(a.UserAgent, 512)}
+	for try := 0; ; try++ {
+		var row authRow
+		if err := s.db.GetContext(ctx, &row, `SELECT `+authColumns+` FROM users WHERE id = $1`, acc.ID); err != nil {
+			return AcceptedInvitation{}, mapErr(err)
+		}
+		v, err := s.verify(ctx, row, a.Password)
+		if err != nil {
+			return AcceptedInvitation{}, err
+		}
+		var res AcceptedInvitation
+		var public error
+		err = s.tx(ctx, func(tx *sqlx.Tx) error {
+			res, public = AcceptedInvitation{}, nil
+			r, err := s.claimInvitation(ctx, tx, token, s.now())
+			if err != nil {
+				return err
+			}
+			cur, ok, err := inviteeAccount(ctx, tx, r, true)
+			if err != nil {
+				return err
+			}
+			if !ok || cur.ID != acc.ID {
+				return &DBError{Kind: ErrConflict, Detail: "the invited account changed meanwhile; try again"}
+			}
+			if err := refusedAccount(cur, ok); err != nil {
+				return err
+			}
+			row, o, now, err := s.attempt(ctx, tx, cur.ID, cur.Login, v, req, pol)
+			if err != nil {
+				return err
+			}
+			if o.reason != "" {
+				public = o.publicEr // recorded; the invitation stays open
+				return nil
+			}
+			var newHash any
+			if v.newHash != "" {
+				newHash = v.newHash
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_attempts = 0, first_failed_at = NULL, lock_count = 0,
+				totp_last_step = coalesce($2, totp_last_step), password_hash = coalesce($3, password_hash) WHERE id = $1`,
+				row.ID, o.totpStep, newHash); err != nil {
+				return err
+			}
+			if err := authEvent(ctx, tx, now, &row.ID, row.Login, "login_success", "", req.IP, req.UserAgent); err != nil {
+				return err
+			}
+			res, err = s.grantInvitation(ctx, tx, r, cur, false, now)
+			return err
+		})
+		if errors.Is(err, errHashChanged) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return AcceptedInvitation{}, err
+		}
+		if public != nil {
+			return AcceptedInvitation{}, public
+		}
+		return res, nil
+	}
+}
+
+// grantInvitation closes the claimed invitation as accepted and gives its account the
+// membership and the invited rights, with the audit row, inside the caller's transaction.
+func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, acc invitee, newAccount bool, now time.Time) (AcceptedInvitation, error) {
+	if !newAccount {
+		if err := bumpVersion(ctx, tx, now, acc.ID); err != nil {
+			return AcceptedInvitation{}, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $2, user_id = $3 WHERE id = $1`, r.ID, now, acc.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, acc.ID, r.OrgID, now); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	var added []string
+	if err := tx.SelectContext(ctx, &added, `INSERT INTO membership_rights (user_id, org_id, right_code)
+		SELECT $1, $2, right_code FROM invitation_rights WHERE invitation_id = $3
+		ON CONFLICT DO NOTHING RETURNING right_code`, acc.ID, r.OrgID, r.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	sort.Strings(added)
+	var rights []string
+	if err := tx.SelectContext(ctx, &rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	how := "existing account, password proven"
+	if newAccount {
+		how = "new account, password chosen"
+	}
+	invitee := model.Operator{Name: "invitee:" + acc.Login}
+	if err := audit(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
+		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", "))); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	return AcceptedInvitation{InvitationID: r.ID, UserID: acc.ID, Login: acc.Login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
+		Rights: rights, NewAccount: newAccount}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +50,16 @@ func (e *invEnv) org(slug, name string) int64 { return storetest.Org(e.t, e.s, s
 
 func (e *invEnv) user(login, email, name string, orgs ...int64) int64 {
 	return storetest.User(e.t, e.s, login, email, name, time.Time{}, orgs...)
+}
+
+// hash returns an argon2id hash of the password, to store as an account's.
+func (e *invEnv) hash(password string) string {
+	e.t.Helper()
+	h, err := store.HashPassword(e.ctx, password)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
 }
 
 func (e *invEnv) exec(q string, args ...any) {
@@ -156,16 +167,16 @@ func TestInvitationNewPersonOneTransactionHashOnlyThenAccept(t *testing.T) {
 	if err != nil || !p.NeedsPassword || p.OrgName != "Acme Corp" || p.Login != inv.UserLogin {
 		t.Fatalf("preview %+v, %v", p, err)
 	}
-	_, err = e.s.AcceptInvitation(e.ctx, tok, "short", "short")
+	_, err = e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: "short", Confirm: "short"})
 	var pe *model.PolicyError
 	if !errors.As(err, &pe) {
 		t.Fatalf("a short password: %v", err)
 	}
-	_, err = e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword+"x")
+	_, err = e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: invitePassword, Confirm: invitePassword + "x"})
 	if !errors.As(err, &pe) {
 		t.Fatalf("a mismatched confirmation: %v", err)
 	}
-	res, err := e.s.AcceptInvitation(e.ctx, " "+tok+"\n", invitePassword, invitePassword)
+	res, err := e.s.AcceptInvitation(e.ctx, " "+tok+"\n", store.Acceptance{Password: invitePassword, Confirm: invitePassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +202,7 @@ func TestInvitationNewPersonOneTransactionHashOnlyThenAccept(t *testing.T) {
 		t.Fatal("another password verifies")
 	}
 	// Single use.
-	if _, err := e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword); refusal(err) != store.RefusedUsed {
+	if _, err := e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedUsed {
 		t.Fatalf("second use: %v", err)
 	}
 	if n := e.count(`SELECT count(*) FROM users`); n != 1 {
@@ -240,10 +251,15 @@ func TestInvitationExistingUserGetsMembershipNoSecondAccount(t *testing.T) {
 	}
 	tok := tokenOf(t, link)
 	p, err := e.s.InspectInvitation(e.ctx, tok)
-	if err != nil || p.NeedsPassword {
+	if err != nil || p.NeedsPassword || !p.ExistingAccount || p.Login != "ACME-7K2Q9" {
 		t.Fatalf("preview %+v %v", p, err)
 	}
-	res, err := e.s.AcceptInvitation(e.ctx, tok, "", "")
+	// The link alone is not enough: the account's password is.
+	if _, err := e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("no password: %v", err)
+	}
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, uid, e.hash(invitePassword))
+	res, err := e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: invitePassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +277,11 @@ func TestInvitationExistingUserGetsMembershipNoSecondAccount(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM users`); n != 1 {
 		t.Fatalf("%d accounts, want 1", n)
 	}
-	if n := e.count(`SELECT count(*) FROM users WHERE id = $1 AND password_hash = 'x'`, uid); n != 1 {
+	var hash string
+	if err := e.s.DB().Get(&hash, `SELECT password_hash FROM users WHERE id = $1`, uid); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := store.VerifyPassword(e.ctx, hash, invitePassword); !ok {
 		t.Fatal("the existing password was touched")
 	}
 }
@@ -283,7 +303,8 @@ func TestInvitationByEmailForAnAccountOutsideTheAdminsScope(t *testing.T) {
 	if *inv.UserID != uid {
 		t.Fatalf("invitation %+v", inv)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), "", ""); err != nil {
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, uid, e.hash(invitePassword))
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), store.Acceptance{Password: invitePassword}); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, uid); n != 2 {
@@ -306,13 +327,13 @@ func TestInvitationRefusedWhenExpiredRevokedOrUnknown(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM outbox WHERE invitation_id = $1 AND status = 'cancelled' AND sealed_secret IS NULL`, inv2.Invitations[0].ID); n != 1 {
 		t.Fatal("the revoked invitation's e-mail is still queued")
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, revLink), invitePassword, invitePassword); refusal(err) != store.RefusedRevoked {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, revLink), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedRevoked {
 		t.Fatalf("revoked: %v", err)
 	}
 	if _, err := e.s.RevokeInvitation(e.ctx, supportOp, inv2.Invitations[0].ID); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("revoke twice: %v", err)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, "no-such-token", invitePassword, invitePassword); refusal(err) != store.RefusedUnknown {
+	if _, err := e.s.AcceptInvitation(e.ctx, "no-such-token", store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedUnknown {
 		t.Fatalf("unknown: %v", err)
 	}
 
@@ -322,7 +343,7 @@ func TestInvitationRefusedWhenExpiredRevokedOrUnknown(t *testing.T) {
 		t.Fatalf("duplicate: %v", err)
 	}
 	e.clk.add(store.DefaultInvitationTTL + time.Minute)
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), invitePassword, invitePassword); refusal(err) != store.RefusedExpired {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedExpired {
 		t.Fatalf("expired: %v", err)
 	}
 	page, err := e.s.ListInvitations(e.ctx, supportOp, store.InvitationQuery{State: store.InvitationExpired})
@@ -334,10 +355,10 @@ func TestInvitationRefusedWhenExpiredRevokedOrUnknown(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM users WHERE email = 'eve@example.org'`); n != 1 {
 		t.Fatalf("re-invite created %d accounts", n)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), invitePassword, invitePassword); refusal(err) != store.RefusedExpired {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, expLink), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedExpired {
 		t.Fatalf("old link after re-invite: %v", err)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, newLink), invitePassword, invitePassword); err != nil {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, newLink), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); err != nil {
 		t.Fatal(err)
 	}
 	states := map[store.InvitationState]int{}
@@ -374,10 +395,10 @@ func TestResendRotatesTokenAndExtendKeepsIt(t *testing.T) {
 	if err != nil || !ext.ExpiresAt.Equal(inv2.ExpiresAt.Add(72*time.Hour)) {
 		t.Fatalf("extend %+v %v", ext, err)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, old), invitePassword, invitePassword); refusal(err) != store.RefusedUnknown {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, old), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); refusal(err) != store.RefusedUnknown {
 		t.Fatalf("old link after resend: %v", err)
 	}
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, fresh), invitePassword, invitePassword); err != nil {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, fresh), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); err != nil {
 		t.Fatalf("new link: %v", err)
 	}
 	if _, _, err := e.s.ResendInvitation(e.ctx, supportOp, inv.ID); !errors.Is(err, store.ErrInvalid) {
@@ -402,7 +423,7 @@ func TestTwoAcceptsAtOnceExactlyOneWins(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				<-start
-				_, errs[i] = e.s.AcceptInvitation(e.ctx, tok, invitePassword, invitePassword)
+				_, errs[i] = e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: invitePassword, Confirm: invitePassword})
 			}(i)
 		}
 		close(start)
@@ -536,7 +557,7 @@ func TestRightsCatalog(t *testing.T) {
 		t.Fatalf("twice: %v", err)
 	}
 	_, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Doc", Email: "doc@example.org", Rights: []string{"docs.view"}})
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), invitePassword, invitePassword); err != nil {
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); err != nil {
 		t.Fatal(err)
 	}
 	use, err := e.s.RemoveRight(e.ctx, supportOp, "docs.view", false)
@@ -551,5 +572,161 @@ func TestRightsCatalog(t *testing.T) {
 	}
 	if _, err := e.s.RemoveRight(e.ctx, supportOp, "docs.view", true); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("remove missing: %v", err)
+	}
+}
+
+// An existing account joins an organization only when its owner proves who they are, through
+// the login routine: the same lockout, the same auth events, the same uniform answer.
+func TestAcceptingForAnExistingAccountProvesTheOwner(t *testing.T) {
+	e := newInvEnv(t)
+	uid := e.user("GLOB-40001", "owner@example.org", "Olivia Owner", e.glob)
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, uid, e.hash(invitePassword))
+	inv, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}})
+	tok := tokenOf(t, link)
+	p, err := e.s.InspectInvitation(e.ctx, tok)
+	if err != nil || !p.ExistingAccount || p.NeedsPassword || p.Login != "GLOB-40001" {
+		t.Fatalf("preview %+v %v", p, err)
+	}
+	ip := netip.MustParseAddr("198.51.100.9")
+	state := func() (failures int, locked bool, members int, accepted bool) {
+		t.Helper()
+		if err := e.s.DB().QueryRow(`SELECT failed_attempts, locked_at IS NOT NULL FROM users WHERE id = $1`, uid).Scan(&failures, &locked); err != nil {
+			t.Fatal(err)
+		}
+		return failures, locked, e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, uid),
+			e.count(`SELECT count(*) FROM invitations WHERE id = $1 AND accepted_at IS NOT NULL`, inv.ID) == 1
+	}
+	events := func(reason string) int {
+		t.Helper()
+		return e.count(`SELECT count(*) FROM auth_events WHERE user_id = $1 AND kind = 'login_failure' AND reason = $2
+			AND ip = '198.51.100.9' AND user_agent = 'test-agent'`, uid, reason)
+	}
+	try := func(a store.Acceptance) error {
+		t.Helper()
+		a.IP, a.UserAgent = ip, "test-agent"
+		_, err := e.s.AcceptInvitation(e.ctx, tok, a)
+		return err
+	}
+
+	// The link alone, then a wrong password: refused, counted, recorded; nothing granted.
+	for i, a := range []store.Acceptance{{}, {Password: invitePassword + "!", Confirm: invitePassword + "!"}} {
+		if err := try(a); !errors.Is(err, store.ErrAuthFailed) || errors.Is(err, store.ErrTOTPRequired) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if f, locked, m, acc := state(); f != 2 || locked || m != 1 || acc {
+		t.Fatalf("after two wrong proofs: failures %d locked %v memberships %d accepted %v", f, locked, m, acc)
+	}
+	if n := events("bad_password"); n != 2 {
+		t.Fatalf("%d bad_password events", n)
+	}
+	// The same counter as logins.
+	if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: "GLOB-40001", Password: "nope"}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatal(err)
+	}
+	if f, _, _, _ := state(); f != 3 {
+		t.Fatalf("a failed login after two failed acceptances: counter %d, want 3", f)
+	}
+
+	// 2FA enrolled: the right password alone asks for the code (not counted); a wrong code counts.
+	secret := model.NewTOTPSecret()
+	e.exec(`UPDATE users SET totp_enabled = true, totp_secret = $2 WHERE id = $1`, uid, secret)
+	if err := try(store.Acceptance{Password: invitePassword}); !errors.Is(err, store.ErrTOTPRequired) {
+		t.Fatalf("no code: %v", err)
+	}
+	if f, _, _, acc := state(); f != 3 || acc {
+		t.Fatalf("asking for the code counted a failure (%d) or accepted (%v)", f, acc)
+	}
+	bad, _ := model.TOTPCode(secret, e.clk.now().Add(-time.Hour))
+	if err := try(store.Acceptance{Password: invitePassword, TOTP: bad}); !errors.Is(err, store.ErrAuthFailed) || errors.Is(err, store.ErrTOTPRequired) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if n := events("bad_totp"); n != 2 {
+		t.Fatalf("%d bad_totp events (the missing code, then the wrong one)", n)
+	}
+	// The fifth failure locks; then even the right password and code are refused, uniformly.
+	if err := try(store.Acceptance{Password: "still wrong"}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatal(err)
+	}
+	if f, locked, _, _ := state(); f != 5 || !locked {
+		t.Fatalf("after five failures: counter %d locked %v", f, locked)
+	}
+	good, _ := model.TOTPCode(secret, e.clk.now())
+	if err := try(store.Acceptance{Password: invitePassword, TOTP: good}); !errors.Is(err, store.ErrAuthFailed) || errors.Is(err, store.ErrTOTPRequired) {
+		t.Fatalf("locked account: %v", err)
+	}
+	if _, _, m, acc := state(); m != 1 || acc {
+		t.Fatal("a locked account was given the access")
+	}
+
+	// Unlocked by an operator, the owner accepts with password and code.
+	if _, err := e.s.UnlockUsers(e.ctx, supportOp, []int64{uid}, "identity checked", false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.s.AcceptInvitation(e.ctx, tok, store.Acceptance{Password: invitePassword, TOTP: good, IP: ip, UserAgent: "test-agent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewAccount || res.UserID != uid || res.OrgSlug != "acme" || strings.Join(res.Rights, ",") != "billing.view" {
+		t.Fatalf("accepted %+v", res)
+	}
+	if f, locked, m, acc := state(); f != 0 || locked || m != 2 || !acc {
+		t.Fatalf("after acceptance: failures %d locked %v memberships %d accepted %v", f, locked, m, acc)
+	}
+	if n := e.count(`SELECT count(*) FROM auth_events WHERE user_id = $1 AND kind = 'login_success' AND user_agent = 'test-agent'`, uid); n != 1 {
+		t.Fatalf("%d success events", n)
+	}
+	if n := e.count(`SELECT count(*) FROM sessions WHERE user_id = $1`, uid); n != 0 {
+		t.Fatal("accepting opened a session")
+	}
+	if n := e.count(`SELECT count(*) FROM audit_entries WHERE action = 'invitation.accept' AND strpos(summary, 'password proven') > 0`); n != 1 {
+		t.Fatal("no audit row of the proven acceptance")
+	}
+	// The code worked once: the TOTP step is remembered.
+	if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: "GLOB-40001", Password: invitePassword, TOTP: good}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("the acceptance's code replayed at login: %v", err)
+	}
+
+	// A disabled account: inspected like any existing account, refused at acceptance without
+	// saying why, even with its password.
+	dis := e.user("GLOB-40002", "disabled@example.org", "Dora Disabled", e.glob)
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, dis, e.hash(invitePassword))
+	_, dlink := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: dis, Rights: []string{"billing.view"}})
+	e.exec(`UPDATE users SET status = 'disabled' WHERE id = $1`, dis)
+	if p, err := e.s.InspectInvitation(e.ctx, tokenOf(t, dlink)); err != nil || !p.ExistingAccount {
+		t.Fatalf("disabled preview %+v %v", p, err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, dlink), store.Acceptance{Password: invitePassword}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("disabled account: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, dis); n != 1 {
+		t.Fatal("a disabled account was given the access")
+	}
+}
+
+// An invited person who accepts another organization's invitation first has a password from
+// then on: the other link, inspected before, now needs it.
+func TestNewPersonWhoAcceptedElsewhereMustProveTheAccount(t *testing.T) {
+	e := newInvEnv(t)
+	_, linkA := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Twice Invited", Email: "twice@example.org", Rights: []string{"billing.view"}})
+	_, linkB := e.invite(supportOp, store.NewInvitation{OrgID: e.glob, Name: "Twice Invited", Email: "twice@example.org", Rights: []string{"reports.view"}})
+	if p, err := e.s.InspectInvitation(e.ctx, tokenOf(t, linkB)); err != nil || !p.NeedsPassword || p.ExistingAccount {
+		t.Fatalf("B's link before: %+v %v", p, err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, linkA), store.Acceptance{Password: invitePassword, Confirm: invitePassword}); err != nil {
+		t.Fatal(err)
+	}
+	other := "another long passphrase 9931"
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, linkB), store.Acceptance{Password: other, Confirm: other}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("B's link with a new password once the account exists: %v", err)
+	}
+	if p, err := e.s.InspectInvitation(e.ctx, tokenOf(t, linkB)); err != nil || p.NeedsPassword || !p.ExistingAccount {
+		t.Fatalf("B's link after: %+v %v", p, err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships`); n != 1 {
+		t.Fatalf("%d memberships, want 1", n)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, linkB), store.Acceptance{Password: invitePassword}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -152,7 +152,7 @@ func TestInviteWizardNewPerson(t *testing.T) {
 	}
 
 	// The invitee accepts: an active account with exactly the chosen rights.
-	res, err := st.AcceptInvitation(context.Background(), tokenText(t, link), invitePW, invitePW)
+	res, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{Password: invitePW, Confirm: invitePW})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,16 @@ func TestInviteWizardExistingUser(t *testing.T) {
 	link := h.app.active().(*inviteScreen).link
 	oneOfEach(t, h, link)
 
-	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), "", ""); err != nil {
+	// The owner proves the account is theirs: the link alone is not enough.
+	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("accepted with the link alone: %v", err)
+	}
+	hash, err := store.HashPassword(context.Background(), invitePW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, jean, hash)
+	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{Password: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := st.GetUser(context.Background(), support, jean)
@@ -314,7 +323,7 @@ func TestInvitationsScreen(t *testing.T) {
 	}
 	pending, _ := inv(acme, "Paula Pending", "paula@example.org")
 	_, acceptedLink := inv(acme, "Arno Accepted", "arno@example.org")
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, acceptedLink), invitePW, invitePW); err != nil {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, acceptedLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	revoked, _ := inv(acme, "Rita Revoked", "rita@example.org")
@@ -388,11 +397,11 @@ func TestInvitationsScreen(t *testing.T) {
 	ha.keys("enter")
 	ha.mustShow("Paula Pending", "Arno Accepted")
 	ha.mustNotShow("Ezra", "Gus")
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); err != nil {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	var re *store.InvitationRefusal
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); !errors.As(err, &re) {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); !errors.As(err, &re) {
 		t.Fatalf("second use: %v", err)
 	}
 }

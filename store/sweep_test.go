@@ -221,6 +221,14 @@ var sweepRows = []sweepRow{
 	{"RemoveOperator", "the target operator", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.RemoveOperator(w.ctx, op, "sweep-target")
 	}},
+	{"ListOperators", "operators of B and of every organization", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		ops, err := w.s.ListOperators(w.ctx, op)
+		found := false
+		for _, o := range ops {
+			found = found || o.Name == "sweep-badmin" || o.Name == "sweep-target" || strings.Contains(strings.Join(o.Orgs, ","), "sweep-b")
+		}
+		return shown(found, err)
+	}},
 	{"SetLockoutPolicy", "installation policy", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		p, err := w.s.LockoutPolicy(w.ctx)
 		if err != nil {
@@ -444,7 +452,7 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 		role model.Role
 		orgs []string
 	}{{"sweep-support", model.RoleSupport, nil}, {"sweep-admin", model.RoleAdmin, []string{"sweep-a"}},
-		{"sweep-oncall", model.RoleOncall, nil}, {"sweep-target", model.RoleOncall, nil}} {
+		{"sweep-oncall", model.RoleOncall, nil}, {"sweep-target", model.RoleOncall, nil}, {"sweep-badmin", model.RoleAdmin, []string{"sweep-b"}}} {
 		_, err := w.s.AddOperator(w.ctx, cli, store.NewOperator{Name: o.name, Role: o.role, OrgSlugs: o.orgs})
 		w.must(err)
 	}

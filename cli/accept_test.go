@@ -51,6 +51,21 @@ func (h *harness) invite(st *store.Store, n store.NewInvitation) string {
 	return link
 }
 
+// mailedLink opens the sealed link of the latest invitation e-mail to an address.
+func (h *harness) mailedLink(st *store.Store, to string) string {
+	h.t.Helper()
+	var sealed []byte
+	if err := h.db.Get(&sealed, `SELECT sealed_secret FROM outbox WHERE kind = 'invitation' AND recipient = $1
+		AND sealed_secret IS NOT NULL ORDER BY id DESC LIMIT 1`, to); err != nil {
+		h.t.Fatalf("no invitation e-mail to %s: %v", to, err)
+	}
+	link, err := st.OpenSealed(sealed)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return link
+}
+
 func TestAcceptCommand(t *testing.T) {
 	h := newHarness(t)
 	st := h.store()
@@ -92,7 +107,10 @@ func TestAcceptCommand(t *testing.T) {
 	if err := h.db.Get(&nina, `SELECT id FROM users WHERE email = 'nina@example.org'`); err != nil {
 		t.Fatal(err)
 	}
-	link = h.invite(st, store.NewInvitation{OrgID: globex, ExistingUserID: nina, Rights: []string{"reports.view"}})
+	if link = h.invite(st, store.NewInvitation{OrgID: globex, ExistingUserID: nina, Rights: []string{"reports.view"}}); link != "" {
+		t.Fatalf("an existing account's link was returned to the operator: %q", link)
+	}
+	link = h.mailedLink(st, "nina@example.org")
 	bare := strings.TrimPrefix(link, "https://portal.example.com/accept?token=")
 	members := func() int {
 		t.Helper()
@@ -123,7 +141,8 @@ func TestAcceptCommand(t *testing.T) {
 	initech := h.org("initech", "Initech")
 	secret := model.NewTOTPSecret()
 	h.exec(`UPDATE users SET totp_enabled = true, totp_secret = $2 WHERE id = $1`, nina, secret)
-	link = h.invite(st, store.NewInvitation{OrgID: initech, ExistingUserID: nina, Rights: []string{"reports.view"}})
+	h.invite(st, store.NewInvitation{OrgID: initech, ExistingUserID: nina, Rights: []string{"reports.view"}})
+	link = h.mailedLink(st, "nina@example.org")
 	code, out, errOut = h.runIn(acceptPassword+"\n", "accept", link)
 	if code != exitRefused || !strings.Contains(errOut, "a 2FA code is required") || members() != 2 {
 		t.Fatalf("2FA, no code: exit %d\n%s\n%s", code, out, errOut)

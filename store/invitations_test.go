@@ -249,7 +249,10 @@ func TestInvitationExistingUserGetsMembershipNoSecondAccount(t *testing.T) {
 	if !strings.Contains(body, "Globex Établissement") || !strings.Contains(body, "Bonjour Jean Martin") {
 		t.Fatalf("e-mail body %q", body)
 	}
-	tok := tokenOf(t, link)
+	if link != "" {
+		t.Fatalf("an existing account's link was returned to the operator: %q", link)
+	}
+	tok := tokenOf(t, e.mailedLink("jean@example.org"))
 	p, err := e.s.InspectInvitation(e.ctx, tok)
 	if err != nil || p.NeedsPassword || !p.ExistingAccount || p.Login != "ACME-7K2Q9" {
 		t.Fatalf("preview %+v %v", p, err)
@@ -286,29 +289,209 @@ func TestInvitationExistingUserGetsMembershipNoSecondAccount(t *testing.T) {
 	}
 }
 
-func TestInvitationByEmailForAnAccountOutsideTheAdminsScope(t *testing.T) {
+// mailedLink opens the sealed link of the latest invitation e-mail to an address.
+func (e *invEnv) mailedLink(to string) string {
+	e.t.Helper()
+	var sealed []byte
+	if err := e.s.DB().Get(&sealed, `SELECT sealed_secret FROM outbox WHERE kind = 'invitation' AND lower(recipient) = lower($1) AND sealed_secret IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, to); err != nil {
+		e.t.Fatalf("no invitation e-mail to %s: %v", to, err)
+	}
+	link, err := e.s.OpenSealed(sealed)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return link
+}
+
+// shape is what an invitation looks like once the values that differ between any two
+// invitations (ids, addresses, names, login codes, times) are blanked.
+func shape(t *testing.T, inv store.Invitation, link string) string {
+	t.Helper()
+	if inv.UserLogin != "" && !strings.HasPrefix(inv.UserLogin, "ACME-") && !strings.HasPrefix(inv.UserLogin, "GLOB-") {
+		t.Errorf("login code %q", inv.UserLogin)
+	}
+	loginKind := "none"
+	if inv.UserLogin != "" {
+		loginKind = "login code"
+	}
+	linkKind := "none"
+	if link != "" {
+		linkKind = "link of " + fmt.Sprint(len(tokenOf(t, link))) + " characters"
+	}
+	inv.ID, inv.Email, inv.Name, inv.UserLogin = 0, "", "", ""
+	inv.CreatedAt, inv.ExpiresAt, inv.LastSentAt = time.Time{}, time.Time{}, time.Time{}
+	return fmt.Sprintf("%+v; %s; %s", inv, loginKind, linkKind)
+}
+
+// An admin learns nothing about accounts outside their organizations from inviting: a "new
+// person" whose e-mail has an account elsewhere, and an existing user named by a login code
+// and an e-mail, are answered exactly as when no account matches; the account's own address
+// gets the invitation, and only its password accepts it.
+func TestInvitingAnAccountTheAdminCannotSeeAnswersAsAFreshInvitation(t *testing.T) {
 	e := newInvEnv(t)
-	uid := e.user("GLOB-22222", "paul@example.org", "Paul", e.glob)
+	paul := e.user("GLOB-22222", "paul@example.org", "Paul Globex", e.glob)
+	vera := e.user("GLOB-33333", "vera@example.org", "Vera Globex", e.glob)
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id IN ($1, $3)`, paul, e.hash(invitePassword), vera)
 	adm := e.admin("ann", []string{"billing.view"}, "acme")
-	_, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "Paul", Email: "paul@example.org", Rights: []string{"billing.view"}})
-	var ae *store.AccountExistsError
-	if !errors.As(err, &ae) || ae.UserID != 0 || ae.Login != "" {
-		t.Fatalf("outside the scope the account is not described: %+v %v", ae, err)
+	hidden := []string{"GLOB-22222", "GLOB-33333", "Paul Globex", "Vera Globex", "globex", "Globex"}
+	leaks := func(what string, v any) {
+		t.Helper()
+		text := fmt.Sprintf("%+v", v)
+		for _, h := range hidden {
+			if strings.Contains(text, h) {
+				t.Errorf("%s names %q: %s", what, h, text)
+			}
+		}
 	}
-	// Picking it by id is not possible for this admin; naming it by e-mail is.
-	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("pick outside scope: %v", err)
+
+	// LookupEmail: the same answer as for an address nobody has.
+	for _, email := range []string{"paul@example.org", " PAUL@example.org", "nobody@example.org"} {
+		if a, err := e.s.LookupEmail(e.ctx, adm, email); err != nil || a != (store.EmailAccount{}) {
+			t.Fatalf("LookupEmail(%q) = %+v, %v", email, a, err)
+		}
 	}
-	inv, link := e.invite(adm, store.NewInvitation{OrgID: e.acme, Email: "Paul@Example.org", ExistingByEmail: true, Rights: []string{"billing.view"}})
-	if *inv.UserID != uid {
-		t.Fatalf("invitation %+v", inv)
-	}
-	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, uid, e.hash(invitePassword))
-	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, link), store.Acceptance{Password: invitePassword}); err != nil {
+
+	// A new person: an address nobody has, and Paul's.
+	fresh, freshLink, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "Fresh Person", Email: "fresh@example.org", Rights: []string{"billing.view"}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, uid); n != 2 {
-		t.Fatalf("%d memberships", n)
+	taken, takenLink, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, Name: "Paul", Email: "Paul@example.org", Rights: []string{"billing.view"}})
+	if err != nil {
+		t.Fatalf("a new person whose e-mail has an account in another organization: %v", err)
+	}
+	if a, b := shape(t, fresh, freshLink), shape(t, taken, takenLink); a != b {
+		t.Fatalf("the two answers differ:\n fresh %s\n taken %s", a, b)
+	}
+	if taken.Name != "Paul" || taken.Email != "paul@example.org" || taken.UserLogin == "" || taken.UserID != nil {
+		t.Fatalf("taken: %+v", taken)
+	}
+	leaks("the answer", taken)
+	// Listed, read and audited for the admin as they were shown.
+	page, err := e.s.ListInvitations(e.ctx, adm, store.InvitationQuery{})
+	if err != nil || len(page.Invitations) != 2 {
+		t.Fatalf("list %+v %v", page, err)
+	}
+	for _, inv := range page.Invitations {
+		if inv.ID == taken.ID && (inv.UserLogin != taken.UserLogin || inv.Name != "Paul" || inv.UserID != nil) {
+			t.Fatalf("listed %+v, created %+v", inv, taken)
+		}
+	}
+	leaks("the list", page)
+	if p, err := e.s.ListInvitations(e.ctx, adm, store.InvitationQuery{Search: "glob-2"}); err != nil || len(p.Invitations) != 0 {
+		t.Fatalf("a search by the hidden login code found %+v %v", p.Invitations, err)
+	}
+	rows, err := e.s.ListAudit(e.ctx, adm, store.AuditQuery{})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("the admin's audit: %+v %v", rows, err)
+	}
+	for _, r := range rows {
+		if r.TargetUserID != nil || r.TargetLogin != "" || !strings.Contains(r.Summary, "(new person ACME-") {
+			t.Fatalf("audit row %+v", r)
+		}
+	}
+	leaks("the audit", rows)
+
+	// The stand-in link reads as a new person's and grants nothing, whatever the password.
+	pf, err := e.s.InspectInvitation(e.ctx, tokenOf(t, freshLink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := e.s.InspectInvitation(e.ctx, tokenOf(t, takenLink))
+	if err != nil {
+		t.Fatalf("the stand-in link does not inspect: %v", err)
+	}
+	if !pt.NeedsPassword || pt.ExistingAccount || pt.Login != taken.UserLogin || pt.Name != "Paul" || pf.NeedsPassword != pt.NeedsPassword {
+		t.Fatalf("stand-in preview %+v (fresh %+v)", pt, pf)
+	}
+	leaks("the stand-in preview", pt)
+	var pe *model.PolicyError
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, takenLink), store.Acceptance{Password: "short", Confirm: "short"}); !errors.As(err, &pe) {
+		t.Fatalf("a weak password on the stand-in link: %v", err)
+	}
+	chosen := "an attacker chose this passphrase 1"
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, takenLink), store.Acceptance{Password: chosen, Confirm: chosen}); refusal(err) != store.RefusedUnknown {
+		t.Fatalf("the stand-in link accepted: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, paul); n != 1 {
+		t.Fatal("the stand-in link gave Paul's account access")
+	}
+
+	// Paul's own address got an existing account's invitation; his password accepts it.
+	if n := e.count(`SELECT count(*) FROM outbox WHERE lower(recipient) = 'paul@example.org' AND strpos(body, 'GLOB-22222') > 0`); n != 1 {
+		t.Fatal("no invitation e-mail to the account's own address")
+	}
+	real := e.mailedLink("paul@example.org")
+	if real == takenLink {
+		t.Fatal("the operator was shown the account's real link")
+	}
+	if p, err := e.s.InspectInvitation(e.ctx, tokenOf(t, real)); err != nil || !p.ExistingAccount || p.Login != "GLOB-22222" {
+		t.Fatalf("real link: %+v %v", p, err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, real), store.Acceptance{Password: chosen, Confirm: chosen}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("the real link with another password: %v", err)
+	}
+	// Support reads what happened.
+	sup, err := e.s.ListAudit(e.ctx, supportOp, store.AuditQuery{Action: "invitation.stand_in"})
+	if err != nil || len(sup) != 2 || !strings.Contains(sup[1].Summary, "GLOB-22222") || !strings.Contains(sup[0].Summary, "stand-in link") {
+		t.Fatalf("support's audit of the stand-in: %+v %v", sup, err)
+	}
+
+	// Resending rotates the stand-in link too; the old one dies.
+	_, again, err := e.s.ResendInvitation(e.ctx, adm, taken.ID)
+	if err != nil || again == "" || again == takenLink {
+		t.Fatalf("resend: %q %v", again, err)
+	}
+	if _, err := e.s.InspectInvitation(e.ctx, tokenOf(t, takenLink)); refusal(err) != store.RefusedUnknown {
+		t.Fatalf("the old stand-in link after a resend: %v", err)
+	}
+	if _, err := e.s.InspectInvitation(e.ctx, tokenOf(t, again)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, e.mailedLink("paul@example.org")), store.Acceptance{Password: invitePassword}); err != nil {
+		t.Fatalf("the owner accepts the resent real link: %v", err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, paul); n != 2 {
+		t.Fatalf("%d memberships after the owner accepted", n)
+	}
+
+	// An existing user by login code and e-mail: both must match one account; the answer is
+	// the same whether they do or not, and never holds a link.
+	type named struct{ login, email string }
+	var shapes []string
+	for _, n := range []named{{"glob-33333 ", "Vera@example.org"}, {"GLOB-33333", "someone.else@example.org"}, {"GLOB-99999", "nobody@example.org"}} {
+		inv, link, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, ExistingLogin: n.login, Email: n.email, Rights: []string{"billing.view"}})
+		if err != nil {
+			t.Fatalf("existing %v: %v", n, err)
+		}
+		if link != "" || inv.UserLogin != model.NormalizeLogin(n.login) || inv.Name != inv.UserLogin || inv.UserID != nil {
+			t.Fatalf("existing %v: %+v %q", n, inv, link)
+		}
+		if _, again, err := e.s.ResendInvitation(e.ctx, adm, inv.ID); err != nil || again != "" {
+			t.Fatalf("resend existing %v: %q %v", n, again, err)
+		}
+		inv.UserLogin = "GLOB-00000"
+		shapes = append(shapes, shape(t, inv, link))
+	}
+	if shapes[0] != shapes[1] || shapes[1] != shapes[2] {
+		t.Fatalf("the answers differ:\n%s", strings.Join(shapes, "\n"))
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE lower(recipient) IN ('someone.else@example.org', 'nobody@example.org')`); n != 0 {
+		t.Fatal("an invitation that matched no account was e-mailed")
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE recipient = 'vera@example.org' AND kind = 'invitation'`); n != 2 {
+		t.Fatalf("%d invitation e-mails to Vera (created, resent)", n)
+	}
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, e.mailedLink("vera@example.org")), store.Acceptance{Password: invitePassword}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(`SELECT count(*) FROM memberships WHERE user_id = $1 AND org_id = $2`, vera, e.acme); n != 1 {
+		t.Fatal("Vera did not join after proving her account")
+	}
+	// A login code that is not one: refused for its form (which says nothing of accounts).
+	if _, _, err := e.s.CreateInvitation(e.ctx, adm, store.NewInvitation{OrgID: e.acme, ExistingLogin: "a b", Email: "x@example.org", Rights: []string{"billing.view"}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a malformed login code: %v", err)
 	}
 }
 
@@ -581,8 +764,8 @@ func TestAcceptingForAnExistingAccountProvesTheOwner(t *testing.T) {
 	e := newInvEnv(t)
 	uid := e.user("GLOB-40001", "owner@example.org", "Olivia Owner", e.glob)
 	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, uid, e.hash(invitePassword))
-	inv, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}})
-	tok := tokenOf(t, link)
+	inv, _ := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: uid, Rights: []string{"billing.view"}})
+	tok := tokenOf(t, e.mailedLink("owner@example.org"))
 	p, err := e.s.InspectInvitation(e.ctx, tok)
 	if err != nil || !p.ExistingAccount || p.NeedsPassword || p.Login != "GLOB-40001" {
 		t.Fatalf("preview %+v %v", p, err)
@@ -691,7 +874,8 @@ func TestAcceptingForAnExistingAccountProvesTheOwner(t *testing.T) {
 	// saying why, even with its password.
 	dis := e.user("GLOB-40002", "disabled@example.org", "Dora Disabled", e.glob)
 	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, dis, e.hash(invitePassword))
-	_, dlink := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: dis, Rights: []string{"billing.view"}})
+	e.invite(supportOp, store.NewInvitation{OrgID: e.acme, ExistingUserID: dis, Rights: []string{"billing.view"}})
+	dlink := e.mailedLink("disabled@example.org")
 	e.exec(`UPDATE users SET status = 'disabled' WHERE id = $1`, dis)
 	if p, err := e.s.InspectInvitation(e.ctx, tokenOf(t, dlink)); err != nil || !p.ExistingAccount {
 		t.Fatalf("disabled preview %+v %v", p, err)

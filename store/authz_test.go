@@ -232,7 +232,7 @@ var authzRows = []authzRow{
 		_, err := w.s.UnlockUsers(w.ctx, op, []int64{target}, "role table", false)
 		return err
 	}},
-	{"UnlockUsers with a reset link", unlockScoped, 2, freshUser, func(w *authzWorld, op model.Operator, _, target int64) error {
+	{"UnlockUsers with a reset link", writeScoped, 2, freshUser, func(w *authzWorld, op model.Operator, _, target int64) error {
 		_, err := w.s.UnlockUsers(w.ctx, op, []int64{target}, "role table", true)
 		return err
 	}},

@@ -663,6 +663,9 @@ func (s *inviteScreen) sent(msg inviteSentMsg) tea.Cmd {
 	switch {
 	case msg.err == nil:
 		s.result, s.link, s.step = msg.inv, msg.link, stepDone
+		if s.existing {
+			return flashCmd(flashInfo, s.c.t("invite.sent.flash.existing", safe.Line(msg.inv.Email)))
+		}
 		return flashCmd(flashInfo, s.c.t("invite.sent.flash", safe.Line(msg.inv.Email)))
 	case errors.As(msg.err, &ae):
 		// Someone registered the e-mail meanwhile: back to step 1, which offers the switch.
@@ -928,7 +931,11 @@ func (s *inviteScreen) viewReview(b *strings.Builder) {
 func (s *inviteScreen) viewDone(b *strings.Builder) {
 	c, st := s.c, s.c.styles
 	inv := s.result
-	b.WriteString(st.OK.Render(c.t("invite.done.title", inv.ID)) + "\n\n")
+	title := c.t("invite.done.title", inv.ID)
+	if s.existing {
+		title = c.t("invite.done.title.existing", inv.ID)
+	}
+	b.WriteString(st.OK.Render(title) + "\n\n")
 	row := func(label, value string) {
 		b.WriteString(st.Label.Render(safe.Pad(label, 16)) + safe.Truncate(value, max(10, s.width-18)) + "\n")
 	}
@@ -940,8 +947,14 @@ func (s *inviteScreen) viewDone(b *strings.Builder) {
 	row(c.t("invite.review.rights"), safe.Line(strings.Join(inv.Rights, ", ")))
 	row(c.t("invite.review.expires"), fmtTime(&inv.ExpiresAt, true)+" UTC")
 	if s.link == "" {
-		// An existing account: its link goes only to its own e-mail address.
-		b.WriteString("\n" + st.Dim.Render(c.t("invite.done.mail.existing")) + "\n\n")
+		// An existing account: its link goes only to its own e-mail address (if the login code
+		// and the e-mail were one account's: the answer does not say, unless the operator
+		// picked one of their own users).
+		note := c.t("invite.done.mail.existing.unseen")
+		if s.pickedMatches() {
+			note = c.t("invite.done.mail.existing")
+		}
+		b.WriteString("\n" + st.Dim.Render(note) + "\n\n")
 		b.WriteString(st.Dim.Render(c.t("invite.hint.done.nolink")))
 		return
 	}

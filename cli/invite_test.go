@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+
+	"gatehouse/store"
 )
 
 // variable blanks what differs between any two invitations in the command's output.
@@ -125,5 +128,46 @@ func TestInviteCommand(t *testing.T) {
 	var leftovers int
 	if err := h.db.Get(&leftovers, `SELECT count(*) FROM invitations WHERE lower(email) IN ('x@example.org', 'y@example.org', 'z@example.org')`); err != nil || leftovers != 0 {
 		t.Fatalf("refusals left %d invitations", leftovers)
+	}
+}
+
+// The takeover sequence, from the command line as the admin of another organization:
+// invite U's e-mail, accept the printed link with nothing on standard input, then look U up.
+func TestNoCrossOrganizationTakeoverFromTheCommandLine(t *testing.T) {
+	h := newHarness(t)
+	h.store() // sets the commands' outbox key
+	h.org("acme", "Acme Corp")
+	globex := h.org("globex", "Globex")
+	u := h.user("GLOB-77777", "ulysse@example.org", "Ulysse Globex", "active", globex)
+	hash, err := store.HashPassword(context.Background(), acceptPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, u, hash)
+	asOSUser(t, "root")
+	h.mustRun("operator", "add", "mallory", "--role", "admin", "--org", "acme")
+	asOSUser(t, "mallory")
+
+	out := h.mustRun("invite", "--org", "acme", "--name", "Ulysse", "--email", "ulysse@example.org", "--right", "billing.view")
+	for _, hidden := range []string{"GLOB-77777", "Ulysse Globex", "globex", "another organization"} {
+		if strings.Contains(out, hidden) {
+			t.Fatalf("the invitation's answer shows %q:\n%s", hidden, out)
+		}
+	}
+	link := strings.TrimSpace(out[strings.Index(out, "https://"):])
+	for _, stdin := range []string{"", acceptPassword + "\n" + acceptPassword + "\n"} {
+		if code, o, errOut := h.runIn(stdin, "accept", link); code == exitOK || strings.Contains(o, "now has access") {
+			t.Fatalf("accepted with the printed link: exit %d\n%s\n%s", code, o, errOut)
+		}
+	}
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM memberships WHERE user_id = $1`, u); err != nil || n != 1 {
+		t.Fatalf("U's memberships: %d %v", n, err)
+	}
+	if code, _, errOut := h.run("users", "show", "GLOB-77777"); code != exitRefused || !strings.Contains(errOut, "no user") {
+		t.Fatalf("users show U: exit %d %s", code, errOut)
+	}
+	if code, _, _ := h.runIn("mallory's choice 123456\n", "login", "GLOB-77777"); code != exitRefused {
+		t.Fatalf("login as U: exit %d", code)
 	}
 }

@@ -145,3 +145,127 @@ func TestCredentialActionsNeedTheWholeAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCrossOrganizationTakeover replays, as an admin of A, the sequence that took over an
+// account of B: invite U (a user of B alone) by e-mail, read the result, accept the link
+// without U's password, then set U a temporary password and log in with it, and read U's
+// audit rows written by B's operators. No step may reveal U or give the admin any hold on U.
+func TestNoCrossOrganizationTakeover(t *testing.T) {
+	e := newInvEnv(t)
+	const uPassword = "the owner's own passphrase 4711"
+	u := e.user("GLOB-77777", "ulysse@example.org", "Ulysse Globex", e.glob)
+	e.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, u, e.hash(uPassword))
+	admA := e.admin("mallory", []string{"billing.view", "users.manage"}, "acme")
+	admB := e.admin("bea", nil, "globex")
+	if _, err := e.s.UnlockUsers(e.ctx, admB, []int64{u}, "globex internal: called from the Lyon office", false); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{"GLOB-77777", "Ulysse Globex", "globex", "Lyon"}
+	leak := func(step string, v any) {
+		t.Helper()
+		text := fmt.Sprintf("%+v", v)
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("step %s shows %q: %s", step, s, text)
+			}
+		}
+	}
+	memberOfA := func() bool {
+		t.Helper()
+		return e.count(`SELECT count(*) FROM memberships WHERE user_id = $1 AND org_id = $2`, u, e.acme) == 1
+	}
+
+	// 1. The wizard's "new person" with U's e-mail: no word of an account elsewhere.
+	a, err := e.s.LookupEmail(e.ctx, admA, "ulysse@example.org")
+	if err != nil || a.Exists {
+		t.Fatalf("step 1: LookupEmail tells the admin the e-mail has an account: %+v %v", a, err)
+	}
+	inv, link, err := e.s.CreateInvitation(e.ctx, admA, store.NewInvitation{OrgID: e.acme, Name: "Ulysse", Email: "ulysse@example.org", Rights: []string{"users.manage"}})
+	if err != nil {
+		t.Fatalf("step 1: the new person invitation is refused, which tells the e-mail has an account: %v", err)
+	}
+	// ... nor through the existing-user path, even with U's login code and e-mail right.
+	if _, _, err := e.s.CreateInvitation(e.ctx, admA, store.NewInvitation{OrgID: e.glob, ExistingLogin: "GLOB-77777", Email: "ulysse@example.org", Rights: []string{"users.manage"}}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("step 1: inviting into B: %v", err)
+	}
+
+	// 2. The result: neither U's name, nor U's login code, nor the link that reaches U.
+	leak("2 (result)", inv)
+	page, err := e.s.ListInvitations(e.ctx, admA, store.InvitationQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leak("2 (invitations)", page)
+	real := e.mailedLink("ulysse@example.org")
+	if link == real || tokenOf(t, link) == tokenOf(t, real) {
+		t.Fatal("step 2: the admin holds the link that reaches U's account")
+	}
+
+	// 3. Accepting without U's password: with the link the admin holds, and even with the
+	// real one (had it leaked), no password, a password of the admin's choosing, or U's
+	// login code as a guess: nothing joins U to A.
+	for _, try := range []struct {
+		link string
+		a    store.Acceptance
+	}{
+		{link, store.Acceptance{}},
+		{link, store.Acceptance{Password: "mallory's choice 123456", Confirm: "mallory's choice 123456"}},
+		{real, store.Acceptance{}},
+		{real, store.Acceptance{Password: "mallory's choice 123456", Confirm: "mallory's choice 123456"}},
+		{real, store.Acceptance{Password: "GLOB-77777"}},
+	} {
+		if res, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, try.link), try.a); err == nil {
+			t.Fatalf("step 3: accepted without the owner's password: %+v", res)
+		}
+		if memberOfA() {
+			t.Fatal("step 3: U is now a member of A")
+		}
+	}
+
+	// 4. U is not in A's scope: no temporary password, no password, no login with either.
+	if _, _, err := e.s.SetTemporaryPassword(e.ctx, admA, u, 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("step 4: temporary password for U: %v", err)
+	}
+	if _, err := e.s.SetPassword(e.ctx, admA, u, 1, "mallory's choice 123456", "mallory's choice 123456", false); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("step 4: password for U: %v", err)
+	}
+	if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: "GLOB-77777", Password: "mallory's choice 123456"}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("step 4: login as U: %v", err)
+	}
+	rows, err := e.s.ListAudit(e.ctx, admA, store.AuditQuery{UserID: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leak("4 (audit)", rows)
+
+	// Once U accepts for real, with U's own password, U belongs to A and B: the admin of A
+	// still holds nothing of U's credentials, and still reads nothing B wrote.
+	if _, err := e.s.AcceptInvitation(e.ctx, tokenOf(t, real), store.Acceptance{Password: uPassword}); err != nil {
+		t.Fatalf("the owner accepts: %v", err)
+	}
+	if !memberOfA() {
+		t.Fatal("the owner's acceptance did not add A")
+	}
+	v := e.count(`SELECT version FROM users WHERE id = $1`, u)
+	if _, pw, err := e.s.SetTemporaryPassword(e.ctx, admA, u, v); !errors.Is(err, store.ErrSharedAccount) {
+		t.Fatalf("temporary password for U of A and B: %v %v", pw, err)
+	}
+	if _, err := e.s.ResetTOTP(e.ctx, admA, u, v); !errors.Is(err, store.ErrSharedAccount) {
+		t.Fatalf("2FA reset for U of A and B: %v", err)
+	}
+	if _, err := e.s.EndAllSessions(e.ctx, admA, u); !errors.Is(err, store.ErrSharedAccount) {
+		t.Fatalf("ending U's sessions: %v", err)
+	}
+	rows, err = e.s.ListAudit(e.ctx, admA, store.AuditQuery{UserID: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if strings.Contains(r.Summary, "Lyon") || r.OperatorName == "bea" {
+			t.Fatalf("the admin of A reads B's audit row about U: %+v", r)
+		}
+	}
+	if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: "GLOB-77777", Password: uPassword}); err != nil {
+		t.Fatalf("U's own password no longer works: %v", err)
+	}
+}

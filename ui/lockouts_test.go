@@ -228,3 +228,79 @@ func TestLockoutsGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestLockoutsPanesAreTabs: tab and shift+tab step round the three panes, 1/2/3 go straight to
+// one, the timeline opens over the pane it came from and tab or esc goes back there; help
+// lists those keys from the screen's actions table.
+func TestLockoutsPanesAreTabs(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l")
+	active := func(want string) {
+		t.Helper()
+		h.mustShow("[" + want + "]")
+	}
+	active("1 Locked now (5)")
+	h.keys("tab")
+	active("2 Recent failures")
+	h.mustShow("window 1h", "Jean Dupont")
+	h.keys("shift+tab", "shift+tab")
+	active("3 By IP")
+	h.keys("tab")
+	active("1 Locked now (5)")
+	h.keys("3", "1", "2")
+	active("2 Recent failures")
+
+	// A failure of a known account opens its timeline over the failures; tab goes back there.
+	h.keys("g")
+	for i := 0; i < 60 && lineOf(h.view(), "Timeline of") < 0; i++ {
+		if r, ok := h.app.active().(*lockoutsScreen).failures.Current(); ok && r.UserID != nil {
+			h.keys("enter")
+			break
+		}
+		h.keys("j")
+	}
+	h.mustShow("Timeline of")
+	active("2 Recent failures")
+	h.keys("tab")
+	active("2 Recent failures")
+	h.mustNotShow("Timeline of")
+	h.keys("3", "enter", "1")
+	active("1 Locked now (5)")
+
+	h.keys("?")
+	h.mustShow("tab       next pane", "shift+tab previous pane", "1         Locked now", "2         Recent failures",
+		"3         By IP", "w         time window", "U         unlock + reset link")
+}
+
+// TestLockoutsUnlockWithResetStartsOn: U asks the same reason as u, the reset link already on;
+// tab turns it off again.
+func TestLockoutsUnlockWithResetStartsOn(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l", "U")
+	h.mustShow("Unlock 1 account(s) — reason:", "tab: send a reset link [yes]")
+	h.keys("tab", "tab")
+	h.typeText("called from the front desk")
+	h.keys("enter")
+	h.mustShow("Unlocked 1 account(s); 1 reset link(s) queued.", "Locked now (4)")
+	var resets int
+	if err := st.DB().Get(&resets, `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`); err != nil {
+		t.Fatal(err)
+	}
+	if resets != 1 {
+		t.Fatalf("reset links queued: %d", resets)
+	}
+	// esc on the question cancels, as every question does, and unlocks nobody.
+	h.keys("U", "esc")
+	h.mustShow("Cancelled; nothing changed.", "Locked now (4)")
+	var locked int
+	if err := st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if locked != 4 {
+		t.Fatalf("after a cancelled question %d accounts are locked, want 4", locked)
+	}
+}

@@ -65,6 +65,10 @@ func (u lockoutUser) label(width int) string {
 // total is counted apart).
 const lockedPage = 300
 
+// loginMinWidth is the narrowest the login code column gets, so that a screen of usual codes
+// keeps one layout whatever its codes' lengths.
+const loginMinWidth = 11
+
 // loStamp is a short UTC time for the tables.
 func loStamp(t time.Time) string { return t.UTC().Format("01-02 15:04") }
 
@@ -132,7 +136,13 @@ func (p *lockedPane) columns(width int) []column[store.LockedAccount] {
 	grow := func(title string, w, flex, maxw int, cell func(store.LockedAccount) string) col {
 		return col{column[store.LockedAccount]{title, w, cell}, flex, maxw}
 	}
-	loginTitle, loginW := c.t("lo.col.login"), 11
+	// The login code is how the caller names the account: its column is as wide as the
+	// widest code shown, taken before the flexible columns share the rest.
+	loginTitle := c.t("lo.col.login")
+	loginW := max(loginMinWidth, safe.Width(loginTitle))
+	for _, a := range p.Rows() {
+		loginW = max(loginW, safe.Width(a.Login))
+	}
 	cols := []col{
 		grow(c.t("lo.col.name"), 8, 3, 40, func(a store.LockedAccount) string { return a.Name }),
 		fixed(loginTitle, loginW, func(a store.LockedAccount) string { return a.Login }),

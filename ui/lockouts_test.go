@@ -229,6 +229,36 @@ func TestLockoutsGolden(t *testing.T) {
 	}
 }
 
+// TestLockoutsLoginCodeNeverCut: the login code is how the caller names the account; its
+// column is as wide as the longest code shown, at 80×24 as at 200×60, and so are the
+// timeline's title and the unlock question.
+func TestLockoutsLoginCodeNeverCut(t *testing.T) {
+	st := newStore(t)
+	a := seedAttack(t, st)
+	const longest = "ACMECORPORATION-INTERNATIONAL-7K2Q9XYZWQ" // the longest a login code may be
+	const generated = "ACMECO-9PZ2R"                           // a code as generated for a long prefix
+	f := fixture{t, st}
+	f.exec(`UPDATE users SET login_code = $2 WHERE id = $1`, a.anna, longest)
+	f.exec(`UPDATE users SET login_code = $2 WHERE id = $1`, a.sakura, generated)
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		h := newHarness(t, st, support, size[0], size[1])
+		h.keys("l")
+		v := h.view()
+		for _, code := range []string{longest, generated, "GLOB-G1L22"} {
+			if l := lineOf(v, code); l < 0 {
+				t.Fatalf("%dx%d: login code %s cut:\n%s", size[0], size[1], code, v)
+			}
+		}
+		if size[0] == 200 {
+			h.mustShow("Anna Kowalska", "Gil Bates", "佐藤 さくら") // the names keep their room too
+		}
+		h.keys("enter") // Anna's row is the first one
+		h.mustShow("Timeline of", longest)
+		h.keys("u")
+		h.mustShow("Unlock 1 account(s)", longest)
+	}
+}
+
 // TestLockoutsPanesAreTabs: tab and shift+tab step round the three panes, 1/2/3 go straight to
 // one, the timeline opens over the pane it came from and tab or esc goes back there; help
 // lists those keys from the screen's actions table.

@@ -408,6 +408,7 @@ var sweepReads = map[string]bool{
 	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
+	"ListOperators": true,
 }
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;

@@ -106,6 +106,10 @@ var sweepRows = []sweepRow{
 		_, _, err := w.s.PasswordRules(w.ctx, op, w.userB)
 		return err
 	}},
+	{"AlsoOutsideScope", "user of B", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.AlsoOutsideScope(w.ctx, op, w.userB)
+		return err
+	}},
 	{"ListAudit", "about B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
 		rows, err := w.s.ListAudit(w.ctx, op, store.AuditQuery{UserID: w.userB})
 		return shown(len(rows) > 0, err)
@@ -375,6 +379,7 @@ var sweepReads = map[string]bool{
 	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
+	"AlsoOutsideScope": true,
 }
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;

@@ -298,7 +298,7 @@ var sweepRows = []sweepRow{
 		return w.s.DeleteUser(w.ctx, op, w.userAB, w.version(w.userAB), "both@example.org")
 	}},
 	{"ResetTOTP", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB))
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB), "lost phone")
 		return err
 	}},
 	{"SetPassword", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {

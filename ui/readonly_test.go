@@ -141,8 +141,8 @@ func roScreens() []roScreen {
 				bind: func(c *common) key.Binding { return c.keys.Invite }},
 		}},
 		{name: "User", open: func(h *harness, w *roWorld) { h.send(navigateMsg{Screen: "user", Arg: w.jean}) }, actions: []roAction{
-			// shift+tab from no focus goes to the last line of the form: the last session.
-			{name: "end this session", action: model.ActionEndSessions, before: []string{"shift+tab"}, key: "x", after: []string{"y"},
+			// shift+tab from no focus goes to the last pane (the events), then to the sessions.
+			{name: "end this session", action: model.ActionEndSessions, before: []string{"shift+tab", "shift+tab"}, key: "x", after: []string{"y"},
 				bind: userKey(func(k userKeys) key.Binding { return k.EndSession })},
 			{name: "end all sessions", action: model.ActionEndSessions, key: "X", after: []string{"y"},
 				bind: userKey(func(k userKeys) key.Binding { return k.EndAll })},
@@ -150,7 +150,7 @@ func roScreens() []roScreen {
 				bind: userKey(func(k userKeys) key.Binding { return k.ResetLink })},
 			{name: "e-mail login code", action: model.ActionSendLoginCode, key: "c", after: []string{"y"},
 				bind: userKey(func(k userKeys) key.Binding { return k.LoginCode })},
-			{name: "reset 2FA", action: model.ActionResetTOTP, key: "2", after: []string{"y"},
+			{name: "reset 2FA", action: model.ActionResetTOTP, key: "2", after: []string{"lost phone", "enter"},
 				bind: userKey(func(k userKeys) key.Binding { return k.ResetTOTP })},
 			{name: "unlock", action: model.ActionUnlock, key: "u", after: []string{"night shift", "enter"},
 				bind: userKey(func(k userKeys) key.Binding { return k.Unlock })},

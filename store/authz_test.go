@@ -256,7 +256,7 @@ var authzRows = []authzRow{
 		return w.s.DeleteUser(w.ctx, op, target, 1, w.email(target))
 	}},
 	{"ResetTOTP", writeScoped, 1, userWith2FA, func(w *authzWorld, op model.Operator, _, target int64) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, target, 1)
+		_, err := w.s.ResetTOTP(w.ctx, op, target, 1, "lost phone")
 		return err
 	}},
 	{"SetPassword", writeScoped, 1, freshUser, func(w *authzWorld, op model.Operator, _, target int64) error {

@@ -359,7 +359,7 @@ func TestAdminOfAnotherOrganization(t *testing.T) {
 		},
 		"SetTemporaryPassword": func() error { _, _, err := a.s.SetTemporaryPassword(a.ctx, admin, other, ver); return err },
 		"SendLoginCode":        func() error { return a.s.SendLoginCode(a.ctx, admin, other) },
-		"ResetTOTP":            func() error { _, err := a.s.ResetTOTP(a.ctx, admin, other, ver); return err },
+		"ResetTOTP":            func() error { _, err := a.s.ResetTOTP(a.ctx, admin, other, ver, "lost phone"); return err },
 		"DisableUser":          func() error { _, err := a.s.DisableUser(a.ctx, admin, other, ver); return err },
 		"EnableUser":           func() error { _, err := a.s.EnableUser(a.ctx, admin, other, ver); return err },
 		"DeleteUser":           func() error { return a.s.DeleteUser(a.ctx, admin, other, ver, "g@example.org") },

@@ -106,6 +106,10 @@ var sweepRows = []sweepRow{
 		_, _, err := w.s.PasswordRules(w.ctx, op, w.userB)
 		return err
 	}},
+	{"AlsoOutsideScope", "user of B", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.AlsoOutsideScope(w.ctx, op, w.userB)
+		return err
+	}},
 	{"ListAudit", "about B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
 		rows, err := w.s.ListAudit(w.ctx, op, store.AuditQuery{UserID: w.userB})
 		return shown(len(rows) > 0, err)
@@ -302,7 +306,7 @@ var sweepRows = []sweepRow{
 		return w.s.DeleteUser(w.ctx, op, w.userAB, w.version(w.userAB), "both@example.org")
 	}},
 	{"ResetTOTP", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB))
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB), "lost phone")
 		return err
 	}},
 	{"SetPassword", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
@@ -331,7 +335,7 @@ var sweepRows = []sweepRow{
 		return err
 	}},
 	{"ResetTOTP", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, w.userAB, w.version(w.userAB))
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userAB, w.version(w.userAB), "lost phone")
 		return err
 	}},
 	{"UpdateUser", "change the e-mail of a user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
@@ -408,7 +412,7 @@ var sweepReads = map[string]bool{
 	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
-	"ListOperators": true,
+	"ListOperators": true, "AlsoOutsideScope": true,
 }
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;

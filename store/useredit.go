@@ -481,8 +481,8 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 // ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
 // re-enrolls at their next login. Their sessions end (the lost phone may hold one); the user
 // is notified. An admin may reset it only for a user of their organizations alone
-// (ErrSharedAccount).
-func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
+// (ErrSharedAccount). The operator's reason goes into the audit row (at most 500 bytes, as typed).
+func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int, reason string) (model.User, error) {
 	if err := writable(op); err != nil {
 		return model.User{}, err
 	}
@@ -514,7 +514,8 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 			return err
 		}
 		if err := audit(ctx, tx, op, "user.totp_reset", &u.ID, nil,
-			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login", u.Login, u.TOTPEnabled, n)); err != nil {
+			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login; reason: %s",
+				u.Login, u.TOTPEnabled, n, cleanText(reason, 500))); err != nil {
 			return err
 		}
 		out, err = s.getUser(ctx, tx, op, id)

@@ -3,12 +3,15 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
@@ -143,6 +146,32 @@ func TestListPaneDropsStaleAnswers(t *testing.T) {
 	if other.id == p.id {
 		// Two panes of one session must not take each other's pages.
 		t.Fatal("pane ids")
+	}
+}
+
+// A pane without the screen's focus does not mark its cursor row; it keeps its cursor and
+// still answers keys when the screen gives it them.
+func TestListPaneFocus(t *testing.T) {
+	c := componentCommon()
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI256)
+	c.styles = NewStyles(r)
+	calls := 0
+	p := newListPane(c, numbers(5, &calls), numberCols)
+	p.SetSize(40, 6)
+	drive(p, p.First())
+	cursorRow := c.styles.RowCursor.Render(tableRow(numberCols(40), 1, "  ", nil))
+	if !strings.Contains(p.View(), cursorRow) {
+		t.Fatalf("a focused pane marks its cursor row:\n%q", p.View())
+	}
+	p.Focus(false)
+	if strings.Contains(p.View(), cursorRow) || !strings.Contains(p.View(), "1") {
+		t.Fatalf("a pane without focus marks no row:\n%q", p.View())
+	}
+	p.HandleKey(keyMsg("j"))
+	p.Focus(true)
+	if r, _ := p.Current(); r != 2 || !strings.Contains(p.View(), c.styles.RowCursor.Render(tableRow(numberCols(40), 2, "  ", nil))) {
+		t.Fatalf("focus back: row %d\n%q", r, p.View())
 	}
 }
 

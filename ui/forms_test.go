@@ -301,7 +301,7 @@ func TestFormsUserEditNameAndEmail(t *testing.T) {
 		t.Helper()
 		what := field + " " + in.what
 		safely(t, what, func() {
-			for i := 0; uv.focus != item; i++ {
+			for i := 0; uv.form.focus != item; i++ {
 				if i > 100 || h.app.active() != Screen(uv) {
 					t.Fatalf("%s: cannot reach field %d:\n%s", what, item, h.view())
 				}
@@ -309,9 +309,9 @@ func TestFormsUserEditNameAndEmail(t *testing.T) {
 			}
 			h.clearField()
 			h.enter(in)
-			value := uv.name.Value()
+			value := uv.form.name.Value()
 			if field == "email" {
-				value = uv.email.Value()
+				value = uv.form.email.Value()
 			}
 			snap := dbSnapshot(t, f.st)
 			h.clearFlash()
@@ -409,11 +409,11 @@ func TestFormsUserPasswordPanel(t *testing.T) {
 		{"emoji", formInput{"", "😀😀 saffron glacier piano 88", false}, formInput{"", "😀😀 saffron glacier piano 88", false}, nil},
 	} {
 		safely(t, "password "+c.what, func() {
-			if uv.mode == modePassword {
+			if uv.mode() == modePassword {
 				h.keys("esc")
 			}
 			h.keys("p")
-			if uv.mode != modePassword {
+			if uv.mode() != modePassword {
 				t.Fatalf("p did not open the password panel:\n%s", h.view())
 			}
 			h.enter(c.pw)
@@ -480,14 +480,14 @@ func TestFormsUserUnlockAndDeletePrompts(t *testing.T) {
 			snap := dbSnapshot(t, f.st)
 			h.clearFlash()
 			h.keys("u")
-			if uv.mode != modePrompt {
+			if !uv.prompt.Active() {
 				t.Fatalf("u did not open the reason prompt:\n%s", h.view())
 			}
 			h.enter(in)
 			h.keys("enter")
 			h.frameOK("unlock " + in.what)
 			v := h.view()
-			if strings.Contains(v, "Give a reason") {
+			if strings.Contains(v, "A reason is required") {
 				sameSnapshot(t, "unlock "+in.what, snap, dbSnapshot(t, f.st))
 				h.keys("esc")
 				return
@@ -512,13 +512,13 @@ func TestFormsUserUnlockAndDeletePrompts(t *testing.T) {
 		safely(t, "delete "+in.what, func() {
 			snap := dbSnapshot(t, f.st)
 			h.keys("D")
-			if uv.mode != modePrompt {
+			if !uv.prompt.Active() {
 				t.Fatalf("D did not open the confirmation:\n%s", h.view())
 			}
 			h.enter(in)
 			h.keys("enter")
 			h.frameOK("delete " + in.what)
-			h.mustShow("This is not the account's e-mail.")
+			h.mustShow("That is not the expected text; nothing changed.")
 			sameSnapshot(t, "delete "+in.what, snap, dbSnapshot(t, f.st))
 			h.keys("esc")
 		})

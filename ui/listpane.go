@@ -122,6 +122,7 @@ type listPane[T any] struct {
 	cursor        int // index in page.Rows
 	top           int // first row drawn
 	sel           map[int64]bool
+	blurred       bool // the screen's keys go elsewhere: the cursor row is not marked
 	loaded        bool
 	limit         int // rows asked for by the last request
 	req           request
@@ -144,6 +145,10 @@ func (p *listPane[T]) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.clamp()
 }
+
+// Focus says whether the screen's keys go to this pane (the default). A screen of several
+// panes focuses one at a time; the others do not mark their cursor row.
+func (p *listPane[T]) Focus(on bool) { p.blurred = !on }
 
 // visible is how many rows the pane draws.
 func (p *listPane[T]) visible() int { return max(1, p.height-1) }
@@ -411,12 +416,13 @@ func (p *listPane[T]) View() string {
 			mark = "● "
 		}
 		var style func(j int, cell string) string
-		if p.styled != nil && i != p.cursor {
+		cursor := i == p.cursor && !p.blurred
+		if p.styled != nil && !cursor {
 			style = func(j int, cell string) string { return p.styled(r, j, cell) }
 		}
 		line := tableRow(cols, r, mark, style)
 		switch {
-		case i == p.cursor:
+		case cursor:
 			line = st.RowCursor.Render(line)
 		case selected:
 			line = st.RowSelected.Render(line)

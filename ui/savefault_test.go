@@ -73,7 +73,7 @@ func TestUserPasswordSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	if uv.pw.inputs[0].Value() != userTestPassword || uv.pw.inputs[1].Value() != userTestPassword {
 		t.Fatal("the typed password was lost when the save failed")
 	}
-	if uv.mode != modePassword {
+	if uv.mode() != modePassword {
 		t.Fatal("the password panel closed although nothing was saved")
 	}
 	h.send(pingTickMsg{}) // still down
@@ -140,8 +140,8 @@ func TestUserFormSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	}
 	h.run(pending)
 	h.mustShow("Database unreachable", "Form Fault Jr")
-	if uv.name.Value() != "Form Fault Jr" {
-		t.Fatalf("the typed name was lost: %q", uv.name.Value())
+	if uv.form.name.Value() != "Form Fault Jr" {
+		t.Fatalf("the typed name was lost: %q", uv.form.name.Value())
 	}
 	if err := c.Ensure(context.Background()); err != nil {
 		t.Fatal(err)
@@ -151,8 +151,8 @@ func TestUserFormSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	}
 	h.send(pingTickMsg{})
 	h.mustNotShow("Database unreachable")
-	if uv.name.Value() != "Form Fault Jr" {
-		t.Fatalf("the reconnect reload lost the typed name: %q", uv.name.Value())
+	if uv.form.name.Value() != "Form Fault Jr" {
+		t.Fatalf("the reconnect reload lost the typed name: %q", uv.form.name.Value())
 	}
 	h.run(pendingSave(t, h))
 	h.mustShow("Saved.")

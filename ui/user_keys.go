@@ -7,13 +7,12 @@ import (
 )
 
 // userKeys are the User screen's own bindings (built per screen, in the session's language).
-// Keys whose action the session does not have (the action policy: role and read-only flag)
-// are disabled, so help never offers them and they match nothing; the store refuses them
-// anyway.
+// The screen's actions table pairs each with what it does and the action it needs; the table
+// disables the keys the session may not use and says why.
 type userKeys struct {
-	Save, Next, Prev, Up, Down, Toggle, Reload                          key.Binding
-	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP             key.Binding
-	Disable, Enable, Delete, EndSession, EndAll, Copy, Yes, No, Confirm key.Binding
+	Save, Next, Prev, Toggle, Reload                        key.Binding
+	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP key.Binding
+	Disable, Enable, Delete, EndSession, EndAll             key.Binding
 }
 
 func newUserKeys(c *common) userKeys {
@@ -22,10 +21,8 @@ func newUserKeys(c *common) userKeys {
 	}
 	return userKeys{
 		Save:       b("ctrl+s", "user.key.save", "ctrl+s"),
-		Next:       b("tab", "user.key.next", "tab"),
-		Prev:       b("shift+tab", "user.key.prev", "shift+tab"),
-		Up:         b("↑", "user.key.prev", "up"),
-		Down:       b("↓", "user.key.next", "down"),
+		Next:       b("tab", "user.key.next", "tab", "down"),
+		Prev:       b("shift+tab", "user.key.prev", "shift+tab", "up"),
 		Toggle:     b("space", "user.key.toggle", " "),
 		Reload:     b("ctrl+r", "user.key.reload", "ctrl+r"),
 		Password:   b("p", "user.key.password", "p"),
@@ -39,32 +36,7 @@ func newUserKeys(c *common) userKeys {
 		Delete:     b("D", "user.key.delete", "D"),
 		EndSession: b("x", "user.key.endsession", "x"),
 		EndAll:     b("X", "user.key.endall", "X"),
-		Copy:       b("c", "user.key.copy", "c", "y"),
-		Yes:        b("y", "user.key.yes", "y", "Y", "o", "O"),
-		No:         b("n", "user.key.no", "n", "N"),
-		Confirm:    b("enter", "user.key.save", "enter"),
 	}
-}
-
-// refreshKeys enables the actions this session has (the action policy: role and read-only
-// flag) that apply to this account in its state.
-func (s *userView) refreshKeys() {
-	c, u, k := s.c, s.user, &s.keys
-	live := s.loaded && u.Status != model.StatusDeleted
-	may := func(a model.Action) bool { return live && c.may(a) }
-	k.Save.SetEnabled(may(model.ActionEditProfile))
-	k.Toggle.SetEnabled(may(model.ActionEditProfile))
-	k.Password.SetEnabled(may(model.ActionSetPassword))
-	k.Temp.SetEnabled(may(model.ActionTempPassword))
-	k.ResetLink.SetEnabled(may(model.ActionSendReset))
-	k.LoginCode.SetEnabled(may(model.ActionSendLoginCode))
-	k.Unlock.SetEnabled(may(unlockAction(u)) && (u.LockedAt != nil || u.FailedAttempts > 0))
-	k.ResetTOTP.SetEnabled(may(model.ActionResetTOTP) && u.TOTPEnabled)
-	k.Disable.SetEnabled(may(model.ActionDisable) && u.Status != model.StatusDisabled)
-	k.Enable.SetEnabled(may(model.ActionEnable) && u.Status == model.StatusDisabled)
-	k.Delete.SetEnabled(may(model.ActionDelete))
-	k.EndSession.SetEnabled(may(model.ActionEndSessions) && len(s.sessions) > 0)
-	k.EndAll.SetEnabled(may(model.ActionEndSessions) && len(s.sessions) > 0)
 }
 
 // unlockAction is what `u` does to the account: end its lock, or only clear its counter.
@@ -75,37 +47,15 @@ func unlockAction(u model.User) model.Action {
 	return model.ActionResetFailures
 }
 
-// actionKeys pairs the screen's action keys with their actions (for the flash that says why
-// a key the session lacks does nothing).
-func (s *userView) actionKeys() []actionKey {
-	k := &s.keys
-	return []actionKey{
-		{k.Save, model.ActionEditProfile}, {k.Password, model.ActionSetPassword}, {k.Temp, model.ActionTempPassword},
-		{k.ResetLink, model.ActionSendReset}, {k.LoginCode, model.ActionSendLoginCode}, {k.Unlock, unlockAction(s.user)},
-		{k.ResetTOTP, model.ActionResetTOTP}, {k.Disable, model.ActionDisable}, {k.Enable, model.ActionEnable},
-		{k.Delete, model.ActionDelete}, {k.EndSession, model.ActionEndSessions}, {k.EndAll, model.ActionEndSessions},
+// needsWholeAccount lists the actions an admin may take only on an account all of whose
+// organizations are theirs: disabling or deleting it would cut another organization's access,
+// and its credentials (passwords, 2FA, sessions) are that organization's too. The store
+// refuses them on such an account; the screen says so before asking anything.
+func needsWholeAccount(a model.Action) bool {
+	switch a {
+	case model.ActionDisable, model.ActionDelete, model.ActionSetPassword, model.ActionTempPassword,
+		model.ActionResetTOTP, model.ActionEndSessions:
+		return true
 	}
-}
-
-// userAction is the action of one of the screen's account actions (act's what).
-func userAction(what string) model.Action {
-	switch what {
-	case "resetlink":
-		return model.ActionSendReset
-	case "logincode":
-		return model.ActionSendLoginCode
-	case "unlock":
-		return model.ActionUnlock
-	case "totp":
-		return model.ActionResetTOTP
-	case "disable":
-		return model.ActionDisable
-	case "enable":
-		return model.ActionEnable
-	case "delete":
-		return model.ActionDelete
-	case "endsession", "endall":
-		return model.ActionEndSessions
-	}
-	return 0
+	return false
 }

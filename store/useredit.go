@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -483,48 +482,28 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 // is notified. An admin may reset it only for a user of their organizations alone
 // (ErrSharedAccount). The operator's reason goes into the audit row (at most 500 bytes, as typed).
 func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int, reason string) (model.User, error) {
-	if err := writable(op); err != nil {
-		return model.User{}, err
-	}
-	if !op.CanWrite() {
-		return model.User{}, ErrForbidden
-	}
-	var out model.User
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
-		if err != nil {
-			return err
-		}
+	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		if err := wholeAccount(ctx, tx, op, id); err != nil {
-			return err
+			return auditEntry{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
 			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
-			return err
+			return auditEntry{}, err
 		}
 		n, err := endSessions(ctx, tx, now, id, "totp_reset")
 		if err != nil {
-			return err
+			return auditEntry{}, err
 		}
-		if err := authEvent(ctx, tx, now, &u.ID, u.Login, "totp_reset", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
-			return err
+		if err := operatorEvent(ctx, tx, now, op, u, "totp_reset"); err != nil {
+			return auditEntry{}, err
 		}
 		if err := s.notify(ctx, tx, u, "mail.totp_reset.subject", "mail.totp_reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
-			return err
+			return auditEntry{}, err
 		}
-		if err := audit(ctx, tx, op, "user.totp_reset", &u.ID, nil,
+		return auditEntry{"user.totp_reset",
 			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login; reason: %s",
-				u.Login, u.TOTPEnabled, n, cleanText(reason, 500))); err != nil {
-			return err
-		}
-		out, err = s.getUser(ctx, tx, op, id)
-		return err
+				u.Login, u.TOTPEnabled, n, cleanText(reason, 500))}, nil
 	})
-	if err != nil {
-		return model.User{}, err
-	}
-	return out, nil
 }
 
 // SendLoginCode e-mails the user their login code (seed 000: "I lost my login code").

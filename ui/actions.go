@@ -26,6 +26,11 @@ type action struct {
 	unavailable func() string
 	run         func() tea.Cmd
 	refused     string // the policy's reason, in the session's language ("" when allowed)
+
+	// when, when set, says whether the key is the action's in the screen's present state (a
+	// key that the focused field types, or moves in, otherwise): while it reports false,
+	// dispatch leaves the key to the screen, and neither the footer nor the help offers it.
+	when func() bool
 }
 
 // reasonSep separates a disabled action's description from the reason in the help page.
@@ -71,7 +76,7 @@ func matches(msg tea.KeyMsg, b key.Binding) bool {
 // dispatch runs the action bound to msg. It reports whether some action took the key.
 func (t *actions) dispatch(msg tea.KeyMsg) (tea.Cmd, bool) {
 	for _, a := range t.list {
-		if !matches(msg, a.binding) {
+		if !matches(msg, a.binding) || !a.now() {
 			continue
 		}
 		if why := a.whyNot(); why != "" {
@@ -93,6 +98,9 @@ func (a *action) whyNot() string {
 	return ""
 }
 
+// now reports whether the key is the action's in the present state (see when).
+func (a *action) now() bool { return a.when == nil || a.when() }
+
 // allowed reports whether the session's policy offers the action (whatever the cursor).
 func (a *action) allowed() bool { return a.refused == "" }
 
@@ -101,19 +109,22 @@ func (a *action) allowed() bool { return a.refused == "" }
 func (t *actions) short(only ...*action) []key.Binding {
 	var out []key.Binding
 	for _, a := range only {
-		if a.allowed() {
+		if a.allowed() && a.now() {
 			out = append(out, a.binding)
 		}
 	}
 	return out
 }
 
-// full is the help page's groups, every action of the table listed; disabled ones carry the
-// reason in their description.
+// full is the help page's groups, every action of the table listed (but those whose key is
+// not theirs in the present state); disabled ones carry the reason in their description.
 func (t *actions) full() [][]key.Binding {
 	var groups [][]key.Binding
 	index := map[int]int{}
 	for _, a := range t.list {
+		if !a.now() {
+			continue
+		}
 		b := a.binding
 		if a.refused != "" {
 			h := b.Help()

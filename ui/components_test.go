@@ -465,3 +465,172 @@ func TestListPaneResetForgetsRowsAndAnswersInFlight(t *testing.T) {
 		t.Fatalf("first page after reset: %d", r)
 	}
 }
+
+func TestListPaneDrawsItsOwnRows(t *testing.T) {
+	calls := 0
+	all := func(n int) listLoader[int] { // every row at once, never HasNext
+		return func(pageRequest) func(context.Context) (listPage[int], error) {
+			calls++
+			return func(context.Context) (listPage[int], error) {
+				var rows []int
+				for i := 1; i <= n; i++ {
+					rows = append(rows, i)
+				}
+				return listPage[int]{Rows: rows}, nil
+			}
+		}
+	}
+	p := newListPane(componentCommon(), all(5), nil).selectable(func(i int) int64 { return int64(i) })
+	p.draw = func(i int, current, selected bool) string {
+		mark := "[ ]"
+		if selected {
+			mark = "[x]"
+		}
+		if current {
+			mark = ">" + mark
+		}
+		return fmt.Sprintf("%s %d\n    about %d", mark, i, i)
+	}
+	p.lines = 2
+	p.SetSize(40, 4) // two rows of two lines, no header
+	drive(p, p.First())
+	if got := p.View(); got != ">[ ] 1\n    about 1\n[ ] 2\n    about 2" {
+		t.Fatalf("drawn rows:\n%s", got)
+	}
+	p.HandleKey(keyMsg("space")) // ticks and moves on
+	p.HandleKey(keyMsg("space"))
+	if got := p.View(); got != "[x] 2\n    about 2\n>[ ] 3\n    about 3" {
+		t.Fatalf("after two spaces (scrolled to the cursor):\n%s", got)
+	}
+	if !p.Seek(func(i int) bool { return i == 5 }) || p.Seek(func(i int) bool { return i == 9 }) {
+		t.Fatal("seek")
+	}
+	if r, _ := p.Current(); r != 5 || !strings.HasPrefix(p.View(), "[ ] 4") {
+		t.Fatalf("seek puts the cursor on the row, in view: %d\n%s", r, p.View())
+	}
+	empty := newListPane(componentCommon(), all(0), nil)
+	empty.draw, empty.empty = p.draw, "nothing matches"
+	empty.SetSize(40, 4)
+	if empty.View() != "" {
+		t.Fatal("a pane that has not loaded draws nothing")
+	}
+	drive(empty, empty.First())
+	if empty.View() != "nothing matches" {
+		t.Fatalf("empty: %q", empty.View())
+	}
+}
+
+func TestActionWhenLeavesTheKeyToTheScreen(t *testing.T) {
+	c := componentCommon()
+	c.op = model.Operator{Name: "ann", Role: model.RoleSupport}
+	on, ran := false, ""
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	flip := &action{binding: b(" ", "flip"), when: func() bool { return on }, run: func() tea.Cmd { ran += "f"; return nil }}
+	next := &action{binding: b("tab", "next"), run: func() tea.Cmd { ran += "n"; return nil }}
+	tbl := newActions(c, flip, next)
+	if _, ok := tbl.dispatch(keyMsg("space")); ok || ran != "" {
+		t.Fatalf("an action not the key's now took it: ran %q", ran)
+	}
+	if got := tbl.short(flip, next); len(got) != 1 || got[0].Help().Desc != "next" {
+		t.Fatalf("footer: %v", got)
+	}
+	if full := tbl.full(); len(full) != 1 || len(full[0]) != 1 {
+		t.Fatalf("help: %v", full)
+	}
+	on = true
+	if _, ok := tbl.dispatch(keyMsg("space")); !ok || ran != "f" {
+		t.Fatalf("ran %q", ran)
+	}
+	if full := tbl.full(); len(full[0]) != 2 {
+		t.Fatalf("help: %v", full)
+	}
+}
+
+// runAll runs a command and everything it causes (batches included), handing each message to
+// update.
+func runAll(cmd tea.Cmd, update func(tea.Msg) tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch m := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			runAll(c, update)
+		}
+	case nil:
+	default:
+		runAll(update(m), update)
+	}
+}
+
+func TestPickerTypesLettersAndMovesWithTheArrows(t *testing.T) {
+	c := componentCommon()
+	var pending []tea.Cmd // debounced searches, fired by hand
+	c.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg { pending = append(pending, func() tea.Msg { return fn(time.Time{}) }); return nil }
+	}
+	words := []string{"alpha", "beta", "jade", "kilo"}
+	var p *picker[string]
+	asked := 0
+	load := func(pageRequest) func(context.Context) (listPage[string], error) {
+		asked++
+		q := p.Value()
+		return func(context.Context) (listPage[string], error) {
+			var rows []string
+			for _, w := range words {
+				if strings.Contains(w, q) {
+					rows = append(rows, w)
+				}
+			}
+			return listPage[string]{Rows: rows}, nil
+		}
+	}
+	draw := func(w string, current bool) string {
+		if current {
+			return "> " + w
+		}
+		return "  " + w
+	}
+	p = newPicker(c, "filter", 20, load, draw, "none")
+	p.SetSize(20, 3)
+	p.Focus()
+	runAll(p.First(), p.Update)
+	if p.View() != "> alpha\n  beta\n  jade" {
+		t.Fatalf("first rows:\n%s", p.View())
+	}
+	runAll(p.HandleKey(keyMsg("down")), p.Update)
+	runAll(p.HandleKey(keyMsg("down")), p.Update)
+	if w, _ := p.Current(); w != "jade" {
+		t.Fatalf("the arrows move in the list: %q", w)
+	}
+	runAll(p.HandleKey(keyMsg("j")), p.Update) // typed, not a move
+	if p.Value() != "j" || p.View() != "> jade" {
+		t.Fatalf("j is typed and filters at once: %q\n%s", p.Value(), p.View())
+	}
+	p.Blur()
+	if p.View() != "  jade" {
+		t.Fatal("the cursor's row is marked only while the field has focus")
+	}
+	p.Focus()
+	runAll(p.HandleKey(keyMsg("z")), p.Update)
+	if p.View() != "none" {
+		t.Fatalf("no match: %q", p.View())
+	}
+
+	// A debounced picker asks once typing pauses, for the latest text only.
+	p.SetValue("")
+	p.debounced()
+	runAll(p.First(), p.Update)
+	before := asked
+	runAll(p.HandleKey(keyMsg("k")), p.Update)
+	runAll(p.HandleKey(keyMsg("i")), p.Update)
+	if asked != before || len(pending) != 2 {
+		t.Fatalf("asked %d times while typing, %d pauses pending", asked-before, len(pending))
+	}
+	for _, cmd := range pending {
+		runAll(cmd, p.Update)
+	}
+	if asked != before+1 || p.View() != "> kilo" {
+		t.Fatalf("asked %d times after the pauses:\n%s", asked-before, p.View())
+	}
+}

@@ -307,7 +307,7 @@ func hostileTour(h *harness, w hostileWorld, stop tourStop) {
 	h.keys("enter")
 	stop("invite/rights", "Evil")
 	for i := 0; i < 8; i++ {
-		h.keys("space", "down")
+		h.keys("space") // ticks and moves on: every right
 	}
 	h.keys("enter")
 	stop("invite/review", "PLAIN-0001", "Evil")

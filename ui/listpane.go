@@ -115,6 +115,12 @@ type listPane[T any] struct {
 	key    func(T) int64 // identity for selection; nil: rows cannot be selected
 	styled func(item T, j int, cell string) string
 	empty  string // shown when a loaded page has no rows
+	// draw, when set, draws each row itself instead of the columns (a short list inside a
+	// form, a checklist): current is the cursor's row, selected whether the row is selected.
+	// Such a pane has no header line, each row takes lines lines (0: one), and it draws only
+	// the rows it holds (no padding to its height). cols may then be nil.
+	draw  func(item T, current, selected bool) string
+	lines int
 
 	width, height int
 	page          listPage[T]
@@ -151,7 +157,12 @@ func (p *listPane[T]) SetSize(w, h int) {
 func (p *listPane[T]) Focus(on bool) { p.blurred = !on }
 
 // visible is how many rows the pane draws.
-func (p *listPane[T]) visible() int { return max(1, p.height-1) }
+func (p *listPane[T]) visible() int {
+	if p.draw != nil {
+		return max(1, p.height/max(1, p.lines))
+	}
+	return max(1, p.height-1)
+}
 
 // First loads the first page (a new search, filter or sort).
 func (p *listPane[T]) First() tea.Cmd { return p.fetch(pageFirst, nil, 0, toTop) }
@@ -347,6 +358,19 @@ func (p *listPane[T]) Current() (T, bool) {
 	return p.page.Rows[p.cursor], true
 }
 
+// Seek puts the cursor on the first row of the page that match reports (a list that opens on
+// the current choice); it reports whether a row matched.
+func (p *listPane[T]) Seek(match func(T) bool) bool {
+	for i, r := range p.page.Rows {
+		if match(r) {
+			p.cursor = i
+			p.clamp()
+			return true
+		}
+	}
+	return false
+}
+
 // Scrolled reports whether the operator moved away from the top (live panes then hold still).
 func (p *listPane[T]) Scrolled() bool { return p.cursor > 0 || p.offset > 0 }
 
@@ -398,6 +422,9 @@ func (p *listPane[T]) Page() listPage[T] { return p.page }
 
 // View draws the header and the visible rows, padded to the pane's height.
 func (p *listPane[T]) View() string {
+	if p.draw != nil {
+		return p.drawnView()
+	}
 	st := p.c.styles
 	cols := p.cols(p.width)
 	var b strings.Builder
@@ -434,6 +461,21 @@ func (p *listPane[T]) View() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// drawnView is the View of a pane that draws its rows itself: the visible rows, or the empty
+// text once a page without rows has arrived.
+func (p *listPane[T]) drawnView() string {
+	rows := p.page.Rows
+	if p.loaded && len(rows) == 0 && p.empty != "" {
+		return p.c.styles.Dim.Render(p.empty)
+	}
+	end := min(len(rows), p.top+p.visible())
+	lines := make([]string, 0, max(0, end-p.top))
+	for i := p.top; i < end; i++ {
+		lines = append(lines, p.draw(rows[i], i == p.cursor, p.key != nil && p.sel[p.key(rows[i])]))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // ShortHelp and FullHelp are the pane's own keys.

@@ -350,7 +350,7 @@ func (s *auditScreen) countLine() string {
 	if len(page.Rows) == 0 {
 		return ""
 	}
-	line := s.c.t("audit.page", forwardNumber[model.AuditEntry, int64](page), len(page.Rows))
+	line := s.c.tn("audit.page", len(page.Rows), forwardNumber[model.AuditEntry, int64](page))
 	if page.HasNext {
 		line += "  ·  " + s.c.t("audit.more")
 	}

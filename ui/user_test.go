@@ -391,7 +391,7 @@ func TestUserActions(t *testing.T) {
 	}{
 		{[]string{"r", "y"}, "Reset link e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`},
 		{[]string{"c", "y"}, "Login code e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'login_code'`},
-		{[]string{"X", "y"}, "1 session(s) ended.", `SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL`},
+		{[]string{"X", "y"}, "1 session ended.", `SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL`},
 		{[]string{"2", "lost her phone", "enter"}, "2FA reset for Jean Dupont", `SELECT count(*) FROM users WHERE NOT totp_enabled AND totp_secret IS NULL`},
 		{nil, "2FA reset for Jean Dupont", `SELECT count(*) FROM audit_entries WHERE action = 'user.totp_reset' AND summary LIKE '%; reason: lost her phone'`},
 		{[]string{"d", "y"}, "Jean Dupont disabled; sessions ended.", `SELECT count(*) FROM users WHERE status = 'disabled'`},

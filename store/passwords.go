@@ -66,7 +66,9 @@ func (s *Store) PasswordRules(ctx context.Context, op model.Operator, userID int
 	if err != nil {
 		return model.PasswordPolicy{}, model.PasswordContext{}, err
 	}
-	return passwordRules(ctx, s.read, u)
+	p, pc, err := passwordRules(ctx, s.read, u)
+	pc.ForOperator = true // the operator reads the rules about the user
+	return p, pc, err
 }
 
 // reusedPassword reports whether the normalized password matches the user's current hash or
@@ -119,10 +121,17 @@ func reusedPassword(ctx context.Context, q sqlx.QueryerContext, userID int64, de
 // checkPassword applies every rule to a candidate for the user (history included) and
 // returns nil or a *model.PolicyError listing every failed rule.
 func checkPassword(ctx context.Context, q sqlx.QueryerContext, u model.User, password, confirm string) error {
+	return checkPasswordFor(ctx, q, u, password, confirm, false)
+}
+
+// checkPasswordFor is checkPassword with the reader of the refusal named: forOperator when
+// an operator chose the password (the rules then speak of the user, not to them).
+func checkPasswordFor(ctx context.Context, q sqlx.QueryerContext, u model.User, password, confirm string, forOperator bool) error {
 	p, pc, err := passwordRules(ctx, q, u)
 	if err != nil {
 		return err
 	}
+	pc.ForOperator = forOperator
 	normalized := model.NormalizePassword(password)
 	reused, err := reusedPassword(ctx, q, u.ID, p.HistoryDepth, normalized)
 	if err != nil {
@@ -193,7 +202,7 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 	if err != nil {
 		return model.User{}, err
 	}
-	if err := checkPassword(ctx, s.db, u, password, confirm); err != nil {
+	if err := checkPasswordFor(ctx, s.db, u, password, confirm, true); err != nil {
 		return model.User{}, err
 	}
 	hash, err := HashPassword(ctx, model.NormalizePassword(password))

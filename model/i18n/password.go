@@ -51,3 +51,16 @@ func init() {
 		"password.strength.4": {"very strong", "très fort"},
 	})
 }
+
+// The rules that speak of the account's owner, as an operator reads them when choosing the
+// password of someone else (PasswordContext.ForOperator).
+func init() {
+	add(map[string][2]string{
+		"password.rule.context.user":              {"does not contain the user's login code, e-mail, name or organization, nor the service's name", "ne contient ni le code d'usager, ni le courriel, ni le nom de l'utilisateur, ni son établissement, ni le nom du service"},
+		"password.rule.context.login.user":        {"their login code", "son code d'usager"},
+		"password.rule.context.email.user":        {"their e-mail address", "son courriel"},
+		"password.rule.context.name.user":         {"their name", "son nom"},
+		"password.rule.context.organization.user": {"their organization's name", "le nom de son établissement"},
+		"password.rule.reuse.user":                {"not one of the user's last %d passwords", "différent des %d derniers mots de passe de l'utilisateur"},
+	})
+}

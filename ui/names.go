@@ -106,3 +106,21 @@ func localKeys(lang i18n.Lang, bs []key.Binding) []key.Binding {
 
 // tn returns a catalog message for a count in the session's language (i18n.TN).
 func (c *common) tn(key string, n int, args ...any) string { return i18n.TN(c.lang, key, n, args...) }
+
+// eventText is the catalog's words for an authentication event's kind ("login_failure" reads
+// "failed login", "échec"); a kind the catalog does not know yet shows as its code.
+func eventText(c *common, kind string) string {
+	if k := "ev." + kind; i18n.Has(c.lang, k) {
+		return c.t(k)
+	}
+	return kind
+}
+
+// reasonText is the catalog's words for an authentication event's reason ("" for none); a
+// reason the catalog does not know yet shows as its code.
+func reasonText(c *common, reason string) string {
+	if k := "why." + reason; reason != "" && i18n.Has(c.lang, k) {
+		return c.t(k)
+	}
+	return reason
+}

@@ -188,4 +188,8 @@ type AuditEntry struct {
 	TargetLogin  string    `json:"target_login,omitempty"` // the target user's login code, when it still exists
 	TargetOrg    string    `json:"target_org,omitempty"`   // the target organization's slug, when it still exists
 	Summary      string    `json:"summary"`
+
+	// Detail is the row's structured part (nil on older rows): SummaryIn renders it in the
+	// reader's language.
+	Detail AuditDetail `json:"detail,omitempty"`
 }

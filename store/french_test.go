@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
+	"gatehouse/store"
 )
 
 // The password rules speak to the account's owner when they choose their password (a reset
@@ -56,5 +58,83 @@ func TestPasswordRulesSpeakOfTheUserToAnOperator(t *testing.T) {
 	_, err = a.s.RedeemResetToken(a.ctx, tok, goodPassword, goodPassword+"x")
 	if !errors.As(err, &pe) || !strings.Contains(pe.ErrorFR(), "les deux mots de passe doivent être identiques") {
 		t.Errorf("a confirmation that differs: %v", err)
+	}
+}
+
+// An operator's action writes its audit row with a structured part beside the English
+// summary; the row reads in the reader's language, the chain covers the structured part, and
+// a row without one (written before) still verifies and shows its summary.
+func TestAuditRowsReadInTheReadersLanguage(t *testing.T) {
+	a := newAcct(t)
+	acme := a.org("acme", "Acme Industries")
+	id := a.user("ACME-7K2Q9", "jean.dupont@example.org", "Jean Dupont", acme)
+	a.exec(`UPDATE users SET locked_at = $2, lock_reason = 'threshold', failed_attempts = 5 WHERE id = $1`, id, a.clock())
+	alice := model.Operator{Name: "alice", Role: model.RoleSupport}
+	// A row from before: no structured part.
+	a.exec(`INSERT INTO audit_entries (operator_name, action, target_user_id, summary) VALUES ('bob', 'user.unlock', $1, 'unlocked ACME-7K2Q9 (was locked: true, failures: 1); reason: old')`, id)
+	if _, err := a.s.UnlockUsers(a.ctx, alice, []int64{id}, "appel du 12", false); err != nil {
+		t.Fatal(err)
+	}
+	u := a.get(alice, id)
+	if _, err := a.s.DisableUser(a.ctx, alice, id, u.Version); err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := a.s.CreateInvitation(a.ctx, alice, store.NewInvitation{OrgID: acme, Name: "Amélie Rousseau", Email: "amelie@example.org", Rights: []string{"billing.view"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.s.RevokeInvitation(a.ctx, alice, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	rows, err := a.s.ListAudit(a.ctx, alice, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]model.AuditEntry{}
+	for _, e := range rows {
+		got[e.Action] = append(got[e.Action], e)
+	}
+	want := map[string]string{
+		"user.disable":      "ACME-7K2Q9 désactivé (0 session fermée)",
+		"invitation.create": "invitation d'amelie@example.org (nouvelle personne ",
+		"invitation.revoke": "révoquée",
+	}
+	for action, text := range want {
+		if len(got[action]) != 1 || !strings.Contains(got[action][0].SummaryIn(i18n.FR), text) {
+			t.Errorf("%s in French: %+v", action, got[action])
+		}
+	}
+	unlocks := got["user.unlock"]
+	if len(unlocks) != 2 || unlocks[0].Detail == nil || unlocks[1].Detail != nil {
+		t.Fatalf("unlock rows: %+v", unlocks)
+	}
+	if fr := unlocks[0].SummaryIn(i18n.FR); fr != "ACME-7K2Q9 déverrouillé (était verrouillé\u00a0: oui, échecs\u00a0: 5)\u00a0; motif\u00a0: appel du 12" {
+		t.Errorf("the unlock in French: %q", fr)
+	}
+	if !strings.HasPrefix(unlocks[0].Summary, "unlocked ACME-7K2Q9 (was locked: true, failures: 5)") {
+		t.Errorf("the English record: %q", unlocks[0].Summary)
+	}
+	if old := unlocks[1].SummaryIn(i18n.FR); old != unlocks[1].Summary {
+		t.Errorf("a row without its structured part: %q", old)
+	}
+
+	// The chain holds, the row from before hashing as it did before the structured part.
+	if n, brk, err := a.s.VerifyAudit(a.ctx); err != nil || brk != nil || n != int64(len(rows)) {
+		t.Fatalf("verify: %d of %d rows, break %+v, %v", n, len(rows), brk, err)
+	}
+	if n := a.count(`SELECT count(*) FROM audit_entries WHERE detail IS NULL AND hash = audit_row_hash(prev_hash, id, at,
+		operator_id, operator_name, action, target_user_id, target_org_id, summary)`); n != 1 {
+		t.Errorf("%d rows without a structured part hash as before, want 1", n)
+	}
+	// An edited structured part (what a French reader reads) breaks the chain there.
+	tx := a.s.DB().MustBegin()
+	tx.MustExec(`SET LOCAL session_replication_role = replica`)
+	tx.MustExec(`UPDATE audit_entries SET detail = jsonb_set(detail, '{reason}', '"rien"') WHERE id = $1`, unlocks[0].ID)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, err := a.s.VerifyAudit(a.ctx); err != nil || brk == nil || brk.ID != unlocks[0].ID || brk.Reason != "edited" {
+		t.Fatalf("an edited structured part: %+v %v", brk, err)
 	}
 }

@@ -671,17 +671,19 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 		if standIn {
 			shownAs = shownLogin
 		}
-		kind := "existing account " + shownAs
+		kind, kindWord := "existing account "+shownAs, "existing_account"
 		if newPerson {
-			kind = "new person " + shownAs
+			kind, kindWord = "new person "+shownAs, "new_person"
 		}
 		var target *int64
 		if hasAccount {
 			target = &u.ID
 		}
+		expires := now.Add(ttl).UTC().Format("2006-01-02 15:04")
 		summary := fmt.Sprintf("invited %s (%s) to %s with rights %s; expires %s",
-			email, kind, org.Slug, strings.Join(rights, ", "), now.Add(ttl).UTC().Format("2006-01-02 15:04"))
-		if err := audit(ctx, tx, op, "invitation.create", target, &org.ID, summary); err != nil {
+			email, kind, org.Slug, strings.Join(rights, ", "), expires)
+		if err := auditDetailed(ctx, tx, op, "invitation.create", target, &org.ID, summary, model.AuditDetail{
+			"email": email, "kind": kindWord, "login": shownAs, "org": org.Slug, "rights": strings.Join(rights, ", "), "expires": expires}); err != nil {
 			return err
 		}
 		if standIn {
@@ -877,9 +879,10 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 		if t.standIn {
 			link = shownLink
 		}
-		if err := audit(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
-			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug,
-				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+		until := expires.UTC().Format("2006-01-02 15:04")
+		if err := auditDetailed(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
+			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug, until),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -932,8 +935,9 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
-			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug)); err != nil {
+		if err := auditDetailed(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
+			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -973,9 +977,10 @@ func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int6
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET expires_at = $2 WHERE id = $1`, id, expires); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
-			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug,
-				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+		until := expires.UTC().Format("2006-01-02 15:04")
+		if err := auditDetailed(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
+			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug, until),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -1407,13 +1412,14 @@ func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, ac
 	if err := tx.SelectContext(ctx, &rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return AcceptedInvitation{}, err
 	}
-	how := "existing account, password proven"
+	how, howWord := "existing account, password proven", "password_proven"
 	if newAccount {
-		how = "new account, password chosen"
+		how, howWord = "new account, password chosen", "password_chosen"
 	}
 	invitee := model.Operator{Name: "invitee:" + acc.Login}
-	if err := audit(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
-		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", "))); err != nil {
+	if err := auditDetailed(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
+		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", ")),
+		model.AuditDetail{"login": acc.Login, "invitation": r.ID, "org": r.OrgSlug, "how": howWord, "rights": strings.Join(added, ", ")}); err != nil {
 		return AcceptedInvitation{}, err
 	}
 	return AcceptedInvitation{InvitationID: r.ID, UserID: acc.ID, Login: acc.Login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,

@@ -45,3 +45,25 @@ func TestUserScreenEventsInWords(t *testing.T) {
 	en.mustShow("failed login", "wrong password", "login ")
 	en.mustNotShow("login_failure", "bad_password", "login_success")
 }
+
+// The Audit screen in French: the columns say who acted and whom the row is about, actions
+// and summaries are French (rendered from each row's structured part), a row without one
+// shows its English summary, and ":journal" opens it.
+func TestAuditScreenInFrench(t *testing.T) {
+	st, sue, ids := auditWorld(t, 2)
+	fixture{t, st}.exec(`INSERT INTO audit_entries (operator_name, action, target_user_id, summary) VALUES
+		('bob', 'user.unlock', $1, 'unlocked GLBX-55555 (was locked: true, failures: 3); reason: before')`, ids["GLBX-55555"])
+	h := newHarnessFR(t, st, sue, 160, 30)
+	h.keys(":")
+	h.typeText("journal")
+	h.keys("enter")
+	if _, ok := h.app.active().(*auditScreen); !ok {
+		t.Fatalf("`:journal` opened %T:\n%s", h.app.active(), h.view())
+	}
+	h.mustShow("Opérateur", "Concerne", "déverrouillage", "ACME-7K2Q9 déverrouillé (était verrouillé\u00a0: non, échecs\u00a0: 0)\u00a0; motif\u00a0: ticket 000",
+		"page 1 · 4 entrées", "unlocked GLBX-55555 (was locked: true, failures: 3); reason: before")
+	h.mustNotShow("Qui ", "sue              user.unlock")
+	// The detail names the action in French beside its code.
+	h.keys("j", "enter")
+	h.mustShow("déverrouillage (user.unlock)", "ACME-3HF8M déverrouillé")
+}

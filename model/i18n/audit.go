@@ -7,7 +7,7 @@ func init() {
 		"audit.col.when":       {"When (UTC)", "Quand (UTC)"},
 		"audit.col.operator":   {"Operator", "Opérateur"},
 		"audit.col.action":     {"Action", "Action"},
-		"audit.col.target":     {"Whom", "Qui"},
+		"audit.col.target":     {"About", "Concerne"},
 		"audit.col.summary":    {"What changed", "Ce qui a changé"},
 		"audit.empty":          {"No audit entry matches.", "Aucune entrée d'audit ne correspond."},
 		"audit.page":           {"page %[2]d · %[1]d entries, newest first", "page %[2]d · %[1]d entrées, les plus récentes d'abord"},

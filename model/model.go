@@ -5,6 +5,8 @@ package model
 import (
 	"net/netip"
 	"time"
+
+	"gatehouse/model/i18n"
 )
 
 // Status of a user account.
@@ -106,6 +108,27 @@ type Right struct {
 	Code        string `db:"code" json:"code"`
 	Label       string `db:"label" json:"label"`
 	Description string `db:"description" json:"description"`
+
+	// The French texts ("" until written: the English one is shown).
+	LabelFR       string `db:"label_fr" json:"label_fr,omitempty"`
+	DescriptionFR string `db:"description_fr" json:"description_fr,omitempty"`
+}
+
+// LabelIn is the right's label for a reader of lang (English when it has none in lang).
+func (r Right) LabelIn(lang i18n.Lang) string {
+	if lang == i18n.FR && r.LabelFR != "" {
+		return r.LabelFR
+	}
+	return r.Label
+}
+
+// DescriptionIn is the right's description for a reader of lang (English when it has none
+// in lang).
+func (r Right) DescriptionIn(lang i18n.Lang) string {
+	if lang == i18n.FR && r.DescriptionFR != "" {
+		return r.DescriptionFR
+	}
+	return r.Description
 }
 
 // Membership is a user's access to one organization, with its rights.

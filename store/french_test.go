@@ -138,3 +138,63 @@ func TestAuditRowsReadInTheReadersLanguage(t *testing.T) {
 		t.Fatalf("an edited structured part: %+v %v", brk, err)
 	}
 }
+
+// The rights an invitation e-mail lists are named in the recipient's language, and the
+// console's catalog carries both languages.
+func TestRightsNamedInTheRecipientsLanguage(t *testing.T) {
+	a := newAcct(t)
+	acme := a.org("acme", "Acme Industries")
+	alice := model.Operator{Name: "alice", Role: model.RoleSupport}
+	for _, c := range []struct{ lang, email, want, not string }{
+		{"fr", "amelie@example.org", "Vos droits\u00a0: Consulter la facturation (billing.view), Gérer les réservations (bookings.manage)", "View billing"},
+		{"en", "anna@example.org", "Your rights: View billing (billing.view), Manage bookings (bookings.manage)", "Consulter"},
+	} {
+		if _, _, err := a.s.CreateInvitation(a.ctx, alice, store.NewInvitation{OrgID: acme, Name: "Invitée", Email: c.email,
+			Rights: []string{"billing.view", "bookings.manage"}, Lang: c.lang}); err != nil {
+			t.Fatal(err)
+		}
+		var body string
+		if err := a.s.DB().Get(&body, `SELECT body FROM outbox WHERE kind = 'invitation' AND recipient = $1`, c.email); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, c.want) || strings.Contains(body, c.not) {
+			t.Errorf("the %s invitation lists its rights so:\n%s", c.lang, body)
+		}
+	}
+
+	rights, err := a.s.ListRights(a.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rights {
+		if r.LabelFR == "" || r.DescriptionFR == "" || r.LabelIn(i18n.FR) == r.LabelIn(i18n.EN) {
+			t.Errorf("a default right without its French texts: %+v", r)
+		}
+	}
+	// Set in French, then emptied: the English text is shown again.
+	fr := "Voir les factures"
+	if err := a.s.SetRightText(a.ctx, alice, "billing.view", i18n.FR, store.RightText{Label: &fr}); err != nil {
+		t.Fatal(err)
+	}
+	empty := ""
+	if err := a.s.SetRightText(a.ctx, alice, "reports.view", i18n.FR, store.RightText{Label: &empty, Description: &empty}); err != nil {
+		t.Fatal(err)
+	}
+	admin := model.Operator{Name: "adm", Role: model.RoleAdmin, OrgIDs: []int64{acme}}
+	if err := a.s.SetRightText(a.ctx, admin, "billing.view", i18n.FR, store.RightText{Label: &fr}); !errors.Is(err, store.ErrForbidden) {
+		t.Errorf("an admin edits the catalog: %v", err)
+	}
+	rights, _ = a.s.ListRights(a.ctx)
+	for _, r := range rights {
+		switch r.Code {
+		case "billing.view":
+			if r.LabelIn(i18n.FR) != fr || r.LabelIn(i18n.EN) != "View billing" {
+				t.Errorf("billing.view: %+v", r)
+			}
+		case "reports.view":
+			if r.LabelIn(i18n.FR) != "View reports" || r.DescriptionIn(i18n.FR) != r.Description {
+				t.Errorf("reports.view without French: %+v", r)
+			}
+		}
+	}
+}

@@ -447,17 +447,35 @@ func checkGrant(op model.Operator, rights []string) ([]string, error) {
 	return out, nil
 }
 
-// rightLabels returns "Label (code)" for each right, for e-mails.
-func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (string, error) {
-	var labels []string
-	err := tx.SelectContext(ctx, &labels, `SELECT label || ' (' || code || ')' FROM rights WHERE code = ANY($1) ORDER BY code`, stringArray(rights))
+// rightNames are a list of rights as an e-mail names them, "Label (code), ...", in each
+// language.
+type rightNames struct{ en, fr string }
+
+// in is the list in lang.
+func (n rightNames) in(lang i18n.Lang) string {
+	if lang == i18n.FR {
+		return n.fr
+	}
+	return n.en
+}
+
+// rightLabels returns "Label (code)" for each right, for e-mails, in each language (a right
+// without a French label is named by its English one).
+func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (rightNames, error) {
+	var rows []struct{ EN, FR string }
+	err := tx.SelectContext(ctx, &rows, `SELECT label || ' (' || code || ')' AS en,
+		coalesce(label_fr, label) || ' (' || code || ')' AS fr FROM rights WHERE code = ANY($1) ORDER BY code`, stringArray(rights))
 	if err != nil {
-		return "", err
+		return rightNames{}, err
 	}
-	if len(labels) != len(rights) {
-		return "", &DBError{Kind: ErrInvalid, Detail: "unknown right"}
+	if len(rows) != len(rights) {
+		return rightNames{}, &DBError{Kind: ErrInvalid, Detail: "unknown right"}
 	}
-	return strings.Join(labels, ", "), nil
+	var en, fr []string
+	for _, r := range rows {
+		en, fr = append(en, r.EN), append(fr, r.FR)
+	}
+	return rightNames{en: strings.Join(en, ", "), fr: strings.Join(fr, ", ")}, nil
 }
 
 // loginCodeFormat is the form of a login code (the users table's check).
@@ -764,8 +782,9 @@ func (s *Store) createInvitedUser(ctx context.Context, tx *sqlx.Tx, orgSlug stri
 
 // enqueueInvitation queues the invitation e-mail in the user's language, the link sealed.
 func (s *Store) enqueueInvitation(ctx context.Context, tx *sqlx.Tx, invID int64, u model.User, org model.Organization,
-	rightLabels string, newPerson bool, expires time.Time, link string) error {
+	rights rightNames, newPerson bool, expires time.Time, link string) error {
 	lang := i18n.Parse(u.Lang)
+	rightLabels := rights.in(lang)
 	until := expires.UTC().Format("2006-01-02 15:04")
 	var body string
 	if newPerson {

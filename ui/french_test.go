@@ -67,3 +67,34 @@ func TestAuditScreenInFrench(t *testing.T) {
 	h.keys("j", "enter")
 	h.mustShow("déverrouillage (user.unlock)", "ACME-3HF8M déverrouillé")
 }
+
+// The rights are named in the session's language on the User screen.
+func TestUserScreenRightsInFrench(t *testing.T) {
+	f := newUserFixture(t)
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	fr := f.openFR(op, 120, 40)
+	fr.mustShow("billing.view      Consulter la facturation", "Gérer les réservations")
+	fr.mustNotShow("View billing", "Manage bookings")
+	en, _ := f.open(op, 120, 40)
+	en.mustShow("billing.view      View billing")
+}
+
+// The invite wizard in French: its steps, the rights with their French labels and
+// descriptions, the review.
+func TestInviteWizardInFrench(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	h := newHarnessFR(t, st, support, 100, 30)
+	h.keys("i")
+	h.mustShow("Personne et établissement", "Établissement")
+	h.typeText("Marie Dupont")
+	h.keys("tab")
+	h.typeText("marie@example.org")
+	h.keys("tab", "enter")
+	h.mustShow("Droits d'accès dans", "Gérer la facturation", "Payer les factures", "Consulter la facturation", "Voir les factures")
+	h.mustNotShow("Manage billing", "View billing")
+	h.keys("space", "space")
+	h.keys("enter")
+	h.mustShow("Vérifier et envoyer", "Personne invitée", "Gérer la facturation (billing.manage)")
+}

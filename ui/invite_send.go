@@ -41,7 +41,7 @@ func (r *inviteReview) View(d inviteDraft) string {
 		if i == 0 {
 			label = c.t("invite.review.rights")
 		}
-		row(label, safe.Line(g.Label)+" ("+safe.Line(g.Code)+")")
+		row(label, safe.Line(g.LabelIn(c.lang))+" ("+safe.Line(g.Code)+")")
 	}
 	row(c.t("invite.review.expires"), c.t("invite.review.expires.default"))
 	b.WriteString("\n")

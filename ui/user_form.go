@@ -464,7 +464,7 @@ func (f *userForm) Lines() (lines []string, focusLine int) {
 			if f.rights[m.OrgID][r.Code] {
 				box = "[x]"
 			}
-			text := box + " " + safe.Pad(safe.Line(r.Code), 17) + " " + safe.Line(r.Label)
+			text := box + " " + safe.Pad(safe.Line(r.Code), 17) + " " + safe.Line(r.LabelIn(c.lang))
 			if f.editable() && c.op.CanGrant(r.Code) && c.may(model.ActionEditMemberships) {
 				lines = append(lines, marker(formItem{kind: itemRight, org: m.OrgID, right: r.Code})+"   "+text)
 			} else {

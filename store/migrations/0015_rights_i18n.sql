@@ -1,5 +1,29 @@
--- What a person reads from the database, in their language: the structured part of audit
--- rows that renders them in the reader's language.
+-- What a person reads from the database, in their language: the rights catalog in French,
+-- and the structured part of audit rows that renders them in the reader's language.
+
+-- The rights catalog in French (NULL: shown in English until someone writes it, with
+-- `gatehouse rights set CODE --in fr`).
+ALTER TABLE rights
+    ADD COLUMN label_fr text CHECK (label_fr IS NULL OR length(label_fr) BETWEEN 1 AND 200),
+    ADD COLUMN description_fr text CHECK (description_fr IS NULL OR length(description_fr) <= 2000);
+
+-- The default rights, in French, where their English text is still the one first shipped.
+UPDATE rights SET label_fr = v.label_fr, description_fr = v.description_fr
+FROM (VALUES
+    ('users.manage', 'Manage users', 'Gérer les utilisateurs',
+     'Inviter, modifier et retirer les utilisateurs de l''établissement'),
+    ('billing.view', 'View billing', 'Consulter la facturation',
+     'Voir les factures, les relevés et l''historique des paiements'),
+    ('billing.manage', 'Manage billing', 'Gérer la facturation',
+     'Payer les factures, changer les moyens de paiement et les contacts de facturation'),
+    ('bookings.manage', 'Manage bookings', 'Gérer les réservations',
+     'Créer, modifier et annuler des réservations'),
+    ('reports.view', 'View reports', 'Consulter les rapports',
+     'Lire les tableaux de bord et télécharger les rapports'),
+    ('settings.manage', 'Manage settings', 'Gérer les paramètres',
+     'Modifier les paramètres du portail de l''établissement')
+) AS v(code, label, label_fr, description_fr)
+WHERE rights.code = v.code AND rights.label = v.label AND rights.label_fr IS NULL;
 
 -- An audit row's structured part: its action's arguments, by name, from which the console
 -- renders the row in the reader's language (the summary stays as written, in English). NULL on

@@ -101,6 +101,10 @@ type Organization struct {
 	Slug      string    `db:"slug" json:"slug"`
 	Name      string    `db:"name" json:"name"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
+
+	// TimeZone is the zone of the dates in the e-mails about it ("": by the recipient's
+	// language).
+	TimeZone string `db:"time_zone" json:"time_zone,omitempty"`
 }
 
 // Right is an entry of the rights catalog.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
@@ -196,5 +197,62 @@ func TestRightsNamedInTheRecipientsLanguage(t *testing.T) {
 				t.Errorf("reports.view without French: %+v", r)
 			}
 		}
+	}
+}
+
+// The dates of an e-mail are written for its recipient: in their language and in the time
+// zone of the organization it is about (Europe/Paris for French and UTC for English when the
+// organization has none), as the SMTP server receives them.
+func TestMailDatesInTheRecipientsLanguageAndZone(t *testing.T) {
+	a := newAcct(t) // the clock: 2026-11-20 09:30 UTC
+	acme := a.org("acme", "Acme Industries")
+	quebec := a.org("quebec", "Québec Inc.")
+	fr := a.user("ACME-7K2Q9", "jean.dupont@example.org", "Jean Dupont", acme)
+	en := a.user("ACME-3HF8M", "anna@example.org", "Anna Kowalska", acme)
+	a.exec(`UPDATE users SET lang = 'en' WHERE id = $1`, en)
+	qc := a.user("QC-00001", "eloise@example.ca", "Éloïse Tremblay", quebec)
+	alice := model.Operator{Name: "alice", Role: model.RoleSupport}
+	if err := a.s.SetOrganizationTimeZone(a.ctx, alice, "quebec", "America/Montreal"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"Europe/Nowhere", "Local", "../etc"} {
+		if err := a.s.SetOrganizationTimeZone(a.ctx, alice, "quebec", bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("time zone %q: %v", bad, err)
+		}
+	}
+	if err := a.s.SetOrganizationTimeZone(a.ctx, model.Operator{ID: 7, Name: "adm", Role: model.RoleAdmin, OrgIDs: []int64{quebec}}, "quebec", "UTC"); !errors.Is(err, store.ErrForbidden) {
+		t.Errorf("an admin sets the zone: %v", err)
+	}
+	for _, id := range []int64{fr, en, qc} {
+		if err := a.s.SendResetLink(a.ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := a.s.CreateInvitation(a.ctx, alice, store.NewInvitation{OrgID: quebec, Name: "Marc Gagnon", Email: "marc@example.ca",
+		Rights: []string{"billing.view"}, Lang: "fr", TTL: 7 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+
+	sink := startSink(t, "", nil)
+	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: "portal@example.com", Hostname: "test", Timeout: 5 * time.Second}
+	if rep, err := a.s.DeliverDue(a.ctx, cfg); err != nil || rep.Sent != 4 {
+		t.Fatalf("delivery: %+v %v", rep, err)
+	}
+	got := map[string]string{}
+	for _, m := range sink.messages() {
+		got[m.to] = m.body
+	}
+	for to, want := range map[string]string{
+		"jean.dupont@example.org": "pour votre compte (ACME-7K2Q9) le 20 novembre 2026 à 10:30 (heure de Paris).",
+		"anna@example.org":        "for your account (ACME-3HF8M) on November 20, 2026 at 09:30 (UTC).",
+		"eloise@example.ca":       "le 20 novembre 2026 à 04:30 (heure de Montréal).",
+		"marc@example.ca":         "valable jusqu'au 27 novembre 2026 à 04:30 (heure de Montréal)\u00a0:",
+	} {
+		if !strings.Contains(got[to], want) || strings.Contains(got[to], " UTC.") {
+			t.Errorf("to %s, want %q in:\n%s", to, want, got[to])
+		}
+	}
+	if n := a.count(`SELECT count(*) FROM audit_entries WHERE action = 'org.time_zone'`); n != 1 {
+		t.Errorf("%d org.time_zone audit rows, want 1", n)
 	}
 }

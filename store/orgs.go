@@ -16,7 +16,7 @@ func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]mod
 		b.and("o.id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
 	}
 	var out []model.Organization
-	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
+	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
 	return out, mapErr(err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The French catalog follows one glossary: each entry is a word a French message must not
@@ -181,5 +182,41 @@ func TestElision(t *testing.T) {
 	}
 	if got := T(EN, "user.ask.endall", "Ahmed Benali"); !strings.Contains(got, "of Ahmed Benali") {
 		t.Errorf("user.ask.endall: %q", got)
+	}
+}
+
+func TestLongDate(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	montreal, err := time.LoadLocation("America/Montreal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 8, 17, 33, 0, 0, time.UTC)
+	for _, c := range []struct {
+		lang Lang
+		t    time.Time
+		loc  *time.Location
+		want string
+	}{
+		{FR, at, paris, "8 décembre 2026 à 18:33 (heure de Paris)"},
+		{EN, at, paris, "December 8, 2026 at 18:33 (Paris time)"},
+		{FR, at, time.UTC, "8 décembre 2026 à 17:33 (UTC)"},
+		{EN, at, nil, "December 8, 2026 at 17:33 (UTC)"},
+		{FR, time.Date(2026, 7, 1, 6, 5, 0, 0, time.UTC), paris, "1er juillet 2026 à 08:05 (heure de Paris)"},
+		{FR, at, montreal, "8 décembre 2026 à 12:33 (heure de Montréal)"},
+	} {
+		if got := LongDate(c.lang, c.t, c.loc); got != c.want {
+			t.Errorf("LongDate(%s, %v, %v) = %q, want %q", c.lang, c.t, c.loc, got, c.want)
+		}
+	}
+	amsterdam, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ZoneName(FR, amsterdam); got != "heure d'Amsterdam" {
+		t.Errorf("an elided zone: %q", got)
 	}
 }

@@ -1,7 +1,9 @@
 package i18n
 
 // E-mails sent to portal users. Bodies never hold a secret in clear: a link with a token is
-// written as {{secret}} and filled in at delivery from the sealed outbox column.
+// written as {{secret}} and filled in at delivery from the sealed outbox column. A date is
+// given as the stamp "2006-01-02 15:04 UTC"; the outbox writes it for the recipient, in their
+// language and their organization's time zone (LongDate).
 func init() {
 	add(map[string][2]string{
 		"mail.greeting":  {"Hello %s,", "Bonjour %s,"},

@@ -14,7 +14,7 @@ func init() {
 		"mail.email_changed.subject":  {"The e-mail address of your account was changed", "L'adresse courriel de votre compte a été changée"},
 		"mail.email_changed.body":     {"The e-mail address of your portal account (%s) was changed from %s to %s by an operator on %s UTC.\nIf you did not ask for this, contact your administrator.", "L'adresse courriel de votre compte du portail (%s) est passée de %s à %s\u00a0; un opérateur l'a changée le %s UTC.\nSi vous n'en avez pas fait la demande, contactez votre administrateur."},
 		"mail.login_code.subject":     {"Your login code", "Votre code d'usager"},
-		"mail.login_code.body":        {"As requested, here is the login code of your portal account: %s\n(sent on %s UTC). Type it as shown, without spaces before or after.", "Comme demandé, voici le code d'usager de votre compte du portail\u00a0: %s\n(envoyé le %s UTC). Saisissez-le tel quel, sans espace avant ni après."},
+		"mail.login_code.body":        {"As requested, here is the login code of your portal account: %s\nSent on %s UTC. Type it as shown, without spaces before or after.", "Comme demandé, voici le code d'usager de votre compte du portail\u00a0: %s\nEnvoyé le %s UTC. Saisissez-le tel quel, sans espace avant ni après."},
 	})
 
 	add(map[string][2]string{

@@ -1,5 +1,6 @@
 -- What a person reads from the database, in their language: the rights catalog in French,
--- and the structured part of audit rows that renders them in the reader's language.
+-- the time zone an organization's e-mails give their dates in, and the structured part of
+-- audit rows that renders them in the reader's language.
 
 -- The rights catalog in French (NULL: shown in English until someone writes it, with
 -- `gatehouse rights set CODE --in fr`).
@@ -24,6 +25,12 @@ FROM (VALUES
      'Modifier les paramètres du portail de l''établissement')
 ) AS v(code, label, label_fr, description_fr)
 WHERE rights.code = v.code AND rights.label = v.label AND rights.label_fr IS NULL;
+
+-- The time zone of the dates in the e-mails about an organization (an IANA name such as
+-- Europe/Paris, set with `gatehouse org timezone`). NULL: by the recipient's language,
+-- Europe/Paris for French and UTC for English.
+ALTER TABLE organizations
+    ADD COLUMN time_zone text CHECK (time_zone IS NULL OR time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]{0,63}$');
 
 -- An audit row's structured part: its action's arguments, by name, from which the console
 -- renders the row in the reader's language (the summary stays as written, in English). NULL on

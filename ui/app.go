@@ -466,19 +466,25 @@ func (a *App) helpView() string {
 	// the whole help fits an 80×24 terminal.
 	var blocks []string
 	colW := 0
+	keyW := 9 // the key column: as wide as the longest key name in the session's language
+	for _, g := range groups {
+		for _, bnd := range g {
+			keyW = max(keyW, safe.Width(keyName(c.lang, bnd.Help().Key)))
+		}
+	}
 	for _, g := range groups {
 		var lines []string
 		for _, bnd := range g {
 			hk := bnd.Help()
 			hk.Key = keyName(c.lang, hk.Key)
-			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
+			line := c.styles.Key.Render(safe.Pad(hk.Key, keyW)) + " " + hk.Desc
 			if !bnd.Enabled() {
 				// An action table lists a disabled action with the reason it is not offered
 				// (actions.full); a binding disabled without a reason is left out.
 				if !strings.Contains(hk.Desc, reasonSep) {
 					continue
 				}
-				line = c.styles.Dim.Render(safe.Pad(hk.Key, 9) + " " + hk.Desc)
+				line = c.styles.Dim.Render(safe.Pad(hk.Key, keyW) + " " + hk.Desc)
 			}
 			lines = append(lines, line)
 			if w := lipgloss.Width(line); w > colW {

@@ -362,8 +362,9 @@ func (s *auditScreen) detailView(e model.AuditEntry) string {
 	c := s.c
 	st := c.styles
 	var b strings.Builder
+	lw := max(14, c.widestOf("audit.f.id", "audit.f.at", "audit.f.operator", "audit.f.action", "audit.f.user", "audit.f.org"))
 	field := func(label, value string) {
-		b.WriteString("  " + st.Label.Render(safe.Pad(label, 14)) + " " + safe.Line(value) + "\n")
+		b.WriteString("  " + st.Label.Render(safe.Pad(label, lw)) + " " + safe.Line(value) + "\n")
 	}
 	field(c.t("audit.f.id"), strconv.FormatInt(e.ID, 10))
 	field(c.t("audit.f.at"), e.At.UTC().Format("2006-01-02 15:04:05.000000 MST"))

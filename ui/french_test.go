@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,53 @@ func TestInviteWizardInFrench(t *testing.T) {
 	h.keys("space", "space")
 	h.keys("enter")
 	h.mustShow("Vérifier et envoyer", "Personne invitée", "Gérer la facturation (billing.manage)")
+}
+
+// Labels are laid out for the session's language: at 120 columns no French label of the User
+// screen or of its password panel is cut ("Code d'usag…", "Confirmez le mot de p…").
+func TestFrenchLabelsAreNotCut(t *testing.T) {
+	f := newUserFixture(t)
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	h := f.openFR(op, 120, 40)
+	h.mustShow("Code d'usager ", "Dernière connexion ", "Mot de passe ", "Verrouillé ", "Échecs\u00a0: 0")
+	h.mustNotShow("…  ")
+	h.keys("p")
+	h.mustShow("Nouveau mot de passe pour Jean Dupont", "Confirmez le mot de passe ", "Changement obligatoire à la prochaine connexion (recommandé)",
+		"tab\u00a0: champ suivant", "échap\u00a0: annuler")
+	h.mustNotShow("Confirmez le mot de p…")
+	// The labels' column holds the longest label and a space before the field.
+	for _, line := range strings.Split(h.view(), "\n") {
+		if strings.Contains(line, "Nouveau mot de passe  ") && !strings.Contains(line, "Nouveau mot de passe      ") {
+			t.Errorf("the new password's label is not padded to the confirmation's: %q", line)
+		}
+	}
+}
+
+// The header, the footer's keys and the command line in French.
+func TestFrenchFrameAndCommandLine(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	admin := registered(t, st, "ana", model.RoleAdmin, "acme")
+	h := newHarnessFR(t, st, admin, 120, 30)
+	h.mustShow("périmètre\u00a0: 1 établissement", "base\u00a0: test", "? aide", "q quitter")
+	h.mustNotShow("org(s)", "scope:")
+	h.keys(":")
+	h.mustShow("aller à l'écran (", "verrouillages", "utilisateurs", "journal", "établissement CODE", "quitter)\u00a0:")
+	h.typeText("verrouillages")
+	h.keys("enter")
+	if _, ok := h.app.active().(*lockoutsScreen); !ok {
+		t.Fatalf("`:verrouillages` opened %T", h.app.active())
+	}
+	h.keys(":")
+	h.typeText("Etablissement acme")
+	h.keys("enter")
+	h.mustShow("Périmètre\u00a0: acme.")
+	h.keys(":")
+	h.typeText("nulle-part")
+	h.keys("enter")
+	h.mustShow("Écran inconnu \"nulle-part\". Essayez\u00a0: ", "verrouillages")
+	h.keys("?")
+	h.mustShow("Touches", "échap", "? ou échap pour fermer")
+	h.mustNotShow(" esc ", " enter ")
 }

@@ -21,5 +21,6 @@ func init() {
 		"audit.page.one":          {"page %[2]d · %[1]d entry, newest first", "page %[2]d · %[1]d entrée, la plus récente d'abord"},
 		"hdr.scope.orgs":          {"%d organizations", "%d établissements"},
 		"hdr.scope.orgs.one":      {"%d organization", "%d établissement"},
+		"user.failures.count":     {"Failures: %d", "Échecs\u00a0: %d"},
 	})
 }

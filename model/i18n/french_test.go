@@ -22,6 +22,8 @@ var glossary = []struct {
 	{regexp.MustCompile(`(?i)(^|[^\pL\pN])étab\.`), "établissement"},
 	// "Org", "org" as a word; a domain (example.org) or a path is not a word
 	{regexp.MustCompile(`(?i)(^|[^\pL\pN.@:/_\-])orgs?($|[^\pL\pN_\-])`), "établissement"},
+	// a yes/no question answers with the keys the French footer shows: o (oui) or n
+	{regexp.MustCompile(`\by/n\b|\(y\)`), "(o/n)"},
 }
 
 func TestFrenchGlossary(t *testing.T) {

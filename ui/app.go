@@ -37,6 +37,7 @@ type App struct {
 	help     help.Model
 	spin     spinner.Model
 	showHelp bool
+	helpPage helpPage // the full help, while showHelp
 
 	cmdActive bool
 	cmdInput  textinput.Model
@@ -73,7 +74,7 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	h := help.New()
 	h.ShortSeparator = " · "
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	a := &App{c: c, help: h, cmdInput: in, spin: sp}
+	a := &App{c: c, help: h, cmdInput: in, spin: sp, helpPage: newHelpPage(c)}
 	a.stack = []Screen{screens["users"](c, nil)}
 	a.active().SetSize(a.bodySize())
 	return a
@@ -107,6 +108,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	m, cmd := a.update(msg)
+	if a.showHelp {
+		a.refreshHelp() // the window or the screen's state may have changed what it lists
+	}
 	if !a.spinning && a.busy() {
 		a.spinning = true
 		cmd = tea.Batch(cmd, a.spin.Tick)
@@ -219,6 +223,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if a.showHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
 			a.showHelp = false
+		} else {
+			a.helpPage.scroll(msg)
 		}
 		return a, nil
 	}
@@ -241,6 +247,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Help):
 			a.showHelp = true
+			a.refreshHelp()
+			a.helpPage.top()
 			return a, nil
 		case key.Matches(msg, k.Command):
 			a.cmdActive = true
@@ -394,7 +402,7 @@ func (a *App) View() string {
 	_, bh := a.bodySize()
 	var body string
 	if a.showHelp {
-		body = a.helpView()
+		body = a.helpPage.View()
 	} else {
 		body = a.active().View()
 	}
@@ -402,9 +410,12 @@ func (a *App) View() string {
 	b.WriteByte('\n')
 	b.WriteString(a.flashLine())
 	b.WriteByte('\n')
-	if a.cmdActive {
+	switch {
+	case a.cmdActive:
 		b.WriteString(ansi.Truncate(a.cmdInput.View(), w, ""))
-	} else {
+	case a.showHelp:
+		b.WriteString(ansi.Truncate(a.helpPage.Footer(a.help.ShortHelpView), w, ""))
+	default:
 		b.WriteString(ansi.Truncate(a.help.ShortHelpView(append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...)), w, ""))
 	}
 	return b.String()
@@ -448,56 +459,10 @@ func (a *App) flashLine() string {
 	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
 }
 
-func (a *App) helpView() string {
-	c := a.c
-	groups := a.active().FullHelp()
-	k := c.keys
-	groups = append(groups, []key.Binding{k.Search, k.Command, k.Back, k.Help, k.Quit, k.ForceQuit})
-	// Each group is a column block; blocks flow left to right, then onto the next row, so
-	// the whole help fits an 80×24 terminal.
-	var blocks []string
-	colW := 0
-	for _, g := range groups {
-		var lines []string
-		for _, bnd := range g {
-			hk := bnd.Help()
-			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
-			if !bnd.Enabled() {
-				// An action table lists a disabled action with the reason it is not offered
-				// (actions.full); a binding disabled without a reason is left out.
-				if !strings.Contains(hk.Desc, reasonSep) {
-					continue
-				}
-				line = c.styles.Dim.Render(safe.Pad(hk.Key, 9) + " " + hk.Desc)
-			}
-			lines = append(lines, line)
-			if w := lipgloss.Width(line); w > colW {
-				colW = w
-			}
-		}
-		if len(lines) > 0 {
-			blocks = append(blocks, strings.Join(lines, "\n"))
-		}
-	}
-	colW += 3
-	perRow := c.width / colW
-	if perRow < 1 {
-		perRow = 1
-	}
-	var rows []string
-	for i := 0; i < len(blocks); i += perRow {
-		end := i + perRow
-		if end > len(blocks) {
-			end = len(blocks)
-		}
-		var cols []string
-		for _, bl := range blocks[i:end] {
-			cols = append(cols, lipgloss.NewStyle().Width(colW).Render(bl))
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cols...))
-	}
-	title := c.styles.Section.Render(c.t("help.title") + " — " + a.active().Title())
-	return title + "\n" + strings.Join(rows, "\n\n") + "\n" + c.styles.Dim.Render(c.t("help.close"))
+// refreshHelp lays the active screen's full help out for the body.
+func (a *App) refreshHelp() {
+	w, h := a.bodySize()
+	a.helpPage.refresh(a.c.t("help.title")+" — "+a.active().Title(), a.active().FullHelp(), w, h)
 }
 
 // fit cuts or pads s to exactly h lines of at most w cells (styles kept).

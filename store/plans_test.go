@@ -13,7 +13,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// TestQueryPlansUseTheirIndexes guards the indexes of SPEC §6: on a small seeded database, with
+// TestQueryPlansUseTheirIndexes guards the indexes the performance table relies on: on a small seeded database, with
 // sequential scans priced out, the statements of the Users list, searches, lockouts and a
 // user's timeline must not scan users, memberships, auth_events, search_blocks or the failure summaries sequentially. A migration that loses an
 // index makes this fail instead of silently turning a 1 ms page into a full scan at 1M users.

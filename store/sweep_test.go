@@ -18,7 +18,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// The authorization sweep (SPEC §7 Tenancy; issue 8 item 6): every exported store method that
+// The authorization sweep: every exported store method that
 // takes an operator is called by an admin of organization A on organization B's records, and
 // by an oncall operator where oncall may not act, and must be refused — ErrNotFound for the
 // admin out of scope, ErrForbidden for a role that may not do it — with the whole database

@@ -17,7 +17,7 @@ import (
 	"gatehouse/store"
 )
 
-// Form input (SPEC §7 "Input", issue 8 item 2): every text field of every form with empty,
+// Form input: every text field of every form with empty,
 // blank, 1 MB pasted, NUL, invalid UTF-8, SQL metacharacters, % and _, RTL text, emoji,
 // escapes, and wrong and unusual e-mail addresses. Each answer is a clear message or a correct
 // save (the row checked); never a panic; a refused save writes nothing at all (every table

@@ -73,9 +73,9 @@ type lockoutsScreen struct {
 	failures    []store.Failure
 	ips         []store.IPFailures
 	timeline    []model.AuthEvent
-	window      int        // index in lockoutWindows
-	ipFilter    netip.Addr // failures pane: only this IP
-	who         struct {   // the timeline's user
+	window      int          // index in lockoutWindows
+	ipFilter    netip.Prefix // failures pane: only this source
+	who         struct {     // the timeline's user
 		id          int64
 		name, login string
 	}
@@ -200,7 +200,7 @@ func (s *lockoutsScreen) load(p lockPane) tea.Cmd {
 	case paneFailures:
 		ip := s.ipFilter
 		return func() tea.Msg {
-			rows, err := st.RecentFailures(ctx, op, store.FailureQuery{Since: since, IP: ip, OrgID: org, Limit: 500})
+			rows, err := st.RecentFailures(ctx, op, store.FailureQuery{Since: since, Source: ip, OrgID: org, Limit: 500})
 			return loFailuresMsg{seq, rows, err}
 		}
 	case paneIPs:
@@ -496,7 +496,7 @@ func (s *lockoutsScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
 		case len(s.sel) > 0:
 			s.sel = map[int64]bool{}
 		case p == paneFailures && s.ipFilter.IsValid():
-			s.ipFilter = netip.Addr{}
+			s.ipFilter = netip.Prefix{}
 			s.cursor[p], s.offset[p] = 0, 0
 			return s, s.load(p)
 		case s.cursor[p] > 0 || s.offset[p] > 0:
@@ -550,7 +550,7 @@ func (s *lockoutsScreen) drill() tea.Cmd {
 		}
 	case paneIPs:
 		if c < len(s.ips) {
-			s.ipFilter = s.ips[c].IP
+			s.ipFilter = s.ips[c].Source
 			s.pane = paneFailures
 			s.cursor[paneFailures], s.offset[paneFailures] = 0, 0
 			return s.load(paneFailures)
@@ -828,7 +828,7 @@ func (s *lockoutsScreen) viewFailures(b *strings.Builder) {
 	})
 	status := s.status(len(s.failures))
 	if s.ipFilter.IsValid() {
-		status += "  ·  " + c.t("lo.filter.ip", s.ipFilter.String())
+		status += "  ·  " + c.t("lo.filter.ip", store.SourceText(s.ipFilter))
 	}
 	s.table(b, cols, len(s.failures), c.t("lo.empty.failures"), func(i int) []string {
 		f := s.failures[i]
@@ -857,7 +857,7 @@ func (s *lockoutsScreen) viewIPs(b *strings.Builder) {
 		if g.LikelyAttack {
 			flag = c.t("lo.attack")
 		}
-		return []string{flag, g.IP.String(), strconv.Itoa(g.Accounts), strconv.Itoa(g.Attempts), loStamp(g.FirstSeen), loStamp(g.LastSeen)}
+		return []string{flag, store.SourceText(g.Source), strconv.Itoa(g.Accounts), strconv.Itoa(g.Attempts), loStamp(g.FirstSeen), loStamp(g.LastSeen)}
 	}, func(i int) bool { return false }, s.status(len(s.ips)))
 	_ = st
 }

@@ -265,34 +265,54 @@ type sourceWindow struct {
 
 // flaggedSources applies likelyAttack to each source over its window, counting the accounts
 // of every organization whoever asks (an admin learns that an address attacks the
-// installation, never whom or how much elsewhere). Each count reads failure_ip_accounts by
-// (source, last_at) and stops at the rule's threshold.
+// installation, never whom or how much elsewhere). The accounts a source tried since a time
+// are its newest entries of failure_ip_accounts by last failure, and the rule needs at most
+// AttackAccounts of them: one read of a source's newest AttackAccounts entries of
+// (source, last_at) answers every window asked of it.
 func (s *Store) flaggedSources(ctx context.Context, ws []sourceWindow) (map[sourceWindow]bool, error) {
 	out := map[sourceWindow]bool{}
-	var srcs, sinces []string
-	var keys []sourceWindow
+	index := map[netip.Prefix]int{}
+	var srcs []string
 	for _, w := range ws {
-		if _, dup := out[w]; dup || !w.source.IsValid() {
+		if !w.source.IsValid() {
 			continue
 		}
 		out[w] = false
-		keys = append(keys, w)
-		srcs = append(srcs, w.source.String())
-		sinces = append(sinces, w.since.UTC().Format(time.RFC3339Nano))
+		if _, ok := index[w.source]; !ok {
+			index[w.source] = len(srcs)
+			srcs = append(srcs, w.source.String())
+		}
 	}
-	if len(keys) == 0 {
+	if len(srcs) == 0 {
 		return out, nil
 	}
-	var counts []int
-	err := s.read.SelectContext(ctx, &counts, `SELECT (SELECT count(*) FROM (SELECT FROM failure_ip_accounts a
-			WHERE a.source = w.source AND a.last_at >= w.since LIMIT $3) x)
-		FROM unnest($1::inet[], $2::timestamptz[]) WITH ORDINALITY AS w(source, since, i) ORDER BY w.i`,
-		pq.Array(srcs), pq.Array(sinces), AttackAccounts)
+	rows, err := s.read.QueryContext(ctx, `SELECT w.i, a.last_at FROM unnest($1::inet[]) WITH ORDINALITY AS w(source, i)
+		CROSS JOIN LATERAL (SELECT last_at FROM failure_ip_accounts
+			WHERE source = w.source ORDER BY last_at DESC LIMIT $2) a`, pq.Array(srcs), AttackAccounts)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	for i, n := range counts {
-		out[keys[i]] = likelyAttack(n)
+	defer rows.Close()
+	newest := make([][]time.Time, len(srcs)) // per source, its accounts' last failures, newest first
+	for rows.Next() {
+		var i int
+		var at time.Time
+		if err := rows.Scan(&i, &at); err != nil {
+			return nil, err
+		}
+		newest[i-1] = append(newest[i-1], at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for w := range out {
+		n := 0
+		for _, at := range newest[index[w.source]] {
+			if !at.Before(w.since) {
+				n++
+			}
+		}
+		out[w] = likelyAttack(n)
 	}
 	return out, nil
 }

@@ -17,7 +17,8 @@ import (
 // the same actions anyway; the table only keeps the console honest about it.
 type action struct {
 	binding   key.Binding
-	needs     model.Action // 0: always available
+	needs     model.Action   // 0: always available
+	needsAlso []model.Action // further actions it takes (unlock and send a reset link)
 	dangerous bool
 	group     int // full help column; actions of one group are listed together
 	// unavailable, when set, says why the action cannot run now (nothing under the cursor,
@@ -41,9 +42,13 @@ func newActions(c *common, list ...*action) *actions {
 	t := &actions{c: c, list: list}
 	for _, a := range list {
 		a.refused = ""
-		if a.needs != 0 {
-			if ok, reason := c.op.May(a.needs); !ok {
+		for _, need := range append([]model.Action{a.needs}, a.needsAlso...) {
+			if need == 0 {
+				continue
+			}
+			if ok, reason := c.op.May(need); !ok {
 				a.refused = c.t(reason)
+				break
 			}
 		}
 		a.binding.SetEnabled(a.refused == "")

@@ -301,3 +301,138 @@ func TestPromptPlaceholder(t *testing.T) {
 		t.Fatalf("a typed answer hides the hint: %q", v)
 	}
 }
+
+func TestTabsStepJumpAndDraw(t *testing.T) {
+	c := componentCommon()
+	tb := newTabs(c, "Alpha", "Beta", "Gamma")
+	tb.Next()
+	tb.Next()
+	tb.Next() // round the row
+	if tb.Active() != 0 {
+		t.Fatalf("next wraps: %d", tb.Active())
+	}
+	tb.Prev()
+	if tb.Active() != 2 {
+		t.Fatalf("prev wraps: %d", tb.Active())
+	}
+	tb.Select(7) // no such tab
+	tb.Select(1)
+	tb.SetTitle(0, "Alpha (3)")
+	if v := tb.View(); !strings.Contains(v, "[2 Beta]") || !strings.Contains(v, " 1 Alpha (3) ") || strings.Contains(v, "[1") {
+		t.Fatalf("view: %q", v)
+	}
+	var keys []string
+	for _, b := range tb.keys.Jump {
+		keys = append(keys, b.Keys()[0]+"="+b.Help().Desc)
+	}
+	if strings.Join(keys, " ") != "1=Alpha 2=Beta 3=Gamma" || tb.keys.Next.Keys()[0] != "tab" || tb.keys.Prev.Keys()[0] != "shift+tab" {
+		t.Fatalf("bindings: %v", keys)
+	}
+}
+
+func TestPromptOptionFlipsWithTab(t *testing.T) {
+	c := componentCommon()
+	p := newPrompt(c)
+	var got []string
+	opt := &promptOption{label: "send a reset link"}
+	p.Ask(askReason, "Reason:", "", "", func(v string) tea.Cmd { got = append(got, fmt.Sprintf("%s %v", v, opt.on)); return nil })
+	p.Offer(opt)
+	if v := p.View(); !strings.Contains(v, "tab: send a reset link [no]") {
+		t.Fatalf("the option is drawn under the question: %q", v)
+	}
+	if h := p.ShortHelp(); len(h) != 3 || h[2].Help().Desc != "send a reset link" {
+		t.Fatalf("help offers the option: %v", h)
+	}
+	p.Update(keyMsg("tab"))
+	if !strings.Contains(p.View(), "[yes]") || p.input.Value() != "" {
+		t.Fatalf("tab flips the option and types nothing: %q", p.View())
+	}
+	for _, r := range "ok" {
+		p.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	p.Update(keyMsg("enter"))
+	if strings.Join(got, "|") != "ok true" || p.opt != nil {
+		t.Fatalf("the answer reads the option, the prompt forgets it: %q", got)
+	}
+
+	// A refused option says why and stays off; a yes/no question takes no option.
+	no := &promptOption{label: "send a reset link", refused: "not yours"}
+	p.Ask(askReason, "Reason:", "", "", func(string) tea.Cmd { return nil })
+	p.Offer(no)
+	if m, _ := p.Update(keyMsg("tab"))().(flashMsg); m.Text != "not yours" || no.on {
+		t.Fatalf("refused option: %q on=%v", m.Text, no.on)
+	}
+	if len(p.ShortHelp()) != 2 {
+		t.Fatal("help does not offer a refused option")
+	}
+	p.Cancel()
+	p.Confirm("Sure?", func() tea.Cmd { return nil })
+	p.Offer(opt)
+	if p.opt != nil || strings.Contains(p.View(), "tab:") {
+		t.Fatal("a yes/no question takes no option")
+	}
+}
+
+func TestActionNeedingTwoPolicyActions(t *testing.T) {
+	c := componentCommon()
+	b := key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "unlock + reset link"))
+	both := func() *action {
+		return &action{binding: b, needs: model.ActionUnlock, needsAlso: []model.Action{model.ActionSendReset},
+			run: func() tea.Cmd { return nil }}
+	}
+	c.op = model.Operator{Name: "night", Role: model.RoleOncall}
+	oncall := both()
+	newActions(c, oncall)
+	if oncall.allowed() || !strings.Contains(oncall.refused, "On-call") || oncall.binding.Enabled() {
+		t.Fatalf("oncall unlocks but sends no reset link: %q", oncall.refused)
+	}
+	c.op = model.Operator{Name: "day", Role: model.RoleSupport}
+	sup := both()
+	newActions(c, sup)
+	if !sup.allowed() || !sup.binding.Enabled() {
+		t.Fatalf("support does both: %q", sup.refused)
+	}
+}
+
+func TestFitColumnsServesFixedColumnsFirst(t *testing.T) {
+	cell := func(int) string { return "" }
+	fc := func(w, flex, maxw int) flexColumn[int] { return flexColumn[int]{column[int]{"", w, cell}, flex, maxw} }
+	widths := func(cols []column[int]) (out []int) {
+		for _, c := range cols {
+			out = append(out, c.width)
+		}
+		return out
+	}
+	// 100 cells: 2 for the mark, 44 for the columns and a separator each; 54 are shared 3:1.
+	got := widths(fitColumns(100, fc(10, 3, 0), fc(30, 0, 0), fc(0, 1, 0), fc(0, 0, 0)))
+	if fmt.Sprint(got) != "[50 30 13 0]" {
+		t.Fatalf("shares: %v", got)
+	}
+	if got := widths(fitColumns(100, fc(10, 3, 20), fc(30, 0, 0))); fmt.Sprint(got) != "[20 30]" {
+		t.Fatalf("maxw caps a flexible column: %v", got)
+	}
+	if got := widths(fitColumns(20, fc(10, 1, 0), fc(40, 0, 0))); fmt.Sprint(got) != "[6 40]" {
+		t.Fatalf("a fixed column keeps its width, a flexible one keeps 6: %v", got)
+	}
+}
+
+func TestListPaneResetForgetsRowsAndAnswersInFlight(t *testing.T) {
+	calls := 0
+	p := newListPane(componentCommon(), numbers(30, &calls), numberCols).selectable(func(i int) int64 { return int64(i) })
+	p.SetSize(40, 6)
+	drive(p, p.First())
+	p.HandleKey(keyMsg("space"))
+	late := p.Reload()
+	p.Reset()
+	if p.Loaded() || len(p.Rows()) != 0 || p.HasSelection() || p.Busy() {
+		t.Fatalf("reset: loaded %v rows %v selection %v", p.Loaded(), p.Rows(), p.Selected())
+	}
+	drive(p, late)
+	if p.Loaded() {
+		t.Fatal("an answer asked before the reset was shown")
+	}
+	drive(p, p.First())
+	if r, _ := p.Current(); r != 1 {
+		t.Fatalf("first page after reset: %d", r)
+	}
+}

@@ -444,7 +444,8 @@ func TestFormsUserPasswordPanel(t *testing.T) {
 }
 
 // The password panel takes keys raw (text fields elsewhere drop invisible characters as they
-// are typed): a password with a zero-width space and a bidi mark is set as typed, and logs in.
+// are typed): a password with a zero-width space and a bidi mark reaches the rules as typed,
+// never silently stripped into another one, and they refuse it with the reason shown.
 func TestFormsPasswordKeepsWhatWasTyped(t *testing.T) {
 	f, op := userFormWorld(t)
 	h, uv := f.open(op, 200, 50)
@@ -457,11 +458,11 @@ func TestFormsPasswordKeepsWhatWasTyped(t *testing.T) {
 		t.Fatalf("the field holds %q, typed %q", got, pw)
 	}
 	h.keys("enter")
-	h.mustShow("Password set for")
-	h.frameOK("password set")
+	h.mustShow("Refused, nothing was saved", "contains an invisible or text-direction character")
+	h.frameOK("password refused")
 	_, err := f.st.Authenticate(context.Background(), store.AuthRequest{Login: "ACME-7K2Q9", Password: pw})
-	if errors.Is(err, store.ErrAuthFailed) {
-		t.Fatal("the password typed does not log in")
+	if !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("the refused password logs in: %v", err)
 	}
 }
 

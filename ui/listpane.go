@@ -165,6 +165,15 @@ func (p *listPane[T]) NeedsReload() bool { return p.loaded && p.limit != 0 && p.
 // Stop cancels the pane's request in flight.
 func (p *listPane[T]) Stop() { p.req.stop() }
 
+// Reset forgets the rows, the cursor and the selection and drops the answer in flight: the
+// pane is about to show something else (another user's timeline), and the old rows must not
+// stand under the new title while the first page is on its way.
+func (p *listPane[T]) Reset() {
+	p.req.invalidate()
+	p.page, p.offset, p.cursor, p.top, p.loaded = listPage[T]{}, 0, 0, 0, false
+	p.sel = map[int64]bool{}
+}
+
 // Busy reports whether the pane waits for its loader.
 func (p *listPane[T]) Busy() bool { return p.req.inflight }
 

@@ -228,3 +228,109 @@ func TestLockoutsGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestLockoutsLoginCodeNeverCut: the login code is how the caller names the account; its
+// column is as wide as the longest code shown, at 80×24 as at 200×60, and so are the
+// timeline's title and the unlock question.
+func TestLockoutsLoginCodeNeverCut(t *testing.T) {
+	st := newStore(t)
+	a := seedAttack(t, st)
+	const longest = "ACMECORPORATION-INTERNATIONAL-7K2Q9XYZWQ" // the longest a login code may be
+	const generated = "ACMECO-9PZ2R"                           // a code as generated for a long prefix
+	f := fixture{t, st}
+	f.exec(`UPDATE users SET login_code = $2 WHERE id = $1`, a.anna, longest)
+	f.exec(`UPDATE users SET login_code = $2 WHERE id = $1`, a.sakura, generated)
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		h := newHarness(t, st, support, size[0], size[1])
+		h.keys("l")
+		v := h.view()
+		for _, code := range []string{longest, generated, "GLOB-G1L22"} {
+			if l := lineOf(v, code); l < 0 {
+				t.Fatalf("%dx%d: login code %s cut:\n%s", size[0], size[1], code, v)
+			}
+		}
+		if size[0] == 200 {
+			h.mustShow("Anna Kowalska", "Gil Bates", "佐藤 さくら") // the names keep their room too
+		}
+		h.keys("enter") // Anna's row is the first one
+		h.mustShow("Timeline of", longest)
+		h.keys("u")
+		h.mustShow("Unlock 1 account(s)", longest)
+	}
+}
+
+// TestLockoutsPanesAreTabs: tab and shift+tab step round the three panes, 1/2/3 go straight to
+// one, the timeline opens over the pane it came from and tab or esc goes back there; help
+// lists those keys from the screen's actions table.
+func TestLockoutsPanesAreTabs(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l")
+	active := func(want string) {
+		t.Helper()
+		h.mustShow("[" + want + "]")
+	}
+	active("1 Locked now (5)")
+	h.keys("tab")
+	active("2 Recent failures")
+	h.mustShow("window 1h", "Jean Dupont")
+	h.keys("shift+tab", "shift+tab")
+	active("3 By IP")
+	h.keys("tab")
+	active("1 Locked now (5)")
+	h.keys("3", "1", "2")
+	active("2 Recent failures")
+
+	// A failure of a known account opens its timeline over the failures; tab goes back there.
+	h.keys("g")
+	for i := 0; i < 60 && lineOf(h.view(), "Timeline of") < 0; i++ {
+		if r, ok := h.app.active().(*lockoutsScreen).failures.Current(); ok && r.UserID != nil {
+			h.keys("enter")
+			break
+		}
+		h.keys("j")
+	}
+	h.mustShow("Timeline of")
+	active("2 Recent failures")
+	h.keys("tab")
+	active("2 Recent failures")
+	h.mustNotShow("Timeline of")
+	h.keys("3", "enter", "1")
+	active("1 Locked now (5)")
+
+	h.keys("?")
+	h.mustShow("tab       next pane", "shift+tab previous pane", "1         Locked now", "2         Recent failures",
+		"3         By IP", "w         time window", "U         unlock + reset link")
+}
+
+// TestLockoutsUnlockWithResetStartsOn: U asks the same reason as u, the reset link already on;
+// tab turns it off again.
+func TestLockoutsUnlockWithResetStartsOn(t *testing.T) {
+	st := newStore(t)
+	seedAttack(t, st)
+	h := newHarness(t, st, support, 120, 30)
+	h.keys("l", "U")
+	h.mustShow("Unlock 1 account(s) — reason:", "tab: send a reset link [yes]")
+	h.keys("tab", "tab")
+	h.typeText("called from the front desk")
+	h.keys("enter")
+	h.mustShow("Unlocked 1 account(s); 1 reset link(s) queued.", "Locked now (4)")
+	var resets int
+	if err := st.DB().Get(&resets, `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`); err != nil {
+		t.Fatal(err)
+	}
+	if resets != 1 {
+		t.Fatalf("reset links queued: %d", resets)
+	}
+	// esc on the question cancels, as every question does, and unlocks nobody.
+	h.keys("U", "esc")
+	h.mustShow("Cancelled; nothing changed.", "Locked now (4)")
+	var locked int
+	if err := st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if locked != 4 {
+		t.Fatalf("after a cancelled question %d accounts are locked, want 4", locked)
+	}
+}

@@ -18,6 +18,9 @@ import (
 //   - askTyped: the operator types a given text to confirm a destructive action (the account's
 //     e-mail before a delete); any other answer keeps the prompt open with the reason shown.
 //
+// A typed question may carry an option (Offer): a yes/no choice beside the answer ("and send
+// a reset link"), flipped with tab, shown on the line under the question.
+//
 // esc always cancels and says that nothing changed. The answer goes to the callback the
 // question was asked with; the prompt keeps nothing after it closes (a reason typed is not
 // left in a field for the next question).
@@ -32,7 +35,15 @@ const (
 )
 
 // promptKeys are the prompt's own bindings.
-type promptKeys struct{ Yes, No, Submit, Cancel key.Binding }
+type promptKeys struct{ Yes, No, Submit, Cancel, Toggle key.Binding }
+
+// promptOption is a yes/no choice offered with a typed question; the answer's callback reads
+// on. refused, when set, is why the session may not turn it on: tab then says so.
+type promptOption struct {
+	label   string
+	on      bool
+	refused string
+}
 
 type prompt struct {
 	c      *common
@@ -43,6 +54,7 @@ type prompt struct {
 	want   string // askTyped: the text that confirms
 	input  textinput.Model
 	answer func(value string) tea.Cmd
+	opt    *promptOption // nil: the question has no option
 }
 
 func newPrompt(c *common) *prompt {
@@ -56,6 +68,7 @@ func newPrompt(c *common) *prompt {
 		No:     b(c.t("prompt.no.key"), "prompt.no", "n", "N", "esc"),
 		Submit: b("enter", "prompt.submit", "enter"),
 		Cancel: b("esc", "prompt.cancel", "esc"),
+		Toggle: key.NewBinding(key.WithKeys("tab")), // its help is the option's label (Offer)
 	}}
 }
 
@@ -77,6 +90,16 @@ func (p *prompt) Ask(kind promptKind, label, value, want string, answer func(str
 // question this prompt asks.
 func (p *prompt) SetPlaceholder(text string) { p.input.Placeholder = text }
 
+// Offer adds an option to the typed question just asked; tab flips o.on until the question
+// closes.
+func (p *prompt) Offer(o *promptOption) {
+	if !p.Typing() {
+		return
+	}
+	p.opt = o
+	p.keys.Toggle.SetHelp("tab", o.label)
+}
+
 // Confirm asks a yes/no question.
 func (p *prompt) Confirm(label string, onYes func() tea.Cmd) tea.Cmd {
 	return p.Ask(askYesNo, label, "", "", func(string) tea.Cmd { return onYes() })
@@ -89,7 +112,7 @@ func (p *prompt) Active() bool { return p.active }
 func (p *prompt) Typing() bool { return p.active && p.kind != askYesNo }
 
 func (p *prompt) close() {
-	p.active, p.answer = false, nil
+	p.active, p.answer, p.opt = false, nil, nil
 	p.input.Blur()
 	p.input.SetValue("")
 }
@@ -118,6 +141,12 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, p.keys.Cancel):
 		p.close()
 		return flashCmd(flashWarn, p.c.t("bulk.cancelled"))
+	case p.opt != nil && key.Matches(msg, p.keys.Toggle):
+		if p.opt.refused != "" {
+			return flashCmd(flashWarn, p.opt.refused)
+		}
+		p.opt.on = !p.opt.on
+		return nil
 	case key.Matches(msg, p.keys.Submit):
 		v := strings.TrimSpace(p.input.Value())
 		switch {
@@ -138,8 +167,8 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 // SetWidth bounds the typed answer's field.
 func (p *prompt) SetWidth(w int) { p.input.Width = max(10, w-safe.Width(p.label)-4) }
 
-// View is the question line. An answer refused (no reason given, the wrong text typed) is
-// said on the flash line, and the question stays open.
+// View is the question line (and an option's line under it). An answer refused (no reason
+// given, the wrong text typed) is said on the flash line, and the question stays open.
 func (p *prompt) View() string {
 	if !p.active {
 		return ""
@@ -149,6 +178,13 @@ func (p *prompt) View() string {
 	if p.kind != askYesNo {
 		line += p.input.View()
 	}
+	if p.opt != nil {
+		state := p.c.t("prompt.no")
+		if p.opt.on {
+			state = p.c.t("prompt.yes")
+		}
+		line += "\n" + st.Label.Render(p.c.t("prompt.option", "tab", safe.Line(p.opt.label), state))
+	}
 	return line
 }
 
@@ -157,7 +193,11 @@ func (p *prompt) ShortHelp() []key.Binding {
 	if p.kind == askYesNo {
 		return []key.Binding{p.keys.Yes, p.keys.No}
 	}
-	return []key.Binding{p.keys.Submit, p.keys.Cancel}
+	keys := []key.Binding{p.keys.Submit, p.keys.Cancel}
+	if p.opt != nil && p.opt.refused == "" {
+		keys = append(keys, p.keys.Toggle)
+	}
+	return keys
 }
 
 func (p *prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }

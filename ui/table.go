@@ -44,3 +44,36 @@ func tableRow[T any](cols []column[T], item T, mark string, style func(j int, ce
 	}
 	return mark + layout(cols).Line(cells, style)
 }
+
+// flexColumn is a column of a table laid out by fitColumns: its width, and the share (flex)
+// of the room the line leaves that it grows by, up to maxw cells (0: no limit). A column of
+// flex 0 keeps its width.
+type flexColumn[T any] struct {
+	column[T]
+	flex, maxw int
+}
+
+// fitColumns lays columns out on a line of width cells (the selection mark included): the
+// fixed columns keep their width, the flexible ones share what is left, each at least 6 cells.
+// A column that must show its whole text (a login code) is given that text's width as a fixed
+// column, so it is served before the others share the rest.
+func fitColumns[T any](width int, cols ...flexColumn[T]) []column[T] {
+	used, shares := 2, 0
+	for _, c := range cols {
+		used += c.width + 1
+		shares += c.flex
+	}
+	rest := width - used
+	out := make([]column[T], len(cols))
+	for i, c := range cols {
+		out[i] = c.column
+		if c.flex > 0 {
+			w := max(6, c.width+rest*c.flex/max(1, shares))
+			if c.maxw > 0 {
+				w = min(w, c.maxw)
+			}
+			out[i].width = w
+		}
+	}
+	return out
+}

@@ -181,7 +181,7 @@ func (s *userView) passwordView() string {
 	} else {
 		b.WriteString("  " + s.mark(model.NormalizePassword(pw) == model.NormalizePassword(confirm)) + " " + c.t("user.pw.match") + "\n")
 	}
-	score, label := model.Strength(pw)
+	score, label := s.policy.Strength(pw, s.pctx) // 0 for a password the rules refuse
 	if c.lang == "fr" {
 		label = model.StrengthLabelFR(score)
 	}

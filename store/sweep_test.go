@@ -159,7 +159,7 @@ var sweepRows = []sweepRow{
 		rows, err := w.s.FailuresByIP(w.ctx, op, w.s.Now().Add(-time.Hour), 100)
 		found := false
 		for _, r := range rows {
-			found = found || r.IP.String() == "198.51.100.66"
+			found = found || store.SourceText(r.Source) == "198.51.100.66"
 		}
 		return shown(found, err)
 	}},

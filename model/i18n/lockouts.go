@@ -32,7 +32,7 @@ func init() {
 		"lo.col.first":      {"First seen", "Premier"},
 		"lo.col.last":       {"Last seen", "Dernier"},
 		"lo.col.event":      {"Event", "Événement"},
-		"lo.attack":         {"ATTACK?", "ATTAQUE ?"},
+		"lo.attack":         {"ATTACK?", "ATTAQUE\u00a0?"},
 		"lo.until.reset":    {"until reset", "sur réinit."},
 		"lo.mode.temporary": {"temporary (#%d)", "temporaire (n°%d)"},
 		"lo.mode.reset":     {"until-reset", "jusqu'à réinit."},
@@ -82,5 +82,18 @@ func init() {
 		"why.reset_link":  {"by reset link", "par lien"},
 		"why.expired":     {"lock expired", "verrou expiré"},
 		"why.threshold":   {"too many failures", "trop d'échecs"},
+	})
+}
+
+// The attack flag's other forms.
+func init() {
+	add(map[string][2]string{
+		// for an operator of some organizations: the flag counts every organization
+		"lo.attack.wide": {"ATTACK?*", "ATTAQUE\u00a0?*"},
+		"lo.attack.wide.note": {"* flagged installation-wide, every organization counted",
+			"* alerte sur toute l'installation, tous établissements confondus"},
+		// the flag in one cell, where a table has no room for the word, and what it means
+		"lo.attack.mark":   {"!", "!"},
+		"lo.attack.legend": {"%s: last failure from a likely attack", "%s\u00a0: dernier échec venu d'une attaque probable"},
 	})
 }

@@ -339,8 +339,10 @@ func IsMailRefusal(err error) (*MailRefusal, bool) {
 	return r, ok
 }
 
-// remedy is the action that makes a new e-mail in place of m.
-func (m OutboxMail) remedy() string {
+// Remedy is the action that makes a new e-mail in place of m when its link is gone
+// (MailRemedyNewResetLink, MailRemedyResendInvitation), "" when it carries no link to make
+// anew.
+func (m OutboxMail) Remedy() string {
 	switch {
 	case m.Kind == "reset_link" && m.UserID != nil:
 		return MailRemedyNewResetLink
@@ -383,7 +385,7 @@ func (s *Store) sendable(ctx context.Context, tx *sqlx.Tx, m OutboxMail) error {
 		invExpires = inv.Expires
 	}
 	refuse := func(reason string) error {
-		return &MailRefusal{MailID: m.ID, Reason: reason, Remedy: m.remedy(), Status: m.Status}
+		return &MailRefusal{MailID: m.ID, Reason: reason, Remedy: m.Remedy(), Status: m.Status}
 	}
 	now := s.now()
 	switch {

@@ -88,58 +88,6 @@ func (a *App) Init() tea.Cmd {
 	return tea.Batch(a.active().Init(), a.spin.Tick, a.pollMail())
 }
 
-// mailPollEvery is how often a session looks for e-mails that failed: one statement on a
-// small index, then the next look is scheduled (only while the session is open).
-const mailPollEvery = 5 * time.Second
-
-type (
-	mailPollTickMsg struct{}
-	mailPolledMsg   struct {
-		failed []store.OutboxMail
-		watch  store.MailWatch
-		err    error
-	}
-	// mailFailedMsg tells the active screen that e-mails failed (the Outbox screen reloads).
-	mailFailedMsg struct{}
-)
-
-// pollMail looks for the e-mails within the operator's scope that failed since the last look.
-func (a *App) pollMail() tea.Cmd {
-	st, ctx, op, w := a.c.st, a.c.ctx, a.c.op, a.mailWatch
-	return func() tea.Msg {
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		failed, next, err := st.MailFailures(pctx, op, w)
-		return mailPolledMsg{failed: failed, watch: next, err: err}
-	}
-}
-
-// mailPolled flashes the failures found, on whatever screen is open, and schedules the next
-// look. A look that failed is dropped: the screens' own calls show an outage.
-func (a *App) mailPolled(msg mailPolledMsg) tea.Cmd {
-	next := a.c.tick(mailPollEvery, func(time.Time) tea.Msg { return mailPollTickMsg{} })
-	if msg.err != nil {
-		return next
-	}
-	a.mailWatch = msg.watch
-	n := len(msg.failed)
-	if n == 0 {
-		return next
-	}
-	c, m := a.c, msg.failed[n-1]
-	who := m.Recipient
-	if m.UserLogin != "" {
-		who = m.UserLogin + " <" + m.Recipient + ">"
-	}
-	text := c.t("outbox.flash.one", mailKind(c, m.Kind), who, m.LastError)
-	if n > 1 {
-		text = c.t("outbox.flash.many", n, mailKind(c, m.Kind), who, m.LastError)
-	}
-	s, cmd := a.active().Update(mailFailedMsg{})
-	a.stack[len(a.stack)-1] = s
-	return tea.Batch(next, cmd, flashCmd(flashError, text))
-}
-
 // busy reports whether the active screen is waiting for the database.
 func (a *App) busy() bool {
 	w, ok := a.active().(interface{ Busy() bool })

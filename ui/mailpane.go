@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"gatehouse/model/safe"
@@ -10,8 +12,9 @@ import (
 )
 
 // The parts of the console that show outbox e-mails: their kind and status in the session's
-// language, the status's colour, and the pane of an account's recent e-mails (kind,
-// queued / sent / failed, the server's answer, when) that the User screen mounts.
+// language, the status's colour, the pane of an account's recent e-mails (kind,
+// queued / sent / failed, the server's answer, when) that the User screen mounts, and the
+// app's look for e-mails that failed (a flash on whatever screen is open).
 
 // userMailRows is how many of an account's e-mails its pane holds (all loaded at once; the
 // pane scrolls within them).
@@ -103,4 +106,56 @@ func newUserMailPane(c *common, userID int64) *listPane[store.OutboxMail] {
 		return cell
 	}
 	return p
+}
+
+// mailPollEvery is how often a session looks for e-mails that failed: one statement on a
+// small index, then the next look is scheduled (only while the session is open).
+const mailPollEvery = 5 * time.Second
+
+type (
+	mailPollTickMsg struct{}
+	mailPolledMsg   struct {
+		failed []store.OutboxMail
+		watch  store.MailWatch
+		err    error
+	}
+	// mailFailedMsg tells the active screen that e-mails failed (the Outbox screen reloads).
+	mailFailedMsg struct{}
+)
+
+// pollMail looks for the e-mails within the operator's scope that failed since the last look.
+func (a *App) pollMail() tea.Cmd {
+	st, ctx, op, w := a.c.st, a.c.ctx, a.c.op, a.mailWatch
+	return func() tea.Msg {
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		failed, next, err := st.MailFailures(pctx, op, w)
+		return mailPolledMsg{failed: failed, watch: next, err: err}
+	}
+}
+
+// mailPolled flashes the failures found, on whatever screen is open, and schedules the next
+// look. A look that failed is dropped: the screens' own calls show an outage.
+func (a *App) mailPolled(msg mailPolledMsg) tea.Cmd {
+	next := a.c.tick(mailPollEvery, func(time.Time) tea.Msg { return mailPollTickMsg{} })
+	if msg.err != nil {
+		return next
+	}
+	a.mailWatch = msg.watch
+	n := len(msg.failed)
+	if n == 0 {
+		return next
+	}
+	c, m := a.c, msg.failed[n-1]
+	who := m.Recipient
+	if m.UserLogin != "" {
+		who = m.UserLogin + " <" + m.Recipient + ">"
+	}
+	text := c.t("outbox.flash.one", mailKind(c, m.Kind), who, m.LastError)
+	if n > 1 {
+		text = c.t("outbox.flash.many", n, mailKind(c, m.Kind), who, m.LastError)
+	}
+	s, cmd := a.active().Update(mailFailedMsg{})
+	a.stack[len(a.stack)-1] = s
+	return tea.Batch(next, cmd, flashCmd(flashError, text))
 }

@@ -32,6 +32,8 @@ const (
 	ActionSetPolicies                           // change the lockout and session policies
 	ActionPruneEvents                           // prune the authentication log
 	ActionRebuildSearch                         // rebuild the search blocks
+	ActionRetryMail                             // make a pending or failed outbox e-mail due again
+	ActionCancelMail                            // cancel a pending outbox e-mail
 	actionEnd
 )
 
@@ -45,6 +47,7 @@ var actionNames = [...]string{
 	ActionExtendInvitation: "extend-invitation", ActionManageOrganizations: "manage-organizations",
 	ActionManageRights: "manage-rights", ActionManageOperators: "manage-operators",
 	ActionSetPolicies: "set-policies", ActionPruneEvents: "prune-events", ActionRebuildSearch: "rebuild-search",
+	ActionRetryMail: "retry-mail", ActionCancelMail: "cancel-mail",
 }
 
 // Actions lists every action, in declaration order.
@@ -77,11 +80,12 @@ const (
 )
 
 // supportOnly are the actions no admin holds, even within their organizations: the e-mail
-// address (the account's identity across organizations) and the installation itself.
+// address (the account's identity across organizations), the installation itself and its
+// outbox (what the mailer sends, whoever queued it).
 func (a Action) supportOnly() bool {
 	switch a {
 	case ActionEditEmail, ActionManageOrganizations, ActionManageRights, ActionManageOperators,
-		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch:
+		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch, ActionRetryMail, ActionCancelMail:
 		return true
 	}
 	return false

@@ -396,6 +396,40 @@ var sweepRows = []sweepRow{
 		_, err := w.s.ExtendInvitation(w.ctx, op, w.invB, 48*time.Hour)
 		return err
 	}},
+
+	// The outbox: B's user's failed notice, the pending e-mail of the invitation into B.
+	{"ListOutbox", "every e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		p, err := w.s.ListOutbox(w.ctx, op, store.OutboxQuery{Limit: 500})
+		found := false
+		for _, m := range p.Mails {
+			found = found || m.ID == w.mailB || m.ID == w.invMailB
+		}
+		return shown(found, err)
+	}},
+	{"GetMail", "B's user's e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.GetMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"UserMail", "B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		ms, err := w.s.UserMail(w.ctx, op, w.userB, 50)
+		return shown(len(ms) > 0, err)
+	}},
+	{"MailFailures", "B's user's failure", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		failed, _, err := w.s.MailFailures(w.ctx, op, store.MailWatchFrom(0, nil))
+		found := false
+		for _, m := range failed {
+			found = found || m.ID == w.mailB
+		}
+		return shown(found, err)
+	}},
+	{"RetryMail", "B's user's e-mail", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.RetryMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"CancelMail", "the e-mail of the invitation into B", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.CancelMail(w.ctx, op, w.invMailB)
+		return err
+	}},
 }
 
 // sweepNoScope lists operator methods that need no row, each with why. Empty today: every
@@ -413,6 +447,7 @@ var sweepReads = map[string]bool{
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
 	"ListOperators": true, "AlsoOutsideScope": true,
+	"ListOutbox": true, "GetMail": true, "UserMail": true, "MailFailures": true,
 }
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;
@@ -431,6 +466,7 @@ type sweepWorld struct {
 	sessionB         int64
 	sessionAB        int64
 	invB             int64
+	mailB, invMailB  int64 // B's user's failed notice; the invitation's pending e-mail
 	targetKeyFP      string
 	newKey           string
 }
@@ -545,6 +581,9 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	if inv.UserID != nil {
 		w.invitedB = *inv.UserID
 	}
+	w.must(w.s.DB().Get(&w.mailB, `UPDATE outbox SET status = 'failed', last_error = 'SMTP RCPT: 550 5.1.1 no such mailbox'
+		WHERE user_id = $1 AND kind = 'notice' RETURNING id`, w.userB))
+	w.must(w.s.DB().Get(&w.invMailB, `SELECT id FROM outbox WHERE invitation_id = $1`, w.invB))
 	return w
 }
 

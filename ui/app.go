@@ -47,6 +47,7 @@ type App struct {
 	spinning   bool // a spinner tick is scheduled
 	dbDown     bool
 	pingActive bool
+	mailWatch  store.MailWatch // where the look for e-mails that failed stands
 }
 
 // NewApp builds the console for one session.
@@ -82,10 +83,10 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 
 func (a *App) active() Screen { return a.stack[len(a.stack)-1] }
 
-// Init starts the home screen.
+// Init starts the home screen and the look for e-mails that failed.
 func (a *App) Init() tea.Cmd {
 	a.spinning = true
-	return tea.Batch(a.active().Init(), a.spin.Tick)
+	return tea.Batch(a.active().Init(), a.spin.Tick, a.pollMail())
 }
 
 // busy reports whether the active screen is waiting for the database.
@@ -146,6 +147,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case errMsg:
 		return a, a.handleErr(msg.Err)
+	case mailPollTickMsg:
+		return a, a.pollMail()
+	case mailPolledMsg:
+		return a, a.mailPolled(msg)
 	case pingTickMsg:
 		st, ctx := a.c.st, a.c.ctx
 		return a, func() tea.Msg {

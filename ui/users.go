@@ -446,7 +446,12 @@ func (s *usersScreen) columns(width int) []column[model.User] {
 	nameW, emailW := rest*36/100, rest*40/100
 	orgW := rest - nameW - emailW - 2
 	return []column[model.User]{
-		{c.t("users.col.name"), nameW, func(u model.User) string { return u.Name }},
+		{c.t("users.col.name"), nameW, func(u model.User) string {
+			if u.MailFailed { // the account's latest e-mail failed (the count line says so)
+				return c.t("users.mail.failed.mark") + u.Name
+			}
+			return u.Name
+		}},
 		fixed[0],
 		{c.t("users.col.email"), emailW, func(u model.User) string { return u.Email }},
 		{c.t("users.col.orgs"), orgW, func(u model.User) string { return strings.Join(u.Organizations, ",") }},
@@ -525,6 +530,12 @@ func (s *usersScreen) countLine() string {
 	}
 	if k := len(s.list.Selected()); k > 0 {
 		line += "  ·  " + c.t("users.selected", k)
+	}
+	for _, u := range page.Rows {
+		if u.MailFailed {
+			line += "  ·  " + c.t("users.mail.failed.legend")
+			break
+		}
 	}
 	return line
 }

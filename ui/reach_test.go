@@ -37,6 +37,7 @@ const (
 	reachOrgs     = 12 // "Reach Org 00" … "Reach Org 11"
 	reachRights   = 8  // zz.reach.01 … zz.reach.08 after the catalog's six
 	reachInvites  = 30 // "Invitee 00" (the oldest) … "Invitee 29"
+	reachMails    = 40 // "mail00@example.org" (the oldest, failed) … "mail39@example.org"
 	reachAudit    = 40 // reach-audit-00 (the oldest row, with a long summary) … reach-audit-39
 	reachLoneIP   = "203.0.113.254"
 	reachOldestTL = "192.0.2.129" // the oldest event of REACH-0000's timeline
@@ -116,6 +117,13 @@ func seedReach(t *testing.T) reachWorld {
 		}
 		f.exec(`UPDATE invitations SET created_at = $2 WHERE id = $1`, inv.ID, testNow.Add(-time.Duration(reachInvites-i)*time.Minute))
 	}
+	// Failed e-mails, more than fit, after the invitations' (pending): the first invitation's
+	// is the Outbox's last row.
+	for i := 0; i < reachMails; i++ {
+		f.exec(`INSERT INTO outbox (kind, user_id, recipient, subject, body, message_id, status, attempts, last_error, created_at)
+			VALUES ('notice', $1, $2, 'notice', 'x', $3, 'failed', 1, 'SMTP RCPT: 550 mailbox unavailable', $4)`,
+			ids[1], fmt.Sprintf("mail%02d@example.org", i), fmt.Sprintf("<reach-%d@x>", i), testNow.Add(-time.Duration(reachMails-i)*time.Minute))
+	}
 	return w
 }
 
@@ -170,6 +178,9 @@ func reachScreens(w reachWorld) map[string]reachScreen {
 			{what: "the last address", prep: func(h *harness) { h.keys("3") }, keys: []string{"j"}, want: []string{reachLoneIP}},
 			{what: "the oldest event of a timeline", prep: func(h *harness) { h.keys("enter") }, keys: []string{"pgdown", "G"},
 				want: []string{reachOldestTL}},
+		}},
+		"outbox": {open: func(h *harness) { h.send(navigateMsg{Screen: "outbox"}) }, body: []bodyCheck{
+			{what: "the oldest e-mail (the first invitation's)", keys: []string{"pgdown", "G"}, want: []string{"<inv00@example.org>"}},
 		}},
 		"invitations": {open: func(h *harness) { h.send(navigateMsg{Screen: "invitations"}) }, body: []bodyCheck{
 			{what: "the oldest invitation", keys: []string{"pgdown", "G"}, want: []string{"Invitee 00"}},

@@ -611,3 +611,15 @@ func TestOutboxResizeStorm(t *testing.T) {
 		}
 	}
 }
+
+// TestUserScreenListsTheAccountsEmails: the User screen shows the account's recent e-mails
+// with their delivery status and the server's answer, and tab reaches them.
+func TestUserScreenListsTheAccountsEmails(t *testing.T) {
+	f := newUserFixture(t)
+	f.exec(`INSERT INTO outbox (kind, user_id, recipient, subject, body, message_id, status, attempts, last_error)
+		VALUES ('reset_link', $1, 'jean@example.org', 'reset', 'x', '<user-screen-mail@x>', 'failed', 1, 'SMTP RCPT: 550 mailbox unavailable')`, f.id)
+	h, _ := f.open(support, 80, 24)
+	if missing := reach(h, []string{"tab"}, []string{"Recent e-mails", "550 mailbox unavailable"}); len(missing) > 0 {
+		t.Fatalf("tab never shows %q:\n%s", missing, h.view())
+	}
+}

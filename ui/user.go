@@ -54,6 +54,7 @@ const (
 	focusForm
 	focusSessions
 	focusEvents
+	focusMail
 )
 
 // focusStop is one place tab moves to.
@@ -81,6 +82,7 @@ type userView struct {
 	form     *userForm
 	sessions *listPane[store.Session]
 	events   *listPane[model.AuthEvent]
+	mail     *listPane[store.OutboxMail] // the account's recent e-mails and their delivery
 	zone     focusZone
 	pw       *passwordPanel
 	temp     *tempBox
@@ -120,7 +122,8 @@ type (
 
 func newUserView(c *common, id int64) *userView {
 	s := &userView{c: c, id: id, keys: newUserKeys(c), form: newUserForm(c), pw: newPasswordPanel(c),
-		temp: newTempBox(c), prompt: newPrompt(c), sessions: newSessionsPane(c, id), events: newEventsPane(c, id)}
+		temp: newTempBox(c), prompt: newPrompt(c), sessions: newSessionsPane(c, id), events: newEventsPane(c, id),
+		mail: newUserMailPane(c, id)}
 	s.setFocus(focusStop{})
 	s.buildActions()
 	return s
@@ -137,7 +140,7 @@ func (s *userView) Init() tea.Cmd { return s.load() }
 
 // Busy tells the app to show the spinner.
 func (s *userView) Busy() bool {
-	return s.req.inflight || s.acting || s.pw.Busy() || s.sessions.Busy() || s.events.Busy()
+	return s.req.inflight || s.acting || s.pw.Busy() || s.sessions.Busy() || s.events.Busy() || s.mail.Busy()
 }
 
 func (s *userView) SetSize(w, h int) {
@@ -154,6 +157,7 @@ func (s *userView) layout() {
 	room := max(1, s.height-4) // a pane, its title and a line of context fit the body
 	s.sessions.SetSize(s.width, 1+max(1, min(len(s.sessions.Rows()), 8, room)))
 	s.events.SetSize(s.width, 1+max(1, min(12, room)))
+	s.mail.SetSize(s.width, 1+max(1, min(len(s.mail.Rows()), 6, room)))
 }
 
 func (s *userView) mode() userMode {
@@ -184,6 +188,7 @@ func (s *userView) Close() {
 	s.req.stop()
 	s.sessions.Stop()
 	s.events.Stop()
+	s.mail.Stop()
 	s.pw.Close()
 	s.temp.Clear()
 	s.prompt.Cancel()
@@ -215,7 +220,7 @@ func (s *userView) reload() tea.Cmd {
 	if !s.loaded {
 		return s.load()
 	}
-	return tea.Batch(s.load(), s.sessions.Reload(), s.events.Reload())
+	return tea.Batch(s.load(), s.sessions.Reload(), s.events.Reload(), s.mail.Reload())
 }
 
 func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -229,6 +234,11 @@ func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, cmd
 	case listPageMsg[model.AuthEvent]:
 		cmd := s.events.Update(msg)
+		s.keepFocus()
+		return s, cmd
+	case listPageMsg[store.OutboxMail]:
+		cmd := s.mail.Update(msg)
+		s.layout()
 		s.keepFocus()
 		return s, cmd
 	case userSavedMsg:
@@ -314,6 +324,8 @@ func (s *userView) focusedPane() interface {
 		return s.sessions
 	case focusEvents:
 		return s.events
+	case focusMail:
+		return s.mail
 	}
 	return nil
 }
@@ -531,7 +543,7 @@ func (s *userView) loadedUser(m userLoadedMsg) tea.Cmd {
 	var cmd tea.Cmd
 	switch {
 	case first:
-		cmd = tea.Batch(s.sessions.First(), s.events.First())
+		cmd = tea.Batch(s.sessions.First(), s.events.First(), s.mail.First())
 	case s.conflict != nil:
 		s.setConflict(nil)
 		if s.form.Dirty() {
@@ -638,6 +650,9 @@ func (s *userView) stops() []focusStop {
 	if len(s.events.Rows()) > 0 {
 		out = append(out, focusStop{zone: focusEvents})
 	}
+	if len(s.mail.Rows()) > 0 {
+		out = append(out, focusStop{zone: focusMail})
+	}
 	return out
 }
 
@@ -675,6 +690,7 @@ func (s *userView) setFocus(st focusStop) {
 	}
 	s.sessions.Focus(st.zone == focusSessions)
 	s.events.Focus(st.zone == focusEvents)
+	s.mail.Focus(st.zone == focusMail)
 }
 
 // keepFocus drops a focus whose place is gone (a pane emptied, a line no longer offered).

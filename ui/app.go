@@ -60,7 +60,6 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	// call of the session carries it (the store refuses a read-only operator's changes).
 	op.ReadOnly = op.ReadOnly || opt.ReadOnly
 	keys := NewKeyMap(lang)
-	keys.enableFrom(op)
 	c := &common{
 		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
 		styles: NewStyles(r), keys: keys, now: st.Now,

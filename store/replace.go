@@ -106,7 +106,8 @@ func mayReplace(op model.Operator) error {
 // PlanReplacement tells the operator what replacing the account would carry and what it would
 // leave out, before anything is sent. The refusals are ReplaceIdentifier's (a deleted account
 // or one outside the scope: ErrNotFound; an account shared with an organization outside an
-// admin's: ErrSharedAccount; no membership: ErrNothingToCarry).
+// admin's: ErrSharedAccount; no membership: ErrNothingToCarry; a replacement already open:
+// *OpenReplacementError).
 func (s *Store) PlanReplacement(ctx context.Context, op model.Operator, userID int64) (Replacement, error) {
 	if err := mayReplace(op); err != nil {
 		return Replacement{}, err
@@ -133,6 +134,15 @@ func (s *Store) planReplacement(ctx context.Context, q sqlx.QueryerContext, op m
 	}
 	if len(ms) == 0 {
 		return Replacement{}, fmt.Errorf("%w: %w", ErrInvalid, ErrNothingToCarry)
+	}
+	var open int64
+	err = sqlx.GetContext(ctx, q, &open, `SELECT id FROM invitations WHERE replaces_user_id = $1
+		AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY id LIMIT 1`, u.ID, s.now())
+	switch {
+	case err == nil:
+		return Replacement{}, &OpenReplacementError{InvitationID: open}
+	case !isNoRows(err):
+		return Replacement{}, mapErr(err)
 	}
 	r := Replacement{Old: u, Carried: []model.Membership{}, LeftOut: []LeftOutRight{}}
 	u.Memberships = ms
@@ -209,15 +219,6 @@ func (s *Store) ReplaceIdentifier(ctx context.Context, op model.Operator, userID
 		}
 		plan, err := s.planReplacement(ctx, tx, op, old)
 		if err != nil {
-			return err
-		}
-		var open int64
-		err = tx.GetContext(ctx, &open, `SELECT id FROM invitations WHERE replaces_user_id = $1
-			AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY id LIMIT 1`, old.ID, s.now())
-		switch {
-		case err == nil:
-			return &OpenReplacementError{InvitationID: open}
-		case !isNoRows(err):
 			return err
 		}
 		primary := plan.primaryOrg()

@@ -329,6 +329,9 @@ func TestReplaceIdentifierRefusals(t *testing.T) {
 	if _, err := w.s.ReplaceIdentifier(w.ctx, w.ann, w.old, w.version(w.old), store.ReplaceRequest{Email: "other.new@example.org"}); !errors.As(err, &oe) || oe.InvitationID != sent.Invitation.ID {
 		t.Errorf("a second replacement: %v", err)
 	}
+	if _, err := w.s.PlanReplacement(w.ctx, w.ann, w.old); !errors.As(err, &oe) {
+		t.Errorf("planning a second replacement: %v", err)
+	}
 	// An admin who may not grant what a support-made replacement carries does not resend it.
 	if _, err := w.s.RevokeInvitation(w.ctx, w.ann, sent.Invitation.ID); err != nil {
 		t.Fatal(err)

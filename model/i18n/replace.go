@@ -22,7 +22,7 @@ func init() {
 		"user.replace.nothingout": {"nothing", "rien"},
 		"user.replace.link":       {"Replacement sent to %s (login code %s); %s is deleted when it is accepted. Its link is in the e-mail.", "Remplacement envoyé à %s (code d'usager %s)\u00a0; %s sera supprimé dès que le remplacement sera accepté. Le lien est dans le courriel."},
 		"user.replace.same":       {"This is the account's own e-mail address: give the person's new one.", "C'est déjà l'adresse de courriel du compte\u00a0: donnez la nouvelle adresse de la personne."},
-		"user.replace.open":       {"A replacement of this account is already open (invitation #%d): revoke it first.", "Un remplacement de ce compte est déjà en cours (invitation n° %d)\u00a0: révoquez-la d'abord."},
+		"user.replace.open":       {"A replacement of this account is already open (invitation #%d): revoke it first.", "Un remplacement de ce compte est déjà en cours (invitation n°\u00a0%d)\u00a0: révoquez-la d'abord."},
 		"user.replace.exists":     {"This e-mail address already belongs to %s (%s): it cannot be the new identifier.", "Cette adresse de courriel appartient déjà à %s (%s)\u00a0: elle ne peut pas servir de nouvel identifiant."},
 		"user.replace.invited":    {"This e-mail address already has an open invitation: revoke or resend it.", "Cette adresse de courriel a déjà une invitation en cours\u00a0: révoquez-la ou renvoyez-la."},
 		"user.replace.nothing":    {"This account belongs to no organization: invite the person instead.", "Ce compte n'appartient à aucun établissement\u00a0: invitez plutôt la personne."},

@@ -34,6 +34,8 @@ const (
 	ActionRebuildSearch                         // rebuild the search blocks
 	ActionRetryMail                             // make a pending or failed outbox e-mail due again
 	ActionCancelMail                            // cancel a pending outbox e-mail
+	ActionReplaceIdentifier                     // invite a new e-mail with an account's rights, deleting the account on acceptance
+	ActionUndelete                              // bring back a recently deleted account
 	actionEnd
 )
 
@@ -48,6 +50,7 @@ var actionNames = [...]string{
 	ActionManageRights: "manage-rights", ActionManageOperators: "manage-operators",
 	ActionSetPolicies: "set-policies", ActionPruneEvents: "prune-events", ActionRebuildSearch: "rebuild-search",
 	ActionRetryMail: "retry-mail", ActionCancelMail: "cancel-mail",
+	ActionReplaceIdentifier: "replace-identifier", ActionUndelete: "undelete",
 }
 
 // Actions lists every action, in declaration order.
@@ -80,12 +83,14 @@ const (
 )
 
 // supportOnly are the actions no admin holds, even within their organizations: the e-mail
-// address (the account's identity across organizations), the installation itself and its
-// outbox (what the mailer sends, whoever queued it).
+// address (the account's identity across organizations), bringing back a deleted account
+// (its identifiers may have been given to someone else meanwhile), the installation itself and
+// its outbox (what the mailer sends, whoever queued it).
 func (a Action) supportOnly() bool {
 	switch a {
 	case ActionEditEmail, ActionManageOrganizations, ActionManageRights, ActionManageOperators,
-		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch, ActionRetryMail, ActionCancelMail:
+		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch, ActionRetryMail, ActionCancelMail,
+		ActionUndelete:
 		return true
 	}
 	return false

@@ -305,6 +305,30 @@ var sweepRows = []sweepRow{
 	{"DeleteUser", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.DeleteUser(w.ctx, op, w.userAB, w.version(w.userAB), "both@example.org")
 	}},
+	{"PlanReplacement", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userB)
+		return err
+	}},
+	{"PlanReplacement", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userAB)
+		return err
+	}},
+	{"ReplaceIdentifier", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userB, w.version(w.userB), store.ReplaceRequest{Email: "b.new@example.org"})
+		return err
+	}},
+	{"ReplaceIdentifier", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userAB, w.version(w.userAB), store.ReplaceRequest{Email: "both.new@example.org"})
+		return err
+	}},
+	{"UndeleteUser", "deleted user of B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.UndeleteUser(w.ctx, op, w.deletedB, "sweep")
+		return err
+	}},
+	{"FindDeletedUser", "login code of B's deleted user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.FindDeletedUser(w.ctx, op, "SWB-00003")
+		return err
+	}},
 	{"ResetTOTP", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB), "lost phone")
 		return err
@@ -446,7 +470,7 @@ var sweepReads = map[string]bool{
 	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
-	"ListOperators": true, "AlsoOutsideScope": true,
+	"ListOperators": true, "AlsoOutsideScope": true, "FindDeletedUser": true,
 	"ListOutbox": true, "GetMail": true, "UserMail": true, "MailFailures": true,
 }
 
@@ -462,6 +486,7 @@ type sweepWorld struct {
 	support          model.Operator
 	userA, userAB    int64
 	userB, disabledB int64
+	deletedB         int64 // deleted yesterday
 	invitedB         int64 // the new person of invB
 	sessionB         int64
 	sessionAB        int64
@@ -552,6 +577,8 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	w.userB = w.person("SWB-00001", "b.person@example.org", "B Person", hash, w.orgB)
 	w.disabledB = w.person("SWB-00002", "b.disabled@example.org", "B Disabled", hash, w.orgB)
 	w.exec(`UPDATE users SET status = 'disabled' WHERE id = $1`, w.disabledB)
+	w.deletedB = w.person("SWB-00003", "b.deleted@example.org", "B Deleted", hash, w.orgB)
+	w.exec(`UPDATE users SET status = 'deleted', deleted_at = now() - interval '1 day', password_hash = NULL WHERE id = $1`, w.deletedB)
 	now := w.s.Now()
 	// B's user: failures from an attacker's address (then locked), 2FA on, an open session,
 	// audit rows about them; A's user locked too (for the all-or-nothing unlock).

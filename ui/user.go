@@ -243,6 +243,8 @@ func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, cmd
 	case userSavedMsg:
 		return s, s.saved(msg)
+	case replacePlanMsg:
+		return s, s.replacePlanned(msg)
 	case passwordSetMsg:
 		return s, s.pw.Update(msg)
 	case passwordDoneMsg:
@@ -399,6 +401,10 @@ func (s *userView) buildActions() {
 	temp := act(k.Temp, model.ActionTempPassword, 2, yesNo("user.temp.ask", s.tempPassword))
 	unlock := act(k.Unlock, unlockAction(s.user), 2, s.askUnlock,
 		unless(func() bool { return s.user.LockedAt == nil && s.user.FailedAttempts == 0 }, "user.unavailable.notlocked"))
+	replace := act(k.Replace, model.ActionReplaceIdentifier, 3, s.askReplace)
+	replace.dangerous = true // the account is deleted once the replacement is accepted
+	// Undelete is the one action on a deleted account: its own check, not live's.
+	undelete := &action{binding: k.Undelete, needs: model.ActionUndelete, group: 3, run: s.askUndelete, unavailable: s.undeleteUnavailable}
 	s.actions = newActions(c,
 		save, next, prev, toggle, reload, leave,
 		password, temp,
@@ -432,6 +438,7 @@ func (s *userView) buildActions() {
 			})
 		}), unless(func() bool { return s.user.Status != model.StatusDisabled }, "user.unavailable.enabled")),
 		act(k.Delete, model.ActionDelete, 3, s.askDelete),
+		replace, undelete,
 		act(k.EndSession, model.ActionEndSessions, 3, s.askEndSession, noSessions,
 			unless(func() bool { return s.zone != focusSessions }, "user.unavailable.nosession")),
 		act(k.EndAll, model.ActionEndSessions, 3, yesNo("user.ask.endall", func() tea.Cmd {
@@ -441,7 +448,7 @@ func (s *userView) buildActions() {
 			})
 		}), noSessions),
 	)
-	s.footer = []*action{save, next, password, temp, unlock, leave}
+	s.footer = []*action{save, next, password, temp, unlock, undelete, leave}
 	s.whileTyping = []*action{save, reload, leave, next, prev}
 }
 
@@ -602,6 +609,9 @@ func (s *userView) passwordDone(m passwordDoneMsg) tea.Cmd {
 // panel's fields) and names the fields changed meanwhile; anything else goes to the flash
 // line (or the outage banner).
 func (s *userView) actionErr(err error) tea.Cmd {
+	if text := replaceRefusal(s.c, err); text != "" {
+		return flashCmd(flashError, text)
+	}
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		changed := ce.Changed

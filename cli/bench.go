@@ -207,6 +207,11 @@ func benchCases(ctx context.Context, st *store.Store, op model.Operator) ([]benc
 		// A common first name: its matches sit together in the name order (all under J), the
 		// case the search blocks are for.
 		{`search: clustered "jean"`, 30 * ms, 0, page(store.UserQuery{Search: "jean"})},
+		// As a caller spells a name: no accents, the words in any order; and two words that go
+		// together (nearly every Baptiste is a Jean-Baptiste: the planner, taking the words as
+		// independent, would expect a few hundred of its 12,000 matches).
+		{`search: two words, no accents "rousseau amelie"`, 30 * ms, 0, page(store.UserQuery{Search: "rousseau amelie"})},
+		{`search: words that go together "baptiste jean"`, 30 * ms, 0, page(store.UserQuery{Search: "baptiste jean"})},
 		{"search: 2 characters \"ma\"", 30 * ms, 0, page(store.UserQuery{Search: "ma"})},
 		{"search: no match \"zzqxj\"", 30 * ms, 0, page(store.UserQuery{Search: "zzqxj"})},
 		{"filter: status invited", 5 * ms, 0, page(store.UserQuery{Status: model.StatusInvited})},

@@ -47,6 +47,11 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 		"users by last login": func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortLastLogin}); return err },
 		"users by creation":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Sort: store.SortCreated}); return err },
 		"search":              func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Search: "dupont"}); return err },
+		"search, two words":   func() error { _, err := s.ListUsers(ctx, op, store.UserQuery{Search: "dupont jean"}); return err },
+		"search through the blocks, two words": func() error {
+			_, err := s.ListUsers(ctx, op, store.SearchVia(store.UserQuery{Search: "baptiste jean"}, "blocks", 0))
+			return err
+		},
 		"search through the blocks": func() error {
 			_, err := s.ListUsers(ctx, op, store.SearchVia(store.UserQuery{Search: "jean"}, "blocks", 0))
 			return err

@@ -332,11 +332,31 @@ func (a *App) runCommand(line string) tea.Cmd {
 	if _, ok := screens[name]; !ok {
 		return flashCmd(flashError, a.c.t("cmd.unknown", name, a.screenNames()))
 	}
+	if name == "user" && len(fields) > 1 {
+		return a.findUser(strings.Join(fields[1:], " "))
+	}
 	var arg any
 	if len(fields) > 1 {
 		arg = strings.Join(fields[1:], " ")
 	}
 	return navigate(name, arg)
+}
+
+// findUser opens the user a login code, an e-mail or an id names (":user ACME-7K2Q9"): the
+// console shows login codes and e-mails, never the internal id.
+func (a *App) findUser(ident string) tea.Cmd {
+	c := a.c
+	st, ctx, op := c.st, c.ctx, c.op
+	return func() tea.Msg {
+		u, err := st.FindUser(ctx, op, ident)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return flashMsg{Level: flashError, Text: c.t("cmd.user.unknown", safe.Line(ident))}
+			}
+			return errMsg{err}
+		}
+		return navigateMsg{Screen: "user", Arg: u.ID}
+	}
 }
 
 func (a *App) setScope(args []string) tea.Cmd {

@@ -741,7 +741,7 @@ func TestFormsCommandLine(t *testing.T) {
 			case strings.HasPrefix(in.what, "org "):
 				h.mustShow("No organization")
 			case strings.HasPrefix(in.what, "user "):
-				h.mustShow("Not found")
+				h.mustShow("No user in your scope has the login code, e-mail or id")
 			case in.what == "audit pattern":
 				h.mustShow("No audit entry matches.")
 			case in.what == "audit junk":

@@ -20,6 +20,8 @@ func init() {
 		"cmd.org.none":    {"Scope: all your organizations.", "Périmètre : toutes vos organisations."},
 		"cmd.org.set":     {"Scope: %s.", "Périmètre : %s."},
 		"cmd.org.unknown": {"No organization %q in your scope.", "Aucune organisation %q dans votre périmètre."},
+		"cmd.user.unknown": {"No user in your scope has the login code, e-mail or id %q.",
+			"Aucun utilisateur de votre périmètre n'a le code d'usager, le courriel ou l'identifiant «\u00a0%s\u00a0»."},
 		"help.title":      {"Keys", "Touches"},
 		"help.global":     {"Everywhere", "Partout"},
 		"help.page":       {"%d/%d", "%d/%d"},

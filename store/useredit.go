@@ -641,7 +641,7 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 	})
 }
 
-// SendLoginCode e-mails the user their login code (seed 000: "I lost my login code").
+// SendLoginCode e-mails the user their login code (for the caller who lost it).
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
 	return s.withUser(ctx, op, id, s.liveUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		return auditEntry{"user.login_code", "login code e-mailed to " + u.Login}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},

@@ -170,6 +170,7 @@ type User struct {
 	Version            int          `json:"version"`
 	Organizations      []string     `json:"organizations"` // slugs
 	Memberships        []Membership `json:"memberships,omitempty"`
+	MailFailed         bool         `json:"mail_failed,omitempty"` // the account's latest e-mail failed (set by the Users list)
 }
 
 // LockedNow reports whether the account is locked at the given time (a temporary lock

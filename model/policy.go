@@ -32,6 +32,10 @@ const (
 	ActionSetPolicies                           // change the lockout and session policies
 	ActionPruneEvents                           // prune the authentication log
 	ActionRebuildSearch                         // rebuild the search blocks
+	ActionRetryMail                             // make a pending or failed outbox e-mail due again
+	ActionCancelMail                            // cancel a pending outbox e-mail
+	ActionReplaceIdentifier                     // invite a new e-mail with an account's rights, deleting the account on acceptance
+	ActionUndelete                              // bring back a recently deleted account
 	actionEnd
 )
 
@@ -45,6 +49,8 @@ var actionNames = [...]string{
 	ActionExtendInvitation: "extend-invitation", ActionManageOrganizations: "manage-organizations",
 	ActionManageRights: "manage-rights", ActionManageOperators: "manage-operators",
 	ActionSetPolicies: "set-policies", ActionPruneEvents: "prune-events", ActionRebuildSearch: "rebuild-search",
+	ActionRetryMail: "retry-mail", ActionCancelMail: "cancel-mail",
+	ActionReplaceIdentifier: "replace-identifier", ActionUndelete: "undelete",
 }
 
 // Actions lists every action, in declaration order.
@@ -77,11 +83,14 @@ const (
 )
 
 // supportOnly are the actions no admin holds, even within their organizations: the e-mail
-// address (the account's identity across organizations) and the installation itself.
+// address (the account's identity across organizations), bringing back a deleted account
+// (its identifiers may have been given to someone else meanwhile), the installation itself and
+// its outbox (what the mailer sends, whoever queued it).
 func (a Action) supportOnly() bool {
 	switch a {
 	case ActionEditEmail, ActionManageOrganizations, ActionManageRights, ActionManageOperators,
-		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch:
+		ActionSetPolicies, ActionPruneEvents, ActionRebuildSearch, ActionRetryMail, ActionCancelMail,
+		ActionUndelete:
 		return true
 	}
 	return false

@@ -49,7 +49,10 @@ func newAuthEnv(t *testing.T, conns int) *authEnv {
 	s := storetest.New(t, func(c *store.Config) {
 		c.Now = clk.Now
 		if conns > 0 {
+			// Concurrency tests assert exact counts, not latency: on a loaded machine a
+			// hundred attempts queued on one row may wait longer than the default timeout.
 			c.MaxOpenConns = conns
+			c.StatementTimeout = 2 * time.Minute
 		}
 	})
 	e := &authEnv{t: t, s: s, clk: clk, ctx: context.Background(), attIP: netip.MustParseAddr("203.0.113.66")}

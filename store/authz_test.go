@@ -17,7 +17,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// The role table (SPEC §1, §7 Tenancy): every store function that acts for an operator, called
+// The role table: every store function that acts for an operator, called
 // as support, as an admin of organization A, and as oncall, on a target in organization A
 // ("same") and in organization B ("other"), must be allowed, answer "not found" (an admin never
 // learns that another organization's user exists), or be forbidden (the role may not do it).

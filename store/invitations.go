@@ -532,6 +532,30 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 	var inv Invitation
 	var link string
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		inv, link, err = s.createInvitation(ctx, tx, op, n, rights, nil)
+		return err
+	})
+	if err != nil {
+		var de *DBError
+		if errors.As(err, &de) && de.Constraint == "invitations_open_key" {
+			return Invitation{}, "", duplicateInvitation() // a concurrent twin won
+		}
+		return Invitation{}, "", err
+	}
+	return inv, link, nil
+}
+
+// createInvitation is CreateInvitation's transaction, n checked and rights checked as the
+// operator may grant them; rep, when set, records the account the invitation replaces and the
+// memberships it carries.
+func (s *Store) createInvitation(ctx context.Context, tx *sqlx.Tx, op model.Operator, n NewInvitation, rights []string, rep *replacementRows) (Invitation, string, error) {
+	byLogin := n.ExistingUserID == 0 && strings.TrimSpace(n.ExistingLogin) != ""
+	newPerson := n.ExistingUserID == 0 && !byLogin
+	login := model.NormalizeLogin(n.ExistingLogin)
+	var inv Invitation
+	var link string
+	err := func() error {
 		now := s.now()
 		var org model.Organization
 		if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1 FOR SHARE`, n.OrgID); err != nil {
@@ -670,6 +694,11 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 			id, stringArray(rights)); err != nil {
 			return err
 		}
+		if rep != nil {
+			if err := recordReplacement(ctx, tx, id, rep); err != nil {
+				return err
+			}
+		}
 		realLink := s.cfg.PortalURL + "/accept?token=" + token
 		if hasAccount {
 			if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, now.Add(ttl), realLink); err != nil {
@@ -726,15 +755,8 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
 		return err
-	})
-	if err != nil {
-		var de *DBError
-		if errors.As(err, &de) && de.Constraint == "invitations_open_key" {
-			return Invitation{}, "", duplicateInvitation() // a concurrent twin won
-		}
-		return Invitation{}, "", err
-	}
-	return inv, link, nil
+	}()
+	return inv, link, err
 }
 
 // createInvitedUser inserts the account of a new person: status invited, a fresh login code,
@@ -786,14 +808,26 @@ func (s *Store) enqueueInvitation(ctx context.Context, tx *sqlx.Tx, invID int64,
 	lang := i18n.Parse(u.Lang)
 	rightLabels := rights.in(lang)
 	until := expires.UTC().Format("2006-01-02 15:04")
+	carried, err := carriedMemberships(ctx, tx, invID)
+	if err != nil {
+		return err
+	}
+	if carried != nil { // a replacement: every organization it carries, and what accepting does
+		if rightLabels, err = replacementMailRights(ctx, tx, lang, carried); err != nil {
+			return err
+		}
+	}
 	var body string
 	if newPerson {
 		body = i18n.T(lang, "mail.invite.body", org.Name, u.Login, rightLabels, until)
 	} else {
 		body = i18n.T(lang, "mail.invite.existing.body", org.Name, u.Login, rightLabels, until)
 	}
+	if carried != nil {
+		body += "\n\n" + i18n.T(lang, "mail.replace.note")
+	}
 	body = i18n.T(lang, "mail.greeting", u.Name) + "\n\n" + body + "\n\n" + i18n.T(lang, "mail.signature")
-	_, err := s.enqueueMail(ctx, tx, Mail{Kind: "invitation", UserID: &u.ID, InvitationID: &invID, To: u.Email,
+	_, err = s.enqueueMail(ctx, tx, Mail{Kind: "invitation", UserID: &u.ID, InvitationID: &invID, To: u.Email,
 		Lang: string(lang), Subject: i18n.T(lang, "mail.invite.subject", org.Name), Body: body, Secret: link})
 	return err
 }
@@ -817,6 +851,13 @@ func (s *Store) openInvitationForUpdate(ctx context.Context, tx *sqlx.Tx, op mod
 		return inv, &DBError{Kind: ErrInvalid, Detail: "this invitation was already accepted"}
 	case inv.RevokedAt != nil:
 		return inv, &DBError{Kind: ErrInvalid, Detail: "this invitation is closed (revoked or replaced)"}
+	}
+	carried, err := carriedMemberships(ctx, tx, id)
+	if err != nil {
+		return inv, err
+	}
+	if carried != nil {
+		return inv, checkReplacementGrant(op, carried)
 	}
 	if _, err := checkGrant(op, inv.Rights); err != nil {
 		return inv, err
@@ -1023,6 +1064,10 @@ type InvitationPreview struct {
 	// password): its owner proves who they are with its current password, and its TOTP code
 	// when 2FA is enrolled (Acceptance). A link alone never adds a membership to it.
 	ExistingAccount bool
+	// Replaces: the invitation replaces a former identifier of the person, deleted when it is
+	// accepted; Memberships are then every organization it gives, with the rights in each.
+	Replaces    bool
+	Memberships []model.Membership
 }
 
 type tokenRow struct {
@@ -1168,6 +1213,10 @@ func (s *Store) inspect(ctx context.Context, token string) (InvitationPreview, i
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
+	if p.Memberships, err = carriedMemberships(ctx, s.db, r.ID); err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	p.Replaces = p.Memberships != nil
 	return p, a, nil
 }
 
@@ -1194,6 +1243,10 @@ func (s *Store) inspectStandIn(ctx context.Context, token string) (InvitationPre
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
+	if p.Memberships, err = carriedMemberships(ctx, s.db, r.ID); err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	p.Replaces = p.Memberships != nil
 	return p, invitee{standIn: true}, nil
 }
 
@@ -1228,6 +1281,10 @@ type AcceptedInvitation struct {
 	OrgName      string
 	Rights       []string
 	NewAccount   bool // the person chose a password and the account became active
+	// A replacement's acceptance: the further organizations it gave (slugs), and what became
+	// of the account it replaces (ReplacedDeleted, ReplacedKept; "" for a plain invitation).
+	AlsoOrgs   []string
+	OldAccount string
 }
 
 // Acceptance is what the invitee gives when accepting an invitation.
@@ -1441,6 +1498,10 @@ func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, ac
 		model.AuditDetail{"login": acc.Login, "invitation": r.ID, "org": r.OrgSlug, "how": howWord, "rights": strings.Join(added, ", ")}); err != nil {
 		return AcceptedInvitation{}, err
 	}
+	oldAccount, also, err := s.acceptReplacement(ctx, tx, r, acc, now)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
 	return AcceptedInvitation{InvitationID: r.ID, UserID: acc.ID, Login: acc.Login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
-		Rights: rights, NewAccount: newAccount}, nil
+		Rights: rights, NewAccount: newAccount, AlsoOrgs: also, OldAccount: oldAccount}, nil
 }

@@ -189,8 +189,8 @@ func (s *Store) storePassword(ctx context.Context, tx *sqlx.Tx, u model.User, c 
 	return n, err
 }
 
-// SetPassword sets a user's password chosen by an operator (seed 003: "Nouveau mot de passe"
-// and "Confirmez le mot de passe"). The password must pass every rule (length by factor
+// SetPassword sets a user's password chosen by an operator (the new password, then its
+// confirmation). The password must pass every rule (length by factor
 // count, common list, context words, the last 5 passwords) and equal its confirmation,
 // otherwise nothing is stored and a *model.PolicyError lists every failed rule. It is hashed
 // with argon2id outside the transaction; the version is checked inside it. The user's

@@ -14,11 +14,12 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/storetest"
 )
 
-// The authorization sweep (SPEC §7 Tenancy; issue 8 item 6): every exported store method that
+// The authorization sweep: every exported store method that
 // takes an operator is called by an admin of organization A on organization B's records, and
 // by an oncall operator where oncall may not act, and must be refused — ErrNotFound for the
 // admin out of scope, ErrForbidden for a role that may not do it — with the whole database
@@ -159,7 +160,7 @@ var sweepRows = []sweepRow{
 		rows, err := w.s.FailuresByIP(w.ctx, op, w.s.Now().Add(-time.Hour), 100)
 		found := false
 		for _, r := range rows {
-			found = found || r.IP.String() == "198.51.100.66"
+			found = found || store.SourceText(r.Source) == "198.51.100.66"
 		}
 		return shown(found, err)
 	}},
@@ -180,6 +181,9 @@ var sweepRows = []sweepRow{
 		_, err := w.s.AddOrganization(w.ctx, op, "sweep-new", "New")
 		return err
 	}},
+	{"SetOrganizationTimeZone", "organization B's e-mail dates", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		return w.s.SetOrganizationTimeZone(w.ctx, op, "sweep-b", "America/Montreal")
+	}},
 	// The catalog is not scoped; oncall may grant nothing at all.
 	{"GrantableRights", "oncall grants nothing", swSkip, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		rights, err := w.s.GrantableRights(w.ctx, op)
@@ -190,6 +194,10 @@ var sweepRows = []sweepRow{
 	}},
 	{"AddRight", "catalog entry", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.AddRight(w.ctx, op, model.Right{Code: "sweep.added", Label: "Added"})
+	}},
+	{"SetRightText", "catalog text in French", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		label := "Rapports"
+		return w.s.SetRightText(w.ctx, op, "reports.view", i18n.FR, store.RightText{Label: &label})
 	}},
 	{"RemoveRight", "unused catalog entry", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.RemoveRight(w.ctx, op, "sweep.spare", false)
@@ -305,6 +313,30 @@ var sweepRows = []sweepRow{
 	{"DeleteUser", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.DeleteUser(w.ctx, op, w.userAB, w.version(w.userAB), "both@example.org")
 	}},
+	{"PlanReplacement", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userB)
+		return err
+	}},
+	{"PlanReplacement", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userAB)
+		return err
+	}},
+	{"ReplaceIdentifier", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userB, w.version(w.userB), store.ReplaceRequest{Email: "b.new@example.org"})
+		return err
+	}},
+	{"ReplaceIdentifier", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userAB, w.version(w.userAB), store.ReplaceRequest{Email: "both.new@example.org"})
+		return err
+	}},
+	{"UndeleteUser", "deleted user of B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.UndeleteUser(w.ctx, op, w.deletedB, "sweep")
+		return err
+	}},
+	{"FindDeletedUser", "login code of B's deleted user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.FindDeletedUser(w.ctx, op, "SWB-00003")
+		return err
+	}},
 	{"ResetTOTP", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB), "lost phone")
 		return err
@@ -396,6 +428,40 @@ var sweepRows = []sweepRow{
 		_, err := w.s.ExtendInvitation(w.ctx, op, w.invB, 48*time.Hour)
 		return err
 	}},
+
+	// The outbox: B's user's failed notice, the pending e-mail of the invitation into B.
+	{"ListOutbox", "every e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		p, err := w.s.ListOutbox(w.ctx, op, store.OutboxQuery{Limit: 500})
+		found := false
+		for _, m := range p.Mails {
+			found = found || m.ID == w.mailB || m.ID == w.invMailB
+		}
+		return shown(found, err)
+	}},
+	{"GetMail", "B's user's e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.GetMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"UserMail", "B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		ms, err := w.s.UserMail(w.ctx, op, w.userB, 50)
+		return shown(len(ms) > 0, err)
+	}},
+	{"MailFailures", "B's user's failure", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		failed, _, err := w.s.MailFailures(w.ctx, op, store.MailWatchFrom(0, nil))
+		found := false
+		for _, m := range failed {
+			found = found || m.ID == w.mailB
+		}
+		return shown(found, err)
+	}},
+	{"RetryMail", "B's user's e-mail", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.RetryMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"CancelMail", "the e-mail of the invitation into B", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.CancelMail(w.ctx, op, w.invMailB)
+		return err
+	}},
 }
 
 // sweepNoScope lists operator methods that need no row, each with why. Empty today: every
@@ -412,7 +478,8 @@ var sweepReads = map[string]bool{
 	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
 	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
 	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
-	"ListOperators": true, "AlsoOutsideScope": true,
+	"ListOperators": true, "AlsoOutsideScope": true, "FindDeletedUser": true,
+	"ListOutbox": true, "GetMail": true, "UserMail": true, "MailFailures": true,
 }
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;
@@ -427,10 +494,12 @@ type sweepWorld struct {
 	support          model.Operator
 	userA, userAB    int64
 	userB, disabledB int64
+	deletedB         int64 // deleted yesterday
 	invitedB         int64 // the new person of invB
 	sessionB         int64
 	sessionAB        int64
 	invB             int64
+	mailB, invMailB  int64 // B's user's failed notice; the invitation's pending e-mail
 	targetKeyFP      string
 	newKey           string
 }
@@ -516,6 +585,8 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	w.userB = w.person("SWB-00001", "b.person@example.org", "B Person", hash, w.orgB)
 	w.disabledB = w.person("SWB-00002", "b.disabled@example.org", "B Disabled", hash, w.orgB)
 	w.exec(`UPDATE users SET status = 'disabled' WHERE id = $1`, w.disabledB)
+	w.deletedB = w.person("SWB-00003", "b.deleted@example.org", "B Deleted", hash, w.orgB)
+	w.exec(`UPDATE users SET status = 'deleted', deleted_at = now() - interval '1 day', password_hash = NULL WHERE id = $1`, w.deletedB)
 	now := w.s.Now()
 	// B's user: failures from an attacker's address (then locked), 2FA on, an open session,
 	// audit rows about them; A's user locked too (for the all-or-nothing unlock).
@@ -545,6 +616,9 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	if inv.UserID != nil {
 		w.invitedB = *inv.UserID
 	}
+	w.must(w.s.DB().Get(&w.mailB, `UPDATE outbox SET status = 'failed', last_error = 'SMTP RCPT: 550 5.1.1 no such mailbox'
+		WHERE user_id = $1 AND kind = 'notice' RETURNING id`, w.userB))
+	w.must(w.s.DB().Get(&w.invMailB, `SELECT id FROM outbox WHERE invitation_id = $1`, w.invB))
 	return w
 }
 

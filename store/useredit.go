@@ -465,19 +465,154 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 		if err := wholeAccount(ctx, tx, op, id); err != nil {
 			return auditEntry{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deleted', deleted_at = $2,
-			password_hash = NULL, password_expires_at = NULL, must_change_password = false,
-			totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
-			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
-			return auditEntry{}, err
-		}
-		if err := revokeResetLinks(ctx, tx, now, id); err != nil {
-			return auditEntry{}, err
-		}
-		n, err := endSessions(ctx, tx, now, id, "deleted")
+		n, err := softDelete(ctx, tx, now, id)
 		return auditEntry{"user.delete", detailed{fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n),
 			model.AuditDetail{"login": u.Login, "email": u.Email, "was": string(u.Status), "sessions": n}}}, err
 	})
+}
+
+// softDelete deletes the locked account id inside the caller's transaction (status deleted,
+// secrets and open reset links dropped, sessions ended) and returns how many sessions ended.
+// The caller checks the operator's right to it and writes the audit row.
+func softDelete(ctx context.Context, tx *sqlx.Tx, now time.Time, id int64) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deleted', deleted_at = $2,
+		password_hash = NULL, password_expires_at = NULL, must_change_password = false,
+		totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
+		version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		return 0, err
+	}
+	if err := revokeResetLinks(ctx, tx, now, id); err != nil {
+		return 0, err
+	}
+	return endSessions(ctx, tx, now, id, "deleted")
+}
+
+// UndeleteWindow is how long after its deletion an account can be brought back.
+const UndeleteWindow = 30 * 24 * time.Hour
+
+// Why an account cannot be brought back.
+const (
+	UndeleteTooOld     = "too_old"     // deleted more than UndeleteWindow ago
+	UndeleteEmailTaken = "email_taken" // a live account has its e-mail now
+	UndeleteLoginTaken = "login_taken" // a live account has its login code now
+)
+
+// UndeleteRefusal says why a deleted account cannot be brought back. It matches ErrConflict.
+type UndeleteRefusal struct {
+	Reason    string    // UndeleteTooOld, UndeleteEmailTaken, UndeleteLoginTaken
+	DeletedAt time.Time // when the account was deleted
+}
+
+func (e *UndeleteRefusal) Error() string {
+	switch e.Reason {
+	case UndeleteTooOld:
+		return fmt.Sprintf("deleted on %s, more than %d days ago: it can no longer be brought back",
+			e.DeletedAt.UTC().Format("2006-01-02"), int(UndeleteWindow/(24*time.Hour)))
+	case UndeleteEmailTaken:
+		return "another account uses its e-mail address now: it cannot be brought back"
+	}
+	return "another account uses its login code now: it cannot be brought back"
+}
+
+func (e *UndeleteRefusal) Unwrap() error { return ErrConflict }
+
+// ErrNotDeleted refuses to undelete an account that is not deleted (matches ErrInvalid).
+var ErrNotDeleted = errors.New("this account is not deleted")
+
+// UndeleteUser brings back a deleted account (support only), within UndeleteWindow of its
+// deletion and only while its e-mail and login code are still free (*UndeleteRefusal says
+// which rule refused). It comes back disabled, with the memberships and rights it had, without
+// a password or 2FA (deleting dropped them): give it a password (a temporary one, or a
+// reset link once enabled with one), then enable it. The reason goes into the audit row (at
+// most 500 bytes, as typed). It returns the user as now stored.
+func (s *Store) UndeleteUser(ctx context.Context, op model.Operator, id int64, reason string) (model.User, error) {
+	if err := mayWrite(op); err != nil {
+		return model.User{}, err
+	}
+	if !op.Allows(model.ActionUndelete) {
+		return model.User{}, fmt.Errorf("%w: %s", ErrForbidden, "only support operators bring back deleted accounts")
+	}
+	reason = cleanText(strings.TrimSpace(reason), 500)
+	if reason == "" {
+		return model.User{}, &DBError{Kind: ErrInvalid, Detail: "give a reason (it goes to the audit log)"}
+	}
+	var out model.User
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now()
+		u, err := s.userForUpdate(ctx, tx, op, id)
+		if err != nil {
+			return err
+		}
+		if u.Status != model.StatusDeleted {
+			return fmt.Errorf("%w: %w", ErrInvalid, ErrNotDeleted)
+		}
+		var deletedAt time.Time
+		if err := tx.GetContext(ctx, &deletedAt, `SELECT deleted_at FROM users WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if now.Sub(deletedAt) > UndeleteWindow {
+			return &UndeleteRefusal{Reason: UndeleteTooOld, DeletedAt: deletedAt}
+		}
+		var emailTaken, loginTaken bool
+		if err := tx.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1) AND status <> 'deleted'),
+			EXISTS (SELECT 1 FROM users WHERE upper(login_code) = upper($2) AND status <> 'deleted')`,
+			u.Email, u.Login).Scan(&emailTaken, &loginTaken); err != nil {
+			return err
+		}
+		switch {
+		case emailTaken:
+			return &UndeleteRefusal{Reason: UndeleteEmailTaken, DeletedAt: deletedAt}
+		case loginTaken:
+			return &UndeleteRefusal{Reason: UndeleteLoginTaken, DeletedAt: deletedAt}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'disabled', deleted_at = NULL,
+			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			var de *DBError
+			if errors.As(mapErr(err), &de) { // taken by a concurrent insert since the check
+				switch de.Constraint {
+				case "users_email_key":
+					return &UndeleteRefusal{Reason: UndeleteEmailTaken, DeletedAt: deletedAt}
+				case "users_login_code_key":
+					return &UndeleteRefusal{Reason: UndeleteLoginTaken, DeletedAt: deletedAt}
+				}
+			}
+			return err
+		}
+		if err := audit(ctx, tx, op, "user.undelete", &u.ID, nil, fmt.Sprintf(
+			"undeleted %s (%s; deleted %s UTC); back disabled, without password or 2FA; reason: %s",
+			u.Login, u.Email, deletedAt.UTC().Format("2006-01-02 15:04"), reason)); err != nil {
+			return err
+		}
+		out, err = s.getUser(ctx, tx, op, id)
+		return err
+	})
+	if err != nil {
+		return model.User{}, err
+	}
+	return out, nil
+}
+
+// FindDeletedUser resolves an id, a login code or an e-mail to a deleted account in the
+// operator's scope: the most recently deleted one of that login code or e-mail (ErrNotFound
+// when none is).
+func (s *Store) FindDeletedUser(ctx context.Context, op model.Operator, ident string) (model.User, error) {
+	ident = strings.TrimSpace(ident)
+	b := &queryBuilder{}
+	b.and("u.status = 'deleted'")
+	var id int64
+	if _, err := fmt.Sscanf(ident, "%d", &id); err == nil && fmt.Sprint(id) == ident {
+		b.and("u.id = " + b.arg(id))
+	} else {
+		p := b.arg(ident)
+		b.and("(upper(u.login_code) = upper(" + p + ") OR lower(u.email) = lower(" + p + "))")
+	}
+	scopeUsers(b, op, "u")
+	if err := sqlx.GetContext(ctx, s.db, &id, `SELECT u.id FROM users u`+b.whereSQL()+
+		` ORDER BY u.deleted_at DESC, u.id DESC LIMIT 1`, b.args...); err != nil {
+		return model.User{}, mapErr(err)
+	}
+	return s.getUser(ctx, s.db, op, id)
 }
 
 // ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
@@ -511,7 +646,7 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 	})
 }
 
-// SendLoginCode e-mails the user their login code (seed 000: "I lost my login code").
+// SendLoginCode e-mails the user their login code (for the caller who lost it).
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
 	return s.withUser(ctx, op, id, s.liveUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		return auditEntry{"user.login_code", detailed{"login code e-mailed to " + u.Login, model.AuditDetail{"login": u.Login}}}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},

@@ -197,7 +197,7 @@ func TestDeleteFreesEmailAndKeepsAudit(t *testing.T) {
 	if n := a.count(`SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, id); n != 0 {
 		t.Errorf("%d sessions open after delete", n)
 	}
-	// The e-mail and the login code are free for a new account (seed 001).
+	// The e-mail and the login code are free for a new account.
 	a.user("ACME-7K2Q9", "Jean.Dupont@example.org", "Jean Dupont (new)", acme)
 	if n := a.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.delete' AND target_user_id = $1`, id); n != 1 {
 		t.Errorf("delete audit rows: %d", n)

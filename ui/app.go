@@ -36,6 +36,7 @@ type App struct {
 	help     help.Model
 	spin     spinner.Model
 	showHelp bool
+	helpPage helpPage // the full help, while showHelp
 
 	cmdActive bool
 	cmdInput  textinput.Model
@@ -45,6 +46,7 @@ type App struct {
 	spinning   bool // a spinner tick is scheduled
 	dbDown     bool
 	pingActive bool
+	mailWatch  store.MailWatch // where the look for e-mails that failed stands
 }
 
 // NewApp builds the console for one session.
@@ -57,7 +59,6 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	// call of the session carries it (the store refuses a read-only operator's changes).
 	op.ReadOnly = op.ReadOnly || opt.ReadOnly
 	keys := NewKeyMap(lang)
-	keys.enableFrom(op)
 	c := &common{
 		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
 		styles: NewStyles(r), keys: keys, now: st.Now,
@@ -72,7 +73,7 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	h := help.New()
 	h.ShortSeparator = " · "
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	a := &App{c: c, help: h, cmdInput: in, spin: sp}
+	a := &App{c: c, help: h, cmdInput: in, spin: sp, helpPage: newHelpPage(c)}
 	a.stack = []Screen{screens["users"](c, nil)}
 	a.active().SetSize(a.bodySize())
 	return a
@@ -80,10 +81,10 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 
 func (a *App) active() Screen { return a.stack[len(a.stack)-1] }
 
-// Init starts the home screen.
+// Init starts the home screen and the look for e-mails that failed.
 func (a *App) Init() tea.Cmd {
 	a.spinning = true
-	return tea.Batch(a.active().Init(), a.spin.Tick)
+	return tea.Batch(a.active().Init(), a.spin.Tick, a.pollMail())
 }
 
 // busy reports whether the active screen is waiting for the database.
@@ -106,6 +107,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	m, cmd := a.update(msg)
+	if a.showHelp {
+		a.refreshHelp() // the window or the screen's state may have changed what it lists
+	}
 	if !a.spinning && a.busy() {
 		a.spinning = true
 		cmd = tea.Batch(cmd, a.spin.Tick)
@@ -141,6 +145,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case errMsg:
 		return a, a.handleErr(msg.Err)
+	case mailPollTickMsg:
+		return a, a.pollMail()
+	case mailPolledMsg:
+		return a, a.mailPolled(msg)
 	case pingTickMsg:
 		st, ctx := a.c.st, a.c.ctx
 		return a, func() tea.Msg {
@@ -218,6 +226,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if a.showHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
 			a.showHelp = false
+		} else {
+			a.helpPage.scroll(msg)
 		}
 		return a, nil
 	}
@@ -240,6 +250,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Help):
 			a.showHelp = true
+			a.refreshHelp()
+			a.helpPage.top()
 			return a, nil
 		case key.Matches(msg, k.Command):
 			a.cmdActive = true
@@ -329,11 +341,31 @@ func (a *App) runCommand(line string) tea.Cmd {
 	if _, ok := screens[name]; !ok {
 		return flashCmd(flashError, a.c.t("cmd.unknown", name, a.screenNames()))
 	}
+	if name == "user" && len(fields) > 1 {
+		return a.findUser(strings.Join(fields[1:], " "))
+	}
 	var arg any
 	if len(fields) > 1 {
 		arg = strings.Join(fields[1:], " ")
 	}
 	return navigate(name, arg)
+}
+
+// findUser opens the user a login code, an e-mail or an id names (":user ACME-7K2Q9"): the
+// console shows login codes and e-mails, never the internal id.
+func (a *App) findUser(ident string) tea.Cmd {
+	c := a.c
+	st, ctx, op := c.st, c.ctx, c.op
+	return func() tea.Msg {
+		u, err := st.FindUser(ctx, op, ident)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return flashMsg{Level: flashError, Text: c.t("cmd.user.unknown", safe.Line(ident))}
+			}
+			return errMsg{err}
+		}
+		return navigateMsg{Screen: "user", Arg: u.ID}
+	}
 }
 
 func (a *App) setScope(args []string) tea.Cmd {
@@ -403,7 +435,7 @@ func (a *App) View() string {
 	_, bh := a.bodySize()
 	var body string
 	if a.showHelp {
-		body = a.helpView()
+		body = a.helpPage.View()
 	} else {
 		body = a.active().View()
 	}
@@ -411,9 +443,12 @@ func (a *App) View() string {
 	b.WriteByte('\n')
 	b.WriteString(a.flashLine())
 	b.WriteByte('\n')
-	if a.cmdActive {
+	switch {
+	case a.cmdActive:
 		b.WriteString(ansi.Truncate(a.cmdInput.View(), w, ""))
-	} else {
+	case a.showHelp:
+		b.WriteString(ansi.Truncate(a.helpPage.Footer(a.help.ShortHelpView), w, ""))
+	default:
 		b.WriteString(ansi.Truncate(a.help.ShortHelpView(localKeys(c.lang, append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...))), w, ""))
 	}
 	return b.String()
@@ -457,63 +492,10 @@ func (a *App) flashLine() string {
 	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
 }
 
-func (a *App) helpView() string {
-	c := a.c
-	groups := a.active().FullHelp()
-	k := c.keys
-	groups = append(groups, []key.Binding{k.Search, k.Command, k.Back, k.Help, k.Quit, k.ForceQuit})
-	// Each group is a column block; blocks flow left to right, then onto the next row, so
-	// the whole help fits an 80×24 terminal.
-	var blocks []string
-	colW := 0
-	keyW := 9 // the key column: as wide as the longest key name in the session's language
-	for _, g := range groups {
-		for _, bnd := range g {
-			keyW = max(keyW, safe.Width(keyName(c.lang, bnd.Help().Key)))
-		}
-	}
-	for _, g := range groups {
-		var lines []string
-		for _, bnd := range g {
-			hk := bnd.Help()
-			hk.Key = keyName(c.lang, hk.Key)
-			line := c.styles.Key.Render(safe.Pad(hk.Key, keyW)) + " " + hk.Desc
-			if !bnd.Enabled() {
-				// An action table lists a disabled action with the reason it is not offered
-				// (actions.full); a binding disabled without a reason is left out.
-				if !strings.Contains(hk.Desc, reasonSep) {
-					continue
-				}
-				line = c.styles.Dim.Render(safe.Pad(hk.Key, keyW) + " " + hk.Desc)
-			}
-			lines = append(lines, line)
-			if w := lipgloss.Width(line); w > colW {
-				colW = w
-			}
-		}
-		if len(lines) > 0 {
-			blocks = append(blocks, strings.Join(lines, "\n"))
-		}
-	}
-	colW += 3
-	perRow := c.width / colW
-	if perRow < 1 {
-		perRow = 1
-	}
-	var rows []string
-	for i := 0; i < len(blocks); i += perRow {
-		end := i + perRow
-		if end > len(blocks) {
-			end = len(blocks)
-		}
-		var cols []string
-		for _, bl := range blocks[i:end] {
-			cols = append(cols, lipgloss.NewStyle().Width(colW).Render(bl))
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cols...))
-	}
-	title := c.styles.Section.Render(c.t("help.title") + " — " + a.active().Title())
-	return title + "\n" + strings.Join(rows, "\n\n") + "\n" + c.styles.Dim.Render(c.t("help.close"))
+// refreshHelp lays the active screen's full help out for the body.
+func (a *App) refreshHelp() {
+	w, h := a.bodySize()
+	a.helpPage.refresh(a.c.t("help.title")+" — "+a.active().Title(), a.active().FullHelp(), w, h)
 }
 
 // fit cuts or pads s to exactly h lines of at most w cells (styles kept).

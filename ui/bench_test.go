@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkKeystroke measures one keystroke to a rendered frame (Update + View) on the Users
-// screen at 200×60, the SPEC §6 "keystroke to frame" number (target ≤ 2 ms p95).
+// screen at 200×60, the "keystroke to frame" number (target ≤ 2 ms p95).
 func BenchmarkKeystroke(b *testing.B) {
 	t := &testing.T{}
 	st := newStoreB(b)
@@ -79,7 +79,7 @@ func BenchmarkSearchKeystroke(b *testing.B) {
 // BenchmarkScreenKeystroke measures one keystroke to a rendered frame (Update + View, the
 // commands a key returns not run) on every screen at 200×60, on a seeded database: moving
 // through the Users list, a User's detail, Lockouts, Audit and Invitations, and typing in the
-// Invite wizard's first field. Each reports its p95 (target ≤ 2 ms, SPEC §6).
+// Invite wizard's first field. Each reports its p95 (target ≤ 2 ms).
 func BenchmarkScreenKeystroke(b *testing.B) {
 	t := &testing.T{}
 	st := newStoreB(b)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -50,35 +49,6 @@ func (c *common) t(key string, args ...any) string { return i18n.T(c.lang, key, 
 
 // may reports whether the action exists in this session (the action policy).
 func (c *common) may(a model.Action) bool { return c.op.Allows(a) }
-
-// actionKey pairs a binding with the action it runs.
-type actionKey struct {
-	b key.Binding
-	a model.Action
-}
-
-// refused answers a press of a key whose action this session does not have: the binding is
-// disabled (so it matched nothing and help does not offer it), and the flash line says why.
-// nil when the key is none of them, or when its action exists (then a state, not the
-// policy, disabled it).
-func (c *common) refused(msg tea.KeyMsg, keys ...actionKey) tea.Cmd {
-	pressed := msg.String()
-	for _, k := range keys {
-		if ok, reason := c.op.May(k.a); !ok && slices.Contains(k.b.Keys(), pressed) {
-			return flashCmd(flashWarn, c.t(reason))
-		}
-	}
-	return nil
-}
-
-// refusedAction is the flash for an action asked by a path other than its key (a dialog
-// answered, a prompt confirmed) that this session does not have; nil when it has it.
-func (c *common) refusedAction(a model.Action) tea.Cmd {
-	if ok, reason := c.op.May(a); !ok {
-		return flashCmd(flashWarn, c.t(reason))
-	}
-	return nil
-}
 
 // Screen is one screen of the console.
 type Screen interface {

@@ -17,7 +17,7 @@ import (
 	"gatehouse/store"
 )
 
-// Form input (SPEC §7 "Input", issue 8 item 2): every text field of every form with empty,
+// Form input: every text field of every form with empty,
 // blank, 1 MB pasted, NUL, invalid UTF-8, SQL metacharacters, % and _, RTL text, emoji,
 // escapes, and wrong and unusual e-mail addresses. Each answer is a clear message or a correct
 // save (the row checked); never a panic; a refused save writes nothing at all (every table
@@ -741,7 +741,7 @@ func TestFormsCommandLine(t *testing.T) {
 			case strings.HasPrefix(in.what, "org "):
 				h.mustShow("No organization")
 			case strings.HasPrefix(in.what, "user "):
-				h.mustShow("Not found")
+				h.mustShow("No user in your scope has the login code, e-mail or id")
 			case in.what == "audit pattern":
 				h.mustShow("No audit entry matches.")
 			case in.what == "audit junk":

@@ -145,6 +145,6 @@ func TestFrenchFrameAndCommandLine(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("Écran inconnu \"nulle-part\". Essayez\u00a0: ", "verrouillages")
 	h.keys("?")
-	h.mustShow("Touches", "échap", "? ou échap pour fermer")
+	h.mustShow("Touches", "échap     retour", "échap/? fermer")
 	h.mustNotShow(" esc ", " enter ")
 }

@@ -19,7 +19,7 @@ import (
 	"gatehouse/store"
 )
 
-// Terminal injection (SPEC §7 "Terminal", issue 8 item 1): a database full of hostile text —
+// Terminal injection: a database full of hostile text —
 // escape sequences, C0/C1 controls, bidi and zero-width characters, 1 MB strings, combining
 // storms — and every screen of the console opened on it. The frame must hold no control
 // sequence but the console's own styling, no line wider than the window, and still the

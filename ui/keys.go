@@ -3,7 +3,6 @@ package ui
 import (
 	"github.com/charmbracelet/bubbles/key"
 
-	"gatehouse/model"
 	"gatehouse/model/i18n"
 )
 
@@ -53,13 +52,4 @@ func NewKeyMap(lang i18n.Lang) *KeyMap {
 		BulkReset:   b("r", "key.bulk.reset", "r"),
 		BulkDisable: b("d", "key.bulk.disable", "d"),
 	}
-}
-
-// enableFrom enables the action keys from the session's action policy: a key whose action
-// the session does not have matches nothing and help does not offer it.
-func (k *KeyMap) enableFrom(op model.Operator) {
-	k.BulkUnlock.SetEnabled(op.Allows(model.ActionUnlock))
-	k.BulkReset.SetEnabled(op.Allows(model.ActionSendReset))
-	k.BulkDisable.SetEnabled(op.Allows(model.ActionDisable))
-	k.Invite.SetEnabled(op.Allows(model.ActionInvite))
 }

@@ -263,14 +263,14 @@ func (s *lockoutsScreen) openTimeline(u lockoutUser) tea.Cmd {
 	return s.timeline.open(u)
 }
 
-// drill opens what the row under the cursor leads to: an account's timeline, or an IP's
-// failures.
+// drill opens what the row under the cursor leads to: an account's timeline, or a source's
+// failures (an address's, or every address's of an IPv6 /64).
 func (s *lockoutsScreen) drill() tea.Cmd {
 	switch s.shown() {
 	case paneIPs:
-		if ip, ok := s.ips.address(); ok {
+		if src, ok := s.ips.source(); ok {
 			s.tabs.Select(int(paneFailures))
-			return s.failures.filter(ip)
+			return s.failures.filter(src)
 		}
 	case paneLocked, paneFailures:
 		if u, ok := s.current().account(); ok {
@@ -305,8 +305,8 @@ func (s *lockoutsScreen) escape() tea.Cmd {
 		return s.show(lockPane(s.tabs.Active()))
 	case s.locked.ClearSelection():
 		return nil
-	case s.shown() == paneFailures && s.failures.ip.IsValid():
-		return s.failures.filter(netip.Addr{})
+	case s.shown() == paneFailures && s.failures.source.IsValid():
+		return s.failures.filter(netip.Prefix{})
 	case cur.Scrolled():
 		cur.Home()
 		return cur.Reload()

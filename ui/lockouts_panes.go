@@ -99,7 +99,8 @@ func ipText(ip netip.Addr) string {
 // lockedPane lists the accounts locked now; its rows are selectable (the unlock's targets).
 type lockedPane struct {
 	*listPane[store.LockedAccount]
-	c *common
+	c     *common
+	width int
 }
 
 func newLockedPane(c *common) *lockedPane {
@@ -153,8 +154,30 @@ func (p *lockedPane) columns(width int) []column[store.LockedAccount] {
 	if wide {
 		cols = append(cols, fixed(c.t("lo.col.lastfail"), 13, func(a store.LockedAccount) string { return loStampPtr(a.LastFailedAt) }))
 	}
+	// Accounts whose last failure came from a likely attack: the by-IP pane's flag in a column
+	// of its own when the line has room to spare, else a mark before the address (the status
+	// line says what it means).
+	ip := func(a store.LockedAccount) string { return a.LastFailedIP }
+	if flagWords(width) {
+		flag := c.t("lo.attack")
+		title := c.t("lo.col.flag")
+		cols = append(cols, fixed(title, max(safe.Width(flag), safe.Width(title)), func(a store.LockedAccount) string {
+			if a.LikelyAttack {
+				return flag
+			}
+			return ""
+		}))
+	} else {
+		mark := c.t("lo.attack.mark")
+		ip = func(a store.LockedAccount) string {
+			if a.LikelyAttack {
+				return mark + " " + a.LastFailedIP
+			}
+			return a.LastFailedIP
+		}
+	}
 	cols = append(cols,
-		grow(c.t("lo.col.ip"), 15, 1, 39, func(a store.LockedAccount) string { return a.LastFailedIP }),
+		grow(c.t("lo.col.ip"), 15, 1, 39, ip),
 		fixed(c.t("lo.col.unlocks"), 11, func(a store.LockedAccount) string {
 			if a.LockedUntil != nil {
 				return loStamp(*a.LockedUntil)
@@ -199,21 +222,34 @@ func (p *lockedPane) targets() []lockoutUser {
 func (p *lockedPane) count() int { return len(p.Rows()) }
 
 func (p *lockedPane) note() string {
+	var notes []string
 	if n := p.total(); n > len(p.Rows()) {
-		return p.c.t("lo.more", len(p.Rows()), n)
+		notes = append(notes, p.c.t("lo.more", len(p.Rows()), n))
 	}
-	return ""
+	if !flagWords(p.width) && slices.ContainsFunc(p.Rows(), func(a store.LockedAccount) bool { return a.LikelyAttack }) {
+		notes = append(notes, p.c.t("lo.attack.legend", p.c.t("lo.attack.mark")))
+	}
+	return strings.Join(notes, "  ·  ")
+}
+
+// flagWords: a line this wide has room for the locked accounts' flag in words.
+func flagWords(width int) bool { return width >= 160 }
+
+// SetSize remembers the width: the flag's mark is explained below a narrow table.
+func (p *lockedPane) SetSize(w, h int) {
+	p.width = w
+	p.listPane.SetSize(w, h)
 }
 
 // --- recent failures ---
 
 // failuresPane lists the failed logins of the time window, newest first, optionally from one
-// address only.
+// source only (an address, or an IPv6 /64).
 type failuresPane struct {
 	*listPane[store.Failure]
-	c     *common
-	since func() time.Time
-	ip    netip.Addr // only the failures from this address (the zero address: all)
+	c      *common
+	since  func() time.Time
+	source netip.Prefix // only the failures from this source (the zero prefix: all)
 }
 
 func newFailuresPane(c *common, since func() time.Time) *failuresPane {
@@ -225,16 +261,16 @@ func newFailuresPane(c *common, since func() time.Time) *failuresPane {
 
 func (p *failuresPane) loader(pageRequest) func(context.Context) (listPage[store.Failure], error) {
 	st, op := p.c.st, p.c.op
-	q := store.FailureQuery{Since: p.since(), IP: p.ip, OrgID: p.c.scopeOrg, Limit: 500}
+	q := store.FailureQuery{Since: p.since(), Source: p.source, OrgID: p.c.scopeOrg, Limit: 500}
 	return func(ctx context.Context) (listPage[store.Failure], error) {
 		rows, err := st.RecentFailures(ctx, op, q)
 		return listPage[store.Failure]{Rows: rows}, err
 	}
 }
 
-// filter shows only the failures from ip (the zero address: from every address).
-func (p *failuresPane) filter(ip netip.Addr) tea.Cmd {
-	p.ip = ip
+// filter shows only the failures from a source (the zero prefix: from everywhere).
+func (p *failuresPane) filter(source netip.Prefix) tea.Cmd {
+	p.source = source
 	return p.First()
 }
 
@@ -271,15 +307,17 @@ func (p *failuresPane) account() (lockoutUser, bool) {
 func (p *failuresPane) count() int { return len(p.Rows()) }
 
 func (p *failuresPane) note() string {
-	if p.ip.IsValid() {
-		return p.c.t("lo.filter.ip", p.ip.String())
+	if p.source.IsValid() {
+		return p.c.t("lo.filter.ip", store.SourceText(p.source))
 	}
 	return ""
 }
 
 // --- failures by IP ---
 
-// ipsPane groups the window's failures by source address, the likely attacks first.
+// ipsPane groups the window's failures by source (an IPv4 address, an IPv6 /64), the likely
+// attacks first. An operator of some organizations counts their accounts only, and the flag
+// counts every organization's: its mark says so, and the status line what the mark means.
 type ipsPane struct {
 	*listPane[store.IPFailures]
 	c     *common
@@ -307,14 +345,15 @@ func (p *ipsPane) columns(width int) []column[store.IPFailures] {
 	cell := func(title string, w, flex, maxw int, f func(store.IPFailures) string) col {
 		return col{column[store.IPFailures]{title, w, f}, flex, maxw}
 	}
+	flag := p.flag()
 	return fitColumns(width,
-		cell(c.t("lo.col.flag"), 9, 0, 0, func(g store.IPFailures) string {
+		cell(c.t("lo.col.flag"), max(9, safe.Width(flag)), 0, 0, func(g store.IPFailures) string {
 			if g.LikelyAttack {
-				return c.t("lo.attack")
+				return flag
 			}
 			return ""
 		}),
-		cell(c.t("lo.col.srcip"), 15, 1, 39, func(g store.IPFailures) string { return g.IP.String() }),
+		cell(c.t("lo.col.srcip"), 15, 1, 39, func(g store.IPFailures) string { return store.SourceText(g.Source) }),
 		cell(c.t("lo.col.accounts"), 8, 0, 0, func(g store.IPFailures) string { return strconv.Itoa(g.Accounts) }),
 		cell(c.t("lo.col.attempts"), 8, 0, 0, func(g store.IPFailures) string { return strconv.Itoa(g.Attempts) }),
 		cell(c.t("lo.col.first"), 11, 0, 0, func(g store.IPFailures) string { return loStamp(g.FirstSeen) }),
@@ -322,10 +361,19 @@ func (p *ipsPane) columns(width int) []column[store.IPFailures] {
 	)
 }
 
-// address is the address of the row under the cursor.
-func (p *ipsPane) address() (netip.Addr, bool) {
+// flag is what a flagged row says: for an operator of some organizations, that it counts the
+// whole installation.
+func (p *ipsPane) flag() string {
+	if p.c.op.AllOrgs() {
+		return p.c.t("lo.attack")
+	}
+	return p.c.t("lo.attack.wide")
+}
+
+// source is the source of the row under the cursor.
+func (p *ipsPane) source() (netip.Prefix, bool) {
 	g, ok := p.Current()
-	return g.IP, ok
+	return g.Source, ok
 }
 
 // account: an address is no account.
@@ -333,7 +381,12 @@ func (p *ipsPane) account() (lockoutUser, bool) { return lockoutUser{}, false }
 
 func (p *ipsPane) count() int { return len(p.Rows()) }
 
-func (p *ipsPane) note() string { return "" }
+func (p *ipsPane) note() string {
+	if !p.c.op.AllOrgs() && slices.ContainsFunc(p.Rows(), func(g store.IPFailures) bool { return g.LikelyAttack }) {
+		return p.c.t("lo.attack.wide.note")
+	}
+	return ""
+}
 
 // --- one user's timeline ---
 

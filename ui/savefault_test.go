@@ -9,8 +9,7 @@ import (
 	"gatehouse/model"
 )
 
-// The database stops while a save is in flight in the User screen (SPEC §7 Database outage;
-// issue 8 item 3): the save's command is built, the server stopped, then the command run.
+// The database stops while a save is in flight in the User screen: the save's command is built, the server stopped, then the command run.
 // The banner shows, what the operator typed stays in the form, nothing is half-written; the
 // server comes back, the console recovers by itself (its ping tick), and the save pressed
 // again is applied exactly once. Runs on a private cluster (never the shared one).

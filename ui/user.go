@@ -54,6 +54,7 @@ const (
 	focusForm
 	focusSessions
 	focusEvents
+	focusMail
 )
 
 // focusStop is one place tab moves to.
@@ -81,6 +82,7 @@ type userView struct {
 	form     *userForm
 	sessions *listPane[store.Session]
 	events   *listPane[model.AuthEvent]
+	mail     *listPane[store.OutboxMail] // the account's recent e-mails and their delivery
 	zone     focusZone
 	pw       *passwordPanel
 	temp     *tempBox
@@ -120,7 +122,8 @@ type (
 
 func newUserView(c *common, id int64) *userView {
 	s := &userView{c: c, id: id, keys: newUserKeys(c), form: newUserForm(c), pw: newPasswordPanel(c),
-		temp: newTempBox(c), prompt: newPrompt(c), sessions: newSessionsPane(c, id), events: newEventsPane(c, id)}
+		temp: newTempBox(c), prompt: newPrompt(c), sessions: newSessionsPane(c, id), events: newEventsPane(c, id),
+		mail: newUserMailPane(c, id)}
 	s.setFocus(focusStop{})
 	s.buildActions()
 	return s
@@ -137,7 +140,7 @@ func (s *userView) Init() tea.Cmd { return s.load() }
 
 // Busy tells the app to show the spinner.
 func (s *userView) Busy() bool {
-	return s.req.inflight || s.acting || s.pw.Busy() || s.sessions.Busy() || s.events.Busy()
+	return s.req.inflight || s.acting || s.pw.Busy() || s.sessions.Busy() || s.events.Busy() || s.mail.Busy()
 }
 
 func (s *userView) SetSize(w, h int) {
@@ -154,6 +157,7 @@ func (s *userView) layout() {
 	room := max(1, s.height-4) // a pane, its title and a line of context fit the body
 	s.sessions.SetSize(s.width, 1+max(1, min(len(s.sessions.Rows()), 8, room)))
 	s.events.SetSize(s.width, 1+max(1, min(12, room)))
+	s.mail.SetSize(s.width, 1+max(1, min(len(s.mail.Rows()), 6, room)))
 }
 
 func (s *userView) mode() userMode {
@@ -184,6 +188,7 @@ func (s *userView) Close() {
 	s.req.stop()
 	s.sessions.Stop()
 	s.events.Stop()
+	s.mail.Stop()
 	s.pw.Close()
 	s.temp.Clear()
 	s.prompt.Cancel()
@@ -215,7 +220,7 @@ func (s *userView) reload() tea.Cmd {
 	if !s.loaded {
 		return s.load()
 	}
-	return tea.Batch(s.load(), s.sessions.Reload(), s.events.Reload())
+	return tea.Batch(s.load(), s.sessions.Reload(), s.events.Reload(), s.mail.Reload())
 }
 
 func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -231,8 +236,15 @@ func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		cmd := s.events.Update(msg)
 		s.keepFocus()
 		return s, cmd
+	case listPageMsg[store.OutboxMail]:
+		cmd := s.mail.Update(msg)
+		s.layout()
+		s.keepFocus()
+		return s, cmd
 	case userSavedMsg:
 		return s, s.saved(msg)
+	case replacePlanMsg:
+		return s, s.replacePlanned(msg)
 	case passwordSetMsg:
 		return s, s.pw.Update(msg)
 	case passwordDoneMsg:
@@ -314,6 +326,8 @@ func (s *userView) focusedPane() interface {
 		return s.sessions
 	case focusEvents:
 		return s.events
+	case focusMail:
+		return s.mail
 	}
 	return nil
 }
@@ -387,6 +401,10 @@ func (s *userView) buildActions() {
 	temp := act(k.Temp, model.ActionTempPassword, 2, yesNo("user.temp.ask", s.tempPassword))
 	unlock := act(k.Unlock, unlockAction(s.user), 2, s.askUnlock,
 		unless(func() bool { return s.user.LockedAt == nil && s.user.FailedAttempts == 0 }, "user.unavailable.notlocked"))
+	replace := act(k.Replace, model.ActionReplaceIdentifier, 3, s.askReplace)
+	replace.dangerous = true // the account is deleted once the replacement is accepted
+	// Undelete is the one action on a deleted account: its own check, not live's.
+	undelete := &action{binding: k.Undelete, needs: model.ActionUndelete, group: 3, run: s.askUndelete, unavailable: s.undeleteUnavailable}
 	s.actions = newActions(c,
 		save, next, prev, toggle, reload, leave,
 		password, temp,
@@ -420,6 +438,7 @@ func (s *userView) buildActions() {
 			})
 		}), unless(func() bool { return s.user.Status != model.StatusDisabled }, "user.unavailable.enabled")),
 		act(k.Delete, model.ActionDelete, 3, s.askDelete),
+		replace, undelete,
 		act(k.EndSession, model.ActionEndSessions, 3, s.askEndSession, noSessions,
 			unless(func() bool { return s.zone != focusSessions }, "user.unavailable.nosession")),
 		act(k.EndAll, model.ActionEndSessions, 3, yesNo("user.ask.endall", func() tea.Cmd {
@@ -429,7 +448,7 @@ func (s *userView) buildActions() {
 			})
 		}), noSessions),
 	)
-	s.footer = []*action{save, next, password, temp, unlock, leave}
+	s.footer = []*action{save, next, password, temp, unlock, undelete, leave}
 	s.whileTyping = []*action{save, reload, leave, next, prev}
 }
 
@@ -531,7 +550,7 @@ func (s *userView) loadedUser(m userLoadedMsg) tea.Cmd {
 	var cmd tea.Cmd
 	switch {
 	case first:
-		cmd = tea.Batch(s.sessions.First(), s.events.First())
+		cmd = tea.Batch(s.sessions.First(), s.events.First(), s.mail.First())
 	case s.conflict != nil:
 		s.setConflict(nil)
 		if s.form.Dirty() {
@@ -590,6 +609,9 @@ func (s *userView) passwordDone(m passwordDoneMsg) tea.Cmd {
 // panel's fields) and names the fields changed meanwhile; anything else goes to the flash
 // line (or the outage banner).
 func (s *userView) actionErr(err error) tea.Cmd {
+	if text := replaceRefusal(s.c, err); text != "" {
+		return flashCmd(flashError, text)
+	}
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		changed := ce.Changed
@@ -638,6 +660,9 @@ func (s *userView) stops() []focusStop {
 	if len(s.events.Rows()) > 0 {
 		out = append(out, focusStop{zone: focusEvents})
 	}
+	if len(s.mail.Rows()) > 0 {
+		out = append(out, focusStop{zone: focusMail})
+	}
 	return out
 }
 
@@ -675,6 +700,7 @@ func (s *userView) setFocus(st focusStop) {
 	}
 	s.sessions.Focus(st.zone == focusSessions)
 	s.events.Focus(st.zone == focusEvents)
+	s.mail.Focus(st.zone == focusMail)
 }
 
 // keepFocus drops a focus whose place is gone (a pane emptied, a line no longer offered).

@@ -13,6 +13,7 @@ type userKeys struct {
 	Save, Next, Prev, Toggle, Reload                        key.Binding
 	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP key.Binding
 	Disable, Enable, Delete, EndSession, EndAll             key.Binding
+	Replace, Undelete                                       key.Binding
 }
 
 func newUserKeys(c *common) userKeys {
@@ -36,6 +37,8 @@ func newUserKeys(c *common) userKeys {
 		Delete:     b("D", "user.key.delete", "D"),
 		EndSession: b("x", "user.key.endsession", "x"),
 		EndAll:     b("X", "user.key.endall", "X"),
+		Replace:    b("R", "user.key.replace", "R"),
+		Undelete:   b("U", "user.key.undelete", "U"),
 	}
 }
 
@@ -48,13 +51,14 @@ func unlockAction(u model.User) model.Action {
 }
 
 // needsWholeAccount lists the actions an admin may take only on an account all of whose
-// organizations are theirs: disabling or deleting it would cut another organization's access,
-// and its credentials (passwords, 2FA, sessions) are that organization's too. The store
+// organizations are theirs: disabling or deleting it (a replacement deletes it once
+// accepted) would cut another organization's access, and its credentials (passwords, 2FA,
+// sessions) are that organization's too. The store
 // refuses them on such an account; the screen says so before asking anything.
 func needsWholeAccount(a model.Action) bool {
 	switch a {
 	case model.ActionDisable, model.ActionDelete, model.ActionSetPassword, model.ActionTempPassword,
-		model.ActionResetTOTP, model.ActionEndSessions:
+		model.ActionResetTOTP, model.ActionEndSessions, model.ActionReplaceIdentifier:
 		return true
 	}
 	return false

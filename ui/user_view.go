@@ -53,6 +53,7 @@ func (s *userView) View() string {
 	}
 	pane(focusSessions, c.t("user.sessions", len(s.sessions.Rows())), s.sessions.View())
 	pane(focusEvents, c.t("user.events"), s.events.View())
+	pane(focusMail, c.t("mailpane.title"), s.mail.View())
 
 	h := max(1, s.height-len(top)-len(bottom))
 	start := 0

@@ -428,7 +428,17 @@ func (s *usersScreen) columns(width int) []column[model.User] {
 	if wide {
 		lastW = 16
 	}
-	last := column[model.User]{c.t("users.col.lastlogin"), lastW, func(u model.User) string {
+	// The sorted column says so in its header: names A→Z, last logins most recent first (the
+	// creation order has no column: the filter bar names it).
+	nameTitle, lastTitle := c.t("users.col.name"), c.t("users.col.lastlogin")
+	switch s.q.Sort {
+	case store.SortName, "":
+		nameTitle += " ▲"
+	case store.SortLastLogin:
+		lastTitle += " ▼"
+		lastW = max(lastW, safe.Width(lastTitle))
+	}
+	last := column[model.User]{lastTitle, lastW, func(u model.User) string {
 		if u.LastLoginAt == nil {
 			return c.t("users.never")
 		}
@@ -446,7 +456,12 @@ func (s *usersScreen) columns(width int) []column[model.User] {
 	nameW, emailW := rest*36/100, rest*40/100
 	orgW := rest - nameW - emailW - 2
 	return []column[model.User]{
-		{c.t("users.col.name"), nameW, func(u model.User) string { return u.Name }},
+		{nameTitle, nameW, func(u model.User) string {
+			if u.MailFailed { // the account's latest e-mail failed (the count line says so)
+				return c.t("users.mail.failed.mark") + u.Name
+			}
+			return u.Name
+		}},
 		fixed[0],
 		{c.t("users.col.email"), emailW, func(u model.User) string { return u.Email }},
 		{c.t("users.col.orgs"), orgW, func(u model.User) string { return strings.Join(u.Organizations, ",") }},
@@ -525,6 +540,12 @@ func (s *usersScreen) countLine() string {
 	}
 	if k := len(s.list.Selected()); k > 0 {
 		line += "  ·  " + c.tn("users.selected", k)
+	}
+	for _, u := range page.Rows {
+		if u.MailFailed {
+			line += "  ·  " + c.t("users.mail.failed.legend")
+			break
+		}
 	}
 	return line
 }

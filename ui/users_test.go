@@ -261,3 +261,21 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	h2.keys("d")
 	h2.mustNotShow("Disable 1 user")
 }
+
+// TestUsersSortIndicatorAndClear: the sorted column says so in its header, and x clears the
+// sort with the filters.
+func TestUsersSortIndicatorAndClear(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme")
+	f.user("SORT-00001", "s1@example.org", "Sort One", acme)
+	h := newHarness(t, st, support, 120, 30)
+	h.mustShow("Name ▲")
+	h.mustNotShow("Last login ▼")
+	h.keys("S")
+	h.mustShow("Last login ▼", "sort:last login")
+	h.mustNotShow("Name ▲")
+	h.keys("x")
+	h.mustShow("Name ▲")
+	h.mustNotShow("Last login ▼")
+}

@@ -11,15 +11,6 @@ import (
 // is as wide as its longest text in that language ("Confirmez le mot de passe" is longer than
 // "Confirm password"), so that no label is cut where the screen has the room.
 
-// widest is the width of the longest of the texts.
-func widest(texts ...string) int {
-	w := 0
-	for _, s := range texts {
-		w = max(w, safe.Width(s))
-	}
-	return w
-}
-
 // widestOf is the width of the longest catalog text, in the session's language, among the
 // given keys.
 func (c *common) widestOf(keys ...string) int {

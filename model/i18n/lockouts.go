@@ -84,3 +84,16 @@ func init() {
 		"why.threshold":   {"too many failures", "trop d'échecs"},
 	})
 }
+
+// The attack flag's other forms.
+func init() {
+	add(map[string][2]string{
+		// for an operator of some organizations: the flag counts every organization
+		"lo.attack.wide": {"ATTACK?*", "ATTAQUE\u00a0?*"},
+		"lo.attack.wide.note": {"* flagged installation-wide, every organization counted",
+			"* alerte sur toute l'installation, tous établissements confondus"},
+		// the flag in one cell, where a table has no room for the word, and what it means
+		"lo.attack.mark":   {"!", "!"},
+		"lo.attack.legend": {"%s: last failure from a likely attack", "%s\u00a0: dernier échec venu d'une attaque probable"},
+	})
+}

@@ -522,7 +522,7 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 }
 
 // ResetTOTP turns 2FA off for a user who lost their device (seed 002): the secret is dropped,
-// the user re-enrolls at their next login. Their sessions end (the lost phone may hold one);
+// the user must set up a new authenticator at their next sign-in, before any session. Their sessions end (the lost phone may hold one);
 // the user is notified.
 func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
 	if !op.CanWrite() {
@@ -536,7 +536,7 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
-			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			must_enrol_totp = true, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 			return err
 		}
 		n, err := endSessions(ctx, tx, now, id, "totp_reset")

@@ -51,6 +51,21 @@ func (h *harness) invite(st *store.Store, n store.NewInvitation) string {
 	return link
 }
 
+// mailedLink opens the sealed link of the latest invitation e-mail to an address.
+func (h *harness) mailedLink(st *store.Store, to string) string {
+	h.t.Helper()
+	var sealed []byte
+	if err := h.db.Get(&sealed, `SELECT sealed_secret FROM outbox WHERE kind = 'invitation' AND recipient = $1
+		AND sealed_secret IS NOT NULL ORDER BY id DESC LIMIT 1`, to); err != nil {
+		h.t.Fatalf("no invitation e-mail to %s: %v", to, err)
+	}
+	link, err := st.OpenSealed(sealed)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return link
+}
+
 func TestAcceptCommand(t *testing.T) {
 	h := newHarness(t)
 	st := h.store()
@@ -86,12 +101,59 @@ func TestAcceptCommand(t *testing.T) {
 		t.Fatalf("no token: exit %d", code)
 	}
 
-	// An existing account: no password is read.
+	// An existing account: its current password is read, and nothing is granted without it.
 	globex := h.org("globex", "Globex")
-	link = h.invite(st, store.NewInvitation{OrgID: globex, Email: "nina@example.org", ExistingByEmail: true, Rights: []string{"reports.view"}})
-	code, out, errOut = h.runIn("", "accept", strings.TrimPrefix(link, "https://portal.example.com/accept?token="))
-	if code != exitOK || !strings.Contains(out, "now has access to Globex") {
+	var nina int64
+	if err := h.db.Get(&nina, `SELECT id FROM users WHERE email = 'nina@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	if link = h.invite(st, store.NewInvitation{OrgID: globex, ExistingUserID: nina, Rights: []string{"reports.view"}}); link != "" {
+		t.Fatalf("an existing account's link was returned to the operator: %q", link)
+	}
+	link = h.mailedLink(st, "nina@example.org")
+	bare := strings.TrimPrefix(link, "https://portal.example.com/accept?token=")
+	members := func() int {
+		t.Helper()
+		var n int
+		if err := h.db.Get(&n, `SELECT count(*) FROM memberships WHERE user_id = $1`, nina); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	code, out, errOut = h.runIn("", "accept", bare)
+	if code != exitUsage || !strings.Contains(errOut, "existing account") || !strings.Contains(errOut, "current password") || members() != 1 {
+		t.Fatalf("existing, no password given: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = h.runIn("not my password at all\n", "accept", bare)
+	if code != exitRefused || !strings.Contains(errOut, "not accepted") || members() != 1 {
+		t.Fatalf("existing, wrong password: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var failures int
+	if err := h.db.Get(&failures, `SELECT failed_attempts FROM users WHERE id = $1`, nina); err != nil || failures != 1 {
+		t.Fatalf("the wrong password was not counted: %d %v", failures, err)
+	}
+	code, out, errOut = h.runIn(acceptPassword+"\n", "accept", bare)
+	if code != exitOK || !strings.Contains(out, "now has access to Globex") || members() != 2 {
 		t.Fatalf("existing: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// With 2FA: the code on the line after the password.
+	initech := h.org("initech", "Initech")
+	secret := model.NewTOTPSecret()
+	h.exec(`UPDATE users SET totp_enabled = true, totp_secret = $2 WHERE id = $1`, nina, secret)
+	h.invite(st, store.NewInvitation{OrgID: initech, ExistingUserID: nina, Rights: []string{"reports.view"}})
+	link = h.mailedLink(st, "nina@example.org")
+	code, out, errOut = h.runIn(acceptPassword+"\n", "accept", link)
+	if code != exitRefused || !strings.Contains(errOut, "a 2FA code is required") || members() != 2 {
+		t.Fatalf("2FA, no code: exit %d\n%s\n%s", code, out, errOut)
+	}
+	totp, err := model.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = h.runIn(acceptPassword+"\n"+totp+"\n", "accept", link)
+	if code != exitOK || !strings.Contains(out, "now has access to Initech") || members() != 3 {
+		t.Fatalf("2FA with the code: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 

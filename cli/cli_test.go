@@ -462,6 +462,23 @@ func TestAdminSeesOnlyTheirOrganizations(t *testing.T) {
 	if code, _, _ := h.run("users", "list", "--org", "globex"); code != 1 {
 		t.Fatalf("admin of acme filters on globex: exit %d", code)
 	}
+
+	// operator list: the admins of acme only, with acme only.
+	asOSUser(t, "root")
+	h.mustRun("operator", "add", "gaston", "--role", "admin", "--org", "globex")
+	h.mustRun("operator", "add", "hugo", "--role", "admin", "--org", "acme", "--org", "globex")
+	h.mustRun("operator", "add", "sam", "--role", "support")
+	asOSUser(t, "adele")
+	var ops []store.OperatorInfo
+	if err := json.Unmarshal([]byte(h.mustRun("operator", "list", "--json")), &ops); err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 2 || ops[0].Name != "adele" || ops[1].Name != "hugo" || strings.Join(ops[1].Orgs, ",") != "acme" {
+		t.Fatalf("admin of acme lists operators %+v", ops)
+	}
+	if text := h.mustRun("operator", "list"); strings.Contains(text, "globex") || strings.Contains(text, "gaston") || strings.Contains(text, "sam") {
+		t.Fatalf("admin of acme lists:\n%s", text)
+	}
 }
 
 func TestHostileStringsAreSanitized(t *testing.T) {

@@ -162,6 +162,21 @@ func TestUnlockAndLockoutsCommands(t *testing.T) {
 	if out := h.mustRun("lockouts"); !strings.Contains(out, "no account is locked") {
 		t.Fatalf("admin of globex sees:\n%s", out)
 	}
+	// On-call: --send-reset is not theirs; the whole command is refused, nothing changed.
+	asOSUser(t, "alice")
+	h.mustRun("operator", "add", "night", "--role", "oncall")
+	asOSUser(t, "night")
+	code, out, errOut := h.run("users", "unlock", "ACME-LCK01", "--reason", "night shift", "--send-reset")
+	if code != 1 || !strings.Contains(errOut, "do not send reset links") || !strings.Contains(errOut, "nothing was changed") ||
+		!strings.Contains(errOut, "without --send-reset") || strings.Contains(out, "unlocked") {
+		t.Fatalf("oncall --send-reset: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := h.loCount(`SELECT count(*) FROM users WHERE id = $1 AND locked_at IS NOT NULL AND failed_attempts = 7`, id); n != 1 {
+		t.Fatal("the refused unlock changed the account")
+	}
+	if n := h.loCount(`SELECT count(*) FROM reset_tokens`) + h.loCount(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Fatal("the refused unlock queued a reset link")
+	}
 	asOSUser(t, "alice")
 	out = h.mustRun("users", "unlock", " lck01@EXAMPLE.com ", "--reason", "ticket 4711", "--send-reset")
 	if !strings.Contains(out, "unlocked ACME-LCK01") || !strings.Contains(out, "7 failures") || !strings.Contains(out, "reset link queued") {

@@ -31,9 +31,12 @@ Run by an unregistered OS user, the command acts as the machine's administrator 
 		run: runOperatorAdd,
 	})
 	register(&command{
-		name:     "operator list",
-		args:     "[--json]",
-		summary:  "list the operators with their roles, organizations and key fingerprints",
+		name:    "operator list",
+		args:    "[--json]",
+		summary: "list the operators with their roles, organizations and key fingerprints",
+		help: `Support and oncall operators (and the machine's administrator) see every operator. An
+admin sees the admins of their own organizations, themselves included, each with only those
+organizations: nothing about other organizations or the operators who work in them.`,
 		examples: []string{"gatehouse operator list", "gatehouse operator list --json | jq -r '.[].name'"},
 		run:      runOperatorList,
 	})
@@ -182,12 +185,12 @@ func runOperatorList(e *env, c *command, args []string) int {
 	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
 		return code
 	}
-	st, _, cleanup, err := openForSetup(e, f)
+	st, actor, cleanup, err := openForSetup(e, f)
 	if err != nil {
 		return fail(e, err)
 	}
 	defer cleanup()
-	ops, err := st.ListOperators(e.ctx)
+	ops, err := st.ListOperators(e.ctx, actor)
 	if err != nil {
 		return fail(e, err)
 	}

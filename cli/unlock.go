@@ -14,7 +14,9 @@ func init() {
 		args:    "ID|LOGIN|EMAIL --reason TEXT [--send-reset]",
 		summary: "unlock an account and reset its failure counter (with a reason; audited)",
 		help: `Acts as the local operator (support, admin of the user's organization, or oncall).
-The user is notified by e-mail; with --send-reset a reset link is e-mailed as well.`,
+The user is notified by e-mail; with --send-reset a reset link is e-mailed as well (support
+and admins only: an on-call operator unlocks and resets failure counters, nothing else, so
+--send-reset is refused for them and nothing is changed).`,
 		examples: []string{
 			`gatehouse users unlock ACME-7K2Q9 --reason "called the help desk, identity checked"`,
 			`gatehouse users unlock marie.dupont@example.com --reason "ticket 4711" --send-reset`,
@@ -51,6 +53,10 @@ func runUsersUnlock(e *env, c *command, args []string) int {
 		return fail(e, err)
 	}
 	res, err := st.UnlockUsers(e.ctx, op, []int64{u.ID}, strings.TrimSpace(*reason), *sendReset)
+	if errors.Is(err, store.ErrOncallResetLink) {
+		return fail(e, refusedf("on-call operators unlock accounts and reset failure counters but do not send reset links: "+
+			"nothing was changed; run it again without --send-reset, and ask support or an admin for the reset link"))
+	}
 	if err != nil {
 		return fail(e, err)
 	}

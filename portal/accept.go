@@ -11,8 +11,9 @@ import (
 
 // Accepting an invitation. The link's token moves into a cookie on arrival, like a reset
 // link's. A new person chooses the password of the account (twice, the rules shown) and is
-// then signed in; an existing account proves who it is (its password, its 2FA code when
-// enrolled) before it joins the organization.
+// then signed in; an existing account proves who it is (its current password, and its 2FA
+// code when enrolled: the sign-in's rules, failures counted in the same lockout) and then
+// joins the organization by the same button: nothing is granted by the link alone.
 
 // acceptRefusal maps a refused invitation to its message.
 func acceptRefusal(err error) (string, bool) {
@@ -93,7 +94,7 @@ func (p *Portal) acceptForm(r *http.Request, vs *visit, prev store.InvitationPre
 		}
 		v.Rights = append(v.Rights, safe.Line(label))
 	}
-	if !prev.NeedsPassword {
+	if prev.ExistingAccount {
 		v.Step = "existing"
 		return v, nil
 	}
@@ -130,17 +131,36 @@ func (p *Portal) acceptSubmit(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	password, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
-	if !prev.NeedsPassword {
-		password, confirm = "", ""
+	a := store.Acceptance{IP: p.clientIP(r), UserAgent: r.UserAgent()}
+	if prev.ExistingAccount {
+		a.Password, a.TOTP = r.PostForm.Get("current"), r.PostForm.Get("code")
+	} else {
+		a.Password, a.Confirm = r.PostForm.Get("password"), r.PostForm.Get("confirm")
 	}
-	acc, err := p.st.AcceptInvitation(r.Context(), tok, password, confirm)
+	acc, err := p.st.AcceptInvitation(r.Context(), tok, a)
 	var pe *model.PolicyError
-	if errors.As(err, &pe) {
-		v, ferr := p.acceptForm(r, vs, prev, &password, pe.Failed)
+	switch {
+	case errors.As(err, &pe):
+		v, ferr := p.acceptForm(r, vs, prev, &a.Password, pe.Failed)
 		if ferr != nil {
 			p.fail(w, r, ferr)
 			return
+		}
+		p.render(w, r, http.StatusOK, "accept", v)
+		return
+	case prev.ExistingAccount && errors.Is(err, store.ErrAuthFailed):
+		// The owner's proof failed (counted like a sign-in): one message, the code asked for
+		// when the password was right and the account has 2FA, or when it was asked before.
+		v, ferr := p.acceptForm(r, vs, prev, nil, nil)
+		if ferr != nil {
+			p.fail(w, r, ferr)
+			return
+		}
+		v.NeedCode = errors.Is(err, store.ErrTOTPRequired) || r.PostForm.Has("code")
+		if errors.Is(err, store.ErrTOTPRequired) {
+			v.Notice = v.T("portal.accept.needcode")
+		} else {
+			v.Error = v.T("portal.accept.badlogin")
 		}
 		p.render(w, r, http.StatusOK, "accept", v)
 		return
@@ -158,7 +178,7 @@ func (p *Portal) acceptSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The new account signs in with the password just chosen, through the sign-in rules.
-	res, err := p.st.Authenticate(r.Context(), store.AuthRequest{Login: acc.Login, Password: password,
+	res, err := p.st.Authenticate(r.Context(), store.AuthRequest{Login: acc.Login, Password: a.Password,
 		IP: p.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		p.redirect(w, r, p.url("/login?done=accepted"))

@@ -83,6 +83,7 @@ type view struct {
 	Mail     *mailView
 	Maildir  string
 	Text     string // a free paragraph (already sanitized)
+	NeedCode bool   // the form asks for a 2FA code too
 }
 
 // accountView is the signed-in account in the page header.

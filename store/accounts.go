@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -81,15 +82,23 @@ type UnlockResult struct {
 	ResetsSent []int64
 }
 
+// ErrOncallResetLink refuses an on-call operator a reset link: they unlock accounts and reset
+// failure counters, nothing else. Refusals match ErrForbidden too.
+var ErrOncallResetLink = errors.New("on-call operators unlock accounts and reset failure counters but do not send reset links")
+
 // UnlockUsers unlocks accounts and resets their failure counters, with a reason; optionally
-// sends each a reset link. Allowed to support, admin (own organizations) and oncall. One
-// transaction; one audit row per user; each user is notified. Users outside the operator's
-// scope make the whole call fail with ErrNotFound (nothing is changed). The reset link is part
-// of the unlock flow, so oncall may send it here (not on its own: see SendResetLink).
+// sends each a reset link. Unlocking is allowed to support, admin (own organizations) and
+// oncall; the reset links to support and admin only (an oncall asking for them is refused
+// as a whole, ErrOncallResetLink, before anything changes). One transaction; one audit row
+// per user; each user is notified. Users outside the operator's scope make the whole call
+// fail with ErrNotFound (nothing is changed).
 func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64, reason string, sendReset bool) (UnlockResult, error) {
 	var res UnlockResult
 	if !op.CanUnlock() {
 		return res, ErrForbidden
+	}
+	if sendReset && !op.CanWrite() {
+		return res, fmt.Errorf("%w: %w", ErrForbidden, ErrOncallResetLink)
 	}
 	// At most 500 bytes, cut on a character boundary: a byte cut inside "é" made PostgreSQL
 	// refuse the whole unlock ("not valid UTF-8").

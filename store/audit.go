@@ -11,12 +11,30 @@ import (
 )
 
 // audit appends one audit row inside the caller's transaction. The database computes the
-// hash chain (trigger audit_chain). The summary must never hold a secret.
+// hash chain (trigger audit_chain). The summary must never hold a secret. The row belongs to
+// its target organization, or else to its target user's organizations as they are now
+// (within the acting admin's scope: an admin acts in their organizations only).
 func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string) error {
+	return auditIn(ctx, tx, op, action, userID, orgID, nil, summary)
+}
+
+// auditIn is audit with the row's organizations given (orgIDs non-nil; empty: a row only
+// support and oncall read).
+func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string) error {
+	var given, scope any
+	if orgIDs != nil {
+		given = int64Array(orgIDs)
+	}
+	if op.Role == model.RoleAdmin {
+		scope = int64Array(op.OrgIDs)
+	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x')`,
-		nullID(op.ID), op.Name, action, userID, orgID, summary)
+		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash, org_ids)
+		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x', coalesce($7::bigint[],
+			CASE WHEN $5::bigint IS NOT NULL THEN ARRAY[$5::bigint]
+			ELSE coalesce((SELECT array_agg(m.org_id ORDER BY m.org_id) FROM memberships m
+				WHERE m.user_id = $4::bigint AND ($8::bigint[] IS NULL OR m.org_id = ANY($8::bigint[]))), '{}') END))`,
+		nullID(op.ID), op.Name, action, userID, orgID, summary, given, scope)
 	return err
 }
 
@@ -40,8 +58,11 @@ type AuditQuery struct {
 	Limit    int
 }
 
-// ListAudit returns audit rows, newest first. Admins see rows about their organizations' users
-// and their own actions; support and oncall see everything.
+// ListAudit returns audit rows, newest first. Support and oncall see everything. An admin
+// sees the rows they wrote and those written in their organizations alone (org_ids): a row
+// about a user who also belongs to another organization, written by that organization's
+// operators or by support, stays out of their sight. The target user's id and login code are
+// given to an admin only for a member of their organizations.
 func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) ([]model.AuditEntry, error) {
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
@@ -67,13 +88,17 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 	if q.BeforeID != 0 {
 		where = append(where, "a.id < "+arg(q.BeforeID))
 	}
+	target, login := "a.target_user_id", "(SELECT u.login_code FROM users u WHERE u.id = a.target_user_id)"
 	if !op.AllOrgs() {
 		orgs := arg(int64Array(op.OrgIDs))
-		where = append(where, "(a.operator_id = "+arg(op.ID)+" OR a.target_org_id = ANY("+orgs+
-			") OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.target_user_id AND m.org_id = ANY("+orgs+")))")
+		where = append(where, "(a.operator_id = "+arg(op.ID)+" OR (a.org_ids IS NOT NULL AND cardinality(a.org_ids) > 0 AND a.org_ids <@ "+orgs+
+			") OR (a.org_ids IS NULL AND a.target_org_id = ANY("+orgs+")))")
+		member := "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = a.target_user_id AND m.org_id = ANY(" + orgs + "))"
+		target = "CASE WHEN " + member + " THEN a.target_user_id END"
+		login = "CASE WHEN " + member + " THEN " + login + " END"
 	}
-	sql := `SELECT a.id, a.at, a.operator_name, a.action, a.target_user_id, a.target_org_id, a.summary,
-		coalesce((SELECT u.login_code FROM users u WHERE u.id = a.target_user_id), '') AS target_login,
+	sql := `SELECT a.id, a.at, a.operator_name, a.action, ` + target + `, a.target_org_id, a.summary,
+		coalesce(` + login + `, '') AS target_login,
 		coalesce((SELECT o.slug FROM organizations o WHERE o.id = a.target_org_id), '') AS target_org
 		FROM audit_entries a`
 	if len(where) > 0 {

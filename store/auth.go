@@ -255,49 +255,19 @@ func (s *Store) decide(ctx context.Context, id int64, ident string, v verified, 
 	var public error
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		res, public = AuthResult{}, nil
-		var r authRow
-		if err := tx.GetContext(ctx, &r, `SELECT `+authColumns+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
+		r, o, now, err := s.attempt(ctx, tx, id, ident, v, req, pol)
+		if err != nil {
 			return err
 		}
-		if r.PasswordHash != v.hash {
-			return errHashChanged
-		}
-		now := s.now()
-		uid := &r.ID
-
-		// A temporary lock whose time has passed ends by itself: clear it (its count stays,
-		// so the next lock lasts twice as long) and start counting afresh.
-		if r.LockedAt.Valid && r.LockedUntil.Valid && !r.LockedUntil.Time.After(now) {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_at = NULL, locked_until = NULL, lock_reason = NULL,
-				failed_attempts = 0, first_failed_at = NULL, version = version + 1, updated_at = $2 WHERE id = $1`, r.ID, now); err != nil {
-				return err
-			}
-			if err := authEvent(ctx, tx, now, uid, r.Login, "unlock", "expired", netip.Addr{}, ""); err != nil {
-				return err
-			}
-			r.LockedAt, r.LockedUntil, r.FailedAttempts, r.FirstFailedAt = sql.NullTime{}, sql.NullTime{}, 0, sql.NullTime{}
-			r.Version++
-		}
-		locked := r.LockedAt.Valid
-
-		o := s.judge(r, v, req, locked, now)
 		if o.reason != "" {
 			public = o.publicEr
-			if err := authEvent(ctx, tx, now, uid, ident, "login_failure", o.reason, req.IP, req.UserAgent); err != nil {
-				return err
-			}
 			if errors.Is(public, ErrTOTPRequired) {
 				// The password was right: the code can follow on its own, with a ticket.
 				return s.pendSignIn(ctx, tx, &res, r.ID, r.Version, StepTOTP, 0, req.IP, req.UserAgent, now)
 			}
-			if !o.count {
-				return nil
-			}
-			return s.countFailure(ctx, tx, r, locked, pol, now, req.IP)
+			return nil
 		}
-
 		// Success: a session opens, or the step the account must pass first.
-		var err error
 		res, err = s.completeSignIn(ctx, tx, r, signInDone{ident: ident, totpStep: o.totpStep, newHash: v.newHash,
 			ip: req.IP, ua: req.UserAgent}, spol, now)
 		return err
@@ -312,6 +282,53 @@ func (s *Store) decide(ctx context.Context, id int64, ident string, v verified, 
 		return AuthResult{}, public
 	}
 	return res, nil
+}
+
+// attempt is the part of an attempt every proof of a password shares (a login, the
+// acceptance of an invitation by an existing account): inside tx it locks the row (FOR NO
+// KEY UPDATE), re-reads it, ends a temporary lock whose time has passed, judges the attempt
+// and, on a failure, records it (auth event; the counter and the lock when it counts). It
+// returns the locked row, the outcome and the time of the decision; on success the caller
+// does the rest. errHashChanged: the hash changed since v was computed (start over).
+func (s *Store) attempt(ctx context.Context, tx *sqlx.Tx, id int64, ident string, v verified, req AuthRequest,
+	pol model.LockoutPolicy) (authRow, outcome, time.Time, error) {
+	var r authRow
+	if err := tx.GetContext(ctx, &r, `SELECT `+authColumns+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
+		return r, outcome{}, time.Time{}, err
+	}
+	if r.PasswordHash != v.hash {
+		return r, outcome{}, time.Time{}, errHashChanged
+	}
+	now := s.now()
+	uid := &r.ID
+
+	// A temporary lock whose time has passed ends by itself: clear it (its count stays,
+	// so the next lock lasts twice as long) and start counting afresh.
+	if r.LockedAt.Valid && r.LockedUntil.Valid && !r.LockedUntil.Time.After(now) {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_at = NULL, locked_until = NULL, lock_reason = NULL,
+			failed_attempts = 0, first_failed_at = NULL, version = version + 1, updated_at = $2 WHERE id = $1`, r.ID, now); err != nil {
+			return r, outcome{}, now, err
+		}
+		if err := authEvent(ctx, tx, now, uid, r.Login, "unlock", "expired", netip.Addr{}, ""); err != nil {
+			return r, outcome{}, now, err
+		}
+		r.LockedAt, r.LockedUntil, r.FailedAttempts, r.FirstFailedAt = sql.NullTime{}, sql.NullTime{}, 0, sql.NullTime{}
+		r.Version++
+	}
+	locked := r.LockedAt.Valid
+
+	o := s.judge(r, v, req, locked, now)
+	if o.reason != "" {
+		if err := authEvent(ctx, tx, now, uid, ident, "login_failure", o.reason, req.IP, req.UserAgent); err != nil {
+			return r, o, now, err
+		}
+		if o.count {
+			if err := s.countFailure(ctx, tx, r, locked, pol, now, req.IP); err != nil {
+				return r, o, now, err
+			}
+		}
+	}
+	return r, o, now, nil
 }
 
 // judge decides the outcome of an attempt on the locked, re-read row. The order matters: an

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"gatehouse/model/i18n"
 )
 
-// Invitations (SPEC §2, §3 Tokens, §4 item 3).
+// Invitations.
 //
 // A new person gets a users row with status 'invited' (a login code, no password, no
 // membership) when the invitation is created: the login code can then be e-mailed with the
@@ -25,8 +26,19 @@ import (
 // the membership and its rights are written then, never before, so a revoked or expired
 // invitation leaves no access behind. Inviting the same e-mail again reuses that row.
 //
-// The token is returned once to the caller (the acceptance link, for another channel) and
-// sealed in the outbox e-mail; only its SHA-256 is stored.
+// The token is sealed in the outbox e-mail; only its SHA-256 is stored. A new person's link
+// is also returned once to the caller (for another channel); an existing account's link goes
+// only to the account's own address, and its owner accepts with the account's password.
+//
+// No answer tells an operator whether an account exists outside what they may see
+// (visibleAccountSQL). A "new person" whose e-mail belongs to an account the operator cannot
+// see, and an "existing user" whose login code and e-mail match no account they can see, are
+// answered exactly as an invitation of an account they could see would be: the same result,
+// with the same kind of login code and link. What the operator gave or was shown is kept on
+// the invitation (shown_login, and for a "new person" the hash of a stand-in link that grants
+// nothing); what the store did instead — the e-mail sent to that account's own address as an
+// existing account's invitation, or nothing sent when nothing matches — is written in an
+// audit row only support reads.
 
 // Invitation lifetimes.
 const (
@@ -73,23 +85,24 @@ type Invitation struct {
 }
 
 // NewInvitation describes an invitation to create. Either a new person (Name, Email), or an
-// existing account: picked by id (ExistingUserID, within the operator's scope), or named by
-// its e-mail (ExistingByEmail: any organization's user, as in seed 001 "utilisateur
-// existant" — only the owner of the mailbox can accept, so nothing is granted by naming it).
+// existing account: picked by id (ExistingUserID, an account the operator can see), or named
+// by its login code and its e-mail (ExistingLogin and Email: the account of another
+// organization that both identify; nothing is invited unless both match one account, and the
+// answer does not say whether they did).
 type NewInvitation struct {
-	OrgID           int64
-	Name            string
-	Email           string
-	ExistingUserID  int64
-	ExistingByEmail bool
-	Rights          []string
-	TTL             time.Duration // 0: the installation default (7 days)
-	Lang            string        // e-mail language of a new person ("fr" unless "en"); existing users get theirs
+	OrgID          int64
+	Name           string
+	Email          string
+	ExistingUserID int64
+	ExistingLogin  string
+	Rights         []string
+	TTL            time.Duration // 0: the installation default (7 days)
+	Lang           string        // e-mail language of a new person ("fr" unless "en"); existing users get theirs
 }
 
-// AccountExistsError says a "new person" e-mail already belongs to an account: invite that
-// account as an existing user instead. UserID, Login and Name are set only when the account
-// is within the operator's scope.
+// AccountExistsError says a "new person" e-mail already belongs to an account the operator
+// can see (UserID, Login, Name): invite that account as an existing user instead. (An
+// account they cannot see is never reported.)
 type AccountExistsError struct {
 	UserID int64
 	Login  string
@@ -194,14 +207,54 @@ func (r invitationRow) invitation() Invitation {
 		ResendCount: r.ResendCount, LastSentAt: r.LastSentAt, Rights: rights, State: InvitationState(r.State)}
 }
 
-// invitationSelect is the select list of invitationRow; now is the placeholder of the clock.
-func invitationSelect(now string) string {
-	return `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, i.user_id,
-		coalesce(u.login_code, '') AS user_login, i.invited_by_name, i.created_at, i.expires_at,
+// invitationSelect is the select list of invitationRow as the operator may read it; now is
+// the placeholder of the clock. The account's login code is shown when the operator can see
+// the account, otherwise what they gave or were shown (shown_login); its id only once it is a
+// member of one of their organizations.
+func invitationSelect(b *queryBuilder, op model.Operator, now string) string {
+	login, userID := "coalesce(u.login_code, i.shown_login, '')", "i.user_id"
+	if !op.AllOrgs() {
+		login = invitationLoginSQL(b, op)
+		userID = "CASE WHEN " + memberSQL(b, op, "u") + " THEN i.user_id END"
+	}
+	return `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, ` + userID + ` AS user_id,
+		` + login + ` AS user_login, i.invited_by_name, i.created_at, i.expires_at,
 		i.accepted_at, i.revoked_at, i.resend_count, i.last_sent_at,
 		array(SELECT r.right_code FROM invitation_rights r WHERE r.invitation_id = i.id ORDER BY r.right_code) AS rights,
 		` + invitationStateSQL(now) + ` AS state
 		FROM invitations i JOIN organizations o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.user_id`
+}
+
+// invitationLoginSQL is the login code of invitation i's account (alias u) as an admin may
+// read it.
+func invitationLoginSQL(b *queryBuilder, op model.Operator) string {
+	if op.AllOrgs() {
+		return "coalesce(u.login_code, i.shown_login, '')"
+	}
+	return "(CASE WHEN " + visibleAccountSQL(b, op, "u") + " THEN u.login_code ELSE coalesce(i.shown_login, '') END)"
+}
+
+// memberSQL is true when the user of alias belongs to one of the operator's organizations.
+func memberSQL(b *queryBuilder, op model.Operator, alias string) string {
+	if op.AllOrgs() {
+		return "true"
+	}
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM memberships vm WHERE vm.user_id = %s.id AND vm.org_id = ANY(%s))",
+		alias, b.arg(int64Array(op.OrgIDs)))
+}
+
+// visibleAccountSQL is true when the operator may be told about the account of alias (a users
+// row): any account for support and oncall; for an admin, a member of one of their
+// organizations, or a new person (invited, never accepted) whom one of their organizations
+// invited as such (not through a stand-in).
+func visibleAccountSQL(b *queryBuilder, op model.Operator, alias string) string {
+	if op.AllOrgs() {
+		return "true"
+	}
+	orgs := b.arg(int64Array(op.OrgIDs))
+	return fmt.Sprintf(`(EXISTS (SELECT 1 FROM memberships vm WHERE vm.user_id = %[1]s.id AND vm.org_id = ANY(%[2]s))
+		OR (%[1]s.status = 'invited' AND EXISTS (SELECT 1 FROM invitations vi WHERE vi.user_id = %[1]s.id
+			AND vi.org_id = ANY(%[2]s) AND vi.shown_login IS NULL)))`, alias, orgs)
 }
 
 // scopeInvitations restricts alias i to the operator's organizations.
@@ -222,7 +275,8 @@ func (s *Store) getInvitation(ctx context.Context, q sqlx.QueryerContext, op mod
 	b.and("i.id = " + b.arg(id))
 	scopeInvitations(b, op)
 	var r invitationRow
-	if err := sqlx.GetContext(ctx, q, &r, invitationSelect(now)+b.whereSQL(), b.args...); err != nil {
+	sel := invitationSelect(b, op, now)
+	if err := sqlx.GetContext(ctx, q, &r, sel+b.whereSQL(), b.args...); err != nil {
 		return Invitation{}, mapErr(err)
 	}
 	return r.invitation(), nil
@@ -264,12 +318,13 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 	}
 	if term := strings.ToLower(strings.TrimSpace(q.Search)); term != "" {
 		p := b.arg("%" + escapeLike(term) + "%")
-		b.and("(lower(i.email) LIKE " + p + " OR lower(i.name) LIKE " + p + " OR lower(coalesce(u.login_code, '')) LIKE " + p + ")")
+		b.and("(lower(i.email) LIKE " + p + " OR lower(i.name) LIKE " + p + " OR lower(" + invitationLoginSQL(b, op) + ") LIKE " + p + ")")
 	}
 	if q.After != nil {
 		b.and("(i.created_at, i.id) < (" + b.arg(q.After.Time) + ", " + b.arg(q.After.ID) + ")")
 	}
-	sqlText := invitationSelect(now) + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + b.arg(q.Limit+1)
+	sel := invitationSelect(b, op, now)
+	sqlText := sel + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + b.arg(q.Limit+1)
 	var rows []invitationRow
 	if err := s.read.SelectContext(ctx, &rows, sqlText, b.args...); err != nil {
 		return InvitationPage{}, mapErr(err)
@@ -288,56 +343,71 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 	return page, nil
 }
 
-// EmailAccount is what an e-mail address already is in the database.
+// EmailAccount is what an e-mail address already is, as far as the operator may know.
 type EmailAccount struct {
-	Exists  bool         // a live (not deleted) account has this e-mail
-	Status  model.Status // its status; "invited" still takes the new-person path
-	InScope bool         // the operator may see it; UserID, Login and Name are set only then
-	UserID  int64
-	Login   string
-	Name    string
+	Exists bool         // an account the operator can see has this e-mail
+	Status model.Status // its status; "invited" still takes the new-person path
+	UserID int64
+	Login  string
+	Name   string
 }
 
-// LookupEmail tells the invitation wizard whether an e-mail already has an account (so it can
-// offer the existing-user path). Outside the operator's scope it says only that one exists:
-// the portal's unique e-mails would tell as much.
+// LookupEmail tells the invitation wizard whether an e-mail already has an account the
+// operator can see (so it can offer the existing-user path). An account they cannot see is
+// reported as none: the answer must not tell whether it exists.
 func (s *Store) LookupEmail(ctx context.Context, op model.Operator, email string) (EmailAccount, error) {
-	a, _, err := s.lookupEmail(ctx, s.read, op, email, false)
-	return a, err
+	a, err := s.lookupEmail(ctx, s.read, op, email, false)
+	if err != nil || !a.visible {
+		return EmailAccount{}, err
+	}
+	return a.EmailAccount, nil
 }
 
-// lookupEmail also returns the account's id, in scope or not (for the store's own use).
-func (s *Store) lookupEmail(ctx context.Context, q sqlx.QueryerContext, op model.Operator, email string, lock bool) (EmailAccount, int64, error) {
+// foundAccount is an account found by the store for an invitation, visible to the operator
+// or not (for the store's own use: never returned as such).
+type foundAccount struct {
+	EmailAccount
+	id      int64
+	visible bool
+}
+
+// lookupEmail finds the live account with an e-mail, visible or not.
+func (s *Store) lookupEmail(ctx context.Context, q sqlx.QueryerContext, op model.Operator, email string, lock bool) (foundAccount, error) {
+	b := &queryBuilder{}
+	b.and("lower(u.email) = lower(" + b.arg(model.NormalizeEmail(email)) + ")")
+	return s.findAccount(ctx, q, op, b, lock)
+}
+
+// lookupLoginEmail finds the live account that has both the login code and the e-mail.
+func (s *Store) lookupLoginEmail(ctx context.Context, q sqlx.QueryerContext, op model.Operator, login, email string, lock bool) (foundAccount, error) {
+	b := &queryBuilder{}
+	b.and("upper(u.login_code) = " + b.arg(model.NormalizeLogin(login)))
+	b.and("lower(u.email) = lower(" + b.arg(model.NormalizeEmail(email)) + ")")
+	return s.findAccount(ctx, q, op, b, lock)
+}
+
+func (s *Store) findAccount(ctx context.Context, q sqlx.QueryerContext, op model.Operator, b *queryBuilder, lock bool) (foundAccount, error) {
 	var r struct {
 		ID      int64  `db:"id"`
 		Login   string `db:"login_code"`
 		Name    string `db:"name"`
 		Status  string `db:"status"`
-		InScope bool   `db:"in_scope"`
+		Visible bool   `db:"visible"`
 	}
-	b := &queryBuilder{}
-	b.and("lower(u.email) = lower(" + b.arg(model.NormalizeEmail(email)) + ")")
 	b.and("u.status <> 'deleted'")
-	inScope := "true"
-	if !op.AllOrgs() {
-		inScope = "EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = u.id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))"
-	}
-	sqlText := `SELECT u.id, u.login_code, u.name, u.status, ` + inScope + ` AS in_scope FROM users u` + b.whereSQL()
+	sqlText := `SELECT u.id, u.login_code, u.name, u.status, ` + visibleAccountSQL(b, op, "u") + ` AS visible FROM users u` + b.whereSQL()
 	if lock {
 		sqlText += " FOR UPDATE OF u"
 	}
 	err := sqlx.GetContext(ctx, q, &r, sqlText, b.args...)
 	if isNoRows(err) {
-		return EmailAccount{}, 0, nil
+		return foundAccount{}, nil
 	}
 	if err != nil {
-		return EmailAccount{}, 0, mapErr(err)
+		return foundAccount{}, mapErr(err)
 	}
-	a := EmailAccount{Exists: true, Status: model.Status(r.Status), InScope: r.InScope}
-	if r.InScope {
-		a.UserID, a.Login, a.Name = r.ID, r.Login, r.Name
-	}
-	return a, r.ID, nil
+	return foundAccount{EmailAccount: EmailAccount{Exists: true, Status: model.Status(r.Status), UserID: r.ID, Login: r.Login, Name: r.Name},
+		id: r.ID, visible: r.Visible}, nil
 }
 
 // invitationTTL returns the configured default lifetime (settings), or DefaultInvitationTTL.
@@ -390,16 +460,27 @@ func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (string, err
 	return strings.Join(labels, ", "), nil
 }
 
+// loginCodeFormat is the form of a login code (the users table's check).
+var loginCodeFormat = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,39}$`)
+
 // CreateInvitation invites a new person or an existing account into an organization with a
 // set of rights: the invitation with its token's hash, its rights, the e-mail in the outbox
-// (the link sealed) and one audit row, in one transaction. It returns the invitation and the
-// acceptance link, which is shown once and never stored in clear.
+// (the link sealed) and its audit row, in one transaction. It returns the invitation as the
+// operator may read it and, for a new person, the acceptance link, which is shown once and
+// never stored in clear. An existing account's link is never returned ("").
+//
+// Nothing tells the operator about an account they cannot see: a new person's e-mail that
+// belongs to such an account is answered as a fresh invitation (a stand-in login code and a
+// stand-in link), while the invitation goes to that account's own address as an existing
+// account's (accepted only with its password); an existing user named by a login code and an
+// e-mail is invited only when both match one account, and answered the same when they do not
+// (nothing is sent then). A disabled account the operator cannot see is sent nothing either.
 //
 // Refusals: oncall → ErrForbidden; an organization (or picked user) outside the operator's
 // scope → ErrNotFound; a right the operator may not grant → ErrForbidden; a "new person"
-// e-mail that has an account → *AccountExistsError; an open invitation for the same e-mail
-// and organization → ErrDuplicate (IsDuplicateInvitation: resend it); an existing user
-// already a member → ErrDuplicate.
+// e-mail of an account the operator can see → *AccountExistsError; an open invitation for the
+// same e-mail and organization → ErrDuplicate (IsDuplicateInvitation: resend it); an account
+// the operator can see that is already a member, or disabled → ErrDuplicate, ErrInvalid.
 func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewInvitation) (Invitation, string, error) {
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
@@ -411,13 +492,18 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	existing := n.ExistingUserID != 0 || n.ExistingByEmail
-	if !existing {
+	byLogin := n.ExistingUserID == 0 && strings.TrimSpace(n.ExistingLogin) != ""
+	newPerson := n.ExistingUserID == 0 && !byLogin
+	login := model.NormalizeLogin(n.ExistingLogin)
+	switch {
+	case newPerson:
 		if err := model.ValidateName(n.Name); err != nil {
 			return Invitation{}, "", &DBError{Kind: ErrInvalid, Detail: "name: " + err.Error()}
 		}
+	case byLogin && !loginCodeFormat.MatchString(login):
+		return Invitation{}, "", &DBError{Kind: ErrInvalid, Detail: "login code: letters, digits and dashes, 3 to 40 (like ACME-7K2Q9)"}
 	}
-	if !existing || n.ExistingByEmail {
+	if newPerson || byLogin {
 		if err := model.ValidateEmail(n.Email); err != nil {
 			return Invitation{}, "", &DBError{Kind: ErrInvalid, Detail: "e-mail: " + err.Error()}
 		}
@@ -440,75 +526,97 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 		}
 		ttl = clampTTL(ttl)
 
-		// Who is invited.
+		// Who is invited: u (hasAccount false: nobody, nothing is sent), and, when the operator
+		// cannot see that account, what they are shown instead (shownLogin).
 		var u model.User
-		newPerson := false
+		hasAccount := true
+		shownLogin := ""
+		support := model.Operator{Role: model.RoleSupport}
 		switch {
 		case n.ExistingUserID != 0:
 			if u, err = s.userForUpdate(ctx, tx, op, n.ExistingUserID); err != nil {
 				return err
 			}
-		case n.ExistingByEmail:
-			a, uid, err := s.lookupEmail(ctx, tx, op, n.Email, true)
-			if err != nil {
-				return err
-			}
-			if !a.Exists {
-				return &DBError{Kind: ErrNotFound, Detail: "no account has this e-mail"}
-			}
-			if u, err = s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, uid); err != nil {
-				return err
-			}
-		default:
-			a, uid, err := s.lookupEmail(ctx, tx, op, n.Email, true)
+		case byLogin:
+			a, err := s.lookupLoginEmail(ctx, tx, op, login, n.Email, true)
 			if err != nil {
 				return err
 			}
 			switch {
-			case a.Exists && a.Status != model.StatusInvited:
-				e := &AccountExistsError{}
-				if a.InScope {
-					e.UserID, e.Login, e.Name = a.UserID, a.Login, a.Name
-				}
-				return e
-			case a.Exists: // invited before and never accepted: the same person again
-				if u, err = s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, uid); err != nil {
+			case a.Exists && a.visible:
+				if u, err = s.userForUpdate(ctx, tx, support, a.id); err != nil {
 					return err
 				}
+			case a.Exists && a.Status != model.StatusDisabled:
+				if u, err = s.userForUpdate(ctx, tx, support, a.id); err != nil {
+					return err
+				}
+				shownLogin = login
+			default:
+				hasAccount, shownLogin = false, login
+			}
+		default:
+			a, err := s.lookupEmail(ctx, tx, op, n.Email, true)
+			if err != nil {
+				return err
+			}
+			switch {
+			case a.Exists && a.visible && a.Status != model.StatusInvited:
+				return &AccountExistsError{UserID: a.UserID, Login: a.Login, Name: a.Name}
+			case a.Exists && a.visible: // invited before and never accepted: the same person again
+				if u, err = s.userForUpdate(ctx, tx, support, a.id); err != nil {
+					return err
+				}
+			case a.Exists && a.Status != model.StatusDisabled:
+				if u, err = s.userForUpdate(ctx, tx, support, a.id); err != nil {
+					return err
+				}
+				shownLogin = model.NewLoginCode(org.Slug)
+			case a.Exists:
+				hasAccount, shownLogin = false, model.NewLoginCode(org.Slug)
 			default:
 				if u, err = s.createInvitedUser(ctx, tx, org.Slug, n, now); err != nil {
 					return err
 				}
 			}
-			newPerson = true
 		}
-		switch u.Status {
-		case model.StatusDeleted:
-			return ErrNotFound
-		case model.StatusDisabled:
-			return &DBError{Kind: ErrInvalid, Detail: "this account is disabled; enable it first"}
-		case model.StatusInvited:
-			newPerson = true
+		standIn := shownLogin != ""
+		if hasAccount && !standIn {
+			switch u.Status {
+			case model.StatusDeleted:
+				return ErrNotFound
+			case model.StatusDisabled:
+				return &DBError{Kind: ErrInvalid, Detail: "this account is disabled; enable it first"}
+			}
+			if u.Status != model.StatusInvited {
+				var member bool
+				if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND org_id = $2)`, u.ID, org.ID); err != nil {
+					return err
+				}
+				if member {
+					return &DBError{Kind: ErrDuplicate, Constraint: "memberships_pkey", Detail: "already a member of this organization"}
+				}
+			}
 		}
-		if !newPerson {
-			var member bool
-			if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND org_id = $2)`, u.ID, org.ID); err != nil {
-				return err
-			}
-			if member {
-				return &DBError{Kind: ErrDuplicate, Constraint: "memberships_pkey", Detail: "already a member of this organization"}
-			}
+		// What the invitation records: the account's own name and address when the operator
+		// can see it, otherwise what they typed.
+		email, name := u.Email, u.Name
+		switch {
+		case standIn && newPerson:
+			email, name = model.NormalizeEmail(n.Email), strings.TrimSpace(n.Name)
+		case standIn:
+			email, name = model.NormalizeEmail(n.Email), login
 		}
 
 		// An expired invitation still open is closed first; an open one is a duplicate.
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = $3
 			WHERE org_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= $3`,
-			org.ID, u.Email, now); err != nil {
+			org.ID, email, now); err != nil {
 			return err
 		}
 		var open bool
 		if err := tx.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM invitations
-			WHERE org_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL)`, org.ID, u.Email); err != nil {
+			WHERE org_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL)`, org.ID, email); err != nil {
 			return err
 		}
 		if open {
@@ -516,29 +624,82 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 		}
 
 		token, hash := model.NewToken()
+		var userID, shown, shownHash any
+		if hasAccount {
+			userID = u.ID
+		}
+		var shownLink string
+		if standIn {
+			shown = shownLogin
+			if newPerson {
+				var shownToken string
+				shownToken, shownHash = model.NewToken()
+				shownLink = s.cfg.PortalURL + "/accept?token=" + shownToken
+			}
+		}
 		var id int64
 		if err := tx.GetContext(ctx, &id, `INSERT INTO invitations
-			(org_id, email, name, user_id, invited_by, invited_by_name, token_hash, created_at, expires_at, last_sent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`,
-			org.ID, u.Email, u.Name, u.ID, nullID(op.ID), op.Name, hash, now, now.Add(ttl)); err != nil {
+			(org_id, email, name, user_id, invited_by, invited_by_name, token_hash, created_at, expires_at, last_sent_at,
+			 shown_login, shown_token_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $10, $11) RETURNING id`,
+			org.ID, email, name, userID, nullID(op.ID), op.Name, hash, now, now.Add(ttl), shown, shownHash); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_rights (invitation_id, right_code) SELECT $1, unnest($2::text[])`,
 			id, stringArray(rights)); err != nil {
 			return err
 		}
-		link = s.cfg.PortalURL + "/accept?token=" + token
-		if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, newPerson, now.Add(ttl), link); err != nil {
-			return err
+		realLink := s.cfg.PortalURL + "/accept?token=" + token
+		if hasAccount {
+			if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, now.Add(ttl), realLink); err != nil {
+				return err
+			}
 		}
-		kind := "existing account " + u.Login
+		switch {
+		case standIn:
+			link = shownLink // "" for an existing user
+		case u.Status == model.StatusInvited:
+			link = realLink // a new person's, for another channel
+		}
+
+		// The audit row says what the operator did, as they saw it; when they could not see
+		// the account, a second row (read by support only) says what was done instead.
+		shownAs := u.Login
+		if standIn {
+			shownAs = shownLogin
+		}
+		kind := "existing account " + shownAs
 		if newPerson {
-			kind = "new person " + u.Login
+			kind = "new person " + shownAs
+		}
+		var target *int64
+		if hasAccount {
+			target = &u.ID
 		}
 		summary := fmt.Sprintf("invited %s (%s) to %s with rights %s; expires %s",
-			u.Email, kind, org.Slug, strings.Join(rights, ", "), now.Add(ttl).UTC().Format("2006-01-02 15:04"))
-		if err := audit(ctx, tx, op, "invitation.create", &u.ID, &org.ID, summary); err != nil {
+			email, kind, org.Slug, strings.Join(rights, ", "), now.Add(ttl).UTC().Format("2006-01-02 15:04"))
+		if err := audit(ctx, tx, op, "invitation.create", target, &org.ID, summary); err != nil {
 			return err
+		}
+		if standIn {
+			var what string
+			switch {
+			case !hasAccount && newPerson:
+				what = fmt.Sprintf("%s belongs to a disabled account the operator cannot see: nothing was sent", email)
+			case !hasAccount:
+				what = fmt.Sprintf("no account the operator may invite has both login code %s and e-mail %s: nothing was sent", login, email)
+			case u.Status == model.StatusInvited:
+				what = fmt.Sprintf("%s belongs to %s (invited by another organization), which the operator cannot see: the invitation went to that account's address", email, u.Login)
+			default:
+				what = fmt.Sprintf("%s belongs to %s, which the operator cannot see: the invitation went to that account's address; its password is needed to accept", email, u.Login)
+			}
+			if newPerson {
+				what += fmt.Sprintf("; the operator was shown login code %s and a link that grants nothing", shownLogin)
+			}
+			if err := auditIn(ctx, tx, model.Operator{Name: "gatehouse"}, "invitation.stand_in", target, nil, []int64{},
+				fmt.Sprintf("invitation #%d by %s to %s: %s", id, op.Name, org.Slug, what)); err != nil {
+				return err
+			}
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
 		return err
@@ -648,7 +809,8 @@ func cancelQueuedInvitationMail(ctx context.Context, tx *sqlx.Tx, invID int64) e
 
 // ResendInvitation rotates the token (the old link dies at once), queues a new e-mail
 // (e-mails of the old link not yet sent are cancelled), counts the resend and makes sure the
-// invitation is valid for at least the default lifetime from now. It returns the new link.
+// invitation is valid for at least the default lifetime from now. It returns the new link of
+// a new person's invitation ("" for an existing account's: it goes only to its address).
 func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, string, error) {
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
@@ -661,6 +823,10 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 		if err != nil {
 			return err
 		}
+		t, err := invitationTargetOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
 			return err
 		}
@@ -669,30 +835,43 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 			expires = min
 		}
 		token, hash := model.NewToken()
+		var shownHash any
+		shownLink := ""
+		if t.shownLink {
+			var shownToken string
+			shownToken, shownHash = model.NewToken()
+			shownLink = s.cfg.PortalURL + "/accept?token=" + shownToken
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET token_hash = $2, resend_count = resend_count + 1,
-			last_sent_at = $3, expires_at = $4 WHERE id = $1`, id, hash, now, expires); err != nil {
+			last_sent_at = $3, expires_at = $4, shown_token_hash = coalesce($5, shown_token_hash) WHERE id = $1`,
+			id, hash, now, expires, shownHash); err != nil {
 			return err
 		}
-		if cur.UserID == nil {
-			return &DBError{Kind: ErrInvalid, Detail: "this invitation has no account to send to"}
+		realLink := s.cfg.PortalURL + "/accept?token=" + token
+		if t.userID != nil { // an invitation that matched no account is sent nowhere
+			u, err := s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, *t.userID)
+			if err != nil {
+				return err
+			}
+			var org model.Organization
+			if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1`, cur.OrgID); err != nil {
+				return err
+			}
+			labels, err := rightLabels(ctx, tx, cur.Rights)
+			if err != nil {
+				return err
+			}
+			if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, expires, realLink); err != nil {
+				return err
+			}
+			if !t.standIn && u.Status == model.StatusInvited {
+				link = realLink
+			}
 		}
-		u, err := s.userForUpdate(ctx, tx, model.Operator{Role: model.RoleSupport}, *cur.UserID)
-		if err != nil {
-			return err
+		if t.standIn {
+			link = shownLink
 		}
-		var org model.Organization
-		if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1`, cur.OrgID); err != nil {
-			return err
-		}
-		labels, err := rightLabels(ctx, tx, cur.Rights)
-		if err != nil {
-			return err
-		}
-		link = s.cfg.PortalURL + "/accept?token=" + token
-		if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, expires, link); err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, op, "invitation.resend", cur.UserID, &cur.OrgID,
+		if err := audit(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
 			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug,
 				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
 			return err
@@ -704,6 +883,21 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 		return Invitation{}, "", err
 	}
 	return inv, link, nil
+}
+
+// invitationTarget is who an invitation is really for (Invitation.UserID is what the
+// operator may read).
+type invitationTarget struct {
+	userID    *int64
+	standIn   bool // the inviting operator was shown what they gave or a stand-in
+	shownLink bool // ... and a stand-in link
+}
+
+func invitationTargetOf(ctx context.Context, tx *sqlx.Tx, id int64) (invitationTarget, error) {
+	var t invitationTarget
+	err := tx.QueryRowContext(ctx, `SELECT user_id, shown_login IS NOT NULL, shown_token_hash IS NOT NULL FROM invitations WHERE id = $1`, id).
+		Scan(&t.userID, &t.standIn, &t.shownLink)
+	return t, mapErr(err)
 }
 
 // RevokeInvitation closes an open invitation: its link stops working and unsent e-mails are
@@ -719,13 +913,17 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 		if err != nil {
 			return err
 		}
+		t, err := invitationTargetOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = $2 WHERE id = $1`, id, now); err != nil {
 			return err
 		}
 		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.revoke", cur.UserID, &cur.OrgID,
+		if err := audit(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
 			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug)); err != nil {
 			return err
 		}
@@ -751,6 +949,10 @@ func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int6
 		if err != nil {
 			return err
 		}
+		t, err := invitationTargetOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		from := cur.ExpiresAt
 		if from.Before(now) {
 			from = now
@@ -759,7 +961,7 @@ func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int6
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET expires_at = $2 WHERE id = $1`, id, expires); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.extend", cur.UserID, &cur.OrgID,
+		if err := audit(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
 			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug,
 				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
 			return err
@@ -780,7 +982,11 @@ type InvitationPreview struct {
 	Login         string // the account's login code ("" if it is created at acceptance)
 	Rights        []string
 	ExpiresAt     time.Time
-	NeedsPassword bool // a new person chooses a password; an existing account does not
+	NeedsPassword bool // a new person chooses a password (twice)
+	// ExistingAccount: the link is for an account that already exists (it has, or had, a
+	// password): its owner proves who they are with its current password, and its TOTP code
+	// when 2FA is enrolled (Acceptance). A link alone never adds a membership to it.
+	ExistingAccount bool
 }
 
 type tokenRow struct {
@@ -796,6 +1002,9 @@ type tokenRow struct {
 	RevokedAt  *time.Time `db:"revoked_at"`
 }
 
+const tokenColumns = `i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name,
+	i.user_id, i.expires_at, i.accepted_at, i.revoked_at`
+
 func (r tokenRow) refusal(now time.Time) error {
 	switch {
 	case r.AcceptedAt != nil:
@@ -810,8 +1019,7 @@ func (r tokenRow) refusal(now time.Time) error {
 
 func (s *Store) invitationByToken(ctx context.Context, q sqlx.QueryerContext, token string) (tokenRow, error) {
 	var r tokenRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name,
-		i.user_id, i.expires_at, i.accepted_at, i.revoked_at
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+tokenColumns+`
 		FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`, model.HashToken(token))
 	if isNoRows(err) {
 		return r, &InvitationRefusal{Reason: RefusedUnknown}
@@ -819,57 +1027,146 @@ func (s *Store) invitationByToken(ctx context.Context, q sqlx.QueryerContext, to
 	return r, mapErr(err)
 }
 
+// claimInvitation locks the open invitation of a token for the rest of the transaction, or
+// says why it is refused. Of two acceptances at once, the second waits here and then finds
+// the invitation accepted.
+func (s *Store) claimInvitation(ctx context.Context, tx *sqlx.Tx, token string, now time.Time) (tokenRow, error) {
+	var r tokenRow
+	err := tx.GetContext(ctx, &r, `SELECT `+tokenColumns+`
+		FROM invitations i JOIN organizations o ON o.id = i.org_id
+		WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+		FOR UPDATE OF i`, model.HashToken(token), now)
+	if isNoRows(err) {
+		// Someone else won, or it was revoked or expired meanwhile: say which.
+		cur, err := s.invitationByToken(ctx, tx, token)
+		if err != nil {
+			return r, err
+		}
+		if err := cur.refusal(now); err != nil {
+			return r, err
+		}
+		return r, &InvitationRefusal{Reason: RefusedUsed}
+	}
+	return r, err
+}
+
+// invitee is the account an invitation is for, as acceptance needs it.
+type invitee struct {
+	ID          int64        `db:"id"`
+	Login       string       `db:"login_code"`
+	Status      model.Status `db:"status"`
+	HasPassword bool         `db:"has_password"`
+	standIn     bool         // the token is the stand-in link shown to the inviting operator
+}
+
+// existing reports whether the account is an existing one, whose owner must prove who they
+// are: anything but a new person's invited account (an active account, or a disabled one
+// that had a password). A deleted account is refused before this.
+func (a invitee) existing() bool {
+	return a.Status == model.StatusActive || (a.Status == model.StatusDisabled && a.HasPassword)
+}
+
 // inviteeAccount finds the account an invitation is for: its user, or a live account with
 // its e-mail. ok=false means a new account is created at acceptance.
-func inviteeAccount(ctx context.Context, q sqlx.QueryerContext, r tokenRow, lock bool) (id int64, login string, status model.Status, ok bool, err error) {
-	var row struct {
-		ID     int64  `db:"id"`
-		Login  string `db:"login_code"`
-		Status string `db:"status"`
-	}
+func inviteeAccount(ctx context.Context, q sqlx.QueryerContext, r tokenRow, lock bool) (invitee, bool, error) {
+	var a invitee
 	cond, arg := "id = $1", any(nil)
 	if r.UserID != nil {
 		arg = *r.UserID
 	} else {
 		cond, arg = "lower(email) = lower($1) AND status <> 'deleted'", r.Email
 	}
-	sqlText := `SELECT id, login_code, status FROM users WHERE ` + cond
+	sqlText := `SELECT id, login_code, status, password_hash IS NOT NULL AS has_password FROM users WHERE ` + cond
 	if lock {
 		sqlText += " FOR UPDATE"
 	}
-	err = sqlx.GetContext(ctx, q, &row, sqlText, arg)
+	err := sqlx.GetContext(ctx, q, &a, sqlText, arg)
 	if isNoRows(err) {
-		return 0, "", "", false, nil
+		return invitee{}, false, nil
 	}
 	if err != nil {
-		return 0, "", "", false, err
+		return invitee{}, false, err
 	}
-	return row.ID, row.Login, model.Status(row.Status), true, nil
+	return a, true, nil
+}
+
+// refusedAccount is the refusal of an invitation whose account cannot be given access: a
+// deleted account, or a disabled one that never had a password. (A disabled existing account
+// is refused at acceptance like any failed proof, without saying why.)
+func refusedAccount(a invitee, ok bool) error {
+	if ok && (a.Status == model.StatusDeleted || (a.Status == model.StatusDisabled && !a.HasPassword)) {
+		return &InvitationRefusal{Reason: RefusedDisabled}
+	}
+	return nil
 }
 
 // InspectInvitation tells the invitee what an invitation link is for, or why it is refused
 // (*InvitationRefusal).
 func (s *Store) InspectInvitation(ctx context.Context, token string) (InvitationPreview, error) {
+	p, _, err := s.inspect(ctx, token)
+	return p, err
+}
+
+// inspect is InspectInvitation, with the account the invitation is for (ok=false: none yet).
+func (s *Store) inspect(ctx context.Context, token string) (InvitationPreview, invitee, error) {
 	r, err := s.invitationByToken(ctx, s.db, token)
+	if refusal(err) == RefusedUnknown {
+		return s.inspectStandIn(ctx, token)
+	}
 	if err != nil {
-		return InvitationPreview{}, err
+		return InvitationPreview{}, invitee{}, err
 	}
 	if err := r.refusal(s.now()); err != nil {
-		return InvitationPreview{}, err
+		return InvitationPreview{}, invitee{}, err
 	}
-	_, login, status, ok, err := inviteeAccount(ctx, s.db, r, false)
+	a, ok, err := inviteeAccount(ctx, s.db, r, false)
 	if err != nil {
-		return InvitationPreview{}, mapErr(err)
+		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
-	if ok && (status == model.StatusDisabled || status == model.StatusDeleted) {
-		return InvitationPreview{}, &InvitationRefusal{Reason: RefusedDisabled}
+	if err := refusedAccount(a, ok); err != nil {
+		return InvitationPreview{}, invitee{}, err
 	}
 	p := InvitationPreview{InvitationID: r.ID, OrgSlug: r.OrgSlug, OrgName: r.OrgName, Email: r.Email, Name: r.Name,
-		Login: login, ExpiresAt: r.ExpiresAt, NeedsPassword: !ok || status == model.StatusInvited}
+		Login: a.Login, ExpiresAt: r.ExpiresAt, ExistingAccount: ok && a.existing()}
+	p.NeedsPassword = !p.ExistingAccount
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
-		return InvitationPreview{}, mapErr(err)
+		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
-	return p, nil
+	return p, a, nil
+}
+
+// inspectStandIn answers for the stand-in link an operator was shown instead of an account's
+// real one: as a new person's invitation would, with what that operator was shown.
+func (s *Store) inspectStandIn(ctx context.Context, token string) (InvitationPreview, invitee, error) {
+	var r struct {
+		tokenRow
+		ShownLogin string `db:"shown_login"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT `+tokenColumns+`, i.shown_login
+		FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.shown_token_hash = $1`, model.HashToken(token))
+	if isNoRows(err) {
+		return InvitationPreview{}, invitee{}, &InvitationRefusal{Reason: RefusedUnknown}
+	}
+	if err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	if err := r.refusal(s.now()); err != nil {
+		return InvitationPreview{}, invitee{}, err
+	}
+	p := InvitationPreview{InvitationID: r.ID, OrgSlug: r.OrgSlug, OrgName: r.OrgName, Email: r.Email, Name: r.Name,
+		Login: r.ShownLogin, ExpiresAt: r.ExpiresAt, NeedsPassword: true}
+	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	return p, invitee{standIn: true}, nil
+}
+
+func refusal(err error) string {
+	var r *InvitationRefusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return ""
 }
 
 // orgPasswordPolicy is the installation's password policy with the organization's options.
@@ -897,121 +1194,216 @@ type AcceptedInvitation struct {
 	NewAccount   bool // the person chose a password and the account became active
 }
 
+// Acceptance is what the invitee gives when accepting an invitation.
+type Acceptance struct {
+	Password  string // new person: the chosen password; existing account: its current password
+	Confirm   string // new person: the password again (ignored for an existing account)
+	TOTP      string // existing account with 2FA: the current code
+	IP        netip.Addr
+	UserAgent string
+}
+
 // AcceptInvitation is the invitee's side. A new person chooses a password (twice; the
 // password rules apply: *model.PolicyError) and the account becomes active with exactly the
-// invited rights; an existing account gets the membership and its rights (password and
-// confirm are ignored). Single use: of two acceptances at once exactly one wins. An unknown,
-// used, revoked or expired link is refused with the reason (*InvitationRefusal). The audit
-// row names the invitee, never a secret.
-func (s *Store) AcceptInvitation(ctx context.Context, token, password, confirm string) (AcceptedInvitation, error) {
-	p, err := s.InspectInvitation(ctx, token)
+// invited rights. An existing account (InvitationPreview.ExistingAccount) gets the membership
+// and its rights only when its owner proves who they are: its current password, and its TOTP
+// code when 2FA is enrolled, checked by the login routine (Authenticate's rules, lockout and
+// auth events included): ErrAuthFailed whatever the reason (wrong password or code, locked,
+// disabled), ErrTOTPRequired when the password was right and a code is needed; nothing is
+// granted then and the link still works. Single use: of two acceptances at once exactly one
+// wins. An unknown, used, revoked or expired link is refused with the reason
+// (*InvitationRefusal). The audit row names the invitee, never a secret.
+func (s *Store) AcceptInvitation(ctx context.Context, token string, a Acceptance) (AcceptedInvitation, error) {
+	p, acc, err := s.inspect(ctx, token)
 	if err != nil {
 		return AcceptedInvitation{}, err
 	}
-	hash := ""
-	if p.NeedsPassword {
-		var orgID int64
-		if err := s.db.GetContext(ctx, &orgID, `SELECT org_id FROM invitations WHERE id = $1`, p.InvitationID); err != nil {
-			return AcceptedInvitation{}, mapErr(err)
-		}
-		policy, err := orgPasswordPolicy(ctx, s.db, orgID)
+	if p.ExistingAccount {
+		return s.acceptAsOwner(ctx, token, acc, a)
+	}
+	var orgID int64
+	if err := s.db.GetContext(ctx, &orgID, `SELECT org_id FROM invitations WHERE id = $1`, p.InvitationID); err != nil {
+		return AcceptedInvitation{}, mapErr(err)
+	}
+	policy, err := orgPasswordPolicy(ctx, s.db, orgID)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	pctx := model.PasswordContext{Login: p.Login, Email: p.Email, Name: p.Name, OrgNames: []string{p.OrgName}}
+	if err := policy.Validate(a.Password, a.Confirm, pctx); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	hash, err := HashPassword(ctx, model.NormalizePassword(a.Password))
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	if acc.standIn {
+		// The link grants nothing; the real one went to the account's own address.
+		err := s.tx(ctx, func(tx *sqlx.Tx) error {
+			return auditIn(ctx, tx, model.Operator{Name: "gatehouse"}, "invitation.stand_in_used", nil, nil, []int64{},
+				fmt.Sprintf("the stand-in link of invitation #%d was used to choose a password: refused (it grants nothing)", p.InvitationID))
+		})
 		if err != nil {
 			return AcceptedInvitation{}, err
 		}
-		pctx := model.PasswordContext{Login: p.Login, Email: p.Email, Name: p.Name, OrgNames: []string{p.OrgName}}
-		if err := policy.Validate(password, confirm, pctx); err != nil {
-			return AcceptedInvitation{}, err
-		}
-		if hash, err = HashPassword(ctx, model.NormalizePassword(password)); err != nil {
-			return AcceptedInvitation{}, err
-		}
+		return AcceptedInvitation{}, &InvitationRefusal{Reason: RefusedUnknown}
 	}
 	var res AcceptedInvitation
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now()
-		var r tokenRow
-		err := tx.GetContext(ctx, &r, `UPDATE invitations i SET accepted_at = $2
-			FROM organizations o
-			WHERE o.id = i.org_id AND i.token_hash = $1
-			  AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-			RETURNING i.id, i.org_id, o.slug AS org_slug, o.name AS org_name, i.email, i.name, i.user_id,
-			          i.expires_at, i.accepted_at, i.revoked_at`, model.HashToken(token), now)
-		if isNoRows(err) {
-			// Someone else won, or it was revoked or expired meanwhile: say which.
-			cur, err := s.invitationByToken(ctx, tx, token)
-			if err != nil {
-				return err
-			}
-			if err := cur.refusal(now); err != nil {
-				return err
-			}
-			return &InvitationRefusal{Reason: RefusedUsed}
-		}
+		r, err := s.claimInvitation(ctx, tx, token, now)
 		if err != nil {
 			return err
 		}
-		userID, login, status, ok, err := inviteeAccount(ctx, tx, r, true)
+		acc, ok, err := inviteeAccount(ctx, tx, r, true)
 		if err != nil {
 			return err
 		}
-		newAccount := !ok || status == model.StatusInvited
-		switch {
-		case ok && (status == model.StatusDisabled || status == model.StatusDeleted):
-			return &InvitationRefusal{Reason: RefusedDisabled}
-		case newAccount && hash == "":
-			// It needed no password when inspected, and now does: the account changed meanwhile.
+		if err := refusedAccount(acc, ok); err != nil {
+			return err
+		}
+		if ok && acc.existing() {
+			// It was a new person's when inspected, and is an existing account now (the person
+			// accepted another invitation meanwhile): its password is needed from now on.
 			return &DBError{Kind: ErrConflict, Detail: "the invited account changed meanwhile; try again"}
-		case !ok:
-			login = model.NewLoginCode(r.OrgSlug)
-			if err := tx.GetContext(ctx, &userID, `INSERT INTO users (login_code, email, name, status, created_at, updated_at)
-				VALUES ($1, $2, $3, 'invited', $4, $4) RETURNING id`, login, r.Email, r.Name, now); err != nil {
+		}
+		if !ok {
+			acc.Login = model.NewLoginCode(r.OrgSlug)
+			if err := tx.GetContext(ctx, &acc.ID, `INSERT INTO users (login_code, email, name, status, created_at, updated_at)
+				VALUES ($1, $2, $3, 'invited', $4, $4) RETURNING id`, acc.Login, r.Email, r.Name, now); err != nil {
 				return err
 			}
 		}
-		if newAccount {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', password_hash = $2, password_changed_at = $3,
-				must_change_password = false, password_expires_at = NULL, version = version + 1, updated_at = $3 WHERE id = $1`,
-				userID, hash, now); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, userID, hash, now); err != nil {
-				return err
-			}
-			if err := authEvent(ctx, tx, now, &userID, login, "password_changed", "", netip.Addr{}, "gatehouse:accept"); err != nil {
-				return err
-			}
-		} else if err := bumpVersion(ctx, tx, now, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', password_hash = $2, password_changed_at = $3,
+			must_change_password = false, password_expires_at = NULL, version = version + 1, updated_at = $3 WHERE id = $1`,
+			acc.ID, hash, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $2 WHERE id = $1`, r.ID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)`, acc.ID, hash, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, userID, r.OrgID, now); err != nil {
+		if err := authEvent(ctx, tx, now, &acc.ID, acc.Login, "password_changed", "", netip.Addr{}, "gatehouse:accept"); err != nil {
 			return err
 		}
-		var rights []string
-		if err := tx.SelectContext(ctx, &rights, `INSERT INTO membership_rights (user_id, org_id, right_code)
-			SELECT $1, $2, right_code FROM invitation_rights WHERE invitation_id = $3
-			ON CONFLICT DO NOTHING RETURNING right_code`, userID, r.OrgID, r.ID); err != nil {
-			return err
-		}
-		sort.Strings(rights)
-		how := "existing account"
-		if newAccount {
-			how = "new account, password chosen"
-		}
-		invitee := model.Operator{Name: "invitee:" + login}
-		if err := audit(ctx, tx, invitee, "invitation.accept", &userID, &r.OrgID,
-			fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", login, r.ID, r.OrgSlug, how, strings.Join(rights, ", "))); err != nil {
-			return err
-		}
-		res = AcceptedInvitation{InvitationID: r.ID, UserID: userID, Login: login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
-			Rights: p.Rights, NewAccount: newAccount}
-		return nil
+		res, err = s.grantInvitation(ctx, tx, r, acc, true, now)
+		return err
 	})
 	if err != nil {
 		return AcceptedInvitation{}, err
 	}
 	return res, nil
+}
+
+// acceptAsOwner accepts an invitation for an existing account once its owner has proved who
+// they are, through the same steps as a login: the password verified before any lock, then,
+// with the invitation and the account locked, the rules decided on the row as stored now. A
+// failed proof is recorded (auth event, failure counter, lock) and grants nothing; a success
+// resets the counter as a login does (and remembers the TOTP step, so a code works once), but
+// opens no session.
+func (s *Store) acceptAsOwner(ctx context.Context, token string, acc invitee, a Acceptance) (AcceptedInvitation, error) {
+	pol, err := s.lockoutPolicy(ctx, s.db)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
+	req := AuthRequest{Password: a.Password, TOTP: a.TOTP, IP: a.IP.Unmap(), UserAgent: cleanText(a.UserAgent, 512)}
+	for try := 0; ; try++ {
+		var row authRow
+		if err := s.db.GetContext(ctx, &row, `SELECT `+authColumns+` FROM users WHERE id = $1`, acc.ID); err != nil {
+			return AcceptedInvitation{}, mapErr(err)
+		}
+		v, err := s.verify(ctx, row, a.Password)
+		if err != nil {
+			return AcceptedInvitation{}, err
+		}
+		var res AcceptedInvitation
+		var public error
+		err = s.tx(ctx, func(tx *sqlx.Tx) error {
+			res, public = AcceptedInvitation{}, nil
+			r, err := s.claimInvitation(ctx, tx, token, s.now())
+			if err != nil {
+				return err
+			}
+			cur, ok, err := inviteeAccount(ctx, tx, r, true)
+			if err != nil {
+				return err
+			}
+			if !ok || cur.ID != acc.ID {
+				return &DBError{Kind: ErrConflict, Detail: "the invited account changed meanwhile; try again"}
+			}
+			if err := refusedAccount(cur, ok); err != nil {
+				return err
+			}
+			row, o, now, err := s.attempt(ctx, tx, cur.ID, cur.Login, v, req, pol)
+			if err != nil {
+				return err
+			}
+			if o.reason != "" {
+				public = o.publicEr // recorded; the invitation stays open
+				return nil
+			}
+			var newHash any
+			if v.newHash != "" {
+				newHash = v.newHash
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_attempts = 0, first_failed_at = NULL, lock_count = 0,
+				totp_last_step = coalesce($2, totp_last_step), password_hash = coalesce($3, password_hash) WHERE id = $1`,
+				row.ID, o.totpStep, newHash); err != nil {
+				return err
+			}
+			if err := authEvent(ctx, tx, now, &row.ID, row.Login, "login_success", "", req.IP, req.UserAgent); err != nil {
+				return err
+			}
+			res, err = s.grantInvitation(ctx, tx, r, cur, false, now)
+			return err
+		})
+		if errors.Is(err, errHashChanged) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return AcceptedInvitation{}, err
+		}
+		if public != nil {
+			return AcceptedInvitation{}, public
+		}
+		return res, nil
+	}
+}
+
+// grantInvitation closes the claimed invitation as accepted and gives its account the
+// membership and the invited rights, with the audit row, inside the caller's transaction.
+func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, acc invitee, newAccount bool, now time.Time) (AcceptedInvitation, error) {
+	if !newAccount {
+		if err := bumpVersion(ctx, tx, now, acc.ID); err != nil {
+			return AcceptedInvitation{}, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $2, user_id = $3 WHERE id = $1`, r.ID, now, acc.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, acc.ID, r.OrgID, now); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	var added []string
+	if err := tx.SelectContext(ctx, &added, `INSERT INTO membership_rights (user_id, org_id, right_code)
+		SELECT $1, $2, right_code FROM invitation_rights WHERE invitation_id = $3
+		ON CONFLICT DO NOTHING RETURNING right_code`, acc.ID, r.OrgID, r.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	sort.Strings(added)
+	var rights []string
+	if err := tx.SelectContext(ctx, &rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	how := "existing account, password proven"
+	if newAccount {
+		how = "new account, password chosen"
+	}
+	invitee := model.Operator{Name: "invitee:" + acc.Login}
+	if err := audit(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
+		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", "))); err != nil {
+		return AcceptedInvitation{}, err
+	}
+	return AcceptedInvitation{InvitationID: r.ID, UserID: acc.ID, Login: acc.Login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
+		Rights: rights, NewAccount: newAccount}, nil
 }

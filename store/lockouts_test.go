@@ -107,10 +107,17 @@ func TestLockoutsListsLockedAccountsScoped(t *testing.T) {
 	if _, err := a.s.UserTimeline(a.ctx, adminA, a.b1, 0, 10); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("admin of A reads B's timeline: %v", err)
 	}
-	// On-call unlocks the real users, with a reason and reset links.
+	// On-call unlocks the real users, with a reason; reset links are not theirs to send (the
+	// whole call is refused, nothing changes).
 	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
-	res, err := a.s.UnlockUsers(a.ctx, oncall, []int64{a.a1, a.a2}, "attack from 203.0.113.66; real users", true)
-	if err != nil || len(res.Unlocked) != 2 || len(res.ResetsSent) != 2 {
+	if _, err := a.s.UnlockUsers(a.ctx, oncall, []int64{a.a1, a.a2}, "attack from 203.0.113.66; real users", true); !errors.Is(err, store.ErrOncallResetLink) || !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("oncall unlock with reset links: %v", err)
+	}
+	if !a.locked(a.a1) || a.int(`SELECT count(*) FROM reset_tokens`) != 0 || a.int(`SELECT count(*) FROM outbox`) != 0 {
+		t.Fatal("the refused unlock with reset links changed something")
+	}
+	res, err := a.s.UnlockUsers(a.ctx, oncall, []int64{a.a1, a.a2}, "attack from 203.0.113.66; real users", false)
+	if err != nil || len(res.Unlocked) != 2 || len(res.ResetsSent) != 0 {
 		t.Fatalf("oncall unlock: %+v, %v", res, err)
 	}
 	if n := a.int(`SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'olga'`); n != 2 {

@@ -163,13 +163,24 @@ func (s *Store) RemoveOperator(ctx context.Context, actor model.Operator, name s
 	})
 }
 
-// ListOperators lists every operator.
-func (s *Store) ListOperators(ctx context.Context) ([]OperatorInfo, error) {
+// ListOperators lists the operators the actor may know of. Support and oncall operators (and
+// the machine's administrator through the CLI) see every operator; an admin sees the admins
+// of their own organizations (themselves included), each with only those organizations:
+// nothing about another organization, nor about operators who work outside theirs.
+func (s *Store) ListOperators(ctx context.Context, actor model.Operator) ([]OperatorInfo, error) {
+	orgScope, where := "", ""
+	var args []any
+	if !actor.AllOrgs() {
+		args = append(args, int64Array(actor.OrgIDs), actor.ID)
+		orgScope = " AND oo.org_id = ANY($1)"
+		where = ` WHERE o.id = $2 OR (o.role = 'admin' AND EXISTS (SELECT 1 FROM operator_orgs oo
+			WHERE oo.operator_id = o.id AND oo.org_id = ANY($1)))`
+	}
 	rows, err := s.db.QueryxContext(ctx, `SELECT o.id, o.name, o.role, o.created_at,
-		array(SELECT g.slug FROM operator_orgs oo JOIN organizations g ON g.id = oo.org_id WHERE oo.operator_id = o.id ORDER BY g.slug),
+		array(SELECT g.slug FROM operator_orgs oo JOIN organizations g ON g.id = oo.org_id WHERE oo.operator_id = o.id`+orgScope+` ORDER BY g.slug),
 		array(SELECT r.right_code FROM operator_rights r WHERE r.operator_id = o.id ORDER BY r.right_code),
 		array(SELECT k.fingerprint FROM operator_keys k WHERE k.operator_id = o.id ORDER BY k.id)
-		FROM operators o ORDER BY o.name`)
+		FROM operators o`+where+` ORDER BY o.name`, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -190,7 +190,8 @@ func (s *Store) storePassword(ctx context.Context, tx *sqlx.Tx, u model.User, c 
 // otherwise nothing is stored and a *model.PolicyError lists every failed rule. It is hashed
 // with argon2id outside the transaction; the version is checked inside it. The user's
 // sessions end, they are notified, and one audit row records the change (never the password).
-// mustChange should be true (an operator should not choose a user's long-term password).
+// mustChange should be true (an operator should not choose a user's long-term password). An
+// admin may set it only for a user of their organizations alone (ErrSharedAccount).
 func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, version int, password, confirm string, mustChange bool) (model.User, error) {
 	if !op.CanWrite() {
 		return model.User{}, ErrForbidden
@@ -201,6 +202,9 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 	}
 	if u.Status == model.StatusDeleted {
 		return model.User{}, ErrNotFound
+	}
+	if err := wholeAccount(ctx, s.db, op, id); err != nil {
+		return model.User{}, err // before spending the hashing time
 	}
 	if u.Version != version {
 		// Refuse a stale form before spending the hashing time.
@@ -218,6 +222,9 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 		now := s.now()
 		u, err := s.editableUser(ctx, tx, op, id, version, nil)
 		if err != nil {
+			return err
+		}
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
 			return err
 		}
 		n, err := s.storePassword(ctx, tx, u, passwordChange{hash: hash, mustChange: mustChange,
@@ -250,7 +257,8 @@ func (s *Store) conflictNow(ctx context.Context, op model.Operator, id int64) er
 // SetTemporaryPassword generates a temporary password (16 characters from crypto/rand, no
 // look-alikes), stores its argon2id hash with must-change set and an expiry 72 hours away,
 // ends the user's sessions and notifies them. The password is returned once, to be shown to
-// the operator; it is never stored in clear nor written to the audit.
+// the operator; it is never stored in clear nor written to the audit. An admin may set one
+// only for a user of their organizations alone (ErrSharedAccount).
 func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id int64, version int) (string, model.User, error) {
 	if !op.CanWrite() {
 		return "", model.User{}, ErrForbidden
@@ -261,6 +269,9 @@ func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id 
 	}
 	if u.Status == model.StatusDeleted {
 		return "", model.User{}, ErrNotFound
+	}
+	if err := wholeAccount(ctx, s.db, op, id); err != nil {
+		return "", model.User{}, err
 	}
 	if u.Version != version {
 		return "", model.User{}, s.conflictNow(ctx, op, id)
@@ -287,6 +298,9 @@ func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id 
 		now := s.now()
 		u, err := s.editableUser(ctx, tx, op, id, version, nil)
 		if err != nil {
+			return err
+		}
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
 			return err
 		}
 		exp := now.Add(TemporaryPasswordTTL)

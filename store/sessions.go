@@ -84,7 +84,8 @@ func (s *Store) ListSessions(ctx context.Context, op model.Operator, userID int6
 }
 
 // EndSession ends one session of a user in the operator's scope (support, admin). A session
-// that does not exist or belongs to a user outside the scope is ErrNotFound; one already ended
+// that does not exist or belongs to a user outside the scope is ErrNotFound; an admin may end
+// sessions only of a user of their organizations alone (ErrSharedAccount); one already ended
 // is left alone (nil, nothing audited). Audited; an auth event records it on the timeline.
 func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int64) error {
 	if !op.CanWrite() {
@@ -98,6 +99,9 @@ func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int
 		}
 		u, err := s.userForUpdate(ctx, tx, op, userID)
 		if err != nil {
+			return err
+		}
+		if err := wholeAccount(ctx, tx, op, userID); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT ended_at FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&ended); err != nil {
@@ -117,8 +121,9 @@ func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int
 	})
 }
 
-// EndAllSessions ends every open session of a user in the operator's scope (support, admin)
-// and returns how many there were. Audited (also when there were none: the operator asked).
+// EndAllSessions ends every open session of a user in the operator's scope (support, admin;
+// an admin only for a user of their organizations alone: ErrSharedAccount) and returns how
+// many there were. Audited (also when there were none: the operator asked).
 func (s *Store) EndAllSessions(ctx context.Context, op model.Operator, userID int64) (int64, error) {
 	if !op.CanWrite() {
 		return 0, ErrForbidden
@@ -127,6 +132,9 @@ func (s *Store) EndAllSessions(ctx context.Context, op model.Operator, userID in
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		u, err := s.userForUpdate(ctx, tx, op, userID)
 		if err != nil {
+			return err
+		}
+		if err := wholeAccount(ctx, tx, op, userID); err != nil {
 			return err
 		}
 		now := s.now()

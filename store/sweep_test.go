@@ -224,6 +224,14 @@ var sweepRows = []sweepRow{
 	{"RemoveOperator", "the target operator", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.RemoveOperator(w.ctx, op, "sweep-target")
 	}},
+	{"ListOperators", "operators of B and of every organization", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		ops, err := w.s.ListOperators(w.ctx, op)
+		found := false
+		for _, o := range ops {
+			found = found || o.Name == "sweep-badmin" || o.Name == "sweep-target" || strings.Contains(strings.Join(o.Orgs, ","), "sweep-b")
+		}
+		return shown(found, err)
+	}},
 	{"SetLockoutPolicy", "installation policy", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		p, err := w.s.LockoutPolicy(w.ctx)
 		if err != nil {
@@ -315,10 +323,35 @@ var sweepRows = []sweepRow{
 		_, err := w.s.EndAllSessions(w.ctx, op, w.userB)
 		return err
 	}},
+	// Credential actions on a user of A who also belongs to B: they would let A's admin learn,
+	// choose or redirect the credentials B's people sign in with.
+	{"SetPassword", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.SetPassword(w.ctx, op, w.userAB, w.version(w.userAB), sweepPassword, sweepPassword, true)
+		return err
+	}},
+	{"SetTemporaryPassword", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, _, err := w.s.SetTemporaryPassword(w.ctx, op, w.userAB, w.version(w.userAB))
+		return err
+	}},
+	{"ResetTOTP", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userAB, w.version(w.userAB))
+		return err
+	}},
+	{"UpdateUser", "change the e-mail of a user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.UpdateUser(w.ctx, op, w.userAB, w.version(w.userAB), store.UserEdit{Name: "Both Person", Email: "elsewhere@example.org"})
+		return err
+	}},
+	{"EndSession", "session of a user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		return w.s.EndSession(w.ctx, op, w.sessionAB)
+	}},
+	{"EndAllSessions", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.EndAllSessions(w.ctx, op, w.userAB)
+		return err
+	}},
 	// Invitations.
-	{"LookupEmail", "e-mail of B's user (exists, but no details)", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+	{"LookupEmail", "e-mail of B's user (answered as for an e-mail nobody has)", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
 		a, err := w.s.LookupEmail(w.ctx, op, "b.person@example.org")
-		return shown(a.InScope || a.UserID != 0 || a.Login != "" || a.Name != "", err)
+		return shown(a != (store.EmailAccount{}), err)
 	}},
 	{"CreateInvitation", "new person into B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, _, err := w.s.CreateInvitation(w.ctx, op, store.NewInvitation{OrgID: w.orgB, Name: "New Person",
@@ -383,6 +416,7 @@ type sweepWorld struct {
 	userB, disabledB int64
 	invitedB         int64 // the new person of invB
 	sessionB         int64
+	sessionAB        int64
 	invB             int64
 	targetKeyFP      string
 	newKey           string
@@ -447,7 +481,7 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 		role model.Role
 		orgs []string
 	}{{"sweep-support", model.RoleSupport, nil}, {"sweep-admin", model.RoleAdmin, []string{"sweep-a"}},
-		{"sweep-oncall", model.RoleOncall, nil}, {"sweep-target", model.RoleOncall, nil}} {
+		{"sweep-oncall", model.RoleOncall, nil}, {"sweep-target", model.RoleOncall, nil}, {"sweep-badmin", model.RoleAdmin, []string{"sweep-b"}}} {
 		_, err := w.s.AddOperator(w.ctx, cli, store.NewOperator{Name: o.name, Role: o.role, OrgSlugs: o.orgs})
 		w.must(err)
 	}
@@ -481,6 +515,8 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	w.exec(`UPDATE users SET totp_enabled = true, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1`, w.userB)
 	w.must(w.s.DB().Get(&w.sessionB, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, idle_expires_at, expires_at)
 		VALUES ($1, $2, $3, $3, $4, $5) RETURNING id`, w.userB, model.HashToken("sweep-session"), now, now.Add(time.Hour), now.Add(12*time.Hour)))
+	w.must(w.s.DB().Get(&w.sessionAB, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, idle_expires_at, expires_at)
+		VALUES ($1, $2, $3, $3, $4, $5) RETURNING id`, w.userAB, model.HashToken("sweep-session-ab"), now, now.Add(time.Hour), now.Add(12*time.Hour)))
 	_, err = w.s.UnlockUsers(w.ctx, w.support, []int64{w.userB}, "an audit row about B's user", false)
 	w.must(err)
 	// A and B's user: one failure, locked (an org-B filter must not reveal their B membership).

@@ -160,17 +160,38 @@ func (s *Store) editableUser(ctx context.Context, tx *sqlx.Tx, op model.Operator
 	return u, nil
 }
 
+// ErrSharedAccount is why an admin may not act on the whole of an account that also belongs
+// to an organization outside theirs: disabling or deleting it would cut that organization's
+// access, and a credential action (setting a password or a temporary one, resetting 2FA,
+// changing the e-mail, ending sessions) would let them learn, choose or redirect the
+// credentials another organization's people sign in with. Refusals match ErrForbidden too.
+var ErrSharedAccount = errors.New("this account also belongs to another organization: ask support")
+
+var errSharedAccount = fmt.Errorf("%w: %w", ErrForbidden, ErrSharedAccount)
+
 // allMembershipsInScope reports whether every organization of the user is in the operator's
-// scope: an admin may disable or delete only a user who belongs to their organizations alone
-// (otherwise they would cut another organization's access).
-func allMembershipsInScope(ctx context.Context, tx *sqlx.Tx, op model.Operator, userID int64) (bool, error) {
+// scope.
+func allMembershipsInScope(ctx context.Context, q sqlx.QueryerContext, op model.Operator, userID int64) (bool, error) {
 	if op.AllOrgs() {
 		return true, nil
 	}
 	var outside int
-	err := tx.GetContext(ctx, &outside, `SELECT count(*) FROM memberships WHERE user_id = $1 AND NOT (org_id = ANY($2))`,
+	err := sqlx.GetContext(ctx, q, &outside, `SELECT count(*) FROM memberships WHERE user_id = $1 AND NOT (org_id = ANY($2))`,
 		userID, int64Array(op.OrgIDs))
 	return outside == 0, err
+}
+
+// wholeAccount refuses (ErrSharedAccount) an action that needs every organization of the
+// user in the operator's scope.
+func wholeAccount(ctx context.Context, q sqlx.QueryerContext, op model.Operator, userID int64) error {
+	ok, err := allMembershipsInScope(ctx, q, op, userID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if !ok {
+		return errSharedAccount
+	}
+	return nil
 }
 
 // UpdateUser saves the User screen's form: name, e-mail (support only; the user is told at
@@ -202,8 +223,13 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 		}
 		var changes []string
 		emailChanged := !strings.EqualFold(email, u.Email)
-		if emailChanged && op.Role != model.RoleSupport {
-			return &DBError{Kind: ErrForbidden, Detail: "only support operators change e-mail addresses"}
+		if emailChanged {
+			if err := wholeAccount(ctx, tx, op, id); err != nil {
+				return err
+			}
+			if op.Role != model.RoleSupport {
+				return &DBError{Kind: ErrForbidden, Detail: "only support operators change e-mail addresses"}
+			}
 		}
 		if name != u.Name {
 			changes = append(changes, "name")
@@ -215,12 +241,8 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 		if e.Status != nil {
 			switch {
 			case *e.Status == model.StatusDisabled && u.Status != model.StatusDisabled:
-				ok, err := allMembershipsInScope(ctx, tx, op, id)
-				if err != nil {
+				if err := wholeAccount(ctx, tx, op, id); err != nil {
 					return err
-				}
-				if !ok {
-					return &DBError{Kind: ErrForbidden, Detail: "the user also belongs to organizations outside yours"}
 				}
 				newStatus = model.StatusDisabled
 			case *e.Status == model.StatusActive && u.Status == model.StatusDisabled:
@@ -447,12 +469,8 @@ func (s *Store) setEnabled(ctx context.Context, op model.Operator, id int64, ver
 			if u.Status == model.StatusDisabled {
 				return &DBError{Kind: ErrInvalid, Detail: "the account is already disabled"}
 			}
-			ok, err := allMembershipsInScope(ctx, tx, op, id)
-			if err != nil {
+			if err := wholeAccount(ctx, tx, op, id); err != nil {
 				return err
-			}
-			if !ok {
-				return &DBError{Kind: ErrForbidden, Detail: "the user also belongs to organizations outside yours"}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
@@ -496,12 +514,8 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 		if model.NormalizeEmail(confirmEmail) != strings.ToLower(u.Email) {
 			return &FieldError{Field: FieldEmail, Kind: ErrInvalid, Err: ErrEmailMismatch}
 		}
-		ok, err := allMembershipsInScope(ctx, tx, op, id)
-		if err != nil {
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
 			return err
-		}
-		if !ok {
-			return &DBError{Kind: ErrForbidden, Detail: "the user also belongs to organizations outside yours"}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deleted', deleted_at = $2,
 			password_hash = NULL, password_expires_at = NULL, must_change_password = false,
@@ -521,9 +535,10 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 	})
 }
 
-// ResetTOTP turns 2FA off for a user who lost their device (seed 002): the secret is dropped,
-// the user must set up a new authenticator at their next sign-in, before any session. Their sessions end (the lost phone may hold one);
-// the user is notified.
+// ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
+// must set up a new authenticator at their next sign-in, before any session. Their sessions
+// end (the lost phone may hold one); the user is notified. An admin may reset it only for a
+// user of their organizations alone (ErrSharedAccount).
 func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
 	if !op.CanWrite() {
 		return model.User{}, ErrForbidden
@@ -533,6 +548,9 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 		now := s.now()
 		u, err := s.editableUser(ctx, tx, op, id, version, nil)
 		if err != nil {
+			return err
+		}
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,

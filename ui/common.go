@@ -115,6 +115,8 @@ func (c *common) errText(err error) string {
 		return pe.Error()
 	case errors.Is(err, store.ErrNotFound):
 		return c.t("err.notfound")
+	case errors.Is(err, store.ErrSharedAccount):
+		return c.t("err.shared")
 	case errors.Is(err, store.ErrForbidden):
 		return c.t("err.forbidden")
 	case errors.Is(err, store.ErrTimeout):

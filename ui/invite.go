@@ -20,10 +20,13 @@ func init() {
 	registerScreen("invite", func(c *common, _ any) Screen { return newInvite(c) })
 }
 
-// The invite wizard (SPEC §4 item 3, seed 001): step 1 who and where — a new person (name,
-// e-mail) or an existing user (search and pick), and the organization; step 2 the rights;
-// step 3 review and send. esc goes back one step and keeps everything typed. The result shows
-// the acceptance link once, with a key to copy it.
+// The invite wizard: step 1 who and where — a new person (name, e-mail) or an existing user
+// (its login code and its e-mail, both; a user of the operator's organizations can be picked
+// from a search instead), and the organization; step 2 the rights; step 3 review and send.
+// esc goes back one step and keeps everything typed. The result shows a new person's
+// acceptance link once, with a key to copy it; an existing account's link goes only to its
+// own e-mail address. Nothing here tells the operator about accounts they cannot see: the
+// store answers for those as for an address or login code nobody has.
 
 type inviteStep int
 
@@ -41,7 +44,8 @@ const (
 	fieldMode inviteField = iota
 	fieldName
 	fieldEmail
-	fieldUser
+	fieldUser      // the existing user's login code (typing searches the operator's users)
+	fieldUserEmail // the existing user's e-mail
 	fieldOrg
 )
 
@@ -79,16 +83,16 @@ type inviteScreen struct {
 	showErrs   bool // an attempt to go on was made: empty fields are errors now
 	name       textinput.Model
 	email      textinput.Model
-	userQ      textinput.Model
+	userQ      textinput.Model // login code of the existing user
+	userEmail  textinput.Model // e-mail of the existing user
 	orgQ       textinput.Model
-	account    store.EmailAccount // what the typed e-mail already is
+	account    store.EmailAccount // what the typed e-mail already is, among the accounts the operator can see
 	accountFor string             // the e-mail account describes
 	emailSeq   int
 	users      []model.User
 	userCursor int
 	userSeq    int
-	picked     *model.User // existing user picked (or named by e-mail: byEmail)
-	byEmail    bool
+	picked     *model.User          // a user of the operator's organizations picked from the search
 	orgs       []model.Organization // every organization in scope
 	orgCursor  int
 	org        *model.Organization
@@ -146,7 +150,7 @@ func newInvite(c *common) *inviteScreen {
 	}
 	s := &inviteScreen{c: c, keys: newInviteKeys(c), chosen: map[string]bool{},
 		name: in("invite.name.ph", 200), email: in("invite.email.ph", 254),
-		userQ: in("invite.user.ph", 256), orgQ: in("invite.org.ph", 200)}
+		userQ: in("invite.user.ph", 256), userEmail: in("invite.email.ph", 254), orgQ: in("invite.org.ph", 200)}
 	s.setFocus(fieldName)
 	return s
 }
@@ -156,7 +160,7 @@ func (s *inviteScreen) Busy() bool    { return s.busy }
 
 func (s *inviteScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	for _, in := range []*textinput.Model{&s.name, &s.email, &s.userQ, &s.orgQ} {
+	for _, in := range []*textinput.Model{&s.name, &s.email, &s.userQ, &s.userEmail, &s.orgQ} {
 		in.Width = max(10, min(60, w-20))
 	}
 }
@@ -192,7 +196,7 @@ func (s *inviteScreen) Init() tea.Cmd {
 // fields lists step 1's fields for the current path.
 func (s *inviteScreen) fields() []inviteField {
 	if s.existing {
-		return []inviteField{fieldMode, fieldUser, fieldOrg}
+		return []inviteField{fieldMode, fieldUser, fieldUserEmail, fieldOrg}
 	}
 	return []inviteField{fieldMode, fieldName, fieldEmail, fieldOrg}
 }
@@ -205,6 +209,8 @@ func (s *inviteScreen) input(f inviteField) *textinput.Model {
 		return &s.email
 	case fieldUser:
 		return &s.userQ
+	case fieldUserEmail:
+		return &s.userEmail
 	case fieldOrg:
 		return &s.orgQ
 	}
@@ -212,7 +218,7 @@ func (s *inviteScreen) input(f inviteField) *textinput.Model {
 }
 
 func (s *inviteScreen) setFocus(f inviteField) {
-	for _, g := range []inviteField{fieldName, fieldEmail, fieldUser, fieldOrg} {
+	for _, g := range []inviteField{fieldName, fieldEmail, fieldUser, fieldUserEmail, fieldOrg} {
 		s.input(g).Blur()
 	}
 	s.focus = f
@@ -270,7 +276,53 @@ func (s *inviteScreen) emailErr() string {
 	return ""
 }
 
-// emailTaken reports whether the typed e-mail belongs to an account (not merely invited).
+// userLoginErr and userEmailErr validate the existing user's login code and e-mail (empty
+// ones only count once an attempt to go on was made).
+func (s *inviteScreen) userLoginErr() string {
+	if strings.TrimSpace(s.userQ.Value()) == "" {
+		if s.showErrs {
+			return s.c.t("invite.user.none")
+		}
+		return ""
+	}
+	if !loginCodeForm(model.NormalizeLogin(s.userQ.Value())) {
+		return s.c.t("invite.user.badlogin")
+	}
+	return ""
+}
+
+func (s *inviteScreen) userEmailErr() string {
+	v := s.userEmail.Value()
+	if strings.TrimSpace(v) == "" && !s.showErrs {
+		return ""
+	}
+	if err := model.ValidateEmail(v); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// loginCodeForm reports whether a normalized text has the form of a login code.
+func loginCodeForm(v string) bool {
+	if len(v) < 3 || len(v) > 40 || v[0] == '-' {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// pickedMatches reports whether the picked user is still the one the two fields name.
+func (s *inviteScreen) pickedMatches() bool {
+	return s.picked != nil && model.NormalizeLogin(s.userQ.Value()) == strings.ToUpper(s.picked.Login) &&
+		model.NormalizeEmail(s.userEmail.Value()) == strings.ToLower(s.picked.Email)
+}
+
+// emailTaken reports whether the typed e-mail belongs to an account the operator can see
+// (not merely invited).
 func (s *inviteScreen) emailTaken() bool {
 	return s.accountFor == model.NormalizeEmail(s.email.Value()) && s.account.Exists && s.account.Status != model.StatusInvited
 }
@@ -281,8 +333,8 @@ func (s *inviteScreen) whoErr() string {
 		return "invalid"
 	case !s.existing && s.emailTaken():
 		return s.c.t("invite.email.taken.short")
-	case s.existing && s.picked == nil:
-		return s.c.t("invite.user.none")
+	case s.existing && (s.userLoginErr() != "" || s.userEmailErr() != ""):
+		return "invalid"
 	}
 	return ""
 }
@@ -299,8 +351,10 @@ func (s *inviteScreen) advance() tea.Cmd {
 	s.showErrs = true
 	switch {
 	case s.whoErr() != "":
-		if s.existing {
+		if s.existing && s.userLoginErr() != "" {
 			s.setFocus(fieldUser)
+		} else if s.existing {
+			s.setFocus(fieldUserEmail)
 		} else if s.nameErr() != "" {
 			s.setFocus(fieldName)
 		} else {
@@ -420,15 +474,9 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 		s.moveFocus(-1)
 		return nil
 	case key.Matches(msg, k.Switch) && !s.existing && s.emailTaken():
-		// The e-mail has an account: invite that account instead.
+		// The e-mail has an account of the operator's organizations: invite it instead.
 		s.existing = true
-		s.byEmail = !s.account.InScope
-		u := model.User{ID: s.account.UserID, Login: s.account.Login, Name: s.account.Name, Email: s.accountFor}
-		if s.byEmail {
-			u.Name = s.accountFor
-		}
-		s.picked = &u
-		s.setFocus(fieldOrg)
+		s.pick(model.User{ID: s.account.UserID, Login: s.account.Login, Name: s.account.Name, Email: s.accountFor})
 		return nil
 	}
 	switch s.focus {
@@ -479,10 +527,10 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 			s.userCursor = max(0, min(len(s.users)-1, s.userCursor+1)) // never -1 on an empty list
 			return nil
 		case tea.KeyEnter:
-			if s.userCursor < len(s.users) {
-				u := s.users[s.userCursor]
-				s.picked, s.byEmail = &u, false
-				s.setFocus(fieldOrg)
+			if s.userCursor < len(s.users) && strings.TrimSpace(s.userQ.Value()) != "" && !s.pickedMatches() {
+				s.pick(s.users[s.userCursor])
+			} else {
+				s.moveFocus(1)
 			}
 			return nil
 		}
@@ -495,6 +543,15 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 			return tea.Batch(cmd, s.c.tick(searchDebounce, func(time.Time) tea.Msg { return inviteUserTickMsg{seq} }))
 		}
 		return cmd
+	case fieldUserEmail:
+		switch msg.Type {
+		case tea.KeyEnter, tea.KeyDown:
+			s.moveFocus(1)
+			return nil
+		case tea.KeyUp:
+			s.moveFocus(-1)
+			return nil
+		}
 	case fieldOrg:
 		list := s.filteredOrgs()
 		switch msg.Type {
@@ -525,6 +582,15 @@ func (s *inviteScreen) updateWho(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// pick fills the existing user's login code and e-mail from a user of the operator's
+// organizations.
+func (s *inviteScreen) pick(u model.User) {
+	s.picked = &u
+	s.userQ.SetValue(u.Login)
+	s.userEmail.SetValue(u.Email)
+	s.setFocus(fieldOrg)
 }
 
 func (s *inviteScreen) updateRights(msg tea.KeyMsg) tea.Cmd {
@@ -578,12 +644,9 @@ func (s *inviteScreen) updateReview(msg tea.KeyMsg) tea.Cmd {
 
 func (s *inviteScreen) send() tea.Cmd {
 	n := store.NewInvitation{OrgID: s.org.ID, Rights: s.chosenRights(), Lang: string(s.c.lang)}
-	switch {
-	case s.existing && s.byEmail:
-		n.ExistingByEmail, n.Email = true, s.picked.Email
-	case s.existing:
-		n.ExistingUserID = s.picked.ID
-	default:
+	if s.existing {
+		n.ExistingLogin, n.Email = s.userQ.Value(), s.userEmail.Value()
+	} else {
 		n.Name, n.Email = s.name.Value(), s.email.Value()
 	}
 	s.busy, s.sendErr = true, ""
@@ -600,10 +663,13 @@ func (s *inviteScreen) sent(msg inviteSentMsg) tea.Cmd {
 	switch {
 	case msg.err == nil:
 		s.result, s.link, s.step = msg.inv, msg.link, stepDone
+		if s.existing {
+			return flashCmd(flashInfo, s.c.t("invite.sent.flash.existing", safe.Line(msg.inv.Email)))
+		}
 		return flashCmd(flashInfo, s.c.t("invite.sent.flash", safe.Line(msg.inv.Email)))
 	case errors.As(msg.err, &ae):
 		// Someone registered the e-mail meanwhile: back to step 1, which offers the switch.
-		s.account = store.EmailAccount{Exists: true, Status: model.StatusActive, InScope: ae.UserID != 0, UserID: ae.UserID, Login: ae.Login, Name: ae.Name}
+		s.account = store.EmailAccount{Exists: true, Status: model.StatusActive, UserID: ae.UserID, Login: ae.Login, Name: ae.Name}
 		s.accountFor = model.NormalizeEmail(s.email.Value())
 		s.step = stepWho
 		s.setFocus(fieldEmail)
@@ -620,7 +686,7 @@ func (s *inviteScreen) sent(msg inviteSentMsg) tea.Cmd {
 
 func (s *inviteScreen) updateDone(msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case key.Matches(msg, s.keys.Copy):
+	case key.Matches(msg, s.keys.Copy) && s.link != "":
 		return copyCmd(s.c.out, s.link)
 	case key.Matches(msg, s.keys.Back), msg.Type == tea.KeyEnter:
 		s.link = ""
@@ -638,6 +704,9 @@ func (s *inviteScreen) ShortHelp() []key.Binding {
 		return []key.Binding{k.Toggle, k.Pick, k.Back}
 	case stepReview:
 		return []key.Binding{k.Send, k.Back}
+	}
+	if s.link == "" {
+		return []key.Binding{k.Back}
 	}
 	return []key.Binding{k.Copy, k.Back}
 }
@@ -728,13 +797,10 @@ func (s *inviteScreen) viewWho(b *strings.Builder) {
 		s.errLine(b, s.emailErr())
 		if s.emailErr() == "" && s.accountFor == model.NormalizeEmail(s.email.Value()) && s.account.Exists {
 			var note string
-			switch {
-			case s.account.Status == model.StatusInvited:
+			if s.account.Status == model.StatusInvited {
 				note = st.Dim.Render(c.t("invite.email.invited"))
-			case s.account.InScope:
+			} else {
 				note = st.FlashWarn.Render(c.t("invite.email.taken", safe.Line(s.account.Name), safe.Line(s.account.Login)))
-			default:
-				note = st.FlashWarn.Render(c.t("invite.email.taken.other"))
 			}
 			b.WriteString("                " + note + "\n")
 		}
@@ -754,14 +820,14 @@ func (s *inviteScreen) viewWho(b *strings.Builder) {
 		if len(s.users) == 0 {
 			b.WriteString("                " + st.Dim.Render(c.t("invite.user.nomatch")) + "\n")
 		}
-		if s.picked != nil {
-			who := safe.Line(s.picked.Name)
-			if s.picked.Login != "" {
-				who += " · " + safe.Line(s.picked.Login)
-			}
+		s.errLine(b, s.userLoginErr())
+		b.WriteString(s.label(c.t("invite.email"), s.focus == fieldUserEmail) + s.userEmail.View() + "\n")
+		s.errLine(b, s.userEmailErr())
+		if s.pickedMatches() {
+			who := safe.Line(s.picked.Name) + " · " + safe.Line(s.picked.Login)
 			b.WriteString("                " + st.OK.Render("✓ "+safe.Truncate(who+" · "+safe.Line(s.picked.Email), max(10, s.width-22))) + "\n")
-		} else if s.showErrs {
-			s.errLine(b, c.t("invite.user.none"))
+		} else {
+			b.WriteString("                " + st.Dim.Render(safe.Truncate(c.t("invite.user.both"), max(10, s.width-18))) + "\n")
 		}
 	}
 	b.WriteString("\n" + s.label(c.t("invite.org"), s.focus == fieldOrg) + s.orgQ.View() + "\n")
@@ -817,11 +883,12 @@ func (s *inviteScreen) viewRights(b *strings.Builder) {
 
 func (s *inviteScreen) who() (name, email, kind string) {
 	c := s.c
-	switch {
-	case s.existing && s.byEmail:
-		return "", s.picked.Email, c.t("invite.kind.existing.email")
-	case s.existing:
-		return s.picked.Name, s.picked.Email, c.t("invite.kind.existing", safe.Line(s.picked.Login))
+	if s.existing {
+		login := model.NormalizeLogin(s.userQ.Value())
+		if s.pickedMatches() {
+			name = s.picked.Name
+		}
+		return name, model.NormalizeEmail(s.userEmail.Value()), c.t("invite.kind.existing", safe.Line(login))
 	}
 	return strings.TrimSpace(s.name.Value()), model.NormalizeEmail(s.email.Value()), c.t("invite.kind.new")
 }
@@ -864,7 +931,11 @@ func (s *inviteScreen) viewReview(b *strings.Builder) {
 func (s *inviteScreen) viewDone(b *strings.Builder) {
 	c, st := s.c, s.c.styles
 	inv := s.result
-	b.WriteString(st.OK.Render(c.t("invite.done.title", inv.ID)) + "\n\n")
+	title := c.t("invite.done.title", inv.ID)
+	if s.existing {
+		title = c.t("invite.done.title.existing", inv.ID)
+	}
+	b.WriteString(st.OK.Render(title) + "\n\n")
 	row := func(label, value string) {
 		b.WriteString(st.Label.Render(safe.Pad(label, 16)) + safe.Truncate(value, max(10, s.width-18)) + "\n")
 	}
@@ -875,6 +946,18 @@ func (s *inviteScreen) viewDone(b *strings.Builder) {
 	row(c.t("invite.org"), safe.Line(inv.OrgName)+" ("+safe.Line(inv.OrgSlug)+")")
 	row(c.t("invite.review.rights"), safe.Line(strings.Join(inv.Rights, ", ")))
 	row(c.t("invite.review.expires"), fmtTime(&inv.ExpiresAt, true)+" UTC")
+	if s.link == "" {
+		// An existing account: its link goes only to its own e-mail address (if the login code
+		// and the e-mail were one account's: the answer does not say, unless the operator
+		// picked one of their own users).
+		note := c.t("invite.done.mail.existing.unseen")
+		if s.pickedMatches() {
+			note = c.t("invite.done.mail.existing")
+		}
+		b.WriteString("\n" + st.Dim.Render(note) + "\n\n")
+		b.WriteString(st.Dim.Render(c.t("invite.hint.done.nolink")))
+		return
+	}
 	b.WriteString("\n" + st.Dim.Render(c.t("invite.done.mail")) + "\n\n")
 	b.WriteString(st.Section.Render(c.t("invite.done.link")) + "\n")
 	b.WriteString(wrapLink(s.link, s.width) + "\n\n")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,21 @@ func tokenRows(t *testing.T, st *store.Store, text string) int {
 		total += n
 	}
 	return total
+}
+
+// mailedLink opens the sealed link of the latest invitation e-mail to an address.
+func mailedLink(t *testing.T, st *store.Store, to string) string {
+	t.Helper()
+	var sealed []byte
+	if err := st.DB().Get(&sealed, `SELECT sealed_secret FROM outbox WHERE kind = 'invitation' AND recipient = $1
+		AND sealed_secret IS NOT NULL ORDER BY id DESC LIMIT 1`, to); err != nil {
+		t.Fatalf("no invitation e-mail to %s: %v", to, err)
+	}
+	link, err := st.OpenSealed(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
 }
 
 // oneOfEach checks what one invitation leaves in the database: one invitation, one e-mail,
@@ -152,7 +168,7 @@ func TestInviteWizardNewPerson(t *testing.T) {
 	}
 
 	// The invitee accepts: an active account with exactly the chosen rights.
-	res, err := st.AcceptInvitation(context.Background(), tokenText(t, link), invitePW, invitePW)
+	res, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{Password: invitePW, Confirm: invitePW})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,22 +198,35 @@ func TestInviteWizardExistingUser(t *testing.T) {
 		t.Fatalf(":invite opened %T", h.app.active())
 	}
 	h.keys("shift+tab", "space")
-	h.mustShow("(•) Existing user", "Jean Martin · ACME-00001", "Zoé Blanc")
+	h.mustShow("(•) Existing user", "Jean Martin · ACME-00001", "Zoé Blanc", "Login code", "Both the login code and the e-mail")
 	h.keys("tab")
 	h.typeText("JEAN")
 	h.mustShow("Jean Martin · ACME-00001 · jean@example.org")
 	h.mustNotShow("Zoé Blanc")
-	h.keys("enter")
-	h.mustShow("✓ Jean Martin · ACME-00001")
+	h.keys("enter") // picks Jean: both fields filled
+	h.mustShow("✓ Jean Martin · ACME-00001 · jean@example.org")
 	h.typeText("glob")
 	h.keys("enter", "space", "enter")
 	h.mustShow("Jean Martin <jean@example.org>", "existing account ACME-00001", "Globex (globex)", "Manage billing")
 	h.keys("enter")
-	h.mustShow("Invitation #", "https://portal.example.com/accept?token=")
-	link := h.app.active().(*inviteScreen).link
+	h.mustShow("Invitation #", "created", "went only to the account's own e-mail address")
+	h.mustNotShow("accept?token=", "c: copy")
+	if s := h.app.active().(*inviteScreen); s.link != "" {
+		t.Fatalf("an existing account's link reached the operator: %q", s.link)
+	}
+	link := mailedLink(t, st, "jean@example.org")
 	oneOfEach(t, h, link)
 
-	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), "", ""); err != nil {
+	// The owner proves the account is theirs: the link alone is not enough.
+	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{}); !errors.Is(err, store.ErrAuthFailed) {
+		t.Fatalf("accepted with the link alone: %v", err)
+	}
+	hash, err := store.HashPassword(context.Background(), invitePW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, jean, hash)
+	if _, err := st.AcceptInvitation(context.Background(), tokenText(t, link), store.Acceptance{Password: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := st.GetUser(context.Background(), support, jean)
@@ -232,7 +261,7 @@ func TestInviteWizardEmailWithAccountSwitchesPath(t *testing.T) {
 
 	// A duplicate is refused with a clear message, the review kept.
 	if _, _, err := st.CreateInvitation(context.Background(), support, store.NewInvitation{OrgID: h.app.active().(*inviteScreen).org.ID,
-		Email: "jean@example.org", ExistingByEmail: true, Rights: []string{"reports.view"}}); err != nil {
+		Email: "jean@example.org", ExistingLogin: "ACME-00001", Rights: []string{"reports.view"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.keys("enter")
@@ -314,7 +343,7 @@ func TestInvitationsScreen(t *testing.T) {
 	}
 	pending, _ := inv(acme, "Paula Pending", "paula@example.org")
 	_, acceptedLink := inv(acme, "Arno Accepted", "arno@example.org")
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, acceptedLink), invitePW, invitePW); err != nil {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, acceptedLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	revoked, _ := inv(acme, "Rita Revoked", "rita@example.org")
@@ -388,11 +417,91 @@ func TestInvitationsScreen(t *testing.T) {
 	ha.keys("enter")
 	ha.mustShow("Paula Pending", "Arno Accepted")
 	ha.mustNotShow("Ezra", "Gus")
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); err != nil {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); err != nil {
 		t.Fatal(err)
 	}
 	var re *store.InvitationRefusal
-	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), invitePW, invitePW); !errors.As(err, &re) {
+	if _, err := st.AcceptInvitation(ctx, tokenText(t, pendingLink), store.Acceptance{Password: invitePW, Confirm: invitePW}); !errors.As(err, &re) {
 		t.Fatalf("second use: %v", err)
+	}
+}
+
+// The wizard tells an admin nothing about accounts outside their organizations: a new person
+// whose e-mail has an account elsewhere, and an existing user named by a login code and an
+// e-mail, go through the same screens, with the same messages, as addresses and codes nobody
+// has.
+func TestInviteWizardSameAnswerWhetherTheAccountExistsElsewhere(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	globex := f.org("globex", "Globex")
+	f.user("GLOB-22222", "taken01@example.org", "Hidden Person", globex)
+	f.user("GLOB-33333", "vera0001@example.org", "Vera Hidden", globex)
+	ann := registered(t, st, "ann", model.RoleAdmin, "acme")
+	norm := strings.NewReplacer("fresh01@example.org", "EMAIL", "taken01@example.org", "EMAIL",
+		"vera0001@example.org", "EMAIL", "nobody01@example.org", "EMAIL", "GLOB-33333", "LOGIN", "GLOB-99999", "LOGIN")
+	codes := regexp.MustCompile(`ACME-[0-9A-Z]{5}|#\d+|token=[A-Za-z0-9_-]{43}|\d{4}-\d\d-\d\d \d\d:\d\d`)
+	screens := func(existing bool, login, email string) []string {
+		t.Helper()
+		h := newHarness(t, st, ann, 100, 30)
+		var out []string
+		snap := func() {
+			v := h.view()
+			for _, hidden := range []string{"GLOB-22222", "Hidden Person", "Vera Hidden", "globex", "Globex"} {
+				if strings.Contains(v, hidden) {
+					t.Fatalf("the screen names %q:\n%s", hidden, v)
+				}
+			}
+			out = append(out, codes.ReplaceAllString(norm.Replace(v), "X"))
+		}
+		h.keys("i")
+		if existing {
+			h.keys("shift+tab", "space", "tab")
+			h.typeText(login)
+			h.keys("tab")
+		} else {
+			h.typeText("Paul Martin")
+			h.keys("tab")
+		}
+		h.typeText(email)
+		snap()
+		h.keys("tab", "enter")
+		snap()
+		h.keys("space", "enter")
+		snap()
+		h.keys("enter")
+		snap()
+		if !strings.Contains(h.view(), "created") {
+			t.Fatalf("not sent:\n%s", h.view())
+		}
+		return out
+	}
+	fresh := screens(false, "", "fresh01@example.org")
+	taken := screens(false, "", "taken01@example.org")
+	for i := range fresh {
+		if fresh[i] != taken[i] {
+			t.Fatalf("screen %d differs for an e-mail with an account elsewhere:\n--- fresh\n%s\n--- taken\n%s", i, fresh[i], taken[i])
+		}
+	}
+	if !strings.Contains(fresh[3], "/accept?X") {
+		t.Fatalf("the new person's link is not shown:\n%s", fresh[3])
+	}
+	match := screens(true, "GLOB-33333", "vera0001@example.org")
+	none := screens(true, "GLOB-99999", "nobody01@example.org")
+	for i := range match {
+		if match[i] != none[i] {
+			t.Fatalf("screen %d differs for a login code and e-mail that match an account elsewhere:\n--- match\n%s\n--- none\n%s", i, match[i], none[i])
+		}
+	}
+	if strings.Contains(match[3], "/accept?") {
+		t.Fatalf("an existing user's link was shown:\n%s", match[3])
+	}
+	// The accounts' own addresses got the invitations; the address nobody has got nothing.
+	h := newHarness(t, st, ann, 100, 30)
+	if n := h.count(`SELECT count(*) FROM outbox WHERE recipient IN ('taken01@example.org', 'vera0001@example.org')`); n != 2 {
+		t.Fatalf("%d e-mails to the accounts' own addresses", n)
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE recipient = 'nobody01@example.org'`); n != 0 {
+		t.Fatal("an e-mail went to an address that matched no account")
 	}
 }

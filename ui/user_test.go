@@ -490,3 +490,27 @@ func TestClipboardGoesToTheSessionTerminal(t *testing.T) {
 		t.Errorf("terminal got %q", term.String())
 	}
 }
+
+// An admin of acme cannot act on the credentials of a user who also belongs to another
+// organization: the store refuses and the screen says why.
+func TestUserCredentialActionsOnASharedAccountShowTheReason(t *testing.T) {
+	f := newUserFixture(t)
+	globex := f.org("globex", "Globex")
+	f.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, f.id, globex)
+	f.exec(`UPDATE users SET totp_enabled = true, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1`, f.id)
+	ann := registered(t, f.st, "ann", model.RoleAdmin, "acme")
+	h, uv := f.open(ann, 100, 40)
+	h.keys("t", "y")
+	h.mustShow("This account also belongs to another organization: ask support.")
+	if uv.temp != "" {
+		t.Fatal("a temporary password was generated")
+	}
+	h.keys("2", "y")
+	h.mustShow("This account also belongs to another organization: ask support.")
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1 AND totp_enabled AND password_hash = 'x'`, f.id); n != 1 {
+		t.Fatal("the shared account's credentials changed")
+	}
+	if n := f.count(`SELECT count(*) FROM audit_entries WHERE action LIKE 'user.%'`); n != 0 {
+		t.Fatalf("%d audit rows after refusals", n)
+	}
+}

@@ -27,6 +27,7 @@ func init() {
 		"loading":         {"loading…", "chargement…"},
 		"err.notfound":    {"Not found (or outside your organizations).", "Introuvable (ou hors de vos organisations)."},
 		"err.forbidden":   {"Your role does not allow this.", "Votre rôle ne permet pas cette action."},
+		"err.shared":      {"This account also belongs to another organization: ask support.", "Ce compte appartient aussi à un autre établissement : demandez au support."},
 		"err.conflict":    {"Someone else changed this meanwhile: %s", "Quelqu'un d'autre a modifié entre-temps : %s"},
 		"err.duplicate":   {"Already exists.", "Existe déjà."},
 		"err.invalid":     {"Invalid value: %s", "Valeur invalide : %s"},

@@ -253,7 +253,10 @@ func text(body string) string {
 		}
 	}
 	walk(doc)
-	return strings.Join(strings.Fields(b.String()), " ")
+	// Fold ASCII white space only: the non-breaking spaces of French typography stay.
+	return strings.Join(strings.FieldsFunc(b.String(), func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\t' || r == '\r'
+	}), " ")
 }
 
 func (p page) has(s string) bool { return strings.Contains(text(p.body), s) }

@@ -126,8 +126,9 @@ func New(st *store.Store, cfg Config) http.Handler {
 // ServeHTTP serves one request.
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.h.ServeHTTP(w, r) }
 
-// maxBody bounds a form (a password pasted at 1 MB must still get its clear refusal).
-const maxBody = 2 << 20
+// maxBody bounds a form: a password of 1 MB pasted (URL-encoded, up to three times as
+// long) must still get its clear refusal; more is answered 413.
+const maxBody = 4 << 20
 
 func (p *Portal) routes() http.Handler {
 	mux := http.NewServeMux()

@@ -31,7 +31,13 @@ import (
 	"gatehouse/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := storetest.Main(m)
+	if browserCancel != nil {
+		browserCancel()
+	}
+	os.Exit(code)
+}
 
 // world is a portal on a fresh database, served on 127.0.0.1, with a real SMTP server that
 // the outbox is delivered to.

@@ -118,6 +118,13 @@ func newWorld(t *testing.T, prefix string, opts ...worldOpt) *world {
 	return w
 }
 
+// in is the world seen from a subtest (its failures are the subtest's).
+func (w *world) in(t *testing.T) *world {
+	c := *w
+	c.t = t
+	return &c
+}
+
 // user makes an active account with a password, member of the world's organization.
 func (w *world) user(login, email, name, password string, orgs ...int64) int64 {
 	w.t.Helper()

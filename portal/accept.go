@@ -100,6 +100,7 @@ func (p *Portal) acceptForm(r *http.Request, vs *visit, prev store.InvitationPre
 	}
 	v.Step = "new"
 	pol := model.DefaultPasswordPolicy()
+	pol.HistoryDepth = 0 // a new account has no previous password
 	facts := model.PasswordContext{Login: prev.Login, Email: prev.Email, Name: prev.Name, OrgNames: []string{prev.OrgName}}
 	v.Rules, v.RulesMin = rules(v.Lang, pol, facts, tried, failed)
 	v.RulesMax = pol.MaxLength

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"gatehouse/model"
@@ -18,8 +20,8 @@ import (
 
 // The journeys of the support pages in a real headless Chromium: the pages, their one script
 // and their CSP as a browser applies them, the mail through the real SMTP server. One browser
-// per test binary; each test works in a browser context of its own (its own cookies) and
-// reuses its one tab from page to page.
+// per test binary and one tab in it, lent to each test in turn with its cookies cleared (the
+// tests do not run in parallel), reused from page to page.
 
 var (
 	browserOnce   sync.Once
@@ -39,7 +41,7 @@ func chromiumPath() (string, error) {
 }
 
 // sharedBrowser starts the one browser of this test binary (a new, empty profile).
-func sharedBrowser(t *testing.T) context.Context {
+func sharedBrowser(t testing.TB) context.Context {
 	t.Helper()
 	browserOnce.Do(func() {
 		path, err := chromiumPath()
@@ -69,6 +71,11 @@ func sharedBrowser(t *testing.T) context.Context {
 			chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,AutofillServerCommunication"),
 			chromedp.Flag("password-store", "basic"),
 			chromedp.Flag("lang", "en-US"),
+			chromedp.Flag("window-size", "1024,768"),
+			chromedp.Flag("mute-audio", true),
+			chromedp.Flag("hide-scrollbars", true),
+			chromedp.Flag("metrics-recording-only", true),
+			chromedp.Flag("disable-default-apps", true),
 		}
 		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancelCtx := chromedp.NewContext(alloc)
@@ -88,7 +95,8 @@ func sharedBrowser(t *testing.T) context.Context {
 	return browserCtx
 }
 
-// tab is one test's page in a browser context of its own.
+// tab is the one page of the test binary, lent to one test at a time (the browser tests
+// run one after the other): its cookies are cleared when a test takes it.
 type tab struct {
 	w   *world
 	ctx context.Context
@@ -97,11 +105,14 @@ type tab struct {
 func (w *world) tab() *tab {
 	w.t.Helper()
 	bctx := sharedBrowser(w.t)
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	w.t.Cleanup(func() { cancelTimeout(); cancel() })
-	if err := chromedp.Do(ctx); err != nil {
-		w.t.Fatalf("open a tab: %v", err)
+	// Each journey has a deadline of its own; the tab and the browser outlive it.
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	w.t.Cleanup(cancel)
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		w.t.Fatalf("clear the browser's cookies: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		w.t.Fatalf("blank the tab: %v", err)
 	}
 	return &tab{w: w, ctx: ctx}
 }
@@ -227,10 +238,18 @@ func (tb *tab) switchLanguage(wd words) {
 	tb.follow(`a[hreflang="` + wd.lang + `"]`)
 }
 
-// TestBrowserInvitationToTwoFactor: an invitation → the link of the e-mail → a password
-// refused with its reason, then one accepted (twice) → signed in → 2FA set up → signed out.
-func TestBrowserInvitationToTwoFactor(t *testing.T) {
-	w := newWorld(t, "") // one portal for both languages, their accounts apart
+// TestBrowserJourneys runs every journey in both languages on one portal (their accounts
+// apart), in the one tab of the test binary.
+func TestBrowserJourneys(t *testing.T) {
+	w := newWorld(t, "")
+	t.Run("invitation to 2FA", func(t *testing.T) { invitationToTwoFactor(t, w.in(t)) })
+	t.Run("locked out then reset", func(t *testing.T) { lockedOutThenReset(t, w.in(t)) })
+	t.Run("forced change", func(t *testing.T) { forcedChangeAfterTemporaryPassword(t, w.in(t)) })
+}
+
+// invitationToTwoFactor: an invitation → the link of the e-mail → a password refused with its
+// reason, then one accepted (twice) → signed in → 2FA set up → signed out.
+func invitationToTwoFactor(t *testing.T, w *world) {
 	for _, wd := range journeyWords {
 		t.Run(wd.lang, func(t *testing.T) {
 			w := w.in(t)
@@ -301,10 +320,9 @@ func TestBrowserInvitationToTwoFactor(t *testing.T) {
 	}
 }
 
-// TestBrowserLockedOutThenReset: five wrong passwords → locked → forgot password → the link
-// of the e-mail → a new password → signed in.
-func TestBrowserLockedOutThenReset(t *testing.T) {
-	w := newWorld(t, "") // one portal for both languages, their accounts apart
+// lockedOutThenReset: five wrong passwords → locked → forgot password → the link of the
+// e-mail → a new password → signed in.
+func lockedOutThenReset(t *testing.T, w *world) {
 	for _, wd := range journeyWords {
 		t.Run(wd.lang, func(t *testing.T) {
 			w := w.in(t)
@@ -347,10 +365,9 @@ func TestBrowserLockedOutThenReset(t *testing.T) {
 	}
 }
 
-// TestBrowserForcedChangeAfterTemporaryPassword: an operator's temporary password signs in
-// to the forced change, and only then to a session.
-func TestBrowserForcedChangeAfterTemporaryPassword(t *testing.T) {
-	w := newWorld(t, "") // one portal for both languages, their accounts apart
+// forcedChangeAfterTemporaryPassword: an operator's temporary password signs in to the
+// forced change, and only then to a session.
+func forcedChangeAfterTemporaryPassword(t *testing.T, w *world) {
 	for _, wd := range journeyWords {
 		t.Run(wd.lang, func(t *testing.T) {
 			w := w.in(t)

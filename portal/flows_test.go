@@ -62,7 +62,7 @@ func TestLockedOutThenResetByEmail(t *testing.T) {
 	if !strings.HasSuffix(p.url, "/reset") {
 		t.Fatalf("the link must land on /reset without its token: %s", p.url)
 	}
-	w.mustSee(p, "Choose a new password", "at least 15 characters long")
+	w.mustSee(p, "Choose a new password", "Rules for the new password:", "at least 15 characters")
 	p = b.post("/reset", "password", "short", "confirm", "short")
 	w.mustSee(p, "This password was refused", "at least 15 characters (5 so far)")
 	newPw := "copper meadow lantern ninety"

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 // world is a portal on a fresh database, served on 127.0.0.1, with a real SMTP server that
 // the outbox is delivered to.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	st   *store.Store
 	srv  *httptest.Server
 	base string // http://127.0.0.1:PORT (+ prefix)
@@ -79,7 +79,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type worldOpt func(*portal.Config)
 
 // newWorld starts the portal; prefix "" serves it at the root.
-func newWorld(t *testing.T, prefix string, opts ...worldOpt) *world {
+func newWorld(t testing.TB, prefix string, opts ...worldOpt) *world {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -323,7 +323,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 func (s *sinkSession) Reset()        { s.to = "" }
 func (s *sinkSession) Logout() error { return nil }
 
-func startSink(t *testing.T) *smtpSink {
+func startSink(t testing.TB) *smtpSink {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

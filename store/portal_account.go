@@ -35,38 +35,54 @@ type PortalAccount struct {
 	ExpiresAt     time.Time
 }
 
-// PortalSession checks a session token (its idle expiry moves forward, as TouchSession) and
-// returns its account. ErrNotFound when the session is not live or its account cannot sign
-// in any more (disabled, deleted).
+// touchEvery is how stale a session's last-seen time may get before a request moves it (and
+// its idle expiry) forward: a session used every few seconds is written once a minute, not
+// at every page.
+const touchEvery = time.Minute
+
+// PortalSession checks a session token and returns its account; the idle expiry moves
+// forward (at most once a minute). ErrNotFound when the session is not live or its account
+// cannot sign in any more (disabled, deleted).
 func (s *Store) PortalSession(ctx context.Context, token string) (PortalAccount, error) {
 	if token == "" || len(token) > 256 {
 		return PortalAccount{}, ErrNotFound
 	}
-	si, err := s.TouchSession(ctx, token)
-	if err != nil {
-		return PortalAccount{}, err
-	}
+	now := s.now()
 	var r struct {
-		Login   string        `db:"login_code"`
-		Name    string        `db:"name"`
-		Email   string        `db:"email"`
-		Lang    string        `db:"lang"`
-		Status  string        `db:"status"`
-		TOTP    bool          `db:"totp_enabled"`
-		OrgID   sql.NullInt64 `db:"org_id"`
-		Expires time.Time     `db:"expires_at"`
+		ID       int64         `db:"id"`
+		UserID   int64         `db:"user_id"`
+		Idle     time.Time     `db:"idle_expires_at"`
+		Expires  time.Time     `db:"expires_at"`
+		LastSeen time.Time     `db:"last_seen_at"`
+		OrgID    sql.NullInt64 `db:"org_id"`
+		Login    string        `db:"login_code"`
+		Name     string        `db:"name"`
+		Email    string        `db:"email"`
+		Lang     string        `db:"lang"`
+		Status   string        `db:"status"`
+		TOTP     bool          `db:"totp_enabled"`
 	}
-	if err := s.db.GetContext(ctx, &r, `SELECT u.login_code, u.name, u.email, u.lang, u.status, u.totp_enabled,
-		s.org_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, si.SessionID); err != nil {
+	if err := s.db.GetContext(ctx, &r, `SELECT s.id, s.user_id, s.idle_expires_at, s.expires_at, s.last_seen_at, s.org_id,
+		u.login_code, u.name, u.email, u.lang, u.status, u.totp_enabled
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.idle_expires_at > $2 AND s.expires_at > $2`,
+		model.HashToken(token), now); err != nil {
 		return PortalAccount{}, mapErr(err)
 	}
 	if model.Status(r.Status) != model.StatusActive {
 		return PortalAccount{}, ErrNotFound
 	}
-	a := PortalAccount{SessionID: si.SessionID, UserID: si.UserID, Login: r.Login, Name: r.Name, Email: r.Email,
-		Lang: r.Lang, TOTPEnabled: r.TOTP, IdleExpiresAt: si.IdleExpiresAt, ExpiresAt: si.ExpiresAt}
+	if now.Sub(r.LastSeen) >= touchEvery {
+		si, err := s.TouchSession(ctx, token)
+		if err != nil {
+			return PortalAccount{}, err
+		}
+		r.Idle = si.IdleExpiresAt
+	}
+	a := PortalAccount{SessionID: r.ID, UserID: r.UserID, Login: r.Login, Name: r.Name, Email: r.Email,
+		Lang: r.Lang, TOTPEnabled: r.TOTP, IdleExpiresAt: r.Idle, ExpiresAt: r.Expires}
 	if err := s.db.SelectContext(ctx, &a.Organizations, `SELECT o.id, o.slug, o.name, o.created_at
-		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, si.UserID); err != nil {
+		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, r.UserID); err != nil {
 		return PortalAccount{}, mapErr(err)
 	}
 	for i := range a.Organizations {

@@ -264,6 +264,9 @@ func (s *Store) EnrolmentSecret(ctx context.Context, ticket string) (string, err
 	if SignInStep(t.Step) != StepEnrol {
 		return "", ErrSignInExpired
 	}
+	if t.TOTPSecret.Valid {
+		return t.TOTPSecret.String, nil
+	}
 	var secret string
 	err = s.db.GetContext(ctx, &secret, `UPDATE signin_tickets SET totp_secret = coalesce(totp_secret, $2)
 		WHERE id = $1 AND used_at IS NULL RETURNING totp_secret`, t.ID, model.NewTOTPSecret())

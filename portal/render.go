@@ -102,10 +102,10 @@ type orgView struct {
 }
 
 type ruleView struct {
-	Rule   string // model rule id, for the script (data-rule)
-	Text   string
-	State  string // "", "pass", "fail"
-	Detail string // the model's message for a failed rule (with counts)
+	Rule  string // model rule id, for the script (data-rule)
+	Plain string // the rule as stated before anything is typed
+	Text  string // the rule as shown now (a failed one with what was found)
+	State string // "", "pass", "fail"
 }
 
 // T is the catalog in the page's language.
@@ -223,20 +223,24 @@ func rules(lang i18n.Lang, pol model.PasswordPolicy, facts model.PasswordContext
 		out = append(out, ruleView{Rule: model.RuleComposition, Text: i18n.T(lang, "portal.rule.composition")})
 	}
 	out = append(out, ruleView{Rule: model.RuleConfirm, Text: i18n.T(lang, "portal.rule.confirm")})
-	if tried == nil {
-		return out, min
-	}
 	bad := map[string]model.RuleResult{}
 	for _, f := range failed {
 		bad[f.Rule] = f
 	}
 	for i := range out {
+		out[i].Plain = out[i].Text
+	}
+	if tried == nil {
+		return out, min
+	}
+	for i := range out {
 		out[i].State = "pass"
 		if f, ok := bad[out[i].Rule]; ok {
+			// A failed rule reads as the model says it, with what was found ("12 so far").
 			out[i].State = "fail"
-			out[i].Detail = f.Message
+			out[i].Text = f.Message
 			if lang == i18n.FR {
-				out[i].Detail = f.MessageFR
+				out[i].Text = f.MessageFR
 			}
 		}
 	}

@@ -22,8 +22,8 @@
       if (!li) return;
       li.classList.remove("pass", "fail");
       var state = li.querySelector(".state");
-      var detail = li.querySelector(".detail");
-      if (detail) detail.remove();
+      var text = li.querySelector(".text");
+      if (text && li.hasAttribute("data-plain")) text.textContent = li.getAttribute("data-plain");
       if (!touched) {
         if (state) state.textContent = "";
         return;

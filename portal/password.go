@@ -59,7 +59,7 @@ func (p *Portal) forcedForm(r *http.Request, vs *visit, pend store.PendingSignIn
 
 // changeForm is a signed-in user's form.
 func (p *Portal) changeForm(r *http.Request, vs *visit, tried *string, failed []model.RuleResult) (*view, error) {
-	pol, facts, err := p.st.SessionPasswordRules(r.Context(), vs.token)
+	pol, facts, err := p.st.OwnPasswordRules(r.Context(), *vs.acct)
 	if err != nil {
 		return nil, err
 	}

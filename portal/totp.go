@@ -1,11 +1,14 @@
 package portal
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -153,9 +156,49 @@ func groupSecret(s string) string {
 	return b.String()
 }
 
+// qrCache keeps the QR codes drawn for enrolments in progress (a page reloaded after a
+// wrong code is not drawn again), each for as long as an enrolment ticket lives.
+var qrCache = struct {
+	sync.Mutex
+	m map[[32]byte]qrEntry
+}{m: map[[32]byte]qrEntry{}}
+
+type qrEntry struct {
+	svg     template.HTML
+	expires time.Time
+}
+
+const qrCacheMax = 512
+
 // qrSVG draws the QR code of text as an SVG path, one unit per module, the quiet zone
 // included. The markup is built here from the code's bitmap only: no input reaches it.
 func qrSVG(text string) (template.HTML, error) {
+	key := sha256.Sum256([]byte(text))
+	now := time.Now()
+	qrCache.Lock()
+	e, ok := qrCache.m[key]
+	qrCache.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.svg, nil
+	}
+	svg, err := drawQR(text)
+	if err != nil {
+		return "", err
+	}
+	qrCache.Lock()
+	if len(qrCache.m) >= qrCacheMax {
+		for k, v := range qrCache.m {
+			if !now.Before(v.expires) || len(qrCache.m) >= qrCacheMax {
+				delete(qrCache.m, k)
+			}
+		}
+	}
+	qrCache.m[key] = qrEntry{svg: svg, expires: now.Add(store.TicketTTL)}
+	qrCache.Unlock()
+	return svg, nil
+}
+
+func drawQR(text string) (template.HTML, error) {
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return "", err

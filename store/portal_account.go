@@ -33,6 +33,8 @@ type PortalAccount struct {
 	Organizations []model.Organization // every organization of the account, by name
 	IdleExpiresAt time.Time
 	ExpiresAt     time.Time
+
+	live bool // read from a live session by PortalSession (a literal of another package is not)
 }
 
 // touchEvery is how stale a session's last-seen time may get before a request moves it (and
@@ -80,7 +82,7 @@ func (s *Store) PortalSession(ctx context.Context, token string) (PortalAccount,
 		r.Idle = si.IdleExpiresAt
 	}
 	a := PortalAccount{SessionID: r.ID, UserID: r.UserID, Login: r.Login, Name: r.Name, Email: r.Email,
-		Lang: r.Lang, TOTPEnabled: r.TOTP, IdleExpiresAt: r.Idle, ExpiresAt: r.Expires}
+		Lang: r.Lang, TOTPEnabled: r.TOTP, IdleExpiresAt: r.Idle, ExpiresAt: r.Expires, live: true}
 	if err := s.db.SelectContext(ctx, &a.Organizations, `SELECT o.id, o.slug, o.name, o.created_at
 		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, r.UserID); err != nil {
 		return PortalAccount{}, mapErr(err)
@@ -346,21 +348,13 @@ func (s *Store) SetOrganizationTOTPRequired(ctx context.Context, op model.Operat
 	})
 }
 
-// SessionPasswordRules returns the password rules of a live session's account, for the live
-// check of the change form (the store checks again, with the reuse rule, when saving).
-func (s *Store) SessionPasswordRules(ctx context.Context, token string) (model.PasswordPolicy, model.PasswordContext, error) {
-	var userID int64
-	if token == "" || len(token) > 256 {
+// OwnPasswordRules returns the password rules of a signed-in account (from PortalSession),
+// for the live check of the change form (the store checks again, with the reuse rule, when
+// saving). ErrNotFound for an account that did not come from a live session.
+func (s *Store) OwnPasswordRules(ctx context.Context, acct PortalAccount) (model.PasswordPolicy, model.PasswordContext, error) {
+	if !acct.live {
 		return model.PasswordPolicy{}, model.PasswordContext{}, ErrNotFound
 	}
-	now := s.now()
-	if err := s.db.GetContext(ctx, &userID, `SELECT user_id FROM sessions
-		WHERE token_hash = $1 AND ended_at IS NULL AND idle_expires_at > $2 AND expires_at > $2`, model.HashToken(token), now); err != nil {
-		return model.PasswordPolicy{}, model.PasswordContext{}, mapErr(err)
-	}
-	u, err := s.getUser(ctx, s.db, supportScope, userID)
-	if err != nil {
-		return model.PasswordPolicy{}, model.PasswordContext{}, mapErr(err)
-	}
-	return passwordRules(ctx, s.db, u)
+	return passwordRules(ctx, s.db, model.User{ID: acct.UserID, Login: acct.Login, Email: acct.Email, Name: acct.Name,
+		TOTPEnabled: acct.TOTPEnabled})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
@@ -185,18 +186,37 @@ func (s *Store) InspectResetToken(ctx context.Context, token string) (ResetPrevi
 	if token == "" || len(token) > 256 {
 		return ResetPreview{}, ErrTokenUnknown
 	}
-	r, err := s.tokenRefusal(ctx, s.db, model.HashToken(token))
-	if err != nil {
-		return ResetPreview{}, err
+	var r struct {
+		ExpiresAt time.Time    `db:"expires_at"`
+		UsedAt    sql.NullTime `db:"used_at"`
+		RevokedAt sql.NullTime `db:"revoked_at"`
+		UserID    int64        `db:"id"`
+		Login     string       `db:"login_code"`
+		Name      string       `db:"name"`
+		Email     string       `db:"email"`
+		Lang      string       `db:"lang"`
+		Status    string       `db:"status"`
+		TOTP      bool         `db:"totp_enabled"`
 	}
-	u, err := s.getUser(ctx, s.db, supportScope, r.UserID)
-	if err != nil {
+	err := s.db.GetContext(ctx, &r, `SELECT t.expires_at, t.used_at, t.revoked_at, u.id, u.login_code, u.name, u.email,
+		u.lang, u.status, u.totp_enabled
+		FROM reset_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, model.HashToken(token))
+	switch {
+	case isNoRows(err):
+		return ResetPreview{}, ErrTokenUnknown
+	case err != nil:
 		return ResetPreview{}, mapErr(err)
-	}
-	if u.Status == model.StatusDeleted || u.Status == model.StatusDisabled {
+	case r.UsedAt.Valid:
+		return ResetPreview{}, ErrTokenUsed
+	case r.RevokedAt.Valid:
+		return ResetPreview{}, ErrTokenReplaced
+	case !r.ExpiresAt.After(s.now()):
+		return ResetPreview{}, ErrTokenExpired
+	case model.Status(r.Status) == model.StatusDeleted || model.Status(r.Status) == model.StatusDisabled:
 		return ResetPreview{}, ErrAccountClosed
 	}
-	p := ResetPreview{Login: u.Login, Name: u.Name, Lang: u.Lang, ExpiresAt: r.ExpiresAt.Time}
+	p := ResetPreview{Login: r.Login, Name: r.Name, Lang: r.Lang, ExpiresAt: r.ExpiresAt}
+	u := model.User{ID: r.UserID, Login: r.Login, Email: r.Email, Name: r.Name, TOTPEnabled: r.TOTP}
 	if p.Policy, p.PolicyFacts, err = passwordRules(ctx, s.db, u); err != nil {
 		return ResetPreview{}, err
 	}

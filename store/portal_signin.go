@@ -226,28 +226,48 @@ type PendingSignIn struct {
 // PendingSignIn tells what a ticket waits for (ErrSignInExpired when it cannot be used). It
 // changes nothing.
 func (s *Store) PendingSignIn(ctx context.Context, ticket string) (PendingSignIn, error) {
-	t, err := s.liveTicket(ctx, s.db, ticket, false)
-	if err != nil {
-		return PendingSignIn{}, err
+	if ticket == "" || len(ticket) > 256 {
+		return PendingSignIn{}, ErrSignInExpired
 	}
-	u, err := s.getUser(ctx, s.db, supportScope, t.UserID)
+	now := s.now()
+	var r struct {
+		Step         string       `db:"step"`
+		TicketVer    int          `db:"user_version"`
+		ExpiresAt    time.Time    `db:"expires_at"`
+		UserID       int64        `db:"id"`
+		Login        string       `db:"login_code"`
+		Name         string       `db:"name"`
+		Email        string       `db:"email"`
+		Lang         string       `db:"lang"`
+		Status       string       `db:"status"`
+		Version      int          `db:"version"`
+		TOTP         bool         `db:"totp_enabled"`
+		LockedAt     sql.NullTime `db:"locked_at"`
+		LockedUntil  sql.NullTime `db:"locked_until"`
+		TOTPRequired bool         `db:"org_requires"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT t.step, t.user_version, t.expires_at, u.id, u.login_code, u.name, u.email,
+		u.lang, u.status, u.version, u.totp_enabled, u.locked_at, u.locked_until,
+		coalesce((SELECT bool_or(coalesce((o.policy->>'require_totp')::boolean, false))
+			FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = u.id), false) AS org_requires
+		FROM signin_tickets t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2`, model.HashToken(ticket), now)
+	if isNoRows(err) {
+		return PendingSignIn{}, ErrSignInExpired
+	}
 	if err != nil {
 		return PendingSignIn{}, mapErr(err)
 	}
-	if u.Version != t.UserVersion || u.Status != model.StatusActive || u.LockedNow(s.now()) {
+	locked := r.LockedAt.Valid && (!r.LockedUntil.Valid || r.LockedUntil.Time.After(now))
+	if r.Version != r.TicketVer || model.Status(r.Status) != model.StatusActive || locked {
 		return PendingSignIn{}, ErrSignInExpired
 	}
-	p := PendingSignIn{Step: SignInStep(t.Step), UserID: u.ID, Login: u.Login, Name: u.Name, Email: u.Email,
-		Lang: u.Lang, ExpiresAt: t.ExpiresAt}
+	p := PendingSignIn{Step: SignInStep(r.Step), UserID: r.UserID, Login: r.Login, Name: r.Name, Email: r.Email,
+		Lang: r.Lang, ExpiresAt: r.ExpiresAt, TOTPRequired: r.TOTPRequired}
 	if p.Step == StepPassword {
+		u := model.User{ID: r.UserID, Login: r.Login, Email: r.Email, Name: r.Name, TOTPEnabled: r.TOTP}
 		if p.Policy, p.PolicyFacts, err = passwordRules(ctx, s.db, u); err != nil {
 			return PendingSignIn{}, err
-		}
-	}
-	if p.Step == StepEnrol {
-		if err := s.db.GetContext(ctx, &p.TOTPRequired, `SELECT coalesce(bool_or(coalesce((o.policy->>'require_totp')::boolean, false)), false)
-			FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1`, u.ID); err != nil {
-			return PendingSignIn{}, mapErr(err)
 		}
 	}
 	return p, nil

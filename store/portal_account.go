@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"time"
@@ -63,9 +64,13 @@ func (s *Store) PortalSession(ctx context.Context, token string) (PortalAccount,
 		Lang     string        `db:"lang"`
 		Status   string        `db:"status"`
 		TOTP     bool          `db:"totp_enabled"`
+		Orgs     []byte        `db:"orgs"`
 	}
+	// One round trip: the session, its account and the account's organizations.
 	if err := s.db.GetContext(ctx, &r, `SELECT s.id, s.user_id, s.idle_expires_at, s.expires_at, s.last_seen_at, s.org_id,
-		u.login_code, u.name, u.email, u.lang, u.status, u.totp_enabled
+		u.login_code, u.name, u.email, u.lang, u.status, u.totp_enabled,
+		coalesce((SELECT json_agg(json_build_object('id', o.id, 'slug', o.slug, 'name', o.name, 'created_at', o.created_at)
+			ORDER BY o.name, o.id) FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = u.id), '[]') AS orgs
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.idle_expires_at > $2 AND s.expires_at > $2`,
 		model.HashToken(token), now); err != nil {
@@ -83,9 +88,8 @@ func (s *Store) PortalSession(ctx context.Context, token string) (PortalAccount,
 	}
 	a := PortalAccount{SessionID: r.ID, UserID: r.UserID, Login: r.Login, Name: r.Name, Email: r.Email,
 		Lang: r.Lang, TOTPEnabled: r.TOTP, IdleExpiresAt: r.Idle, ExpiresAt: r.Expires, live: true}
-	if err := s.db.SelectContext(ctx, &a.Organizations, `SELECT o.id, o.slug, o.name, o.created_at
-		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, r.UserID); err != nil {
-		return PortalAccount{}, mapErr(err)
+	if err := json.Unmarshal(r.Orgs, &a.Organizations); err != nil {
+		return PortalAccount{}, fmt.Errorf("the account's organizations: %w", err)
 	}
 	for i := range a.Organizations {
 		if r.OrgID.Valid && a.Organizations[i].ID == r.OrgID.Int64 {

@@ -1,6 +1,6 @@
 module gatehouse
 
-go 1.26.8
+go 1.26.10
 
 require (
 	github.com/charmbracelet/bubbles v1.0.0

@@ -77,6 +77,9 @@ func runAccept(e *env, c *command, args []string) int {
 	}
 	fmt.Fprintf(e.stderr, "Invitation to %s (%s) for %s; rights: %s.\n", sanitizeLine(p.OrgName), sanitizeLine(p.OrgSlug),
 		sanitizeLine(p.Email), sanitizeLine(strings.Join(p.Rights, ", ")))
+	if p.Replaces {
+		fmt.Fprintf(e.stderr, "It replaces a former identifier of yours, which is deleted when you accept; it gives: %s.\n", sanitizeLine(carriedLine(p.Memberships)))
+	}
 	var res store.AcceptedInvitation
 	if p.ExistingAccount {
 		res, err = acceptAsOwner(e, st, token, p)
@@ -102,6 +105,9 @@ func runAccept(e *env, c *command, args []string) int {
 			sanitizeLine(res.Login), sanitizeLine(res.OrgName))
 	} else {
 		fmt.Fprintf(e.stdout, "Done: your account %s now has access to %s.\n", sanitizeLine(res.Login), sanitizeLine(res.OrgName))
+	}
+	if res.OldAccount == store.ReplacedDeleted {
+		fmt.Fprintln(e.stdout, "Your former identifier is deleted: log in with the new one from now on.")
 	}
 	return exitOK
 }

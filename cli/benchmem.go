@@ -20,7 +20,7 @@ func init() {
 		args:    "[--rows N] [flags]",
 		summary: "resident memory of a console after paging through N rows, measured from outside",
 		help: `Starts a console (headless, 200×60) in a child process, pages through --rows users of the
-benchmark database, then reads the child's resident set size (VmRSS) from /proc. SPEC §6:
+benchmark database, then reads the child's resident set size (VmRSS) from /proc. The target:
 ≤ 40 MB after 10,000 rows.`,
 		examples: []string{"gatehouse bench memory --rows 10000"},
 		run:      runBenchMemory,

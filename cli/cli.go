@@ -186,11 +186,11 @@ Commands:
 	fmt.Fprint(w, `
 Console flags:
   --as NAME               act as another registered operator (you must be a support operator)
-  --read-only             hide every action that would change something
+  --read-only             change nothing: action keys disabled, every change refused by the store
 
 `)
 	fmt.Fprint(w, globalFlagsHelp)
-	fmt.Fprint(w, configHelp)
+	fmt.Fprint(w, configHelp())
 }
 
 func groupUsage(w io.Writer, prefix string) {

@@ -21,6 +21,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 	"gatehouse/ui"
 )
@@ -637,14 +638,14 @@ func TestOrgAddAndList(t *testing.T) {
 
 func TestSeedCommand(t *testing.T) {
 	h := newHarness(t)
-	var gotOpt store.SeedOptions
+	var gotOpt demodata.Options
 	prev := seedDatabase
-	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt store.SeedOptions, progress func(done, total int64)) (store.SeedSummary, error) {
+	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt demodata.Options, progress func(done, total int64)) (demodata.Summary, error) {
 		gotOpt = opt
 		progress(1, 2) // stderr is not a terminal: nothing drawn
 		progress(2, 2)
-		return store.SeedSummary{Users: int64(opt.Users), Events: int64(opt.Events), Orgs: 3, Memberships: 12, Elapsed: 2 * time.Second,
-			Samples: []store.SeedSample{{Login: "ACME-7K2Q9", Email: "a@example.com", Password: "correct horse battery"}}}, nil
+		return demodata.Summary{Users: int64(opt.Users), Events: int64(opt.Events), Orgs: 3, Memberships: 12, Elapsed: 2 * time.Second,
+			Samples: []demodata.Sample{{Login: "ACME-7K2Q9", Email: "a@example.com", Password: "correct horse battery"}}}, nil
 	}
 	t.Cleanup(func() { seedDatabase = prev })
 
@@ -652,7 +653,7 @@ func TestSeedCommand(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("seed: exit %d, %s", code, errOut)
 	}
-	if gotOpt != (store.SeedOptions{Users: 10, Events: 20, Seed: 7}) {
+	if gotOpt != (demodata.Options{Users: 10, Events: 20, Seed: 7}) {
 		t.Fatalf("options %+v", gotOpt)
 	}
 	var res struct{ Raw map[string]any }
@@ -686,13 +687,13 @@ func TestPrepareDemo(t *testing.T) {
 	asOSUser(t, "alice")
 	calls := 0
 	prev := seedDatabase
-	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt store.SeedOptions, progress func(done, total int64)) (store.SeedSummary, error) {
+	seedDatabase = func(ctx context.Context, db *sqlx.DB, opt demodata.Options, progress func(done, total int64)) (demodata.Summary, error) {
 		calls++
 		if opt != demoSeed {
 			t.Errorf("demo seeds %+v", opt)
 		}
 		_, err := db.ExecContext(ctx, `INSERT INTO users (login_code, email, name) VALUES ('DEMO-00001', 'd@example.com', 'Demo')`)
-		return store.SeedSummary{Users: 1}, err
+		return demodata.Summary{Users: 1}, err
 	}
 	t.Cleanup(func() { seedDatabase = prev })
 	ctx := context.Background()

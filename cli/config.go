@@ -51,15 +51,30 @@ const globalFlagsHelp = `Global flags (every command that uses the database):
 
 `
 
-const configHelp = `Configuration: flags first, then the environment (DATABASE_URL,
-GATEHOUSE_READ_DATABASE_URL, GATEHOUSE_DATA_DIR, GATEHOUSE_LANG, GATEHOUSE_SMTP_URL,
-GATEHOUSE_OUTBOX_KEY, GATEHOUSE_OUTBOX_KEY_FILE, GATEHOUSE_PORTAL_URL, GATEHOUSE_MAIL_FROM,
-GATEHOUSE_PORTAL_LISTEN, GATEHOUSE_PORTAL_TRUSTED_PROXIES), then the file
+// configHelp describes where the configuration comes from, one line per setting of the
+// table (registered ones included: call it after init).
+func configHelp() string {
+	var b strings.Builder
+	b.WriteString(`Configuration: flags first, then the environment, then the file
 $XDG_CONFIG_HOME/gatehouse/config (default ~/.config/gatehouse/config; another with --config
-FILE or GATEHOUSE_CONFIG): key = value lines, # starts a comment line; keys: database_url,
-read_database_url, data_dir, lang, smtp_url, outbox_key_file, portal_url, mail_from,
-portal_listen, portal_trusted_proxies.
-`
+FILE or GATEHOUSE_CONFIG) of key = value lines, # starting a comment line:
+`)
+	t := &table{header: []string{"  FILE KEY", "ENVIRONMENT", "FLAG"}}
+	for _, s := range settings {
+		flag := ""
+		if s.flag != "" {
+			flag = "--" + s.flag
+		}
+		t.add("  "+s.key, s.env, flag)
+	}
+	t.add("", "GATEHOUSE_OUTBOX_KEY", "(environment only: hex or base64 of 32 bytes)")
+	var rows strings.Builder
+	_ = t.write(&rows) // a strings.Builder does not fail
+	for _, line := range strings.Split(strings.TrimSuffix(rows.String(), "\n"), "\n") {
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	return b.String()
+}
 
 // globalFlags are the flags every database command accepts.
 type globalFlags struct {

@@ -54,7 +54,7 @@ func runConsoleOrCommand(e *env, args []string) int {
 
 func consoleFlags(f *flags) (as *string, readOnly *bool) {
 	as = f.String("as", "", "act as another registered operator `NAME` (you must be a support operator)")
-	readOnly = f.Bool("read-only", false, "hide every action that would change something")
+	readOnly = f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	return as, readOnly
 }
 
@@ -72,6 +72,7 @@ func openConsole(e *env, f *flags, as string, readOnly bool) int {
 	if err != nil {
 		return fail(e, err)
 	}
+	op.ReadOnly = readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: readOnly})
 }
 

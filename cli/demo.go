@@ -14,11 +14,12 @@ import (
 	"gatehouse/model"
 	"gatehouse/portal"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/ui"
 )
 
 // demoSeed is the demo's data set: small enough to generate in a few seconds.
-var demoSeed = store.SeedOptions{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
+var demoSeed = demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
 
 func init() {
 	register(&command{
@@ -47,7 +48,7 @@ someone in the console (i), open the e-mail's link, choose a password, set up 2F
 
 func runDemo(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	readOnly := f.Bool("read-only", false, "hide every action that would change something")
+	readOnly := f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
 	portalOnly := f.Bool("portal-only", false, "serve the demo portal and mailbox without the console, until interrupted")
 	portalListen := f.String("portal-listen", "127.0.0.1:8080", "the demo portal's listen `ADDR` (another free port when it is taken)")
@@ -105,6 +106,7 @@ func runDemo(e *env, c *command, args []string) int {
 		return exitOK
 	}
 	waitForEnter(e, "\nPress Enter to open the console (the portal keeps running beside it)… ")
+	op.ReadOnly = *readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: *readOnly})
 }
 
@@ -168,7 +170,7 @@ func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (sto
 // prepareDemo generates the demo data once (when the database has no user yet) and registers
 // the local OS user as a support operator. Concurrent first runs are serialized by an
 // advisory lock: one seeds, the other finds the data.
-func prepareDemo(ctx context.Context, st *store.Store, progress io.Writer) (op model.Operator, sum store.SeedSummary, seeded bool, err error) {
+func prepareDemo(ctx context.Context, st *store.Store, progress io.Writer) (op model.Operator, sum demodata.Summary, seeded bool, err error) {
 	name, err := currentOSUser()
 	if err != nil {
 		return op, sum, false, err

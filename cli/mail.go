@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"gatehouse/store"
@@ -25,11 +26,17 @@ The SMTP URL comes from --smtp-url, else GATEHOUSE_SMTP_URL, else smtp_url in th
 (prefer the environment or the file: a password on the command line is visible to other local
 users); the sender from --from, else GATEHOUSE_MAIL_FROM, else mail_from. The links in the
 e-mails start with the portal URL (--portal-url, GATEHOUSE_PORTAL_URL or portal_url) of the
-process that queued them. The outbox key (GATEHOUSE_OUTBOX_KEY or the data directory's outbox.key) must be the
-one the console used.
+process that queued them. The installation has one outbox key, recorded (as a fingerprint) by
+the database the first time a key is used: every process must hold it (GATEHOUSE_OUTBOX_KEY,
+or outbox_key_file in the config file; by default each OS user has its own <data
+dir>/outbox.key). A mailer with another key delivers nothing and exits 2, saying so.
 
-With --once: delivers what is due now and exits 0 if everything was sent, 1 if some messages
-are still queued or failed, 2 on a usage or database problem. Without: runs until interrupted.`,
+With --once: delivers what is due now, then exits 0 if nothing is left pending and nothing
+failed in this pass; 1 if messages are still pending (waiting for a retry after a failure,
+being sent by another mailer, or queued meanwhile) or failed for good in this pass, with how
+many and why on stderr; 2 on a usage, key or database problem. Messages that failed in an
+earlier pass are counted, not a reason to exit 1 again. Without --once: runs until
+interrupted.`,
 		examples: []string{
 			"GATEHOUSE_SMTP_URL=smtp://mailer:secret@smtp.example.com:587 gatehouse mail",
 			"gatehouse mail --once --smtp-url smtp://127.0.0.1:2525 --from portal@example.com",
@@ -93,8 +100,42 @@ func runMail(e *env, c *command, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "sent %d, to retry %d, failed %d; outbox now: %d pending, %d failed\n",
 		rep.Sent, rep.Retry, rep.Failed, counts["pending"], counts["failed"])
-	if rep.Retry+rep.Failed > 0 {
-		return exitRefused
+	left, err := st.OutboxBacklog(e.ctx)
+	if err != nil {
+		return fail(e, err)
 	}
-	return exitOK
+	code = exitOK
+	if left.Pending > 0 {
+		code = exitRefused
+		fmt.Fprintf(e.stderr, "gatehouse mail: %d e-mail(s) still pending: %s\n", left.Pending, pendingReasons(left))
+	}
+	if rep.Failed > 0 {
+		code = exitRefused
+		fmt.Fprintf(e.stderr, "gatehouse mail: %d e-mail(s) failed for good in this pass (the server refused them, or they can never be sent: see above); %d failed in all\n",
+			rep.Failed, left.Failed)
+	}
+	return code
+}
+
+// pendingReasons says why messages are still pending after a pass.
+func pendingReasons(b store.OutboxBacklog) string {
+	var parts []string
+	if b.Retrying > 0 {
+		p := fmt.Sprintf("%d to retry after a failed attempt", b.Retrying)
+		if b.LastError != "" {
+			p += " (last error: " + oneLine(b.LastError) + ")"
+		}
+		parts = append(parts, p)
+	}
+	if b.Held > 0 {
+		parts = append(parts, fmt.Sprintf("%d being sent by another mailer", b.Held))
+	}
+	if b.Due > 0 {
+		parts = append(parts, fmt.Sprintf("%d due now (queued while this pass ran, or left by another mailer)", b.Due))
+	}
+	s := strings.Join(parts, "; ")
+	if b.NextAttempt != nil {
+		s += "; next attempt " + b.NextAttempt.UTC().Format(time.RFC3339)
+	}
+	return s
 }

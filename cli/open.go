@@ -52,7 +52,7 @@ func openStore(ctx context.Context, cfg *Config) (st *store.Store, label string,
 
 // storeConfig is the store configuration for a database URL.
 func (c *Config) storeConfig(dsn string, key []byte) store.Config {
-	return store.Config{DatabaseURL: dsn, ReadDatabaseURL: c.ReadDatabaseURL, OutboxKey: key,
+	return store.Config{DatabaseURL: dsn, ReadDatabaseURL: c.ReadDatabaseURL, OutboxKey: key, OutboxKeySource: c.outboxKeySource(),
 		StatementTimeout: c.statementTimeout, Tracer: c.tracer, MaxOpenConns: c.maxOpenConns, PortalURL: c.PortalURL}
 }
 
@@ -113,8 +113,9 @@ func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 
 // outboxKey returns the 32-byte key sealing secrets in queued e-mails: GATEHOUSE_OUTBOX_KEY
 // (hex or base64), else the configured key file, else <data dir>/outbox.key, created once.
-// Every process of an installation must use the same key, or the mailer cannot open what
-// the console sealed.
+// Every process of an installation must use the same key (the store refuses to queue with
+// another one): with a shared database, set GATEHOUSE_OUTBOX_KEY or outbox_key_file for
+// every operator and service.
 func outboxKey(cfg *Config) ([]byte, error) {
 	if cfg.OutboxKey != "" {
 		k, err := decodeKey(cfg.OutboxKey)
@@ -134,7 +135,23 @@ func outboxKey(cfg *Config) ([]byte, error) {
 		}
 		return k, nil
 	}
-	return ensureKeyFile(filepath.Join(cfg.dataDir(), "outbox.key"))
+	return ensureKeyFile(cfg.defaultOutboxKeyPath())
+}
+
+func (c *Config) defaultOutboxKeyPath() string { return filepath.Join(c.dataDir(), "outbox.key") }
+
+// outboxKeySource says where outboxKey takes the key from, for the store's refusal of a key
+// that is not the installation's.
+func (c *Config) outboxKeySource() string {
+	switch {
+	case c.OutboxKey != "":
+		return "GATEHOUSE_OUTBOX_KEY"
+	case c.OutboxKeyFile != "" && c.Source("outbox_key_file") != "":
+		return "outbox_key_file " + c.OutboxKeyFile + " (" + c.Source("outbox_key_file") + ")"
+	case c.OutboxKeyFile != "":
+		return "outbox_key_file " + c.OutboxKeyFile
+	}
+	return c.defaultOutboxKeyPath() + ", this OS user's own default"
 }
 
 func decodeKey(s string) ([]byte, error) {

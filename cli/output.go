@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"gatehouse/model/safe"
+	uitable "gatehouse/ui/table"
 )
 
 // nowFunc is the clock for status badges; tests may replace it.
@@ -18,8 +19,10 @@ var nowFunc = time.Now
 // sanitizeLine makes a string from the database safe to print on one terminal line.
 func sanitizeLine(s string) string { return safe.Line(s) }
 
-// table prints aligned columns; every cell passes through the terminal sanitizer and is
-// measured in terminal cells (wide characters align).
+// table prints aligned columns, laid out like the console's tables (gatehouse/ui/table):
+// every cell sanitized and measured in terminal cells (wide characters align), each column
+// as wide as its widest cell up to its maximum, two spaces between columns, no trailing
+// spaces.
 type table struct {
 	header []string
 	max    []int // maximum width per column (0 = unlimited)
@@ -29,44 +32,10 @@ type table struct {
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
 func (t *table) write(w io.Writer) error {
-	widths := make([]int, len(t.header))
-	for i, h := range t.header {
-		widths[i] = safe.Width(h)
-	}
-	for _, r := range t.rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], safe.Width(c))
-		}
-	}
-	for i := range widths {
-		if i < len(t.max) && t.max[i] > 0 {
-			widths[i] = min(widths[i], t.max[i])
-		}
-	}
-	var b strings.Builder
-	line := func(cells []string) {
-		b.Reset()
-		for i, c := range cells {
-			if i == len(cells)-1 {
-				if i < len(t.max) && t.max[i] > 0 {
-					b.WriteString(safe.Truncate(c, t.max[i]))
-				} else {
-					b.WriteString(safe.Line(c))
-				}
-				break
-			}
-			b.WriteString(safe.Pad(c, widths[i]))
-			b.WriteString("  ")
-		}
-		b.WriteByte('\n')
-	}
-	line(t.header)
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
-	}
-	for _, r := range t.rows {
-		line(r)
-		if _, err := io.WriteString(w, b.String()); err != nil {
+	all := append([][]string{t.header}, t.rows...)
+	l := uitable.Layout{Widths: uitable.Widths(all, t.max), Sep: "  ", Ragged: true}
+	for _, r := range all {
+		if _, err := io.WriteString(w, l.Line(r, nil)+"\n"); err != nil {
 			return err
 		}
 	}
@@ -126,13 +95,6 @@ func when(t *time.Time, none string) string {
 		return none
 	}
 	return t.Local().Format("2006-01-02 15:04")
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // thousands writes 1234567 as 1,234,567.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 )
 
 func init() {
@@ -29,7 +30,7 @@ it is a terminal.`,
 }
 
 // seedDatabase fills a database with generated demo data; tests replace it.
-var seedDatabase = store.Seed
+var seedDatabase = demodata.Load
 
 // seedTimeout bounds each statement of a seed (bulk COPY of millions of rows takes minutes,
 // more than the interactive 5 s).
@@ -73,7 +74,7 @@ func runSeed(e *env, c *command, args []string) int {
 			return fail(e, refusedf("database %s already has users: seed is for demo and benchmark databases (--force to add to it anyway)", label))
 		}
 	}
-	opt := store.SeedOptions{Users: *users, Events: *events, Orgs: *orgs, Seed: *seed, Invitations: *invitations}
+	opt := demodata.Options{Users: *users, Events: *events, Orgs: *orgs, Seed: *seed, Invitations: *invitations}
 	sum, err := seedWithProgress(e.ctx, st, opt, e.stderr, "seeding")
 	if err != nil {
 		return fail(e, err)
@@ -89,7 +90,7 @@ func runSeed(e *env, c *command, args []string) int {
 }
 
 // seedWithProgress runs the seed with a progress bar on w (when it is a terminal).
-func seedWithProgress(ctx context.Context, st *store.Store, opt store.SeedOptions, w io.Writer, label string) (store.SeedSummary, error) {
+func seedWithProgress(ctx context.Context, st *store.Store, opt demodata.Options, w io.Writer, label string) (demodata.Summary, error) {
 	bar := newProgress(w, label)
 	start := time.Now()
 	sum, err := seedDatabase(ctx, st.DB(), opt, bar.update)
@@ -118,7 +119,7 @@ type seedResultJSON struct {
 	Samples       []seedSampleJSON `json:"samples"`
 }
 
-func seedJSON(s store.SeedSummary) seedResultJSON {
+func seedJSON(s demodata.Summary) seedResultJSON {
 	out := seedResultJSON{
 		Users: s.Users, Events: s.Events, Orgs: s.Orgs, Memberships: s.Memberships,
 		Invitations: s.Invitations, Audit: s.Audit, ElapsedMS: s.Elapsed.Milliseconds(),
@@ -130,18 +131,18 @@ func seedJSON(s store.SeedSummary) seedResultJSON {
 	return out
 }
 
-func seedRows(s store.SeedSummary) int64 {
+func seedRows(s demodata.Summary) int64 {
 	return s.Users + s.Events + s.Orgs + s.Memberships + s.Invitations + s.Audit
 }
 
-func rowsPerSecond(s store.SeedSummary) int64 {
+func rowsPerSecond(s demodata.Summary) int64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
 	return int64(float64(seedRows(s)) / s.Elapsed.Seconds())
 }
 
-func printSeedSummary(w io.Writer, s store.SeedSummary) {
+func printSeedSummary(w io.Writer, s demodata.Summary) {
 	fmt.Fprintf(w, "seeded in %s (%s rows/s):\n", s.Elapsed.Round(10*time.Millisecond), thousands(rowsPerSecond(s)))
 	t := &table{header: []string{"", "ROWS"}}
 	t.add("organizations", thousands(s.Orgs))
@@ -156,7 +157,7 @@ func printSeedSummary(w io.Writer, s store.SeedSummary) {
 
 // printSamples lists generated accounts with their passwords, so that someone can try a
 // login; they are demo data, never real accounts.
-func printSamples(w io.Writer, samples []store.SeedSample) {
+func printSamples(w io.Writer, samples []demodata.Sample) {
 	if len(samples) == 0 {
 		return
 	}

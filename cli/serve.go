@@ -7,8 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
-	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -38,6 +39,10 @@ SMTP server is configured (--smtp-url, GATEHOUSE_SMTP_URL or smtp_url in the con
 
 Logs (log/slog, to stderr) record connections, refused keys with their fingerprints, and each
 session's start and end with the operator and duration — never a secret.
+
+SIGTERM or SIGINT stops the server gracefully: no new session is accepted, each console
+quits (the client's terminal leaves the alternate screen and shows its cursor again, then a
+"server shutting down" line), and after at most 5 seconds the connections left are closed.
 Listen address and host key may also come from GATEHOUSE_SSH_LISTEN / ssh_listen and
 GATEHOUSE_SSH_HOST_KEY / ssh_host_key.`,
 		examples: []string{
@@ -52,6 +57,16 @@ GATEHOUSE_SSH_HOST_KEY / ssh_host_key.`,
 
 // serveReady is called with the address the server listens on (tests use it).
 var serveReady = func(addr string) {}
+
+// shutdownGrace bounds how long serve waits, once told to stop, for its consoles to quit.
+const shutdownGrace = 5 * time.Second
+
+// SignalContext is the context of a gatehouse process: cancelled at SIGINT or SIGTERM, which
+// for serve means a graceful shutdown (each console quits and restores its client's
+// terminal). stop restores the signals' default behaviour.
+func SignalContext() (ctx context.Context, stop context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 func runServe(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
@@ -74,7 +89,6 @@ func runServe(e *env, c *command, args []string) int {
 	if *maxSessions <= 0 || *idle <= 0 || *maxTimeout <= 0 {
 		return f.usageError(e, "--max-sessions, --idle-timeout and --max-timeout must be positive")
 	}
-	tuneGCForIdleSessions()
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -155,28 +169,17 @@ func runServe(e *env, c *command, args []string) int {
 	case runErr = <-errs:
 	}
 	cancel()
-	logger.Info("stopping: closing sessions")
-	_ = srv.Close() // every session's context ends: their queries are cancelled
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Each console is told to quit (its client's terminal restored, the shutdown line shown),
+	// for at most shutdownGrace; then the connections left are closed.
+	logger.Info("stopping: ending the sessions", "grace", shutdownGrace.String())
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer scancel()
-	_ = srv.Shutdown(sctx) // wait (a little) for the connections' handlers to return
-	<-mailerDone           // the mailer stops before the store closes
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("stopping: sessions closed after the grace period", "grace", shutdownGrace.String())
+	}
+	<-mailerDone // the mailer stops before the store closes
 	if runErr != nil && !errors.Is(runErr, ssh.ErrServerClosed) {
 		return fail(e, runErr)
 	}
 	return exitOK
-}
-
-// tuneGCForIdleSessions: Bubble Tea's renderer copies each session's frame at every tick to
-// see whether it changed, so 50 idle consoles make short-lived garbage continuously. With the
-// collector running a quarter as often (GOGC=400) an idle session costs 0.09% of a core
-// instead of 0.11% (SPEC §6: ≤ 0.1%), for ~0.4 MB more heap per session (≤ 1 MB). A GOGC or
-// GOMEMLIMIT set by the administrator wins; the heap is capped at 1 GiB otherwise.
-func tuneGCForIdleSessions() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1 << 30)
-	}
 }

@@ -21,7 +21,7 @@ const (
 // Valid reports whether m is a known mode.
 func (m LockoutMode) Valid() bool { return m == LockUntilReset || m == LockTemporary }
 
-// LockoutPolicy is the failed-login lockout policy of SPEC §3: Threshold consecutive
+// LockoutPolicy is the failed-login lockout policy: Threshold consecutive
 // failures, each within Window of the previous one, lock the account.
 type LockoutPolicy struct {
 	Threshold    int           // failures that lock the account (5)
@@ -31,7 +31,7 @@ type LockoutPolicy struct {
 	MaxDuration  time.Duration // longest temporary lock (24h)
 }
 
-// DefaultLockoutPolicy returns the installation defaults of SPEC §3.
+// DefaultLockoutPolicy returns the installation defaults (5 failures within 15 minutes, locked until reset).
 func DefaultLockoutPolicy() LockoutPolicy {
 	return LockoutPolicy{
 		Threshold:    5,
@@ -97,7 +97,7 @@ func (p LockoutPolicy) LockedUntil(n int, now time.Time) *time.Time {
 	return &end
 }
 
-// RegisterFailure applies one failed login to the counter (SPEC §3: Threshold failures within
+// RegisterFailure applies one failed login to the counter (Threshold failures within
 // Window lock the account). prev is the current count and firstFailedAt the time of the first
 // failure of that count (nil if none): a failure more than Window after it starts a new count.
 // It returns the new count, the first failure of the count, and whether to lock now. The store

@@ -48,6 +48,9 @@ type Operator struct {
 	Role   Role
 	OrgIDs []int64  // admin scope; empty for support and oncall (they see all)
 	Rights []string // rights an admin may grant; support may grant every right
+	// ReadOnly marks a session opened read-only (--read-only): it changes nothing, whatever
+	// the role (see May). Not stored: a property of the session, not of the operator.
+	ReadOnly bool
 }
 
 // AllOrgs reports whether the operator sees every organization.
@@ -66,13 +69,16 @@ func (o Operator) InScope(orgID int64) bool {
 	return false
 }
 
-// CanWrite reports whether the operator may change accounts (beyond unlocking).
-func (o Operator) CanWrite() bool { return o.Role == RoleSupport || o.Role == RoleAdmin }
+// CanWrite reports whether the operator may change accounts beyond unlocking them (the
+// action policy: false for oncall and for every read-only session).
+func (o Operator) CanWrite() bool { return o.Allows(ActionEditProfile) }
 
-// CanUnlock reports whether the operator may unlock accounts and reset failure counters.
-func (o Operator) CanUnlock() bool { return o.Role.Valid() }
+// CanUnlock reports whether the operator may unlock accounts and reset failure counters
+// (the action policy: false for every read-only session).
+func (o Operator) CanUnlock() bool { return o.Allows(ActionUnlock) }
 
-// CanGrant reports whether the operator may grant the right.
+// CanGrant reports whether the operator's role may grant the right (what they may offer;
+// whether they may change anything at all is May's answer).
 func (o Operator) CanGrant(right string) bool {
 	switch o.Role {
 	case RoleSupport:
@@ -137,6 +143,7 @@ type User struct {
 	Version            int          `json:"version"`
 	Organizations      []string     `json:"organizations"` // slugs
 	Memberships        []Membership `json:"memberships,omitempty"`
+	MailFailed         bool         `json:"mail_failed,omitempty"` // the account's latest e-mail failed (set by the Users list)
 }
 
 // LockedNow reports whether the account is locked at the given time (a temporary lock

@@ -11,7 +11,8 @@ import (
 )
 
 // audit appends one audit row inside the caller's transaction. The database computes the
-// hash chain (trigger audit_chain). The summary must never hold a secret. The row belongs to
+// hash chain (trigger audit_chain). The summary must never hold a secret. A read-only
+// operator's change is refused here too: the transaction it belongs to rolls back. The row belongs to
 // its target organization, or else to its target user's organizations as they are now
 // (within the acting admin's scope: an admin acts in their organizations only).
 func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string) error {
@@ -21,6 +22,9 @@ func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, u
 // auditIn is audit with the row's organizations given (orgIDs non-nil; empty: a row only
 // support and oncall read).
 func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	var given, scope any
 	if orgIDs != nil {
 		given = int64Array(orgIDs)
@@ -44,8 +48,6 @@ func nullID(id int64) *int64 {
 	}
 	return &id
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // AuditQuery filters the audit log; zero values mean "any".
 type AuditQuery struct {

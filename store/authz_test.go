@@ -17,7 +17,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// The role table (SPEC §1, §7 Tenancy): every store function that acts for an operator, called
+// The role table: every store function that acts for an operator, called
 // as support, as an admin of organization A, and as oncall, on a target in organization A
 // ("same") and in organization B ("other"), must be allowed, answer "not found" (an admin never
 // learns that another organization's user exists), or be forbidden (the role may not do it).
@@ -48,8 +48,6 @@ var (
 	unlockScoped = readScoped
 	// supportOnly: installation-wide settings, operators, organizations, the rights catalog.
 	supportOnly = roles{support: [2]outcome{ok, ok}, admin: [2]outcome{fb, fb}, oncall: [2]outcome{fb, fb}}
-	// everyone: no scope involved.
-	everyone = roles{support: [2]outcome{ok, ok}, admin: [2]outcome{ok, ok}, oncall: [2]outcome{ok, ok}}
 )
 
 type authzRow struct {
@@ -258,7 +256,7 @@ var authzRows = []authzRow{
 		return w.s.DeleteUser(w.ctx, op, target, 1, w.email(target))
 	}},
 	{"ResetTOTP", writeScoped, 1, userWith2FA, func(w *authzWorld, op model.Operator, _, target int64) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, target, 1)
+		_, err := w.s.ResetTOTP(w.ctx, op, target, 1, "lost phone")
 		return err
 	}},
 	{"SetPassword", writeScoped, 1, freshUser, func(w *authzWorld, op model.Operator, _, target int64) error {

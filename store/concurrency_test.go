@@ -12,7 +12,7 @@ import (
 	"gatehouse/store"
 )
 
-// Concurrency (SPEC §7; issue 8 item 5), what the other tests do not cover yet:
+// Concurrency, what the other tests do not cover yet:
 // 100 logins at once that all succeed (on a bcrypt hash each wants to upgrade), and the same
 // e-mail invited into the same organization by several operators at once.
 // Already covered elsewhere: two operators saving the same user (useredit_test.go), 100

@@ -11,34 +11,62 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
-// ipRow is one address's group, as the store answers it or as the events say it.
+// ipRow is one source's group, as the store answers it or as the events say it.
 type ipRow struct {
 	Accounts, Attempts int
 	First, Last        time.Time
 }
 
-// failuresFromEvents is the plain answer: the events of the window grouped by address, an
+// sourceOf is the grouping the events are held to, written apart from the store's: an IPv4
+// address (or an IPv4-mapped one) on its own, an IPv6 address by its first 64 bits.
+func sourceOf(t testing.TB, ip string) string {
+	t.Helper()
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		t.Fatalf("event address %q: %v", ip, err)
+	}
+	if a.Is4() || a.Is4In6() {
+		return a.String()
+	}
+	b := a.As16()
+	clear(b[8:])
+	return netip.AddrFrom16(b).String() + "/64"
+}
+
+// failuresFromEvents is the plain answer: the events of the window grouped by source, an
 // unknown login (lower-cased) counting as an account of its own.
 func failuresFromEvents(t *testing.T, s *store.Store, since time.Time) map[string]ipRow {
 	t.Helper()
-	rows, err := s.DB().Query(`WITH per AS (
-			SELECT ip, user_id, CASE WHEN user_id IS NULL THEN lower(login) END AS unknown,
-			       count(*) AS n, min(at) AS first, max(at) AS last
-			FROM auth_events WHERE kind = 'login_failure' AND at >= $1 AND ip IS NOT NULL GROUP BY 1, 2, 3)
-		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per GROUP BY ip`, since)
+	rows, err := s.DB().Query(`SELECT host(ip), coalesce(user_id::text, 'unknown ' || lower(login)), at
+		FROM auth_events WHERE kind = 'login_failure' AND at >= $1 AND ip IS NOT NULL`, since)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	out := map[string]ipRow{}
+	accounts := map[[2]string]bool{}
 	for rows.Next() {
-		var ip string
-		var r ipRow
-		must(t, rows.Scan(&ip, &r.Accounts, &r.Attempts, &r.First, &r.Last))
-		out[ip] = r
+		var ip, account string
+		var at time.Time
+		must(t, rows.Scan(&ip, &account, &at))
+		src := sourceOf(t, ip)
+		r := out[src]
+		if !accounts[[2]string{src, account}] {
+			accounts[[2]string{src, account}] = true
+			r.Accounts++
+		}
+		r.Attempts++
+		if r.First.IsZero() || at.Before(r.First) {
+			r.First = at
+		}
+		if at.After(r.Last) {
+			r.Last = at
+		}
+		out[src] = r
 	}
 	must(t, rows.Err())
 	return out
@@ -66,10 +94,13 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 			t.Errorf("%s, since %s: %d addresses, want %d", stage, since.Format(time.RFC3339Nano), len(got), len(want))
 		}
 		for _, g := range got {
-			w, ok := want[g.IP.String()]
+			w, ok := want[store.SourceText(g.Source)]
 			r := ipRow{g.Accounts, g.Attempts, g.FirstSeen, g.LastSeen}
 			if !ok || r.Accounts != w.Accounts || r.Attempts != w.Attempts || !r.First.Equal(w.First) || !r.Last.Equal(w.Last) {
-				t.Errorf("%s, since %s, %s: %+v, want %+v", stage, since.Format(time.RFC3339Nano), g.IP, r, w)
+				t.Errorf("%s, since %s, %s: %+v, want %+v", stage, since.Format(time.RFC3339Nano), g.Source, r, w)
+			}
+			if g.LikelyAttack != (w.Accounts >= store.AttackAccounts) {
+				t.Errorf("%s, since %s, %s: flagged %v with %d accounts", stage, since.Format(time.RFC3339Nano), g.Source, g.LikelyAttack, w.Accounts)
 			}
 		}
 		// The first three in order: the keys must be the plain answer's first three.
@@ -98,9 +129,10 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 }
 
 // TestFailuresByIPSummariesAreExact: failures written one by one out of time order (known
-// accounts, unknown logins in mixed case, no address, other kinds), from eight transactions at
-// once on one address, through the real login routine, by the seed, and after a prune — the
-// summaries of migration 0009 always give the events' answer.
+// accounts, unknown logins in mixed case, no address, other kinds, IPv4 and IPv6 addresses,
+// several of one /64, an IPv4-mapped one), from eight transactions at once on one address and
+// on eight addresses of one /64, through the real login routine, by the seed, and after a
+// prune — the summaries always give the events' answer, grouped by source.
 func TestFailuresByIPSummariesAreExact(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
@@ -109,7 +141,9 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		users = append(users, storetest.User(t, s, fmt.Sprintf("IPS-%05d", i), fmt.Sprintf("ips%d@example.org", i), fmt.Sprintf("Ip User %d", i), time.Time{}, org))
 	}
-	ips := []string{"203.0.113.7", "203.0.113.8", "198.51.100.1", "2001:db8::1", "192.0.2.50"}
+	ips := []string{"203.0.113.7", "203.0.113.8", "198.51.100.1", "2001:db8::1", "192.0.2.50",
+		"2001:db8:bad:1::66", "2001:db8:bad:1::67", "2001:db8:bad:1:ffff:ffff:ffff:ffff", "2001:db8:bad:2::13",
+		"2001:db8:bad:1:8000::", "::ffff:192.0.2.50"}
 	logins := []string{"nobody", "NoBody", "ghost", "Ghost ", "x"}
 	r := rand.New(rand.NewPCG(9, 9))
 	now := time.Now()
@@ -146,6 +180,21 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 		return exec(s, `INSERT INTO auth_events (user_id, login, kind, ip) VALUES ($1, 'c', 'login_failure', '203.0.113.99')`,
 			users[(w*7+i)%len(users)])
 	})
+	// And on one /64, each transaction from addresses of its own, known accounts and unknown
+	// logins: the same summary rows, reached from different addresses.
+	inParallel(t, 8, 40, func(w, i int) error {
+		var user any
+		if i%3 > 0 {
+			user = users[(w*5+i)%len(users)]
+		}
+		return exec(s, `INSERT INTO auth_events (user_id, login, kind, ip) VALUES ($1, $2, 'login_failure', $3::inet)`,
+			user, fmt.Sprintf("Spray%d", i%7), fmt.Sprintf("2001:db8:bad:9:%x::%x", w, i+1))
+	})
+	var spread int
+	must(t, s.DB().Get(&spread, `SELECT count(*) FROM failure_ip_hours WHERE source = '2001:db8:bad:9::/64'`))
+	if spread == 0 {
+		t.Fatal("eight addresses of 2001:db8:bad:9::/64 left no summary of the /64")
+	}
 	// And through the login routine itself.
 	for i := 0; i < 3; i++ {
 		ip := netip.MustParseAddr("192.0.2.77")
@@ -153,7 +202,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 		_, _ = s.Authenticate(ctx, store.AuthRequest{Login: fmt.Sprintf("UNKNOWN-%d", i), Password: "whatever it is", IP: ip})
 	}
 	var viaLogin int
-	must(t, s.DB().Get(&viaLogin, `SELECT coalesce(sum(attempts), 0) FROM failure_ip_hours WHERE ip = '192.0.2.77'`))
+	must(t, s.DB().Get(&viaLogin, `SELECT coalesce(sum(attempts), 0) FROM failure_ip_hours WHERE source = '192.0.2.77'`))
 	if viaLogin != 6 {
 		t.Fatalf("the login routine's failures: %d in the summary, want 6", viaLogin)
 	}
@@ -174,7 +223,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 
 func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
 	s := storetest.New(t)
-	if _, err := store.Seed(context.Background(), s.DB(), store.SeedOptions{Users: 600, Events: 20000, Orgs: 4, Seed: 8}, nil); err != nil {
+	if _, err := demodata.Load(context.Background(), s.DB(), demodata.Options{Users: 600, Events: 20000, Orgs: 4, Seed: 8}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var n int
@@ -185,34 +234,74 @@ func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
 	checkFailuresByIP(t, s, "seeded")
 }
 
-// TestPruneKeepsAFailureThatRacedIt: an address's account was last tried before the cut, and a
+// TestPruneKeepsAFailureThatRacedIt: a source's account was last tried before the cut, and a
 // new failure of that account is being written while the prune runs. The prune waits for the
 // failure's transaction and must then keep the row the failure moved past the cut: deleting
-// it would drop that account from the address's count until the next failure.
+// it would drop that account from the source's count until the next failure. For an IPv4
+// address, and for an IPv6 /64 whose new failure comes from another of its addresses.
 func TestPruneKeepsAFailureThatRacedIt(t *testing.T) {
-	s := storetest.New(t)
-	ctx := context.Background()
-	user := storetest.User(t, s, "RACE-00001", "race@example.org", "Race Prune", time.Time{})
-	now := time.Now().Truncate(time.Microsecond) // what a timestamptz holds
-	must(t, exec(s, `INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', '203.0.113.50')`,
-		now.Add(-10*24*time.Hour), user))
-	tx, err := s.DB().Beginx()
-	must(t, err)
-	defer tx.Rollback()
-	_, err = tx.Exec(`INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', '203.0.113.50')`, now, user)
-	must(t, err)
-	pruned := make(chan error, 1)
-	go func() {
-		_, err := s.PruneAuthEvents(ctx, supportOp, now.Add(-8*24*time.Hour), store.PruneOptions{})
-		pruned <- err
-	}()
-	waitingBackend(t, s) // the prune waits for the failure's row
-	must(t, tx.Commit())
-	must(t, <-pruned)
-	var last []time.Time
-	must(t, s.DB().Select(&last, `SELECT last_at FROM failure_ip_accounts WHERE ip = '203.0.113.50'`))
-	if len(last) != 1 || !last[0].Equal(now) {
-		t.Fatalf("after the raced prune the address's accounts are %v, want the new failure at %v", last, now)
+	for _, c := range []struct{ name, old, new, source string }{
+		{"IPv4", "203.0.113.50", "203.0.113.50", "203.0.113.50/32"},
+		{"IPv6 /64", "2001:db8:bad:3::1", "2001:db8:bad:3:ffff::2", "2001:db8:bad:3::/64"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := storetest.New(t)
+			ctx := context.Background()
+			user := storetest.User(t, s, "RACE-00001", "race@example.org", "Race Prune", time.Time{})
+			now := time.Now().Truncate(time.Microsecond) // what a timestamptz holds
+			must(t, exec(s, `INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', $3::inet)`,
+				now.Add(-10*24*time.Hour), user, c.old))
+			tx, err := s.DB().Beginx()
+			must(t, err)
+			defer tx.Rollback()
+			_, err = tx.Exec(`INSERT INTO auth_events (at, user_id, login, kind, ip) VALUES ($1, $2, 'RACE-00001', 'login_failure', $3::inet)`,
+				now, user, c.new)
+			must(t, err)
+			pruned := make(chan error, 1)
+			go func() {
+				_, err := s.PruneAuthEvents(ctx, supportOp, now.Add(-8*24*time.Hour), store.PruneOptions{})
+				pruned <- err
+			}()
+			waitingBackend(t, s) // the prune waits for the failure's row
+			must(t, tx.Commit())
+			must(t, <-pruned)
+			var last []time.Time
+			must(t, s.DB().Select(&last, `SELECT last_at FROM failure_ip_accounts WHERE source = $1::inet`, c.source))
+			if len(last) != 1 || !last[0].Equal(now) {
+				t.Fatalf("after the raced prune the source's accounts are %v, want the new failure at %v", last, now)
+			}
+			checkFailuresByIP(t, s, "raced prune")
+		})
 	}
-	checkFailuresByIP(t, s, "raced prune")
+}
+
+// TestFailureSourceIsOneRule: the Go rule (FailureSource, used to judge a locked account's
+// last failure) and the SQL one (failure_source, the summaries' key) agree, at the edges of
+// a /64 and for the kinds of addresses a login can come from.
+func TestFailureSourceIsOneRule(t *testing.T) {
+	s := storetest.New(t)
+	for _, c := range []struct{ ip, want string }{
+		{"203.0.113.66", "203.0.113.66"},
+		{"0.0.0.0", "0.0.0.0"},
+		{"255.255.255.255", "255.255.255.255"},
+		{"::ffff:192.0.2.50", "::ffff:192.0.2.50"},
+		{"2001:db8:bad:1::66", "2001:db8:bad:1::/64"},
+		{"2001:db8:bad:1::", "2001:db8:bad:1::/64"},
+		{"2001:db8:bad:1:ffff:ffff:ffff:ffff", "2001:db8:bad:1::/64"},
+		{"2001:db8:bad:2::13", "2001:db8:bad:2::/64"},
+		{"::1", "::/64"},
+		{"fe80::1", "fe80::/64"},
+		{"2001:db8:ffff:ffff:1::1", "2001:db8:ffff:ffff::/64"},
+	} {
+		got := store.SourceText(store.FailureSource(netip.MustParseAddr(c.ip)))
+		var inSQL string
+		must(t, s.DB().Get(&inSQL, `SELECT text(failure_source($1::inet))`, c.ip))
+		p, err := netip.ParsePrefix(inSQL)
+		if err != nil {
+			t.Fatalf("failure_source(%s) = %q: %v", c.ip, inSQL, err)
+		}
+		if got != c.want || store.SourceText(p) != c.want || p != store.FailureSource(netip.MustParseAddr(c.ip)) {
+			t.Errorf("%s: Go %s, SQL %s, want %s", c.ip, got, inSQL, c.want)
+		}
+	}
 }

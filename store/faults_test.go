@@ -20,7 +20,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// Database faults at the store level (SPEC §7 Database outage; issue 8 item 3). A store call
+// Database faults at the store level. A store call
 // is caught inside its transaction — waiting for a row lock another connection holds — and its
 // backend is killed with pg_terminate_backend: the call answers a clear "database unreachable"
 // error, nothing it began is left in any table, and the next call works.
@@ -257,7 +257,7 @@ func (p *lostAckProxy) serve(client net.Conn, serverSocket string) {
 }
 
 // TestLostCommitAcknowledgement documents what a retry does after a commit whose answer was
-// lost (the store reports "database unreachable" although the write was applied) — SPEC §7
+// lost (the store reports "database unreachable" although the write was applied) —
 // "no write is applied twice after a reconnect":
 //   - versioned saves (UpdateUser, SetPassword…): the retry is refused as a conflict; applied once;
 //   - CreateInvitation: the retry is refused as a duplicate ("already invited; resend it"); one

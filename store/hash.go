@@ -14,13 +14,13 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Password hashing (SPEC §3): argon2id with m=19 MiB, t=2, p=1 (the OWASP baseline), a 16-byte
+// Password hashing: argon2id with m=19 MiB, t=2, p=1 (the OWASP baseline), a 16-byte
 // salt and a 32-byte key, stored as a PHC string:
 //
 //	$argon2id$v=19$m=19456,t=2,p=1$<salt, base64 raw std>$<key, base64 raw std>
 //
 // Verification reads the parameters from the stored string, so hashes made with other
-// parameters keep working; bcrypt hashes of imported users ($2a$, $2b$, $2y$) verify too. Both
+// parameters keep working, up to a cost ceiling (see maxArgonMemory); bcrypt hashes of imported users ($2a$, $2b$, $2y$) verify too. Both
 // report needsUpgrade when the hash should be replaced by a fresh argon2id one after a
 // successful login.
 //
@@ -42,12 +42,23 @@ const (
 // hashConcurrency is how many hashes (argon2id or bcrypt) may run at once process-wide.
 const hashConcurrency = 2
 
-// Bounds accepted when reading a stored argon2id hash, so that a corrupt or hostile row cannot
-// make verification allocate gigabytes or spin for minutes.
+// The ceiling of a stored hash's cost. Verification reads the parameters from the stored
+// string, so a planted or corrupt row ("m=1048576,t=100,p=8", "$2a$31$") could make every
+// login attempt on that account allocate a GiB or spin for hours. A hash over the ceiling is
+// refused before anything is computed (ErrHashOverCeiling): the login fails as with a wrong
+// password, after the usual DummyVerify. The ceiling is RFC 9106's second recommended
+// option, m=64 MiB, t=3, p=4 (5 times the cost of the current parameters), with the time
+// allowed to grow while the memory shrinks (OWASP's m=7 MiB, t=5 passes); bcrypt up to cost
+// 13, one step above the defaults of the systems users are imported from (10 or 12).
 const (
-	maxArgonMemory  = 1 << 20 // KiB, 1 GiB
-	maxArgonTime    = 64
-	maxArgonThreads = 64
+	maxArgonMemory  = 64 * 1024     // KiB
+	maxArgonWork    = 3 * 64 * 1024 // memory × passes, KiB
+	maxArgonThreads = 4
+	maxBcryptCost   = 13
+)
+
+// Bounds of a well-formed stored argon2id hash (beyond them it is malformed).
+const (
 	minArgonSaltLen = 8
 	maxArgonSaltLen = 64
 	minArgonKeyLen  = 16
@@ -61,6 +72,10 @@ var ErrMalformedHash = errors.New("store: malformed password hash")
 // gatehouse does not verify (for example argon2i, or argon2 version 0x10).
 var ErrUnsupportedHash = errors.New("store: unsupported password hash")
 
+// ErrHashOverCeiling is returned, before any hashing, for a well-formed stored hash whose
+// cost is over the ceiling (see maxArgonMemory). It is an ErrUnsupportedHash.
+var ErrHashOverCeiling = fmt.Errorf("%w: cost over the ceiling", ErrUnsupportedHash)
+
 // hashSem holds one token per hash in progress.
 var hashSem = make(chan struct{}, hashConcurrency)
 
@@ -71,6 +86,18 @@ var (
 	hookWaiting func(delta int)
 	hookHashing func()
 )
+
+// hookArgon (nil in production) is called with the parameters of every argon2id computation,
+// the hash of a new password, a verification and DummyVerify alike.
+var hookArgon func(p argonParams, saltLen, keyLen int)
+
+// argonKey computes one argon2id key; every argon2id computation goes through it.
+func argonKey(password string, salt []byte, p argonParams, keyLen uint32) []byte {
+	if hookArgon != nil {
+		hookArgon(p, len(salt), int(keyLen))
+	}
+	return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, keyLen)
+}
 
 // acquireHashSlot waits for a hashing slot, or until ctx ends.
 func acquireHashSlot(ctx context.Context) error {
@@ -120,8 +147,7 @@ func HashPassword(ctx context.Context, password string) (string, error) {
 	if err := acquireHashSlot(ctx); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, currentParams.time, currentParams.memory,
-		currentParams.threads, argonKeyLen)
+	key := argonKey(password, salt, currentParams, argonKeyLen)
 	releaseHashSlot()
 	return encodeArgon(currentParams, salt, key), nil
 }
@@ -136,8 +162,9 @@ func encodeArgon(p argonParams, salt, key []byte) string {
 // VerifyPassword reports whether password matches the stored hash encoded (argon2id PHC
 // string, or bcrypt). needsUpgrade is true when the password matched but the hash should be
 // replaced with HashPassword's: a bcrypt hash, or argon2id parameters weaker than the current
-// ones. err is set only for a hash that cannot be verified (malformed, unsupported) or when ctx
-// ended while waiting for a hashing slot; a wrong password is (false, false, nil).
+// ones. err is set only for a hash that cannot be verified (malformed, unsupported, over the
+// cost ceiling: then nothing was computed) or when ctx ended while waiting for a hashing
+// slot; a wrong password is (false, false, nil).
 func VerifyPassword(ctx context.Context, encoded, password string) (ok bool, needsUpgrade bool, err error) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
@@ -156,10 +183,13 @@ func verifyArgon(ctx context.Context, encoded, password string) (bool, bool, err
 	if err != nil {
 		return false, false, err
 	}
+	if p.overCeiling() {
+		return false, false, ErrHashOverCeiling
+	}
 	if err := acquireHashSlot(ctx); err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(want)))
+	got := argonKey(password, salt, p, uint32(len(want)))
 	releaseHashSlot()
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return false, false, nil
@@ -167,6 +197,13 @@ func verifyArgon(ctx context.Context, encoded, password string) (bool, bool, err
 	weaker := p.memory < currentParams.memory || p.time < currentParams.time ||
 		len(salt) < argonSaltLen || len(want) < argonKeyLen
 	return true, weaker, nil
+}
+
+// overCeiling reports whether verifying a hash with these parameters would cost more than
+// the ceiling allows.
+func (p argonParams) overCeiling() bool {
+	return p.memory > maxArgonMemory || p.threads > maxArgonThreads ||
+		uint64(p.memory)*uint64(p.time) > maxArgonWork
 }
 
 // parseArgon parses "$argon2id$v=19$m=M,t=T,p=P$salt$key".
@@ -199,17 +236,17 @@ func parseArgon(encoded string) (p argonParams, salt, key []byte, err error) {
 		}
 		switch name {
 		case "m":
-			if seen[0] || n > maxArgonMemory {
+			if seen[0] {
 				return p, nil, nil, ErrMalformedHash
 			}
 			seen[0], p.memory = true, uint32(n)
 		case "t":
-			if seen[1] || n > maxArgonTime {
+			if seen[1] {
 				return p, nil, nil, ErrMalformedHash
 			}
 			seen[1], p.time = true, uint32(n)
 		case "p":
-			if seen[2] || n > maxArgonThreads {
+			if seen[2] || n > 255 {
 				return p, nil, nil, ErrMalformedHash
 			}
 			seen[2], p.threads = true, uint8(n)
@@ -233,14 +270,18 @@ func parseArgon(encoded string) (p argonParams, salt, key []byte, err error) {
 }
 
 func verifyBcrypt(ctx context.Context, encoded, password string) (bool, bool, error) {
-	// Reject a malformed hash before waiting for a slot.
-	if _, err := bcrypt.Cost([]byte(encoded)); err != nil {
+	// Reject a malformed or too costly hash before waiting for a slot.
+	cost, err := bcrypt.Cost([]byte(encoded))
+	if err != nil {
 		return false, false, ErrMalformedHash
+	}
+	if cost > maxBcryptCost {
+		return false, false, ErrHashOverCeiling
 	}
 	if err := acquireHashSlot(ctx); err != nil {
 		return false, false, err
 	}
-	err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
+	err = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
 	releaseHashSlot()
 	switch {
 	case err == nil:
@@ -265,8 +306,7 @@ func DummyVerify(ctx context.Context, password string) {
 	if err := acquireHashSlot(ctx); err != nil {
 		return
 	}
-	got := argon2.IDKey([]byte(password), dummySalt, currentParams.time, currentParams.memory,
-		currentParams.threads, argonKeyLen)
+	got := argonKey(password, dummySalt, currentParams, argonKeyLen)
 	releaseHashSlot()
 	subtle.ConstantTimeCompare(got, dummyKey)
 }

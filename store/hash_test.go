@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
@@ -268,22 +269,27 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-func TestDummyVerifyTakesTime(t *testing.T) {
-	// Not a timing assertion on the scheduler: DummyVerify must do the argon2 work, i.e. take
-	// a comparable order of magnitude to a real verification (lenient factor of 4).
+// DummyVerify stands in for a verification, so it does a verification's work: one argon2id
+// computation with the parameters, salt and key lengths of a current hash (held by the work
+// done, not by the clock; BenchmarkDummyVerify and BenchmarkVerifyPassword time the two).
+func TestDummyVerifyDoesTheWorkOfAVerification(t *testing.T) {
 	ctx := context.Background()
 	h, err := HashPassword(ctx, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	VerifyPassword(ctx, h, testPassword)
-	real := time.Since(start)
-	start = time.Now()
+	runs := RecordArgon(t)
+	if ok, _, err := VerifyPassword(ctx, h, testPassword+"x"); ok || err != nil {
+		t.Fatalf("wrong password: %v, %v", ok, err)
+	}
+	verify := runs()
 	DummyVerify(ctx, testPassword)
-	dummy := time.Since(start)
-	if dummy < real/4 {
-		t.Fatalf("DummyVerify took %v, a verification %v", dummy, real)
+	dummy := runs()
+	if len(verify) != 1 || verify[0] != CurrentArgon() {
+		t.Fatalf("a verification ran %+v; want one %+v", verify, CurrentArgon())
+	}
+	if len(dummy) != 1 || dummy[0] != verify[0] {
+		t.Fatalf("DummyVerify ran %+v; a verification runs %+v", dummy, verify)
 	}
 }
 
@@ -293,6 +299,13 @@ func BenchmarkHashPassword(b *testing.B) {
 		if _, err := HashPassword(ctx, testPassword); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func BenchmarkDummyVerify(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		DummyVerify(ctx, testPassword)
 	}
 }
 
@@ -306,5 +319,60 @@ func BenchmarkVerifyPassword(b *testing.B) {
 		if ok, _, err := VerifyPassword(ctx, h, testPassword); !ok || err != nil {
 			b.Fatal(ok, err)
 		}
+	}
+}
+
+// TestVerifyRefusesHashesOverTheCeiling: a stored hash whose parameters cost more than the
+// ceiling (a planted row: 1 GiB, 100 passes, 8 lanes; bcrypt cost 31) is refused as
+// unverifiable before any hashing starts (the hook stops the test before a GiB is spent),
+// and hashes at the ceiling still verify.
+func TestVerifyRefusesHashesOverTheCeiling(t *testing.T) {
+	var refusing atomic.Bool
+	hookHashing = func() {
+		if refusing.Load() {
+			t.Fatal("hashing started for a hash over the ceiling")
+		}
+	}
+	t.Cleanup(func() { hookHashing = nil })
+	ctx := context.Background()
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	b64 := func(b []byte) string { return base64.RawStdEncoding.EncodeToString(b) }
+	key := b64(make([]byte, 32))
+	over := []string{
+		"$argon2id$v=19$m=1048576,t=100,p=8$" + b64(salt) + "$" + key, // the planted row
+		"$argon2id$v=19$m=1048576,t=1,p=1$" + b64(salt) + "$" + key,   // 1 GiB
+		"$argon2id$v=19$m=65537,t=1,p=1$" + b64(salt) + "$" + key,     // just over 64 MiB
+		"$argon2id$v=19$m=65536,t=4,p=4$" + b64(salt) + "$" + key,     // 64 MiB, one pass too many
+		"$argon2id$v=19$m=19456,t=11,p=1$" + b64(salt) + "$" + key,    // the current memory, 11 passes
+		"$argon2id$v=19$m=8,t=100000,p=1$" + b64(salt) + "$" + key,    // little memory, endless passes
+		"$argon2id$v=19$m=19456,t=2,p=5$" + b64(salt) + "$" + key,     // five lanes
+		"$argon2id$v=19$m=4294967295,t=4294967295,p=255$" + b64(salt) + "$" + key,
+		"$2a$14$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzabcde",
+		"$2b$31$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzabcde",
+	}
+	refusing.Store(true)
+	for _, enc := range over {
+		ok, up, err := VerifyPassword(ctx, enc, testPassword)
+		if !errors.Is(err, ErrHashOverCeiling) || !errors.Is(err, ErrUnsupportedHash) || ok || up {
+			t.Errorf("%s: got %v, %v, %v; want ErrHashOverCeiling", enc, ok, up, err)
+		}
+	}
+	refusing.Store(false)
+	// At the ceiling: verified, and not to be upgraded (stronger than the current parameters).
+	for _, p := range []argonParams{{memory: 64 * 1024, time: 3, threads: 4}, {memory: 7 * 1024, time: 5, threads: 1}} {
+		k := argon2.IDKey([]byte(testPassword), salt, p.time, p.memory, p.threads, 32)
+		enc := encodeArgon(p, salt, k)
+		ok, _, err := VerifyPassword(ctx, enc, testPassword)
+		if err != nil || !ok {
+			t.Errorf("%s at the ceiling: got %v, %v", enc, ok, err)
+		}
+	}
+	b, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := VerifyPassword(ctx, string(b), testPassword); err != nil || !ok {
+		t.Errorf("bcrypt cost %d: got %v, %v", bcrypt.MinCost, ok, err)
 	}
 }

@@ -482,6 +482,9 @@ var loginCodeFormat = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,39}$`)
 // same e-mail and organization → ErrDuplicate (IsDuplicateInvitation: resend it); an account
 // the operator can see that is already a member, or disabled → ErrDuplicate, ErrInvalid.
 func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewInvitation) (Invitation, string, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, "", err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
 	}
@@ -511,6 +514,30 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 	var inv Invitation
 	var link string
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		inv, link, err = s.createInvitation(ctx, tx, op, n, rights, nil)
+		return err
+	})
+	if err != nil {
+		var de *DBError
+		if errors.As(err, &de) && de.Constraint == "invitations_open_key" {
+			return Invitation{}, "", duplicateInvitation() // a concurrent twin won
+		}
+		return Invitation{}, "", err
+	}
+	return inv, link, nil
+}
+
+// createInvitation is CreateInvitation's transaction, n checked and rights checked as the
+// operator may grant them; rep, when set, records the account the invitation replaces and the
+// memberships it carries.
+func (s *Store) createInvitation(ctx context.Context, tx *sqlx.Tx, op model.Operator, n NewInvitation, rights []string, rep *replacementRows) (Invitation, string, error) {
+	byLogin := n.ExistingUserID == 0 && strings.TrimSpace(n.ExistingLogin) != ""
+	newPerson := n.ExistingUserID == 0 && !byLogin
+	login := model.NormalizeLogin(n.ExistingLogin)
+	var inv Invitation
+	var link string
+	err := func() error {
 		now := s.now()
 		var org model.Organization
 		if err := tx.GetContext(ctx, &org, `SELECT id, slug, name, created_at FROM organizations WHERE id = $1 FOR SHARE`, n.OrgID); err != nil {
@@ -649,6 +676,11 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 			id, stringArray(rights)); err != nil {
 			return err
 		}
+		if rep != nil {
+			if err := recordReplacement(ctx, tx, id, rep); err != nil {
+				return err
+			}
+		}
 		realLink := s.cfg.PortalURL + "/accept?token=" + token
 		if hasAccount {
 			if err := s.enqueueInvitation(ctx, tx, id, u, org, labels, u.Status == model.StatusInvited, now.Add(ttl), realLink); err != nil {
@@ -703,15 +735,8 @@ func (s *Store) CreateInvitation(ctx context.Context, op model.Operator, n NewIn
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
 		return err
-	})
-	if err != nil {
-		var de *DBError
-		if errors.As(err, &de) && de.Constraint == "invitations_open_key" {
-			return Invitation{}, "", duplicateInvitation() // a concurrent twin won
-		}
-		return Invitation{}, "", err
-	}
-	return inv, link, nil
+	}()
+	return inv, link, err
 }
 
 // createInvitedUser inserts the account of a new person: status invited, a fresh login code,
@@ -762,14 +787,26 @@ func (s *Store) enqueueInvitation(ctx context.Context, tx *sqlx.Tx, invID int64,
 	rightLabels string, newPerson bool, expires time.Time, link string) error {
 	lang := i18n.Parse(u.Lang)
 	until := expires.UTC().Format("2006-01-02 15:04")
+	carried, err := carriedMemberships(ctx, tx, invID)
+	if err != nil {
+		return err
+	}
+	if carried != nil { // a replacement: every organization it carries, and what accepting does
+		if rightLabels, err = replacementMailRights(ctx, tx, lang, carried); err != nil {
+			return err
+		}
+	}
 	var body string
 	if newPerson {
 		body = i18n.T(lang, "mail.invite.body", org.Name, u.Login, rightLabels, until)
 	} else {
 		body = i18n.T(lang, "mail.invite.existing.body", org.Name, u.Login, rightLabels, until)
 	}
+	if carried != nil {
+		body += "\n\n" + i18n.T(lang, "mail.replace.note")
+	}
 	body = i18n.T(lang, "mail.greeting", u.Name) + "\n\n" + body + "\n\n" + i18n.T(lang, "mail.signature")
-	_, err := s.enqueueMail(ctx, tx, Mail{Kind: "invitation", UserID: &u.ID, InvitationID: &invID, To: u.Email,
+	_, err = s.enqueueMail(ctx, tx, Mail{Kind: "invitation", UserID: &u.ID, InvitationID: &invID, To: u.Email,
 		Lang: string(lang), Subject: i18n.T(lang, "mail.invite.subject", org.Name), Body: body, Secret: link})
 	return err
 }
@@ -794,6 +831,13 @@ func (s *Store) openInvitationForUpdate(ctx context.Context, tx *sqlx.Tx, op mod
 	case inv.RevokedAt != nil:
 		return inv, &DBError{Kind: ErrInvalid, Detail: "this invitation is closed (revoked or replaced)"}
 	}
+	carried, err := carriedMemberships(ctx, tx, id)
+	if err != nil {
+		return inv, err
+	}
+	if carried != nil {
+		return inv, checkReplacementGrant(op, carried)
+	}
 	if _, err := checkGrant(op, inv.Rights); err != nil {
 		return inv, err
 	}
@@ -812,6 +856,9 @@ func cancelQueuedInvitationMail(ctx context.Context, tx *sqlx.Tx, invID int64) e
 // invitation is valid for at least the default lifetime from now. It returns the new link of
 // a new person's invitation ("" for an existing account's: it goes only to its address).
 func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, string, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, "", err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, "", ErrForbidden
 	}
@@ -903,6 +950,9 @@ func invitationTargetOf(ctx context.Context, tx *sqlx.Tx, id int64) (invitationT
 // RevokeInvitation closes an open invitation: its link stops working and unsent e-mails are
 // cancelled.
 func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int64) (Invitation, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, ErrForbidden
 	}
@@ -936,6 +986,9 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 // ExtendInvitation pushes an open invitation's expiry by d (from now if it has already
 // expired). The link does not change.
 func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int64, d time.Duration) (Invitation, error) {
+	if err := writable(op); err != nil {
+		return Invitation{}, err
+	}
 	if !op.CanWrite() {
 		return Invitation{}, ErrForbidden
 	}
@@ -987,6 +1040,10 @@ type InvitationPreview struct {
 	// password): its owner proves who they are with its current password, and its TOTP code
 	// when 2FA is enrolled (Acceptance). A link alone never adds a membership to it.
 	ExistingAccount bool
+	// Replaces: the invitation replaces a former identifier of the person, deleted when it is
+	// accepted; Memberships are then every organization it gives, with the rights in each.
+	Replaces    bool
+	Memberships []model.Membership
 }
 
 type tokenRow struct {
@@ -1132,6 +1189,10 @@ func (s *Store) inspect(ctx context.Context, token string) (InvitationPreview, i
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
+	if p.Memberships, err = carriedMemberships(ctx, s.db, r.ID); err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	p.Replaces = p.Memberships != nil
 	return p, a, nil
 }
 
@@ -1158,6 +1219,10 @@ func (s *Store) inspectStandIn(ctx context.Context, token string) (InvitationPre
 	if err := s.db.SelectContext(ctx, &p.Rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return InvitationPreview{}, invitee{}, mapErr(err)
 	}
+	if p.Memberships, err = carriedMemberships(ctx, s.db, r.ID); err != nil {
+		return InvitationPreview{}, invitee{}, mapErr(err)
+	}
+	p.Replaces = p.Memberships != nil
 	return p, invitee{standIn: true}, nil
 }
 
@@ -1192,6 +1257,10 @@ type AcceptedInvitation struct {
 	OrgName      string
 	Rights       []string
 	NewAccount   bool // the person chose a password and the account became active
+	// A replacement's acceptance: the further organizations it gave (slugs), and what became
+	// of the account it replaces (ReplacedDeleted, ReplacedKept; "" for a plain invitation).
+	AlsoOrgs   []string
+	OldAccount string
 }
 
 // Acceptance is what the invitee gives when accepting an invitation.
@@ -1404,6 +1473,10 @@ func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, ac
 		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", "))); err != nil {
 		return AcceptedInvitation{}, err
 	}
+	oldAccount, also, err := s.acceptReplacement(ctx, tx, r, acc, now)
+	if err != nil {
+		return AcceptedInvitation{}, err
+	}
 	return AcceptedInvitation{InvitationID: r.ID, UserID: acc.ID, Login: acc.Login, OrgSlug: r.OrgSlug, OrgName: r.OrgName,
-		Rights: rights, NewAccount: newAccount}, nil
+		Rights: rights, NewAccount: newAccount, AlsoOrgs: also, OldAccount: oldAccount}, nil
 }

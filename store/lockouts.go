@@ -11,7 +11,7 @@ import (
 	"gatehouse/model"
 )
 
-// The Lockouts screen's queries (SPEC §4 item 4): accounts locked now, the recent failures,
+// The Lockouts screen's queries: accounts locked now, the recent failures,
 // and failures grouped by IP. Each walks a small partial index (users_locked,
 // auth_events_failures) from its newest end, so its cost follows the page, not the tables.
 
@@ -30,6 +30,9 @@ type LockedAccount struct {
 	FailedAttempts int               `json:"failed_attempts"`
 	LastFailedAt   *time.Time        `json:"last_failed_at"`
 	LastFailedIP   string            `json:"last_failed_ip,omitempty"`
+	// LikelyAttack: the last failure came from a source flagged as a likely attack over the
+	// AttackWindow before it (likelyAttack, every organization's accounts counted).
+	LikelyAttack bool `json:"likely_attack"`
 }
 
 // LockedQuery pages the locked accounts, most recently locked first.
@@ -115,7 +118,28 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		}
 		out = append(out, a)
 	}
-	return out, mapErr(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, s.flagLocked(ctx, out)
+}
+
+// flagLocked flags the accounts whose last failure came from a likely attack.
+func (s *Store) flagLocked(ctx context.Context, list []LockedAccount) error {
+	ws := make([]sourceWindow, len(list))
+	for i, a := range list {
+		if ip, err := netip.ParseAddr(a.LastFailedIP); err == nil && a.LastFailedAt != nil {
+			ws[i] = sourceWindow{FailureSource(ip), a.LastFailedAt.Add(-AttackWindow)}
+		}
+	}
+	flags, err := s.flaggedSources(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].LikelyAttack = ws[i].source.IsValid() && flags[ws[i]]
+	}
+	return nil
 }
 
 // Failure is one failed login, with the account it concerned (if known).
@@ -126,11 +150,12 @@ type Failure struct {
 
 // FailureQuery selects recent failures, newest first.
 type FailureQuery struct {
-	Since    time.Time  // only failures at or after this time (bounds the scan; zero: 24 h)
-	IP       netip.Addr // only from this address (optional)
-	OrgID    int64      // only accounts of this organization (optional)
-	BeforeID int64      // keyset: older than this event (0: newest)
-	Limit    int        // default 100, at most 1000
+	Since    time.Time    // only failures at or after this time (bounds the scan; zero: 24 h)
+	IP       netip.Addr   // only from this address (optional)
+	Source   netip.Prefix // only from this source: an address, or an IPv6 /64 (optional)
+	OrgID    int64        // only accounts of this organization (optional)
+	BeforeID int64        // keyset: older than this event (0: newest)
+	Limit    int          // default 100, at most 1000
 }
 
 // RecentFailures returns failed logins, newest first. Admins see only failures on accounts of
@@ -153,6 +178,9 @@ func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q Failure
 	b.and("e.at >= " + b.arg(q.Since))
 	if q.IP.IsValid() {
 		b.and("e.ip = " + b.arg(q.IP.String()) + "::inet")
+	}
+	if q.Source.IsValid() {
+		b.and("e.ip <<= " + b.arg(q.Source.Masked().String()) + "::inet")
 	}
 	if q.BeforeID != 0 {
 		b.and("e.id < " + b.arg(q.BeforeID))
@@ -186,23 +214,125 @@ func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q Failure
 	return out, mapErr(rows.Err())
 }
 
-// IPFailures summarizes the failed logins from one address over a window.
-type IPFailures struct {
-	IP           netip.Addr `json:"ip"`
-	Accounts     int        `json:"accounts"` // distinct identifiers tried (known accounts and unknown logins)
-	Attempts     int        `json:"attempts"`
-	FirstSeen    time.Time  `json:"first_seen"`
-	LastSeen     time.Time  `json:"last_seen"`
-	LikelyAttack bool       `json:"likely_attack"` // many accounts from one address: not forgetful users
+// Sources. Failures are grouped by where they come from: an IPv4 address on its own, an IPv6
+// address with the other addresses of its /64 (the block one host or one customer line is
+// given and picks its addresses from at will: an attack spread over a /64 is one source).
+
+// FailureSource is the source an address's failures are grouped under: the address itself for
+// IPv4 (and IPv4-mapped IPv6), its /64 for IPv6. The SQL function failure_source (migration
+// 0014) is the same rule; the summaries are keyed by it.
+func FailureSource(ip netip.Addr) netip.Prefix {
+	switch {
+	case !ip.IsValid():
+		return netip.Prefix{}
+	case ip.Is4() || ip.Is4In6():
+		return netip.PrefixFrom(ip.WithZone(""), ip.BitLen())
+	}
+	p, _ := ip.WithZone("").Prefix(64)
+	return p
 }
 
-// AttackAccounts is how many distinct accounts failing from one address flag it as a likely
+// SourceText is how a source is written for people: the address alone for a source of one
+// address ("203.0.113.66"), the prefix otherwise ("2001:db8:bad:1::/64").
+func SourceText(p netip.Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+// AttackAccounts is how many distinct accounts failing from one source flag it as a likely
 // attack (a person who forgot a password fails on one or two).
 const AttackAccounts = 5
 
-// FailuresByIP groups the failed logins since a time by source address, the addresses that
-// hit the most accounts first (then the most attempts). Admins see only failures on accounts
-// of their organizations.
+// AttackWindow is how far back from a locked account's last failure its source is judged:
+// the source is flagged when it failed on AttackAccounts accounts from then until now.
+const AttackWindow = 24 * time.Hour
+
+// likelyAttack is the rule that flags a source: it failed on AttackAccounts distinct accounts
+// or more (known accounts and unknown identifiers, of every organization) within the window
+// looked at. The by-IP pane and the locked accounts are flagged by it alone.
+func likelyAttack(accounts int) bool { return accounts >= AttackAccounts }
+
+// sourceWindow asks whether one source is flagged since a time.
+type sourceWindow struct {
+	source netip.Prefix
+	since  time.Time
+}
+
+// flaggedSources applies likelyAttack to each source over its window, counting the accounts
+// of every organization whoever asks (an admin learns that an address attacks the
+// installation, never whom or how much elsewhere). The accounts a source tried since a time
+// are its newest entries of failure_ip_accounts by last failure, and the rule needs at most
+// AttackAccounts of them: one read of a source's newest AttackAccounts entries of
+// (source, last_at) answers every window asked of it.
+func (s *Store) flaggedSources(ctx context.Context, ws []sourceWindow) (map[sourceWindow]bool, error) {
+	out := map[sourceWindow]bool{}
+	index := map[netip.Prefix]int{}
+	var srcs []string
+	for _, w := range ws {
+		if !w.source.IsValid() {
+			continue
+		}
+		out[w] = false
+		if _, ok := index[w.source]; !ok {
+			index[w.source] = len(srcs)
+			srcs = append(srcs, w.source.String())
+		}
+	}
+	if len(srcs) == 0 {
+		return out, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT w.i, a.last_at FROM unnest($1::inet[]) WITH ORDINALITY AS w(source, i)
+		CROSS JOIN LATERAL (SELECT last_at FROM failure_ip_accounts
+			WHERE source = w.source ORDER BY last_at DESC LIMIT $2) a`, pq.Array(srcs), AttackAccounts)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	newest := make([][]time.Time, len(srcs)) // per source, its accounts' last failures, newest first
+	for rows.Next() {
+		var i int
+		var at time.Time
+		if err := rows.Scan(&i, &at); err != nil {
+			return nil, err
+		}
+		newest[i-1] = append(newest[i-1], at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for w := range out {
+		n := 0
+		for _, at := range newest[index[w.source]] {
+			if !at.Before(w.since) {
+				n++
+			}
+		}
+		out[w] = likelyAttack(n)
+	}
+	return out, nil
+}
+
+// IPFailures summarizes the failed logins from one source over a window.
+type IPFailures struct {
+	Source    netip.Prefix `json:"source"`   // an IPv4 address (/32) or an IPv6 /64: FailureSource
+	Accounts  int          `json:"accounts"` // distinct identifiers tried (known accounts and unknown logins)
+	Attempts  int          `json:"attempts"`
+	FirstSeen time.Time    `json:"first_seen"`
+	LastSeen  time.Time    `json:"last_seen"`
+	// LikelyAttack: the source failed on many accounts in the window (likelyAttack), counting
+	// every organization's: an admin, whose counts are their organizations' alone, still sees
+	// an attack spread over many organizations flagged.
+	LikelyAttack bool `json:"likely_attack"`
+}
+
+// FailuresByIP groups the failed logins since a time by source (FailureSource), the sources
+// that hit the most accounts first (then the most attempts). Admins count only failures on
+// accounts of their organizations; the flag counts every organization's.
 func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.Time, limit int) ([]IPFailures, error) {
 	if limit <= 0 {
 		limit = 50
@@ -224,36 +354,53 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 	out := []IPFailures{}
 	for rows.Next() {
 		var g IPFailures
-		var ip string
-		if err := rows.Scan(&ip, &g.Accounts, &g.Attempts, &g.FirstSeen, &g.LastSeen); err != nil {
+		var src string
+		if err := rows.Scan(&src, &g.Accounts, &g.Attempts, &g.FirstSeen, &g.LastSeen); err != nil {
 			return nil, err
 		}
-		g.IP, _ = netip.ParseAddr(ip)
-		g.LikelyAttack = g.Accounts >= AttackAccounts
+		g.Source, _ = netip.ParsePrefix(src)
+		// Every organization's accounts are counted here: the rule reads the count itself.
+		g.LikelyAttack = op.AllOrgs() && likelyAttack(g.Accounts)
 		out = append(out, g)
 	}
-	return out, mapErr(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	if !op.AllOrgs() && len(out) > 0 {
+		ws := make([]sourceWindow, len(out))
+		for i, g := range out {
+			ws[i] = sourceWindow{g.Source, since}
+		}
+		flags, err := s.flaggedSources(ctx, ws)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].LikelyAttack = flags[ws[i]]
+		}
+	}
+	return out, nil
 }
 
 // failuresByIPSummaries answers FailuresByIP for every organization from the summaries of
-// migration 0009, exactly: the whole hours of the window from failure_ip_hours, the part-hour
-// it starts in from the events and from the accounts' last failures (about 14,000 rows for a
-// 24 h window holding an attack, against 124,000 events).
+// migrations 0009 and 0014, exactly: the whole hours of the window from failure_ip_hours, the
+// part-hour it starts in from the events and from the accounts' last failures (about 14,000
+// rows for a 24 h window holding an attack, against 124,000 events).
 func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limit int) (*sql.Rows, error) {
 	hour := since.Truncate(time.Hour) // UTC hours: Go truncates absolute time
 	if hour.Before(since) {
 		hour = hour.Add(time.Hour)
 	}
 	return s.read.QueryContext(ctx, `WITH parts AS (
-			SELECT ip, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= $2
+			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= $2
 			UNION ALL
-			SELECT ip, count(*), min(at), max(at), 0 FROM auth_events
-			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at < $2 GROUP BY ip
+			SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
+			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at < $2 GROUP BY 1
 			UNION ALL
-			SELECT ip, 0, NULL, NULL, count(*) FROM failure_ip_accounts
-			WHERE last_at >= $1 AND last_at < $2 GROUP BY ip)
-		SELECT host(ip), sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
-		GROUP BY ip HAVING sum(attempts) > 0
+			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
+			WHERE last_at >= $1 AND last_at < $2 GROUP BY source)
+		SELECT text(source), sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
+		GROUP BY source HAVING sum(attempts) > 0
 		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT $3`, since, hour, limit)
 }
 
@@ -267,13 +414,14 @@ func (s *Store) failuresByIPEvents(ctx context.Context, op model.Operator, since
 	if !op.AllOrgs() {
 		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
 	}
-	// Two steps, both hash aggregates: per (IP, account), then per IP. (count(DISTINCT ...)
-	// would sort the whole window.) An unknown login counts as an account of its own.
+	// Two steps, both hash aggregates: per (source, account), then per source.
+	// (count(DISTINCT ...) would sort the whole window.) An unknown login counts as an account
+	// of its own.
 	return s.read.QueryContext(ctx, `WITH per AS (
-			SELECT e.ip, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
+			SELECT failure_source(e.ip) AS source, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
 			       count(*) AS n, min(e.at) AS first, max(e.at) AS last
 			FROM auth_events e`+b.whereSQL()+`
 			GROUP BY 1, 2, 3)
-		SELECT host(ip), count(*), sum(n), min(first), max(last) FROM per
-		GROUP BY ip ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
+		SELECT text(source), count(*), sum(n), min(first), max(last) FROM per
+		GROUP BY source ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
 }

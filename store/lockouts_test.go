@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"sort"
@@ -15,6 +17,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -141,19 +144,20 @@ func TestFailuresGroupedByIPPutTheAttackerFirst(t *testing.T) {
 		t.Fatalf("groups %+v", groups)
 	}
 	g := groups[0]
-	if g.IP != a.attIP || g.Accounts != 7 || g.Attempts != 42 || !g.LikelyAttack || !g.LastSeen.After(g.FirstSeen) {
+	if g.Source != store.FailureSource(a.attIP) || g.Accounts != 7 || g.Attempts != 42 || !g.LikelyAttack || !g.LastSeen.After(g.FirstSeen) {
 		t.Fatalf("attacker group %+v", g)
 	}
-	if h := groups[1]; h.IP != a.home || h.Accounts != 1 || h.Attempts != 2 || h.LikelyAttack {
+	if h := groups[1]; h.Source != store.FailureSource(a.home) || h.Accounts != 1 || h.Attempts != 2 || h.LikelyAttack {
 		t.Fatalf("home group %+v", h)
 	}
-	// A window after the attack sees nothing; an admin of B sees only B's two accounts.
+	// A window after the attack sees nothing; an admin of B counts only B's two accounts, and
+	// sees the address flagged: it attacks the installation.
 	if gs, _ := a.s.FailuresByIP(a.ctx, supportOp, a.clk.Now().Add(time.Minute), 10); len(gs) != 0 {
 		t.Fatalf("future window: %+v", gs)
 	}
 	adminB := model.Operator{Name: "bob", Role: model.RoleAdmin, OrgIDs: []int64{a.orgB}}
 	gs, _ := a.s.FailuresByIP(a.ctx, adminB, since, 10)
-	if len(gs) != 1 || gs[0].Accounts != 2 || gs[0].Attempts != 12 || gs[0].LikelyAttack {
+	if len(gs) != 1 || gs[0].Accounts != 2 || gs[0].Attempts != 12 || !gs[0].LikelyAttack {
 		t.Fatalf("admin of B: %+v", gs)
 	}
 
@@ -182,6 +186,228 @@ func TestFailuresGroupedByIPPutTheAttackerFirst(t *testing.T) {
 			t.Fatalf("admin of B sees %+v", f)
 		}
 	}
+}
+
+// failFrom fails n logins of ident from ip, a second apart.
+func (e *authEnv) failFrom(ip, ident string, n int) {
+	e.t.Helper()
+	for i := 0; i < n; i++ {
+		if _, err := e.s.Authenticate(e.ctx, store.AuthRequest{Login: ident, Password: "not the password", IP: netip.MustParseAddr(ip)}); err != store.ErrAuthFailed {
+			e.t.Fatalf("login %q from %s: got %v, want exactly ErrAuthFailed", ident, ip, err)
+		}
+		e.clk.Advance(time.Second)
+	}
+}
+
+// bySource indexes a FailuresByIP answer by the source as people read it.
+func bySource(gs []store.IPFailures) map[string]store.IPFailures {
+	m := map[string]store.IPFailures{}
+	for _, g := range gs {
+		m[store.SourceText(g.Source)] = g
+	}
+	return m
+}
+
+// TestIPv6AttackSpreadOverOnePrefixIsOneSource: an attacker takes a new address of its /64 for
+// every account (two tries each, and unknown logins): per address nothing stands out, the /64
+// failed on eight accounts. IPv4 stays per address: two neighbours of one /24 failing on three
+// accounts each are two forgetful sources, not one attack. The failures pane filters on the
+// whole /64.
+func TestIPv6AttackSpreadOverOnePrefixIsOneSource(t *testing.T) {
+	e := newAuthEnv(t, 0)
+	bh, _ := bcrypt.GenerateFromPassword([]byte(authPassword), bcrypt.MinCost)
+	e.hash = string(bh)
+	var victims []int64
+	for i := 0; i < 6; i++ {
+		victims = append(victims, e.user(fmt.Sprintf("ACME-V%04d", i), fmt.Sprintf("v%d@acme.test", i)))
+		e.failFrom(fmt.Sprintf("2001:db8:bad:1::%x", 0x66+i), fmt.Sprintf("ACME-V%04d", i), 2)
+	}
+	e.failFrom("2001:db8:bad:1:ffff:ffff:ffff:fffe", "admin", 1)
+	e.failFrom("2001:db8:bad:1:1234::1", "Root", 1)
+	e.failFrom("2001:db8:bad:2::13", "ACME-V0000", 1) // the next /64: a source of its own
+	for i := 0; i < 3; i++ {
+		e.failFrom("203.0.113.66", fmt.Sprintf("ACME-V%04d", i), 1)
+		e.failFrom("203.0.113.67", fmt.Sprintf("ACME-V%04d", i+3), 1)
+	}
+	since := e.clk.Now().Add(-time.Hour)
+	groups, err := e.s.FailuresByIP(e.ctx, supportOp, since, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bySource(groups)
+	if len(groups) != 4 || len(m) != 4 {
+		t.Fatalf("groups %+v, want the /64, the next /64 and two IPv4 addresses", groups)
+	}
+	g := groups[0]
+	if store.SourceText(g.Source) != "2001:db8:bad:1::/64" || g.Source.Bits() != 64 || g.Accounts != 8 || g.Attempts != 14 || !g.LikelyAttack {
+		t.Fatalf("first group %+v, want 2001:db8:bad:1::/64 on 8 accounts (14 attempts), flagged", g)
+	}
+	if n := m["2001:db8:bad:2::/64"]; n.Accounts != 1 || n.Attempts != 1 || n.LikelyAttack {
+		t.Fatalf("the next /64: %+v", n)
+	}
+	for _, ip := range []string{"203.0.113.66", "203.0.113.67"} {
+		if v4 := m[ip]; v4.Accounts != 3 || v4.Attempts != 3 || v4.LikelyAttack || !v4.Source.IsSingleIP() {
+			t.Fatalf("%s: %+v, want its own group of 3 accounts, not flagged", ip, v4)
+		}
+	}
+	// An admin's grouping (from the events) is by source too.
+	admin := model.Operator{Name: "ann", Role: model.RoleAdmin, OrgIDs: []int64{e.org}}
+	mine, err := e.s.FailuresByIP(e.ctx, admin, since, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := bySource(mine)["2001:db8:bad:1::/64"]; g.Accounts != 6 || g.Attempts != 12 || !g.LikelyAttack {
+		t.Fatalf("admin's /64: %+v (all: %+v)", g, mine)
+	}
+	// Drilling into the /64 lists every failure from its addresses; into an address, its own.
+	all, err := e.s.RecentFailures(e.ctx, supportOp, store.FailureQuery{Since: since, Source: g.Source, Limit: 1000})
+	if err != nil || len(all) != 14 {
+		t.Fatalf("failures from the /64: %d, %v; want 14", len(all), err)
+	}
+	for _, f := range all {
+		if !g.Source.Contains(f.IP) {
+			t.Fatalf("failure from %s listed under %s", f.IP, g.Source)
+		}
+	}
+	one, _ := e.s.RecentFailures(e.ctx, supportOp, store.FailureQuery{Since: since, Source: m["203.0.113.66"].Source, Limit: 1000})
+	if len(one) != 3 {
+		t.Fatalf("failures from 203.0.113.66: %d, want 3", len(one))
+	}
+	_ = victims
+}
+
+// TestLockedAccountsFlaggedByTheirLastFailure: in the locked accounts, those whose last failure
+// came from a flagged source (the by-IP pane's rule, over the day before that failure until
+// now) are flagged: last night's attack from 203.0.113.66, and an IPv6 attack over one /64.
+// A forgetful user locked from home is not, nor is one locked from an address whose other
+// failures are older than that day.
+func TestLockedAccountsFlaggedByTheirLastFailure(t *testing.T) {
+	a := newAttack(t)
+	a.failFrom(a.home.String(), "ACME-HOME1", 4) // locked by their own typos
+	// Spread over a /64: five accounts locked, each from an address of its own.
+	var spread []int64
+	for i := 0; i < 5; i++ {
+		login := fmt.Sprintf("ACME-SIX%02d", i)
+		spread = append(spread, a.user(login, fmt.Sprintf("six%d@acme.test", i)))
+		a.failFrom(fmt.Sprintf("2001:db8:bad:1::%x", 0x100+i), login, 5)
+	}
+	// 192.0.2.9 failed on four accounts three days ago; today it locks a fifth: five in a
+	// week, one in the day before that lock.
+	for i := 0; i < 4; i++ {
+		a.failFrom("192.0.2.9", fmt.Sprintf("old-guess-%d", i), 1)
+	}
+	a.clk.Advance(3 * 24 * time.Hour)
+	late := a.user("ACME-LATE1", "late@acme.test")
+	a.failFrom("192.0.2.9", "ACME-LATE1", 5)
+
+	list, err := a.s.ListLocked(a.ctx, supportOp, store.LockedQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ids(list)
+	want := map[int64]bool{a.a1: true, a.a2: true, a.a3: true, a.b1: true, a.b2: true, a.innocent: false, late: false}
+	for _, id := range spread {
+		want[id] = true
+	}
+	if len(list) != len(want) {
+		t.Fatalf("%d locked, want %d", len(list), len(want))
+	}
+	for id, flagged := range want {
+		if got, ok := m[id]; !ok || got.LikelyAttack != flagged {
+			t.Errorf("account %d (%s, last failure from %s): flagged %v, want %v", id, got.Login, got.LastFailedIP, got.LikelyAttack, flagged)
+		}
+	}
+	// The by-IP pane says the same of 192.0.2.9: over a week, five accounts; over a day, one.
+	week, _ := a.s.FailuresByIP(a.ctx, supportOp, a.clk.Now().Add(-7*24*time.Hour), 50)
+	day, _ := a.s.FailuresByIP(a.ctx, supportOp, a.clk.Now().Add(-24*time.Hour), 50)
+	if w, d := bySource(week)["192.0.2.9"], bySource(day)["192.0.2.9"]; !w.LikelyAttack || w.Accounts != 5 || d.LikelyAttack || d.Accounts != 1 {
+		t.Fatalf("192.0.2.9 over a week %+v, over a day %+v", w, d)
+	}
+}
+
+// TestAdminSeesAnAttackOnManyOrganizationsFlagged: the attacker of last night also locks the
+// one account of Initech. Initech's admin counts only that account (one account, six
+// attempts: it looks like a forgetful user), and must still see the address flagged, in the
+// by-IP pane and on the locked account; and nothing else: no account, name, address book
+// entry or count of Acme's or Globex's, nor the unknown logins tried, reaches them.
+func TestAdminSeesAnAttackOnManyOrganizationsFlagged(t *testing.T) {
+	a := newAttack(t)
+	var orgC int64
+	must(t, a.s.DB().Get(&orgC, `INSERT INTO organizations (slug, name) VALUES ('initech', 'Initech') RETURNING id`))
+	c1 := a.userIn("INIT-CCC01", "c1@initech.test", orgC)
+	c2 := a.userIn("INIT-CCC02", "c2@initech.test", orgC)
+	first := a.clk.Now()
+	for i := 0; i < 6; i++ {
+		a.mustFail("INIT-CCC01", "Password1!")
+		a.clk.Advance(time.Second)
+	}
+	last := a.clk.Now().Add(-time.Second)
+	a.failFrom("198.51.100.20", "INIT-CCC02", 2) // a real typo, from elsewhere
+
+	adminC := model.Operator{Name: "carl", Role: model.RoleAdmin, OrgIDs: []int64{orgC}}
+	since := a.clk.Now().Add(-time.Hour)
+	groups, err := a.s.FailuresByIP(a.ctx, adminC, since, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 {
+		t.Fatalf("admin of Initech sees %+v, want the attacker and the typo", groups)
+	}
+	g := bySource(groups)["203.0.113.66"]
+	if g.Accounts != 1 || g.Attempts != 6 || !g.FirstSeen.Equal(first) || !g.LastSeen.Equal(last) || !g.LikelyAttack {
+		t.Fatalf("admin of Initech, the attacker: %+v; want 1 account, 6 attempts from %v to %v, flagged", g, first, last)
+	}
+	if h := bySource(groups)["198.51.100.20"]; h.Accounts != 1 || h.Attempts != 2 || h.LikelyAttack {
+		t.Fatalf("admin of Initech, the typo: %+v", h)
+	}
+	locked, err := a.s.ListLocked(a.ctx, adminC, store.LockedQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(locked) != 1 || locked[0].ID != c1 || !locked[0].LikelyAttack || locked[0].FailedAttempts != 6 {
+		t.Fatalf("admin of Initech, locked: %+v", locked)
+	}
+	recent, err := a.s.RecentFailures(a.ctx, adminC, store.FailureQuery{Since: since, Limit: 1000})
+	if err != nil || len(recent) != 8 {
+		t.Fatalf("admin of Initech, recent failures: %d, %v; want 8", len(recent), err)
+	}
+	// Nothing of another organization in what the admin is given.
+	seen, err := json.Marshal([]any{groups, locked, recent})
+	must(t, err)
+	for _, id := range []int64{a.a1, a.a2, a.a3, a.b1, a.b2, a.innocent} {
+		var login, email, name string
+		must(t, a.s.DB().QueryRow(`SELECT login_code, email, name FROM users WHERE id = $1`, id).Scan(&login, &email, &name))
+		for _, leak := range []string{login, email, name, fmt.Sprintf(`"id":%d,`, id), fmt.Sprintf(`"user_id":%d,`, id)} {
+			if strings.Contains(string(seen), leak) {
+				t.Errorf("admin of Initech is given %q of another organization's account", leak)
+			}
+		}
+	}
+	for _, leak := range []string{`"admin"`, `"root"`, "Acme", "Globex", "acme", "globex"} {
+		if strings.Contains(string(seen), leak) {
+			t.Errorf("admin of Initech is given %s", leak)
+		}
+	}
+	// Installation-wide the address failed on 8 accounts, 48 times: neither number is theirs.
+	all := bySource(mustFailures(t, a.s, supportOp, since))["203.0.113.66"]
+	if all.Accounts != 8 || all.Attempts != 48 {
+		t.Fatalf("support sees %+v, want 8 accounts and 48 attempts", all)
+	}
+	for _, g := range groups {
+		if g.Accounts == all.Accounts || g.Attempts == all.Attempts || g.FirstSeen.Equal(all.FirstSeen) {
+			t.Errorf("admin of Initech is given the installation's numbers: %+v", g)
+		}
+	}
+	_ = c2
+}
+
+func mustFailures(t *testing.T, s *store.Store, op model.Operator, since time.Time) []store.IPFailures {
+	t.Helper()
+	gs, err := s.FailuresByIP(context.Background(), op, since, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gs
 }
 
 func TestResetLinkCompletedUnlocks(t *testing.T) {
@@ -222,7 +448,7 @@ func BenchmarkLockoutQueries(b *testing.B) {
 	}
 	s := storetest.New(b, func(c *store.Config) { c.StatementTimeout = 10 * time.Minute })
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: users, Events: users * 10, Seed: 1}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: users, Events: users * 10, Seed: 1}, nil); err != nil {
 		b.Fatal(err)
 	}
 	oncall := model.Operator{Name: "olga", Role: model.RoleOncall}

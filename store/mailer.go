@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
-	"mime"
+	"fmt"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -16,9 +17,12 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"gatehouse/model/safe"
 )
 
-// The outbox mailer (SPEC §7 Mail outage): delivers queued e-mails over SMTP. Each round
+// The outbox mailer delivers queued e-mails over SMTP. Each round
 // claims the due messages with SELECT … FOR UPDATE SKIP LOCKED (several mailers never take the
 // same message) and reserves them for a lease; it then sends each with its outbox Message-ID,
 // and marks it sent (dropping the sealed secret) or failed with a backoff. A crash between
@@ -206,6 +210,11 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 		return DeliveryReport{}, err
 	}
 	target, _ := parseSMTPURL(cfg.SMTPURL)
+	// A mailer whose key is not the installation's claims nothing: it could open none of
+	// the links, and would only push the messages' next attempts back.
+	if err := s.useOutboxKey(ctx, s.db, "nothing was delivered"); err != nil {
+		return DeliveryReport{}, err
+	}
 	msgs, err := s.claimOutbox(ctx, cfg.Batch, cfg.Lease)
 	if err != nil || len(msgs) == 0 {
 		return DeliveryReport{}, err
@@ -220,9 +229,14 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 	}()
 	for _, m := range msgs {
 		var sendErr error
-		secret := ""
+		secret, unopenable := "", false
 		if len(m.Sealed) > 0 {
-			secret, sendErr = s.OpenSealed(m.Sealed)
+			// The key is the installation's: a link that does not open was sealed with
+			// another key before keys were recorded, and no process can ever send it.
+			if secret, sendErr = s.OpenSealed(m.Sealed); sendErr != nil {
+				unopenable = true
+				sendErr = errors.New("its link was sealed with another outbox key than the installation's and can never be sent: send it again")
+			}
 		}
 		if sendErr == nil {
 			if conn == nil && dialErr == nil {
@@ -244,7 +258,7 @@ func (s *Store) DeliverOutbox(ctx context.Context, cfg MailerConfig) (DeliveryRe
 			continue
 		}
 		text := redact(sendErr.Error(), secret, target.pass)
-		final := permanentSMTPError(sendErr) || (cfg.MaxAttempts > 0 && m.Attempts >= cfg.MaxAttempts)
+		final := unopenable || permanentSMTPError(sendErr) || (cfg.MaxAttempts > 0 && m.Attempts >= cfg.MaxAttempts)
 		next := s.now().Add(cfg.backoff(m.Attempts))
 		if err := s.markFailed(ctx, m.ID, text, next, final); err != nil {
 			return rep, err
@@ -276,7 +290,8 @@ func (s *Store) DeliverDue(ctx context.Context, cfg MailerConfig) (DeliveryRepor
 }
 
 // RunMailer delivers the outbox until ctx ends (gatehouse mail, gatehouse serve). Database or
-// SMTP outages are logged and retried; it returns nil when ctx ends, or a configuration error.
+// SMTP outages are logged and retried; it returns nil when ctx ends, or a configuration error
+// (an outbox key that is not the installation's among them).
 func (s *Store) RunMailer(ctx context.Context, cfg MailerConfig) error {
 	if err := cfg.defaults(s.cfg.PortalURL); err != nil {
 		return err
@@ -285,6 +300,9 @@ func (s *Store) RunMailer(ctx context.Context, cfg MailerConfig) error {
 		rep, err := s.DeliverOutbox(ctx, cfg)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, ErrOutboxKey) {
+			return err
 		}
 		if err != nil {
 			cfg.Logf("outbox: %s", redact(err.Error(), "", ""))
@@ -319,6 +337,47 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 		out[st] = n
 	}
 	return out, mapErr(rows.Err())
+}
+
+// OutboxBacklog says what is left in the outbox and why.
+type OutboxBacklog struct {
+	Pending  int64 // not sent yet, of which:
+	Due      int64 // due now (queued while the mailer ran, or left for the next round)
+	Retrying int64 // an attempt failed; the next one waits for the backoff
+	Held     int64 // taken by a mailer, its attempt not finished (a crash retries it after the lease)
+	// NextAttempt is the earliest next attempt of those not due; LastError the error of the
+	// most recently failed pending message.
+	NextAttempt *time.Time
+	LastError   string
+	Failed      int64 // failed for good (they stay until sent again from the console)
+}
+
+// OutboxBacklog reads the outbox's pending and failed messages (on the primary: right after a
+// delivery round, a replica could still show them pending).
+func (s *Store) OutboxBacklog(ctx context.Context) (OutboxBacklog, error) {
+	var b struct {
+		Pending, Due, Retrying, Held, Failed int64
+		NextAttempt                          *time.Time `db:"next_attempt"`
+		LastError                            *string    `db:"last_error"`
+	}
+	err := s.db.GetContext(ctx, &b, `
+		SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= $1) AS due,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at > $1 AND last_error IS NOT NULL) AS retrying,
+		       count(*) FILTER (WHERE status = 'pending' AND next_attempt_at > $1 AND last_error IS NULL) AS held,
+		       min(next_attempt_at) FILTER (WHERE status = 'pending' AND next_attempt_at > $1) AS next_attempt,
+		       (SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL
+		        ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error,
+		       count(*) FILTER (WHERE status = 'failed') AS failed
+		FROM outbox WHERE status IN ('pending', 'failed')`, s.now())
+	if err != nil {
+		return OutboxBacklog{}, mapErr(err)
+	}
+	out := OutboxBacklog{Pending: b.Pending, Due: b.Due, Retrying: b.Retrying, Held: b.Held, Failed: b.Failed, NextAttempt: b.NextAttempt}
+	if b.LastError != nil {
+		out.LastError = *b.LastError
+	}
+	return out, nil
 }
 
 var tokenParam = regexp.MustCompile(`token=[A-Za-z0-9_\-]+`)
@@ -453,19 +512,167 @@ func (s *smtpSession) send(cfg *MailerConfig, m outboxMessage, secret string, no
 	return step("DATA", w.Close())
 }
 
-// headerText keeps a header value on one line.
-func headerText(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+// Headers are written as RFC 5322 and RFC 2047 require, whatever the names in them: a value
+// of printable ASCII words is folded at its spaces; any other value (non-ASCII, controls, a
+// word too long to fold, text that could be read as an encoded-word) is written as
+// encoded-words of at most 75 characters, each holding whole UTF-8 characters, one per line.
+// Every line is at most 78 characters (the limit is 998).
+const (
+	maxHeaderLine  = 78 // RFC 5322 §2.1.1: SHOULD (the MUST is 998)
+	maxEncodedWord = 75 // RFC 2047 §2
+)
+
+// writeHeader writes one header field, its value folded between tokens (tokens are joined by
+// one space; a fold replaces that space with CRLF and a space).
+func writeHeader(b *bytes.Buffer, name string, tokens []string) {
+	b.WriteString(name + ":")
+	line := len(name) + 1
+	for _, t := range tokens {
+		if line+1+len(t) > maxHeaderLine && line > len(name)+1 {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteString(" " + t)
+		line += 1 + len(t)
+	}
+	b.WriteString("\r\n")
+}
+
+// headerLine is a database string made fit for a header: sanitized (no escape sequences, no
+// controls or bidi overrides), on one line, runs of white space made one space.
+func headerLine(s string) string {
+	return strings.Join(strings.Fields(safe.Line(s)), " ")
+}
+
+// textTokens are the tokens of an unstructured value (a subject): its words when they can be
+// sent as they are, else encoded-words.
+func textTokens(name, value string) []string {
+	words := strings.Fields(value)
+	for i, w := range words {
+		room := maxHeaderLine - 1 // a continuation line starts with a space
+		if i == 0 {
+			room = maxHeaderLine - len(name) - 2
+		}
+		if len(w) > room || !plainASCII(w) || strings.Contains(w, "=?") {
+			return encodedWords(name, value)
+		}
+	}
+	return words
+}
+
+// phraseTokens are the tokens of an address's display name: its words when they are atoms, a
+// quoted string when it is printable ASCII, else encoded-words.
+func phraseTokens(name, phrase string) []string {
+	if phrase == "" {
+		return nil
+	}
+	words := strings.Fields(phrase)
+	atoms := true
+	for _, w := range words {
+		atoms = atoms && len(w) <= maxHeaderLine-1 && strings.IndexFunc(w, func(r rune) bool { return !isAtext(r) }) < 0
+	}
+	if atoms {
+		return words
+	}
+	if plainASCII(phrase) && len(phrase)+len(name)+4 <= maxHeaderLine {
+		return []string{`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(phrase) + `"`}
+	}
+	return encodedWords(name, phrase)
+}
+
+// addressTokens are the tokens of a mailbox: display name (if any), then <addr-spec>.
+func addressTokens(name string, a *mail.Address) []string {
+	return append(phraseTokens(name, headerLine(a.Name)), "<"+a.Address+">")
+}
+
+// plainASCII reports printable ASCII (spaces included).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext reports an RFC 5322 atom character.
+func isAtext(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r))
+}
+
+// qSafe are the bytes a Q-encoded word may carry as they are, in any header (RFC 2047 §5 (3):
+// the strictest rule, that of a display name).
+func qSafe(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!*+-/", c) >= 0
+}
+
+// encodedWords writes value as UTF-8 encoded-words, Q when that is shorter (mostly Latin
+// text stays readable), else B, each at most 75 characters and short enough for its line,
+// each holding whole characters (a decoder may decode each word alone).
+func encodedWords(name, value string) []string {
+	useQ := qLen(value) <= bLen(value)
+	prefix, size, encode := "=?utf-8?b?", bLen, func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	if useQ {
+		prefix, size, encode = "=?utf-8?q?", qLen, qEncode
+	}
+	const suffix = "?="
+	var words []string
+	room := min(maxEncodedWord, maxHeaderLine-len(name)-2) - len(prefix) - len(suffix)
+	start := 0
+	for i := 0; i < len(value); {
+		_, n := utf8.DecodeRuneInString(value[i:])
+		if i > start && size(value[start:i+n]) > room {
+			words = append(words, prefix+encode(value[start:i])+suffix)
+			start = i
+			room = min(maxEncodedWord, maxHeaderLine-1) - len(prefix) - len(suffix)
+		}
+		i += n
+	}
+	if start < len(value) {
+		words = append(words, prefix+encode(value[start:])+suffix)
+	}
+	return words
+}
+
+func bLen(s string) int { return (len(s) + 2) / 3 * 4 }
+
+func qLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if qSafe(s[i]) || s[i] == ' ' {
+			n++
+		} else {
+			n += 3
+		}
+	}
+	return n
+}
+
+func qEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			b.WriteByte('_')
+		case qSafe(c):
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "=%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // buildMessage writes the e-mail: headers (the outbox Message-ID among them) and the body in
-// quoted-printable UTF-8, the secret put in place of its placeholder.
+// quoted-printable UTF-8, the secret put in place of its placeholder. Subject and body are
+// sanitized again here: a row may have been queued by another program sharing the schema.
 func buildMessage(from, to *mail.Address, m outboxMessage, secret string, now time.Time) []byte {
 	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + headerText(v) + "\r\n") }
-	h("From", from.String())
-	h("To", to.String())
-	h("Subject", mime.QEncoding.Encode("utf-8", headerText(m.Subject)))
+	writeHeader(&b, "From", addressTokens("From", from))
+	writeHeader(&b, "To", addressTokens("To", to))
+	writeHeader(&b, "Subject", textTokens("Subject", headerLine(m.Subject)))
+	h := func(k, v string) { writeHeader(&b, k, []string{v}) }
 	h("Date", now.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
 	h("MIME-Version", "1.0")
@@ -474,11 +681,11 @@ func buildMessage(from, to *mail.Address, m outboxMessage, secret string, now ti
 	h("Content-Language", m.Lang)
 	h("Auto-Submitted", "auto-generated")
 	b.WriteString("\r\n")
-	body := m.Body
+	body := safe.Text(m.Body)
 	if secret != "" {
-		body = strings.ReplaceAll(body, SecretPlaceholder, secret)
+		body = strings.ReplaceAll(body, SecretPlaceholder, safe.Line(secret))
 	}
-	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
+	body = strings.ReplaceAll(body, "\n", "\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	_, _ = qp.Write([]byte(body))
 	_ = qp.Close()

@@ -30,6 +30,7 @@ import (
 // received is one message an in-process SMTP server accepted.
 type received struct {
 	from, to string
+	raw      []byte // the DATA as the server read it (dot-unstuffed, CRLF line ends)
 	msg      *mail.Message
 	body     string // quoted-printable decoded
 	authUser string
@@ -92,7 +93,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 	}
 	_, isTLS := s.conn.TLSConnectionState()
 	s.sink.mu.Lock()
-	s.sink.msgs = append(s.sink.msgs, received{from: s.from, to: s.to, msg: m, body: string(body), authUser: s.authUser, tls: isTLS})
+	s.sink.msgs = append(s.sink.msgs, received{from: s.from, to: s.to, raw: raw, msg: m, body: string(body), authUser: s.authUser, tls: isTLS})
 	s.sink.mu.Unlock()
 	return nil
 }
@@ -128,6 +129,8 @@ func startSink(t *testing.T, addr string, tlsCfg *tls.Config) *smtpSink {
 	sink.srv.Domain = "localhost"
 	sink.srv.TLSConfig = tlsCfg
 	sink.srv.ReadTimeout, sink.srv.WriteTimeout = 10*time.Second, 10*time.Second
+	// RFC 5321 §4.5.3.1.6: a line is at most 1000 octets with its CRLF; longer ones are refused.
+	sink.srv.MaxLineLength = 1000
 	go sink.srv.Serve(l) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { sink.srv.Close() })
 	return sink

@@ -20,7 +20,7 @@ import (
 	"gatehouse/store"
 )
 
-// Mail faults (SPEC §7 Mail outage; issue 8 item 4) against a real SMTP server
+// Mail faults against a real SMTP server
 // (github.com/emersion/go-smtp) that misbehaves on purpose: a temporary refusal at RCPT or at
 // the end of DATA, no answer to DATA within the mailer's timeout, the connection dropped after
 // the message was sent. Each time the outbox keeps the message (pending, sealed link kept),

@@ -37,6 +37,9 @@ type NewOperator struct {
 // Only support operators (or the local machine's administrator through the CLI, actor.ID == 0)
 // may register operators.
 func (s *Store) AddOperator(ctx context.Context, actor model.Operator, n NewOperator) (int64, error) {
+	if err := writable(actor); err != nil {
+		return 0, err
+	}
 	if actor.ID != 0 && actor.Role != model.RoleSupport {
 		return 0, ErrForbidden
 	}
@@ -108,6 +111,9 @@ func addKey(ctx context.Context, tx *sqlx.Tx, operatorID int64, line string) err
 
 // AddOperatorKey adds an SSH public key to an operator.
 func (s *Store) AddOperatorKey(ctx context.Context, actor model.Operator, name, line string) (string, error) {
+	if err := writable(actor); err != nil {
+		return "", err
+	}
 	if actor.ID != 0 && actor.Role != model.RoleSupport {
 		return "", ErrForbidden
 	}
@@ -130,6 +136,9 @@ func (s *Store) AddOperatorKey(ctx context.Context, actor model.Operator, name, 
 
 // RemoveOperatorKey removes a key (by fingerprint) from an operator.
 func (s *Store) RemoveOperatorKey(ctx context.Context, actor model.Operator, name, fingerprint string) error {
+	if err := writable(actor); err != nil {
+		return err
+	}
 	if actor.ID != 0 && actor.Role != model.RoleSupport {
 		return ErrForbidden
 	}
@@ -148,6 +157,9 @@ func (s *Store) RemoveOperatorKey(ctx context.Context, actor model.Operator, nam
 
 // RemoveOperator deletes an operator (their audit rows stay, by name).
 func (s *Store) RemoveOperator(ctx context.Context, actor model.Operator, name string) error {
+	if err := writable(actor); err != nil {
+		return err
+	}
 	if actor.ID != 0 && actor.Role != model.RoleSupport {
 		return ErrForbidden
 	}

@@ -36,6 +36,9 @@ func (s *Store) OrganizationBySlug(ctx context.Context, op model.Operator, slug 
 
 // AddOrganization creates an organization (support only).
 func (s *Store) AddOrganization(ctx context.Context, op model.Operator, slug, name string) (int64, error) {
+	if err := writable(op); err != nil {
+		return 0, err
+	}
 	if op.ID != 0 && op.Role != model.RoleSupport {
 		return 0, ErrForbidden
 	}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"gatehouse/model/safe"
 )
 
 // SecretPlaceholder marks where a queued e-mail's sealed secret (a link with a token) goes.
@@ -77,9 +82,107 @@ func (s *Store) OpenSealed(sealed []byte) (string, error) {
 	return string(plain), nil
 }
 
-// enqueueMail writes an outbox row inside the caller's transaction. Its times come from the
-// store's clock, the one the mailer compares next_attempt_at with.
+// One outbox key per installation. What one process seals, the mailer of any other process
+// must open, so every process of an installation has to hold the same key. The database
+// records the key's fingerprint (HMAC-SHA256 of a fixed label under the key: it tells keys
+// apart and reveals nothing of the key) the first time a key is used to queue or to deliver.
+// A store whose key has another fingerprint queues nothing (the change that wanted to queue
+// fails with it, in its one transaction) and delivers nothing: no e-mail is ever sealed with
+// a key the mailer does not have.
+
+// ErrOutboxKey means this process's outbox key is not the installation's.
+var ErrOutboxKey = errors.New("this process's outbox key is not the installation's")
+
+const (
+	settingOutboxKey = "outbox_key" // {"fingerprint": hex}
+	fingerprintLabel = "gatehouse outbox key fingerprint v1"
+	// howToSetKey is how an operator gives a process the installation's key.
+	howToSetKey = "give every gatehouse process of this installation the installation's key (the first one " +
+		"used, e.g. the <data dir>/outbox.key of the OS user who queued the first e-mail) with " +
+		"GATEHOUSE_OUTBOX_KEY (64 hex digits, or base64 of 32 bytes) or outbox_key_file in the config " +
+		"file (GATEHOUSE_OUTBOX_KEY_FILE); without them each OS user has its own <data dir>/outbox.key"
+)
+
+type outboxKeyJSON struct {
+	Fingerprint string `json:"fingerprint"`
+}
+
+// keyFingerprint identifies the outbox key without revealing it.
+func (s *Store) keyFingerprint() string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(fingerprintLabel))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// outboxKeyError refuses doing (what was not done) with this process's key; reason, when
+// set, says more than "not the installation's".
+func (s *Store) outboxKeyError(doing, reason string) error {
+	d := doing
+	if reason != "" {
+		d += " (" + reason + ")"
+	}
+	if s.cfg.OutboxKeySource != "" {
+		d += "; this process's key comes from " + s.cfg.OutboxKeySource
+	}
+	return &DBError{Kind: ErrOutboxKey, Detail: d + "; " + howToSetKey}
+}
+
+// useOutboxKey checks that this store's key is the installation's, recording it as the
+// installation's on first use. Before a key is recorded, e-mails already queued (by a version
+// that did not record keys) decide: a key that opens none of them is refused, so that they do
+// not become unsendable. doing names the refused action in the error.
+func (s *Store) useOutboxKey(ctx context.Context, q sqlx.ExtContext, doing string) error {
+	mine := s.keyFingerprint()
+	var rec outboxKeyJSON
+	found, err := readSetting(ctx, q, settingOutboxKey, &rec)
+	if err != nil {
+		return err
+	}
+	if !found {
+		var sealed [][]byte
+		if err := sqlx.SelectContext(ctx, q, &sealed, `SELECT sealed_secret FROM outbox
+			WHERE status = 'pending' AND sealed_secret IS NOT NULL ORDER BY id DESC LIMIT 100`); err != nil {
+			return mapErr(err)
+		}
+		opens := len(sealed) == 0
+		for _, b := range sealed {
+			if _, err := s.OpenSealed(b); err == nil {
+				opens = true
+				break
+			}
+		}
+		if !opens {
+			return s.outboxKeyError(doing, "no key is recorded yet, and none of the e-mails already queued opens with this one")
+		}
+		raw := []byte(`{"fingerprint":"` + mine + `"}`)
+		// Concurrent first uses: one insert wins, the others read the winner's key.
+		if _, err := q.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO NOTHING`, settingOutboxKey, raw, s.now()); err != nil {
+			return mapErr(err)
+		}
+		if found, err = readSetting(ctx, q, settingOutboxKey, &rec); err != nil {
+			return err
+		}
+		if !found {
+			return errors.New("outbox key: the installation's key fingerprint could not be recorded")
+		}
+	}
+	if !hmac.Equal([]byte(rec.Fingerprint), []byte(mine)) {
+		return s.outboxKeyError(doing, "")
+	}
+	return nil
+}
+
+// enqueueMail writes an outbox row inside the caller's transaction, after checking that this
+// process holds the installation's outbox key (otherwise the caller's whole change fails).
+// Subject and body are sanitized (names and other database strings in them may hold escape
+// sequences or bidi controls). Its times come from the store's clock, the one the mailer
+// compares next_attempt_at with.
 func (s *Store) enqueueMail(ctx context.Context, tx *sqlx.Tx, m Mail) (int64, error) {
+	if err := s.useOutboxKey(ctx, tx, "nothing was queued (an e-mail sealed with it could never be sent)"); err != nil {
+		return 0, err
+	}
+	m.Subject, m.Body = safe.Line(m.Subject), safe.Text(m.Body)
 	var sealed []byte
 	if m.Secret != "" {
 		if !strings.Contains(m.Body, SecretPlaceholder) {

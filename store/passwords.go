@@ -193,8 +193,31 @@ func (s *Store) storePassword(ctx context.Context, tx *sqlx.Tx, u model.User, c 
 // mustChange should be true (an operator should not choose a user's long-term password). An
 // admin may set it only for a user of their organizations alone (ErrSharedAccount).
 func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, version int, password, confirm string, mustChange bool) (model.User, error) {
-	if !op.CanWrite() {
-		return model.User{}, ErrForbidden
+	u, err := s.passwordTarget(ctx, op, id, version)
+	if err != nil {
+		return model.User{}, err
+	}
+	if err := checkPassword(ctx, s.db, u, password, confirm); err != nil {
+		return model.User{}, err
+	}
+	hash, err := HashPassword(ctx, model.NormalizePassword(password))
+	if err != nil {
+		return model.User{}, err
+	}
+	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		n, err := s.setByOperator(ctx, tx, op, u, hash, mustChange, nil, now)
+		return auditEntry{"user.password_set",
+			fmt.Sprintf("password set by operator for %s (must change: %v; %d session(s) ended)", u.Login, mustChange, n)}, err
+	})
+}
+
+// passwordTarget reads the user an operator sets a password for and refuses, before the
+// hashing time is spent, what the transaction would refuse: a session or role that may not
+// write, a user outside the scope or deleted, an account shared with another organization, a
+// stale version.
+func (s *Store) passwordTarget(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
+	if err := mayWrite(op); err != nil {
+		return model.User{}, err
 	}
 	u, err := s.getUser(ctx, s.db, op, id)
 	if err != nil {
@@ -204,45 +227,22 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 		return model.User{}, ErrNotFound
 	}
 	if err := wholeAccount(ctx, s.db, op, id); err != nil {
-		return model.User{}, err // before spending the hashing time
+		return model.User{}, err
 	}
 	if u.Version != version {
-		// Refuse a stale form before spending the hashing time.
 		return model.User{}, s.conflictNow(ctx, op, id)
 	}
-	if err := checkPassword(ctx, s.db, u, password, confirm); err != nil {
-		return model.User{}, err
+	return u, nil
+}
+
+// setByOperator stores a password an operator set for u (every organization of u must be in
+// their scope) and returns how many sessions it ended.
+func (s *Store) setByOperator(ctx context.Context, tx *sqlx.Tx, op model.Operator, u model.User, hash string, mustChange bool, expiresAt *time.Time, now time.Time) (int64, error) {
+	if err := wholeAccount(ctx, tx, op, u.ID); err != nil {
+		return 0, err
 	}
-	hash, err := HashPassword(ctx, model.NormalizePassword(password))
-	if err != nil {
-		return model.User{}, err
-	}
-	var out model.User
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
-		if err != nil {
-			return err
-		}
-		if err := wholeAccount(ctx, tx, op, id); err != nil {
-			return err
-		}
-		n, err := s.storePassword(ctx, tx, u, passwordChange{hash: hash, mustChange: mustChange,
-			endReason: "password_changed", eventKind: "password_changed", eventWhy: "operator", actor: "gatehouse:" + op.Name}, now)
-		if err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, op, "user.password_set", &u.ID, nil,
-			fmt.Sprintf("password set by operator for %s (must change: %v; %d session(s) ended)", u.Login, mustChange, n)); err != nil {
-			return err
-		}
-		out, err = s.getUser(ctx, tx, op, id)
-		return err
-	})
-	if err != nil {
-		return model.User{}, err
-	}
-	return out, nil
+	return s.storePassword(ctx, tx, u, passwordChange{hash: hash, mustChange: mustChange, expiresAt: expiresAt,
+		endReason: "password_changed", eventKind: "password_changed", eventWhy: "operator", actor: "gatehouse:" + op.Name}, now)
 }
 
 // conflictNow reads the current user for a ConflictError outside a transaction.
@@ -260,21 +260,9 @@ func (s *Store) conflictNow(ctx context.Context, op model.Operator, id int64) er
 // the operator; it is never stored in clear nor written to the audit. An admin may set one
 // only for a user of their organizations alone (ErrSharedAccount).
 func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id int64, version int) (string, model.User, error) {
-	if !op.CanWrite() {
-		return "", model.User{}, ErrForbidden
-	}
-	u, err := s.getUser(ctx, s.db, op, id)
+	u, err := s.passwordTarget(ctx, op, id, version)
 	if err != nil {
 		return "", model.User{}, err
-	}
-	if u.Status == model.StatusDeleted {
-		return "", model.User{}, ErrNotFound
-	}
-	if err := wholeAccount(ctx, s.db, op, id); err != nil {
-		return "", model.User{}, err
-	}
-	if u.Version != version {
-		return "", model.User{}, s.conflictNow(ctx, op, id)
 	}
 	p, pc, err := passwordRules(ctx, s.db, u)
 	if err != nil {
@@ -293,29 +281,12 @@ func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id 
 	if err != nil {
 		return "", model.User{}, err
 	}
-	var out model.User
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
-		if err != nil {
-			return err
-		}
-		if err := wholeAccount(ctx, tx, op, id); err != nil {
-			return err
-		}
+	out, err := s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		exp := now.Add(TemporaryPasswordTTL)
-		n, err := s.storePassword(ctx, tx, u, passwordChange{hash: hash, mustChange: true, expiresAt: &exp,
-			endReason: "password_changed", eventKind: "password_changed", eventWhy: "operator", actor: "gatehouse:" + op.Name}, now)
-		if err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, op, "user.password_temporary", &u.ID, nil,
+		n, err := s.setByOperator(ctx, tx, op, u, hash, true, &exp, now)
+		return auditEntry{"user.password_temporary",
 			fmt.Sprintf("temporary password set by operator for %s (must change: true; expires %s UTC; %d session(s) ended)",
-				u.Login, exp.UTC().Format("2006-01-02 15:04"), n)); err != nil {
-			return err
-		}
-		out, err = s.getUser(ctx, tx, op, id)
-		return err
+				u.Login, exp.UTC().Format("2006-01-02 15:04"), n)}, err
 	})
 	if err != nil {
 		return "", model.User{}, err

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -194,11 +196,11 @@ func TestSetPasswordRefusedStoresNothing(t *testing.T) {
 		{"mismatch", goodPassword, goodPassword + "x", []string{model.RuleConfirm}},
 		{"short", "short pass 1", "short pass 1", []string{model.RuleLengthMin}},
 		{"14 chars", "abcdefgh-jk-mn", "abcdefgh-jk-mn", []string{model.RuleLengthMin}},
-		{"common", "1qaz2wsx3edc4rfv", "1qaz2wsx3edc4rfv", []string{model.RuleCommon}},
+		{"common", "1qaz2wsx3edc4rfv", "1qaz2wsx3edc4rfv", []string{model.RuleCommon, model.RulePattern}},
 		{"login code inside", "my code is acme-7k2q9 ok", "my code is acme-7k2q9 ok", []string{model.RuleContext}},
 		{"organization name", "I work at ACME industries", "I work at ACME industries", []string{model.RuleContext}},
 		{"e-mail local part", "JEAN.DUPONT was here 42!", "JEAN.DUPONT was here 42!", []string{model.RuleContext}},
-		{"everything", "dupont", "other", []string{model.RuleLengthMin, model.RuleContext, model.RuleConfirm}},
+		{"everything", "dupont", "other", []string{model.RuleLengthMin, model.RuleCommon, model.RuleContext, model.RuleConfirm}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -357,7 +359,7 @@ func TestAdminOfAnotherOrganization(t *testing.T) {
 		},
 		"SetTemporaryPassword": func() error { _, _, err := a.s.SetTemporaryPassword(a.ctx, admin, other, ver); return err },
 		"SendLoginCode":        func() error { return a.s.SendLoginCode(a.ctx, admin, other) },
-		"ResetTOTP":            func() error { _, err := a.s.ResetTOTP(a.ctx, admin, other, ver); return err },
+		"ResetTOTP":            func() error { _, err := a.s.ResetTOTP(a.ctx, admin, other, ver, "lost phone"); return err },
 		"DisableUser":          func() error { _, err := a.s.DisableUser(a.ctx, admin, other, ver); return err },
 		"EnableUser":           func() error { _, err := a.s.EnableUser(a.ctx, admin, other, ver); return err },
 		"DeleteUser":           func() error { return a.s.DeleteUser(a.ctx, admin, other, ver, "g@example.org") },
@@ -451,4 +453,95 @@ func BenchmarkSetPassword(b *testing.B) {
 	p := func(q float64) time.Duration { return times[min(len(times)-1, int(q*float64(len(times))))] }
 	b.ReportMetric(float64(p(0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p(0.95).Microseconds())/1000, "p95-ms")
+}
+
+// blocklisted are the passwords that a reset link accepted, and that then logged in, before
+// the rules NIST's blocklist requirement exists for; each is refused with its reason.
+var blocklisted = []struct {
+	what, pw     string
+	rule, reason string
+}{
+	{"one character repeated", "aaaaaaaaaaaaaaa", model.RulePattern, model.ReasonRepeat},
+	{"digits in sequence", "123456789012345", model.RulePattern, model.ReasonSequence},
+	{"a common password twice", "passwordpassword", model.RuleCommon, model.ReasonCommonWord},
+	{"two keyboard rows", "qwertyuiopasdfgh", model.RulePattern, model.ReasonKeyboard},
+	{"padded common password", "Password123456!", model.RuleCommon, model.ReasonCommonWord},
+	{"padded common word", "Welcome123456789", model.RuleCommon, model.ReasonCommonWord},
+	{"the service's names", "gatehouseportal1", model.RuleContext, model.ReasonService},
+	{"the organization's name in leetspeak", "@cme-1ndustr1es-2024", model.RuleContext, model.ReasonOrganization},
+	{"15 spaces", strings.Repeat(" ", 15), model.RuleCharacters, model.ReasonBlank},
+	{"15 zero-width spaces", strings.Repeat("\u200b", 15), model.RuleCharacters, model.ReasonFormat},
+	{"15 control bytes", "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12", model.RuleCharacters, model.ReasonControl},
+	{"15 invalid UTF-8 bytes", string([]byte{0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e}), model.RuleCharacters, model.ReasonUTF8},
+	{"one code point NFKC spells in 18", "\ufdfa", model.RuleLengthMin, model.RuleLengthMin},
+}
+
+// TestRedeemResetRefusesBlocklistedPasswords: through the reset link (`gatehouse reset`),
+// each blocklisted password is refused with its rule and reason, nothing is stored, none of
+// them logs in, and the link still works for a good password.
+func TestRedeemResetRefusesBlocklistedPasswords(t *testing.T) {
+	a := newAcct(t)
+	acme := a.org("acme", "Acme Industries")
+	id := a.user("ACM-7K2Q9", "jean.dupont@example.org", "Jean Dupont", acme)
+	tok := a.resetToken(id)
+	for _, c := range blocklisted {
+		t.Run(c.what, func(t *testing.T) {
+			_, err := a.s.RedeemResetToken(a.ctx, tok, c.pw, c.pw)
+			var pe *model.PolicyError
+			if !errors.As(err, &pe) {
+				t.Fatalf("want a PolicyError, got %v", err)
+			}
+			found := false
+			for _, r := range pe.Failed {
+				if r.Rule == c.rule && r.Reason == c.reason && r.Message != "" && r.MessageFR != "" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("failed rules %+v lack %s (%s)", pe.Failed, c.rule, c.reason)
+			}
+			if _, err := a.s.Authenticate(a.ctx, store.AuthRequest{Login: "ACM-7K2Q9", Password: c.pw}); !errors.Is(err, store.ErrAuthFailed) {
+				t.Errorf("login with the refused password: %v", err)
+			}
+		})
+	}
+	if n := a.count(`SELECT count(*) FROM users WHERE id = $1 AND password_hash = 'x' AND password_changed_at IS NULL`, id); n != 1 {
+		t.Error("a refused password was stored")
+	}
+	if n := a.count(`SELECT count(*) FROM password_history WHERE user_id = $1`, id); n != 0 {
+		t.Errorf("%d history rows after refusals", n)
+	}
+	if _, err := a.s.RedeemResetToken(a.ctx, tok, goodPassword, goodPassword); err != nil {
+		t.Fatalf("the link after the refusals: %v", err)
+	}
+}
+
+// TestLoginWithAHashOverTheCeiling: a planted argon2id hash asking for a GiB (and a bcrypt
+// hash of cost 31) makes the login fail like a wrong password, counted, without the GiB
+// being allocated.
+func TestLoginWithAHashOverTheCeiling(t *testing.T) {
+	a := newAcct(t)
+	id := a.user("ACME-7K2Q9", "jean.dupont@example.org", "Jean Dupont")
+	salt := base64.RawStdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	key := base64.RawStdEncoding.EncodeToString(make([]byte, 32))
+	for i, h := range []string{
+		"$argon2id$v=19$m=1048576,t=100,p=8$" + salt + "$" + key,
+		"$argon2id$v=19$m=1048576,t=1,p=8$" + salt + "$" + key,
+		"$2b$31$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyzabcde",
+	} {
+		a.exec(`UPDATE users SET password_hash = $2 WHERE id = $1`, id, h)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := a.s.Authenticate(a.ctx, store.AuthRequest{Login: "ACME-7K2Q9", Password: goodPassword})
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, store.ErrAuthFailed) {
+			t.Errorf("%s: login = %v, want ErrAuthFailed", h, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
+			t.Errorf("%s: the login allocated %d MiB", h, grew>>20)
+		}
+		if n := a.count(`SELECT failed_attempts FROM users WHERE id = $1`, id); n != i+1 {
+			t.Errorf("%s: failed_attempts = %d, want %d", h, n, i+1)
+		}
+	}
 }

@@ -9,10 +9,11 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
-// TestQueryPlansUseTheirIndexes guards the indexes of SPEC §6: on a small seeded database, with
+// TestQueryPlansUseTheirIndexes guards the indexes the performance table relies on: on a small seeded database, with
 // sequential scans priced out, the statements of the Users list, searches, lockouts and a
 // user's timeline must not scan users, memberships, auth_events, search_blocks or the failure summaries sequentially. A migration that loses an
 // index makes this fail instead of silently turning a 1 ms page into a full scan at 1M users.
@@ -20,7 +21,7 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 	tr := &store.Tracer{}
 	s := storetest.New(t, func(c *store.Config) { c.Tracer = tr })
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 3000, Events: 30000, Orgs: 20, Seed: 3}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 3000, Events: 30000, Orgs: 20, Seed: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DB().Exec(`VACUUM ANALYZE`); err != nil {

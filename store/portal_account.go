@@ -331,8 +331,8 @@ func (s *Store) StartTOTPEnrolment(ctx context.Context, token string, ip netip.A
 // organization: a member without it sets it up at the next sign-in, before any session.
 // Support, or an admin of the organization. Audited.
 func (s *Store) SetOrganizationTOTPRequired(ctx context.Context, op model.Operator, orgID int64, required bool) error {
-	if !op.CanWrite() {
-		return ErrForbidden
+	if err := mayWrite(op); err != nil {
+		return err
 	}
 	if !op.InScope(orgID) {
 		return ErrNotFound

@@ -167,7 +167,7 @@ func TestEnrolmentAfterAnOperatorsTOTPReset(t *testing.T) {
 	op := e.supportOp()
 	id := e.user("ACME-ENR01", "enrol@example.com")
 	e.exec(`UPDATE users SET totp_enabled = true, totp_secret = $2 WHERE id = $1`, id, model.NewTOTPSecret())
-	if _, err := e.s.ResetTOTP(e.ctx, op, id, e.version(id)); err != nil {
+	if _, err := e.s.ResetTOTP(e.ctx, op, id, e.version(id), "lost phone"); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.login("ACME-ENR01", authPassword)

@@ -28,6 +28,9 @@ type PruneOptions struct {
 // newer than the highest id seen at the start and never looked at. Support only; one audit
 // row at the end (and one for what was done if the prune stops early).
 func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before time.Time, opt PruneOptions) (int64, error) {
+	if err := writable(op); err != nil {
+		return 0, err
+	}
 	if op.Role != model.RoleSupport {
 		return 0, ErrForbidden
 	}
@@ -88,18 +91,18 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 	return total, runErr
 }
 
-// pruneFailureSummaries trims the failures' summaries by address (migration 0009) to what the
-// pruned events leave: the accounts last tried before the cut, the hours wholly before it. The
-// hour the cut falls in keeps its counts until the next prune (a window reaching back past the
-// cut can count a few pruned failures). In batches, like the events.
+// pruneFailureSummaries trims the failures' summaries by source (migrations 0009, 0014) to
+// what the pruned events leave: the accounts last tried before the cut, the hours wholly
+// before it. The hour the cut falls in keeps its counts until the next prune (a window
+// reaching back past the cut can count a few pruned failures). In batches, like the events.
 func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
 	for _, q := range []string{
 		// last_at is checked again on the row deleted: a failure that moved it past the cut
 		// while this waited keeps its row.
-		`DELETE FROM failure_ip_accounts WHERE last_at < $1 AND (ip, account) IN
-			(SELECT ip, account FROM failure_ip_accounts WHERE last_at < $1 LIMIT $2)`,
-		`DELETE FROM failure_ip_hours WHERE (ip, hour) IN
-			(SELECT ip, hour FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT $2)`,
+		`DELETE FROM failure_ip_accounts WHERE last_at < $1 AND (source, account) IN
+			(SELECT source, account FROM failure_ip_accounts WHERE last_at < $1 LIMIT $2)`,
+		`DELETE FROM failure_ip_hours WHERE (source, hour) IN
+			(SELECT source, hour FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT $2)`,
 	} {
 		for {
 			res, err := s.db.ExecContext(ctx, q, before, batch)

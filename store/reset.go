@@ -114,7 +114,7 @@ func (s *Store) RedeemResetToken(ctx context.Context, token, password, confirm s
 			return ErrAccountClosed
 		}
 		wasLocked := u.LockedAt != nil
-		if _, err := tx.ExecContext(ctx, `UPDATE reset_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, u.ID, now); err != nil {
+		if err := revokeResetLinks(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
 		n, err := s.storePassword(ctx, tx, u, passwordChange{hash: pwHash, mustChange: false, unlock: true,

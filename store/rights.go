@@ -29,6 +29,9 @@ func canEditCatalog(op model.Operator) bool { return op.Role == model.RoleSuppor
 
 // AddRight adds a right to the catalog (support only; ErrDuplicate if the code exists).
 func (s *Store) AddRight(ctx context.Context, op model.Operator, r model.Right) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if !canEditCatalog(op) {
 		return ErrForbidden
 	}
@@ -70,6 +73,9 @@ func (s *Store) RightUsage(ctx context.Context, code string) (RightUse, error) {
 // (ErrConflict, with where it is used) unless force is set: then it is also taken away from
 // every membership, every invitation and every admin that held it, in the same transaction.
 func (s *Store) RemoveRight(ctx context.Context, op model.Operator, code string, force bool) (RightUse, error) {
+	if err := writable(op); err != nil {
+		return RightUse{}, err
+	}
 	if !canEditCatalog(op) {
 		return RightUse{}, ErrForbidden
 	}

@@ -20,6 +20,9 @@ const SearchBlockSize = 32
 // after a large import. Writes to users wait while it runs (about 10 s at 1M users). Support
 // only; audited.
 func (s *Store) RebuildSearchBlocks(ctx context.Context, op model.Operator) (int64, error) {
+	if err := writable(op); err != nil {
+		return 0, err
+	}
 	if op.Role != model.RoleSupport {
 		return 0, ErrForbidden
 	}

@@ -12,6 +12,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestSearchPlansAgreeWithThePlainAnswer(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 2500, Events: 0, Orgs: 10, Seed: 11}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 2500, Events: 0, Orgs: 10, Seed: 11}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var blocks int
@@ -113,7 +114,7 @@ func TestSearchPlansAgreeWithThePlainAnswer(t *testing.T) {
 func TestSearchBlocksCoverEveryLiveUser(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
-	if _, err := store.Seed(ctx, s.DB(), store.SeedOptions{Users: 400, Events: 0, Orgs: 3, Seed: 2}, nil); err != nil {
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 400, Events: 0, Orgs: 3, Seed: 2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"!first", "\U0010FFFF last", "Mmiddle", "Mmiddle"} {

@@ -17,7 +17,7 @@ import (
 	"gatehouse/store"
 )
 
-// The secrets sweep (SPEC §7 Secrets; issue 8 item 7): a whole scripted session through the
+// The secrets sweep: a whole scripted session through the
 // store — an operator sets a password, then a temporary one; the user logs in with it; a reset
 // link is sent and redeemed; a new person is invited and accepts; the user enrolls TOTP and
 // logs in with a code; wrong passwords, wrong and replayed codes, used and mangled tokens,

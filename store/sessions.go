@@ -88,66 +88,49 @@ func (s *Store) ListSessions(ctx context.Context, op model.Operator, userID int6
 // sessions only of a user of their organizations alone (ErrSharedAccount); one already ended
 // is left alone (nil, nothing audited). Audited; an auth event records it on the timeline.
 func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int64) error {
-	if !op.CanWrite() {
-		return ErrForbidden
-	}
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		var userID int64
+	return s.withUser(ctx, op, sessionID, s.sessionUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		if err := wholeAccount(ctx, tx, op, u.ID); err != nil {
+			return auditEntry{}, err
+		}
 		var ended sql.NullTime
-		if err := tx.GetContext(ctx, &userID, `SELECT user_id FROM sessions WHERE id = $1`, sessionID); err != nil {
-			return mapErr(err)
-		}
-		u, err := s.userForUpdate(ctx, tx, op, userID)
-		if err != nil {
-			return err
-		}
-		if err := wholeAccount(ctx, tx, op, userID); err != nil {
-			return err
-		}
 		if err := tx.QueryRowContext(ctx, `SELECT ended_at FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&ended); err != nil {
-			return mapErr(err)
+			return auditEntry{}, mapErr(err)
 		}
 		if ended.Valid {
-			return nil
+			return auditEntry{}, nil
 		}
-		now := s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = $2, end_reason = 'operator' WHERE id = $1`, sessionID, now); err != nil {
-			return err
+			return auditEntry{}, err
 		}
-		if err := authEvent(ctx, tx, now, &u.ID, u.Login, "session_ended", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
-			return err
-		}
-		return audit(ctx, tx, op, "session.end", &u.ID, nil, fmt.Sprintf("ended session %d of %s", sessionID, u.Login))
+		return auditEntry{"session.end", fmt.Sprintf("ended session %d of %s", sessionID, u.Login)},
+			operatorEvent(ctx, tx, now, op, u, "session_ended")
 	})
+}
+
+// sessionUser locks the user a session belongs to (ErrNotFound for an unknown session).
+func (s *Store) sessionUser(ctx context.Context, tx *sqlx.Tx, op model.Operator, sessionID int64) (model.User, error) {
+	var userID int64
+	if err := tx.GetContext(ctx, &userID, `SELECT user_id FROM sessions WHERE id = $1`, sessionID); err != nil {
+		return model.User{}, mapErr(err)
+	}
+	return s.userForUpdate(ctx, tx, op, userID)
 }
 
 // EndAllSessions ends every open session of a user in the operator's scope (support, admin;
 // an admin only for a user of their organizations alone: ErrSharedAccount) and returns how
 // many there were. Audited (also when there were none: the operator asked).
 func (s *Store) EndAllSessions(ctx context.Context, op model.Operator, userID int64) (int64, error) {
-	if !op.CanWrite() {
-		return 0, ErrForbidden
-	}
 	var n int64
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		u, err := s.userForUpdate(ctx, tx, op, userID)
-		if err != nil {
-			return err
+	err := s.withUser(ctx, op, userID, s.userForUpdate, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		if err := wholeAccount(ctx, tx, op, u.ID); err != nil {
+			return auditEntry{}, err
 		}
-		if err := wholeAccount(ctx, tx, op, userID); err != nil {
-			return err
-		}
-		now := s.now()
+		var err error
 		n, err = endSessions(ctx, tx, now, u.ID, "operator")
-		if err != nil {
-			return err
+		if err == nil && n > 0 {
+			err = operatorEvent(ctx, tx, now, op, u, "session_ended")
 		}
-		if n > 0 {
-			if err := authEvent(ctx, tx, now, &u.ID, u.Login, "session_ended", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
-				return err
-			}
-		}
-		return audit(ctx, tx, op, "session.end_all", &u.ID, nil, fmt.Sprintf("ended %d session(s) of %s", n, u.Login))
+		return auditEntry{"session.end_all", fmt.Sprintf("ended %d session(s) of %s", n, u.Login)}, err
 	})
 	if err != nil {
 		return 0, err

@@ -120,6 +120,9 @@ func (s *Store) lockoutPolicy(ctx context.Context, q sqlx.QueryerContext) (model
 
 // SetLockoutPolicy stores the installation's lockout policy. Support only; audited.
 func (s *Store) SetLockoutPolicy(ctx context.Context, op model.Operator, p model.LockoutPolicy) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if op.Role != model.RoleSupport {
 		return ErrForbidden
 	}
@@ -160,6 +163,9 @@ func (s *Store) sessionPolicy(ctx context.Context, q sqlx.QueryerContext) (Sessi
 
 // SetSessionPolicy stores the portal session lifetimes. Support only; audited.
 func (s *Store) SetSessionPolicy(ctx context.Context, op model.Operator, p SessionPolicy) error {
+	if err := writable(op); err != nil {
+		return err
+	}
 	if op.Role != model.RoleSupport {
 		return ErrForbidden
 	}

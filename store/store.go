@@ -6,10 +6,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"sort"
 	"strconv"
@@ -19,9 +17,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the PostgreSQL driver
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
 
 // Config selects and tunes the database.
 type Config struct {
@@ -33,8 +28,13 @@ type Config struct {
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 	// OutboxKey seals secrets (links with tokens) in queued e-mails; 32 bytes. If empty,
-	// a random key is used, which is only right for tests and one-process demos.
+	// a random key is used, which is only right for tests and one-process demos. Every
+	// process of an installation must hold the same key: the database records the first
+	// one used, and a store with another refuses to queue or deliver.
 	OutboxKey []byte
+	// OutboxKeySource says where OutboxKey came from (an environment variable, a file),
+	// for the error that refuses another key; never the key itself.
+	OutboxKeySource string
 	// SkipMigrate leaves the schema alone (for tools that must not change it).
 	SkipMigrate bool
 	// Tracer, when set, records every statement sent (benchmarks replay them bare).
@@ -200,82 +200,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// Migrate applies pending migrations in order, each in its own transaction, under an
-// advisory lock so concurrent starts do not race. It returns the versions applied.
-func (s *Store) Migrate(ctx context.Context) ([]int, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
-	conn, err := s.db.Connx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7160451294)`); err != nil {
-		return nil, err
-	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7160451294)`) //nolint:errcheck
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return nil, err
-	}
-	var done []int
-	if err := conn.SelectContext(ctx, &done, `SELECT version FROM schema_migrations`); err != nil {
-		return nil, err
-	}
-	have := map[int]bool{}
-	for _, v := range done {
-		have[v] = true
-	}
-	var applied []int
-	for _, f := range files {
-		base := strings.TrimPrefix(f, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if have[v] {
-			continue
-		}
-		body, err := migrationFS.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		tx, err := conn.BeginTxx(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		// A migration rewrites or indexes whole tables: the pool's statement timeout (meant
-		// for the console's queries) does not apply to it.
-		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-			tx.Rollback() //nolint:errcheck
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback() //nolint:errcheck
-			return nil, fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, v, base); err != nil {
-			tx.Rollback() //nolint:errcheck
-			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
-		applied = append(applied, v)
-	}
-	return applied, nil
-}
-
 // SchemaVersion returns the highest applied migration.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	err := s.db.GetContext(ctx, &v, `SELECT max(version) FROM schema_migrations`)
 	return int(v.Int64), err
 }
-
-var errNoRows = sql.ErrNoRows
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

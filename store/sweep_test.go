@@ -18,7 +18,7 @@ import (
 	"gatehouse/store/storetest"
 )
 
-// The authorization sweep (SPEC §7 Tenancy; issue 8 item 6): every exported store method that
+// The authorization sweep: every exported store method that
 // takes an operator is called by an admin of organization A on organization B's records, and
 // by an oncall operator where oncall may not act, and must be refused — ErrNotFound for the
 // admin out of scope, ErrForbidden for a role that may not do it — with the whole database
@@ -106,6 +106,10 @@ var sweepRows = []sweepRow{
 		_, _, err := w.s.PasswordRules(w.ctx, op, w.userB)
 		return err
 	}},
+	{"AlsoOutsideScope", "user of B", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.AlsoOutsideScope(w.ctx, op, w.userB)
+		return err
+	}},
 	{"ListAudit", "about B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
 		rows, err := w.s.ListAudit(w.ctx, op, store.AuditQuery{UserID: w.userB})
 		return shown(len(rows) > 0, err)
@@ -155,7 +159,7 @@ var sweepRows = []sweepRow{
 		rows, err := w.s.FailuresByIP(w.ctx, op, w.s.Now().Add(-time.Hour), 100)
 		found := false
 		for _, r := range rows {
-			found = found || r.IP.String() == "198.51.100.66"
+			found = found || store.SourceText(r.Source) == "198.51.100.66"
 		}
 		return shown(found, err)
 	}},
@@ -304,8 +308,32 @@ var sweepRows = []sweepRow{
 	{"DeleteUser", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.DeleteUser(w.ctx, op, w.userAB, w.version(w.userAB), "both@example.org")
 	}},
+	{"PlanReplacement", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userB)
+		return err
+	}},
+	{"PlanReplacement", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.PlanReplacement(w.ctx, op, w.userAB)
+		return err
+	}},
+	{"ReplaceIdentifier", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userB, w.version(w.userB), store.ReplaceRequest{Email: "b.new@example.org"})
+		return err
+	}},
+	{"ReplaceIdentifier", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.ReplaceIdentifier(w.ctx, op, w.userAB, w.version(w.userAB), store.ReplaceRequest{Email: "both.new@example.org"})
+		return err
+	}},
+	{"UndeleteUser", "deleted user of B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.UndeleteUser(w.ctx, op, w.deletedB, "sweep")
+		return err
+	}},
+	{"FindDeletedUser", "login code of B's deleted user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.FindDeletedUser(w.ctx, op, "SWB-00003")
+		return err
+	}},
 	{"ResetTOTP", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB))
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userB, w.version(w.userB), "lost phone")
 		return err
 	}},
 	{"SetPassword", "user of B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
@@ -334,7 +362,7 @@ var sweepRows = []sweepRow{
 		return err
 	}},
 	{"ResetTOTP", "user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
-		_, err := w.s.ResetTOTP(w.ctx, op, w.userAB, w.version(w.userAB))
+		_, err := w.s.ResetTOTP(w.ctx, op, w.userAB, w.version(w.userAB), "lost phone")
 		return err
 	}},
 	{"UpdateUser", "change the e-mail of a user of A who also belongs to B", swRefused, swForbidden, func(w *sweepWorld, op model.Operator) error {
@@ -395,12 +423,59 @@ var sweepRows = []sweepRow{
 		_, err := w.s.ExtendInvitation(w.ctx, op, w.invB, 48*time.Hour)
 		return err
 	}},
+
+	// The outbox: B's user's failed notice, the pending e-mail of the invitation into B.
+	{"ListOutbox", "every e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		p, err := w.s.ListOutbox(w.ctx, op, store.OutboxQuery{Limit: 500})
+		found := false
+		for _, m := range p.Mails {
+			found = found || m.ID == w.mailB || m.ID == w.invMailB
+		}
+		return shown(found, err)
+	}},
+	{"GetMail", "B's user's e-mail", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.GetMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"UserMail", "B's user", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		ms, err := w.s.UserMail(w.ctx, op, w.userB, 50)
+		return shown(len(ms) > 0, err)
+	}},
+	{"MailFailures", "B's user's failure", swNotFound, swSkip, func(w *sweepWorld, op model.Operator) error {
+		failed, _, err := w.s.MailFailures(w.ctx, op, store.MailWatchFrom(0, nil))
+		found := false
+		for _, m := range failed {
+			found = found || m.ID == w.mailB
+		}
+		return shown(found, err)
+	}},
+	{"RetryMail", "B's user's e-mail", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.RetryMail(w.ctx, op, w.mailB)
+		return err
+	}},
+	{"CancelMail", "the e-mail of the invitation into B", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		_, err := w.s.CancelMail(w.ctx, op, w.invMailB)
+		return err
+	}},
 }
 
 // sweepNoScope lists operator methods that need no row, each with why. Empty today: every
 // method that takes an operator is swept (AddOperator's machine actor, ID 0, is the CLI's own
 // identity and is not something an admin or oncall operator can be).
 var sweepNoScope = map[string]string{}
+
+// sweepReads are the operator methods that only read: a read-only session may call them.
+// Every other method with a row in sweepRows changes something and must refuse a read-only
+// operator (TestSweepReadOnlyChangesNothing); TestSweepCoversEveryOperatorMethod keeps this
+// list to real methods.
+var sweepReads = map[string]bool{
+	"GetUser": true, "FindUser": true, "ListUsers": true, "UserTimeline": true, "ListSessions": true,
+	"PasswordRules": true, "ListAudit": true, "ListLocked": true, "CountLocked": true,
+	"RecentFailures": true, "FailuresByIP": true, "ListOrganizations": true, "OrganizationBySlug": true,
+	"GrantableRights": true, "LookupEmail": true, "GetInvitation": true, "ListInvitations": true,
+	"ListOperators": true, "AlsoOutsideScope": true, "FindDeletedUser": true,
+	"ListOutbox": true, "GetMail": true, "UserMail": true, "MailFailures": true,
+}
 
 // sweepWorld: organizations A and B; an admin of A, an oncall operator, a support operator;
 // B's records (a locked user with 2FA, a session, failures, audit rows; a disabled user; an
@@ -414,10 +489,12 @@ type sweepWorld struct {
 	support          model.Operator
 	userA, userAB    int64
 	userB, disabledB int64
+	deletedB         int64 // deleted yesterday
 	invitedB         int64 // the new person of invB
 	sessionB         int64
 	sessionAB        int64
 	invB             int64
+	mailB, invMailB  int64 // B's user's failed notice; the invitation's pending e-mail
 	targetKeyFP      string
 	newKey           string
 }
@@ -503,6 +580,8 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	w.userB = w.person("SWB-00001", "b.person@example.org", "B Person", hash, w.orgB)
 	w.disabledB = w.person("SWB-00002", "b.disabled@example.org", "B Disabled", hash, w.orgB)
 	w.exec(`UPDATE users SET status = 'disabled' WHERE id = $1`, w.disabledB)
+	w.deletedB = w.person("SWB-00003", "b.deleted@example.org", "B Deleted", hash, w.orgB)
+	w.exec(`UPDATE users SET status = 'deleted', deleted_at = now() - interval '1 day', password_hash = NULL WHERE id = $1`, w.deletedB)
 	now := w.s.Now()
 	// B's user: failures from an attacker's address (then locked), 2FA on, an open session,
 	// audit rows about them; A's user locked too (for the all-or-nothing unlock).
@@ -532,6 +611,9 @@ func newSweepWorld(t *testing.T) *sweepWorld {
 	if inv.UserID != nil {
 		w.invitedB = *inv.UserID
 	}
+	w.must(w.s.DB().Get(&w.mailB, `UPDATE outbox SET status = 'failed', last_error = 'SMTP RCPT: 550 5.1.1 no such mailbox'
+		WHERE user_id = $1 AND kind = 'notice' RETURNING id`, w.userB))
+	w.must(w.s.DB().Get(&w.invMailB, `SELECT id FROM outbox WHERE invitation_id = $1`, w.invB))
 	return w
 }
 
@@ -635,6 +717,55 @@ func TestSweepRefusedCallsChangeNothing(t *testing.T) {
 	}
 }
 
+// TestSweepReadOnlyChangesNothing: every operator method that changes something, called by a
+// read-only session of each role (support first: it holds every right, so only the read-only
+// flag can refuse), is refused with ErrForbidden (ErrReadOnly) and leaves every table as it
+// was; the reads still answer.
+func TestSweepReadOnlyChangesNothing(t *testing.T) {
+	w := newSweepWorld(t)
+	readOnly := func(op model.Operator) model.Operator {
+		op.ReadOnly = true
+		return op
+	}
+	// The reads answer a read-only support session as they answer support (first: a
+	// mutation that got through would change what they find).
+	ro := readOnly(w.support)
+	for _, row := range sweepRows {
+		if sweepReads[row.method] && row.admin == swNotFound && row.oncall == swSkip {
+			if err := row.call(w, ro); err != nil {
+				t.Errorf("%s (%s) as read-only support: %v", row.method, row.name, err)
+			}
+		}
+	}
+	mutations := 0
+	for _, c := range []struct {
+		role string
+		op   model.Operator
+	}{{"read-only support", readOnly(w.support)}, {"read-only admin of A", readOnly(w.admin)}, {"read-only oncall", readOnly(w.oncall)}} {
+		for _, row := range sweepRows {
+			before := dbChecksums(t, w.s)
+			err := row.call(w, c.op)
+			after := dbChecksums(t, w.s)
+			if ch := changedTables(before, after); len(ch) > 0 {
+				t.Errorf("%s (%s) as %s: answered %v and changed %s", row.method, row.name, c.role, err, strings.Join(ch, ", "))
+			}
+			if sweepReads[row.method] {
+				if errors.Is(err, store.ErrReadOnly) {
+					t.Errorf("%s (%s) as %s: a read refused as read-only", row.method, row.name, c.role)
+				}
+				continue
+			}
+			mutations++
+			if !errors.Is(err, store.ErrForbidden) || !errors.Is(err, store.ErrReadOnly) {
+				t.Errorf("%s (%s) as %s: got %v, want ErrReadOnly (an ErrForbidden)", row.method, row.name, c.role, err)
+			}
+		}
+	}
+	if mutations < 3*30 {
+		t.Fatalf("only %d mutation calls swept: the read list is too wide", mutations)
+	}
+}
+
 // TestSweepCoversEveryOperatorMethod fails when an exported *store.Store method taking a
 // model.Operator has no row in sweepRows and no reason in sweepNoScope.
 func TestSweepCoversEveryOperatorMethod(t *testing.T) {
@@ -648,11 +779,7 @@ func TestSweepCoversEveryOperatorMethod(t *testing.T) {
 	n := 0
 	for i := 0; i < typ.NumMethod(); i++ {
 		m := typ.Method(i)
-		takesOp := false
-		for j := 1; j < m.Type.NumIn(); j++ { // In(0) is the receiver
-			takesOp = takesOp || m.Type.In(j) == opType
-		}
-		if !takesOp {
+		if !takesOperator(m.Type, opType) {
 			if rows[m.Name] {
 				t.Errorf("sweep row for %s, which takes no operator", m.Name)
 			}
@@ -670,8 +797,23 @@ func TestSweepCoversEveryOperatorMethod(t *testing.T) {
 	for name := range rows {
 		t.Errorf("sweep row for %s, which is not a method of *store.Store", name)
 	}
+	for name := range sweepReads {
+		if m, ok := typ.MethodByName(name); !ok || !takesOperator(m.Type, opType) {
+			t.Errorf("sweepReads names %s, which is not a store method taking an operator", name)
+		}
+	}
 	if n < 40 {
 		t.Fatalf("only %d methods take an operator: the reflection found too few", n)
 	}
 	t.Logf("%d methods take an operator; %d sweep rows", n, len(sweepRows))
+}
+
+// takesOperator reports whether the method (its In(0) the receiver) takes a model.Operator.
+func takesOperator(m, opType reflect.Type) bool {
+	for j := 1; j < m.NumIn(); j++ {
+		if m.In(j) == opType {
+			return true
+		}
+	}
+	return false
 }

@@ -94,7 +94,7 @@ func TestCredentialActionsNeedTheWholeAccount(t *testing.T) {
 			return err
 		},
 		"reset 2FA": func(id int64) error {
-			_, err := e.s.ResetTOTP(e.ctx, adm, id, version(id))
+			_, err := e.s.ResetTOTP(e.ctx, adm, id, version(id), "lost phone")
 			return err
 		},
 		"end a session": func(id int64) error { return e.s.EndSession(e.ctx, adm, session(id)) },
@@ -250,7 +250,7 @@ func TestNoCrossOrganizationTakeover(t *testing.T) {
 	if _, pw, err := e.s.SetTemporaryPassword(e.ctx, admA, u, v); !errors.Is(err, store.ErrSharedAccount) {
 		t.Fatalf("temporary password for U of A and B: %v %v", pw, err)
 	}
-	if _, err := e.s.ResetTOTP(e.ctx, admA, u, v); !errors.Is(err, store.ErrSharedAccount) {
+	if _, err := e.s.ResetTOTP(e.ctx, admA, u, v, "lost phone"); !errors.Is(err, store.ErrSharedAccount) {
 		t.Fatalf("2FA reset for U of A and B: %v", err)
 	}
 	if _, err := e.s.EndAllSessions(e.ctx, admA, u); !errors.Is(err, store.ErrSharedAccount) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -14,14 +13,14 @@ import (
 	"github.com/lib/pq"
 
 	"gatehouse/model"
-	"gatehouse/model/i18n"
 )
 
 // Editing a user from the User screen: profile, status, memberships and rights, and the
 // account actions that take a version (disable, enable, delete, reset 2FA) or none (send the
-// login code). Every function takes the acting operator, checks scope (userForUpdate: a user
-// outside it is ErrNotFound) and role in the store, writes its audit row in the same
-// transaction, and refuses a stale version with a *ConflictError.
+// login code). Every function takes the acting operator and runs through withUser or
+// changeUser: the role is checked, the user locked within the operator's scope (a user
+// outside it is ErrNotFound), a stale version refused with a *ConflictError, and the audit
+// row written in the same transaction.
 
 // Field names used in ConflictError.Changed and FieldError.Field. The screens translate them.
 const (
@@ -143,16 +142,12 @@ func (s *Store) conflict(ctx context.Context, tx *sqlx.Tx, op model.Operator, id
 	return ce
 }
 
-// editableUser locks the user for a versioned change: ErrForbidden unless the operator may
-// write, ErrNotFound outside the scope or for a deleted account, *ConflictError when the
-// version is stale.
+// editableUser locks the user for a versioned change: ErrNotFound outside the scope or for a
+// deleted account, *ConflictError when the version is stale.
 func (s *Store) editableUser(ctx context.Context, tx *sqlx.Tx, op model.Operator, id int64, version int, base *model.User) (model.User, error) {
-	u, err := s.userForUpdate(ctx, tx, op, id)
+	u, err := s.liveUser(ctx, tx, op, id)
 	if err != nil {
 		return u, err
-	}
-	if u.Status == model.StatusDeleted {
-		return u, ErrNotFound
 	}
 	if u.Version != version {
 		return u, s.conflict(ctx, tx, op, id, base)
@@ -200,8 +195,8 @@ func wholeAccount(ctx context.Context, q sqlx.QueryerContext, op model.Operator,
 // one version check, one audit row listing what changed (never a secret). It returns the
 // user as now stored.
 func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, version int, e UserEdit) (model.User, error) {
-	if !op.CanWrite() {
-		return model.User{}, ErrForbidden
+	if err := mayWrite(op); err != nil {
+		return model.User{}, err
 	}
 	name := strings.TrimSpace(e.Name)
 	if err := model.ValidateName(name); err != nil {
@@ -214,21 +209,15 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 	if e.Status != nil && *e.Status != model.StatusActive && *e.Status != model.StatusDisabled {
 		return model.User{}, &FieldError{Field: FieldStatus, Kind: ErrInvalid, Err: ErrBadStatus}
 	}
-	var out model.User
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, e.Base)
-		if err != nil {
-			return err
-		}
+	return s.changeUser(ctx, op, id, version, e.Base, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		var changes []string
 		emailChanged := !strings.EqualFold(email, u.Email)
 		if emailChanged {
 			if err := wholeAccount(ctx, tx, op, id); err != nil {
-				return err
+				return auditEntry{}, err
 			}
 			if op.Role != model.RoleSupport {
-				return &DBError{Kind: ErrForbidden, Detail: "only support operators change e-mail addresses"}
+				return auditEntry{}, &DBError{Kind: ErrForbidden, Detail: "only support operators change e-mail addresses"}
 			}
 		}
 		if name != u.Name {
@@ -242,7 +231,7 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 			switch {
 			case *e.Status == model.StatusDisabled && u.Status != model.StatusDisabled:
 				if err := wholeAccount(ctx, tx, op, id); err != nil {
-					return err
+					return auditEntry{}, err
 				}
 				newStatus = model.StatusDisabled
 			case *e.Status == model.StatusActive && u.Status == model.StatusDisabled:
@@ -255,50 +244,39 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 		if e.Memberships != nil {
 			mc, err := s.applyMemberships(ctx, tx, op, id, e.Memberships, now)
 			if err != nil {
-				return err
+				return auditEntry{}, err
 			}
 			changes = append(changes, mc...)
 		}
 		if len(changes) == 0 {
-			out, err = s.getUser(ctx, tx, op, id)
-			return err
+			return auditEntry{}, nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $3, email = $4, status = $5,
 			version = version + 1, updated_at = $6 WHERE id = $1 AND version = $2`,
 			id, version, name, email, string(newStatus), now); err != nil {
 			var fe *DBError
 			if errors.As(mapErr(err), &fe) && fe.Kind == ErrDuplicate && fe.Constraint == "users_email_key" {
-				return &FieldError{Field: FieldEmail, Kind: ErrDuplicate, Err: ErrEmailTaken}
+				return auditEntry{}, &FieldError{Field: FieldEmail, Kind: ErrDuplicate, Err: ErrEmailTaken}
 			}
-			return err
+			return auditEntry{}, err
 		}
 		if newStatus == model.StatusDisabled && u.Status != model.StatusDisabled {
 			if _, err := endSessions(ctx, tx, now, id, "disabled"); err != nil {
-				return err
+				return auditEntry{}, err
 			}
 		}
-		if emailChanged {
+		if emailChanged { // told at the old address and at the new one
 			at := now.UTC().Format("2006-01-02 15:04")
-			old := u
-			if err := s.notify(ctx, tx, old, "mail.email_changed.subject", "mail.email_changed.body", u.Login, u.Email, email, at); err != nil {
-				return err
-			}
-			nu := u
-			nu.Email, nu.Name = email, name
-			if err := s.notify(ctx, tx, nu, "mail.email_changed.subject", "mail.email_changed.body", u.Login, u.Email, email, at); err != nil {
-				return err
+			moved := u
+			moved.Email, moved.Name = email, name
+			for _, to := range []model.User{u, moved} {
+				if err := s.notify(ctx, tx, to, "mail.email_changed.subject", "mail.email_changed.body", u.Login, u.Email, email, at); err != nil {
+					return auditEntry{}, err
+				}
 			}
 		}
-		if err := audit(ctx, tx, op, "user.update", &u.ID, nil, u.Login+": "+strings.Join(changes, "; ")); err != nil {
-			return err
-		}
-		out, err = s.getUser(ctx, tx, op, id)
-		return err
+		return auditEntry{"user.update", u.Login + ": " + strings.Join(changes, "; ")}, nil
 	})
-	if err != nil {
-		return model.User{}, err
-	}
-	return out, nil
 }
 
 // enabledStatus is the status an enabled account returns to: active with a password,
@@ -440,60 +418,36 @@ func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Oper
 // DisableUser disables an account and ends its sessions. An admin may disable only a user
 // who belongs to their organizations alone.
 func (s *Store) DisableUser(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
-	return s.setEnabled(ctx, op, id, version, false)
+	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		if u.Status == model.StatusDisabled {
+			return auditEntry{}, &DBError{Kind: ErrInvalid, Detail: "the account is already disabled"}
+		}
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
+			return auditEntry{}, err
+		}
+		if err := setStatus(ctx, tx, now, id, model.StatusDisabled); err != nil {
+			return auditEntry{}, err
+		}
+		n, err := endSessions(ctx, tx, now, id, "disabled")
+		return auditEntry{"user.disable", fmt.Sprintf("disabled %s (%d session(s) ended)", u.Login, n)}, err
+	})
 }
 
 // EnableUser enables a disabled account again (active, or invited if it has no password).
 func (s *Store) EnableUser(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
-	return s.setEnabled(ctx, op, id, version, true)
+	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		if u.Status != model.StatusDisabled {
+			return auditEntry{}, &DBError{Kind: ErrInvalid, Detail: "the account is not disabled"}
+		}
+		return auditEntry{"user.enable", "enabled " + u.Login}, setStatus(ctx, tx, now, id, enabledStatus(u))
+	})
 }
 
-func (s *Store) setEnabled(ctx context.Context, op model.Operator, id int64, version int, enable bool) (model.User, error) {
-	if !op.CanWrite() {
-		return model.User{}, ErrForbidden
-	}
-	var out model.User
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
-		if err != nil {
-			return err
-		}
-		action, status, summary := "user.disable", model.StatusDisabled, "disabled "+u.Login
-		if enable {
-			action, status, summary = "user.enable", enabledStatus(u), "enabled "+u.Login
-			if u.Status != model.StatusDisabled {
-				return &DBError{Kind: ErrInvalid, Detail: "the account is not disabled"}
-			}
-		} else {
-			if u.Status == model.StatusDisabled {
-				return &DBError{Kind: ErrInvalid, Detail: "the account is already disabled"}
-			}
-			if err := wholeAccount(ctx, tx, op, id); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
-			id, string(status), now); err != nil {
-			return err
-		}
-		if !enable {
-			n, err := endSessions(ctx, tx, now, id, "disabled")
-			if err != nil {
-				return err
-			}
-			summary += fmt.Sprintf(" (%d session(s) ended)", n)
-		}
-		if err := audit(ctx, tx, op, action, &u.ID, nil, summary); err != nil {
-			return err
-		}
-		out, err = s.getUser(ctx, tx, op, id)
-		return err
-	})
-	if err != nil {
-		return model.User{}, err
-	}
-	return out, nil
+// setStatus sets the status of a user (version bumped).
+func setStatus(ctx context.Context, tx *sqlx.Tx, now time.Time, id int64, status model.Status) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+		id, string(status), now)
+	return err
 }
 
 // DeleteUser soft-deletes an account: status deleted, the row kept for audit (with its
@@ -502,73 +456,129 @@ func (s *Store) setEnabled(ctx context.Context, op model.Operator, id int64, ver
 // confirms by typing the account's e-mail (case and spaces around do not matter). An admin may
 // delete only a user who belongs to their organizations alone.
 func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, version int, confirmEmail string) error {
-	if !op.CanWrite() {
-		return ErrForbidden
-	}
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
-		if err != nil {
-			return err
-		}
+	return s.withUser(ctx, op, id, s.atVersion(version, nil), func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		if model.NormalizeEmail(confirmEmail) != strings.ToLower(u.Email) {
-			return &FieldError{Field: FieldEmail, Kind: ErrInvalid, Err: ErrEmailMismatch}
+			return auditEntry{}, &FieldError{Field: FieldEmail, Kind: ErrInvalid, Err: ErrEmailMismatch}
 		}
 		if err := wholeAccount(ctx, tx, op, id); err != nil {
-			return err
+			return auditEntry{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deleted', deleted_at = $2,
-			password_hash = NULL, password_expires_at = NULL, must_change_password = false,
-			totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
-			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reset_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, id, now); err != nil {
-			return err
-		}
-		n, err := endSessions(ctx, tx, now, id, "deleted")
-		if err != nil {
-			return err
-		}
-		return audit(ctx, tx, op, "user.delete", &u.ID, nil,
-			fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n))
+		n, err := softDelete(ctx, tx, now, id)
+		return auditEntry{"user.delete", fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n)}, err
 	})
 }
 
-// ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
-// must set up a new authenticator at their next sign-in, before any session. Their sessions
-// end (the lost phone may hold one); the user is notified. An admin may reset it only for a
-// user of their organizations alone (ErrSharedAccount).
-func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int) (model.User, error) {
-	if !op.CanWrite() {
-		return model.User{}, ErrForbidden
+// softDelete deletes the locked account id inside the caller's transaction (status deleted,
+// secrets and open reset links dropped, sessions ended) and returns how many sessions ended.
+// The caller checks the operator's right to it and writes the audit row.
+func softDelete(ctx context.Context, tx *sqlx.Tx, now time.Time, id int64) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deleted', deleted_at = $2,
+		password_hash = NULL, password_expires_at = NULL, must_change_password = false,
+		totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
+		version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		return 0, err
+	}
+	if err := revokeResetLinks(ctx, tx, now, id); err != nil {
+		return 0, err
+	}
+	return endSessions(ctx, tx, now, id, "deleted")
+}
+
+// UndeleteWindow is how long after its deletion an account can be brought back.
+const UndeleteWindow = 30 * 24 * time.Hour
+
+// Why an account cannot be brought back.
+const (
+	UndeleteTooOld     = "too_old"     // deleted more than UndeleteWindow ago
+	UndeleteEmailTaken = "email_taken" // a live account has its e-mail now
+	UndeleteLoginTaken = "login_taken" // a live account has its login code now
+)
+
+// UndeleteRefusal says why a deleted account cannot be brought back. It matches ErrConflict.
+type UndeleteRefusal struct {
+	Reason    string    // UndeleteTooOld, UndeleteEmailTaken, UndeleteLoginTaken
+	DeletedAt time.Time // when the account was deleted
+}
+
+func (e *UndeleteRefusal) Error() string {
+	switch e.Reason {
+	case UndeleteTooOld:
+		return fmt.Sprintf("deleted on %s, more than %d days ago: it can no longer be brought back",
+			e.DeletedAt.UTC().Format("2006-01-02"), int(UndeleteWindow/(24*time.Hour)))
+	case UndeleteEmailTaken:
+		return "another account uses its e-mail address now: it cannot be brought back"
+	}
+	return "another account uses its login code now: it cannot be brought back"
+}
+
+func (e *UndeleteRefusal) Unwrap() error { return ErrConflict }
+
+// ErrNotDeleted refuses to undelete an account that is not deleted (matches ErrInvalid).
+var ErrNotDeleted = errors.New("this account is not deleted")
+
+// UndeleteUser brings back a deleted account (support only), within UndeleteWindow of its
+// deletion and only while its e-mail and login code are still free (*UndeleteRefusal says
+// which rule refused). It comes back disabled, with the memberships and rights it had, without
+// a password or 2FA (deleting dropped them): give it a password (a temporary one, or a
+// reset link once enabled with one), then enable it. The reason goes into the audit row (at
+// most 500 bytes, as typed). It returns the user as now stored.
+func (s *Store) UndeleteUser(ctx context.Context, op model.Operator, id int64, reason string) (model.User, error) {
+	if err := mayWrite(op); err != nil {
+		return model.User{}, err
+	}
+	if !op.Allows(model.ActionUndelete) {
+		return model.User{}, fmt.Errorf("%w: %s", ErrForbidden, "only support operators bring back deleted accounts")
+	}
+	reason = cleanText(strings.TrimSpace(reason), 500)
+	if reason == "" {
+		return model.User{}, &DBError{Kind: ErrInvalid, Detail: "give a reason (it goes to the audit log)"}
 	}
 	var out model.User
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now()
-		u, err := s.editableUser(ctx, tx, op, id, version, nil)
+		u, err := s.userForUpdate(ctx, tx, op, id)
 		if err != nil {
 			return err
 		}
-		if err := wholeAccount(ctx, tx, op, id); err != nil {
+		if u.Status != model.StatusDeleted {
+			return fmt.Errorf("%w: %w", ErrInvalid, ErrNotDeleted)
+		}
+		var deletedAt time.Time
+		if err := tx.GetContext(ctx, &deletedAt, `SELECT deleted_at FROM users WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
-			must_enrol_totp = true, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		if now.Sub(deletedAt) > UndeleteWindow {
+			return &UndeleteRefusal{Reason: UndeleteTooOld, DeletedAt: deletedAt}
+		}
+		var emailTaken, loginTaken bool
+		if err := tx.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1) AND status <> 'deleted'),
+			EXISTS (SELECT 1 FROM users WHERE upper(login_code) = upper($2) AND status <> 'deleted')`,
+			u.Email, u.Login).Scan(&emailTaken, &loginTaken); err != nil {
 			return err
 		}
-		n, err := endSessions(ctx, tx, now, id, "totp_reset")
-		if err != nil {
+		switch {
+		case emailTaken:
+			return &UndeleteRefusal{Reason: UndeleteEmailTaken, DeletedAt: deletedAt}
+		case loginTaken:
+			return &UndeleteRefusal{Reason: UndeleteLoginTaken, DeletedAt: deletedAt}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'disabled', deleted_at = NULL,
+			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			var de *DBError
+			if errors.As(mapErr(err), &de) { // taken by a concurrent insert since the check
+				switch de.Constraint {
+				case "users_email_key":
+					return &UndeleteRefusal{Reason: UndeleteEmailTaken, DeletedAt: deletedAt}
+				case "users_login_code_key":
+					return &UndeleteRefusal{Reason: UndeleteLoginTaken, DeletedAt: deletedAt}
+				}
+			}
 			return err
 		}
-		if err := authEvent(ctx, tx, now, &u.ID, u.Login, "totp_reset", "operator", netip.Addr{}, "gatehouse:"+op.Name); err != nil {
-			return err
-		}
-		if err := s.notify(ctx, tx, u, "mail.totp_reset.subject", "mail.totp_reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, op, "user.totp_reset", &u.ID, nil,
-			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login", u.Login, u.TOTPEnabled, n)); err != nil {
+		if err := audit(ctx, tx, op, "user.undelete", &u.ID, nil, fmt.Sprintf(
+			"undeleted %s (%s; deleted %s UTC); back disabled, without password or 2FA; reason: %s",
+			u.Login, u.Email, deletedAt.UTC().Format("2006-01-02 15:04"), reason)); err != nil {
 			return err
 		}
 		out, err = s.getUser(ctx, tx, op, id)
@@ -580,27 +590,61 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 	return out, nil
 }
 
+// FindDeletedUser resolves an id, a login code or an e-mail to a deleted account in the
+// operator's scope: the most recently deleted one of that login code or e-mail (ErrNotFound
+// when none is).
+func (s *Store) FindDeletedUser(ctx context.Context, op model.Operator, ident string) (model.User, error) {
+	ident = strings.TrimSpace(ident)
+	b := &queryBuilder{}
+	b.and("u.status = 'deleted'")
+	var id int64
+	if _, err := fmt.Sscanf(ident, "%d", &id); err == nil && fmt.Sprint(id) == ident {
+		b.and("u.id = " + b.arg(id))
+	} else {
+		p := b.arg(ident)
+		b.and("(upper(u.login_code) = upper(" + p + ") OR lower(u.email) = lower(" + p + "))")
+	}
+	scopeUsers(b, op, "u")
+	if err := sqlx.GetContext(ctx, s.db, &id, `SELECT u.id FROM users u`+b.whereSQL()+
+		` ORDER BY u.deleted_at DESC, u.id DESC LIMIT 1`, b.args...); err != nil {
+		return model.User{}, mapErr(err)
+	}
+	return s.getUser(ctx, s.db, op, id)
+}
+
+// ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
+// must set up a new authenticator at their next sign-in, before any session. Their sessions
+// end (the lost phone may hold one); the user is notified. An admin may reset it only for a user of their organizations alone
+// (ErrSharedAccount). The operator's reason goes into the audit row (at most 500 bytes, as typed).
+func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int, reason string) (model.User, error) {
+	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		if err := wholeAccount(ctx, tx, op, id); err != nil {
+			return auditEntry{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
+			must_enrol_totp = true, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return auditEntry{}, err
+		}
+		n, err := endSessions(ctx, tx, now, id, "totp_reset")
+		if err != nil {
+			return auditEntry{}, err
+		}
+		if err := operatorEvent(ctx, tx, now, op, u, "totp_reset"); err != nil {
+			return auditEntry{}, err
+		}
+		if err := s.notify(ctx, tx, u, "mail.totp_reset.subject", "mail.totp_reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
+			return auditEntry{}, err
+		}
+		return auditEntry{"user.totp_reset",
+			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login; reason: %s",
+				u.Login, u.TOTPEnabled, n, cleanText(reason, 500))}, nil
+	})
+}
+
 // SendLoginCode e-mails the user their login code (seed 000: "I lost my login code").
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
-	if !op.CanWrite() {
-		return ErrForbidden
-	}
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		now := s.now()
-		u, err := s.userForUpdate(ctx, tx, op, id)
-		if err != nil {
-			return err
-		}
-		if u.Status == model.StatusDeleted {
-			return ErrNotFound
-		}
-		lang := i18n.Parse(u.Lang)
-		body := i18n.T(lang, "mail.greeting", u.Name) + "\n\n" +
-			i18n.T(lang, "mail.login_code.body", u.Login, now.UTC().Format("2006-01-02 15:04")) + "\n\n" + i18n.T(lang, "mail.signature")
-		if _, err := s.enqueueMail(ctx, tx, Mail{Kind: "login_code", UserID: &u.ID, To: u.Email, Lang: string(lang),
-			Subject: i18n.T(lang, "mail.login_code.subject"), Body: body}); err != nil {
-			return err
-		}
-		return audit(ctx, tx, op, "user.login_code", &u.ID, nil, "login code e-mailed to "+u.Login)
+	return s.withUser(ctx, op, id, s.liveUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
+		return auditEntry{"user.login_code", "login code e-mailed to " + u.Login}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},
+			"mail.login_code.subject", "mail.login_code.body", u.Login, now.UTC().Format("2006-01-02 15:04"))
 	})
 }

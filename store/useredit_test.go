@@ -197,7 +197,7 @@ func TestDeleteFreesEmailAndKeepsAudit(t *testing.T) {
 	if n := a.count(`SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, id); n != 0 {
 		t.Errorf("%d sessions open after delete", n)
 	}
-	// The e-mail and the login code are free for a new account (seed 001).
+	// The e-mail and the login code are free for a new account.
 	a.user("ACME-7K2Q9", "Jean.Dupont@example.org", "Jean Dupont (new)", acme)
 	if n := a.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.delete' AND target_user_id = $1`, id); n != 1 {
 		t.Errorf("delete audit rows: %d", n)
@@ -219,9 +219,16 @@ func TestResetTOTPAndSendLoginCode(t *testing.T) {
 	a.exec(`UPDATE users SET totp_enabled = true, totp_secret = 'JBSWY3DPEHPK3PXP', totp_last_step = 42 WHERE id = $1`, id)
 	a.session(id)
 	op := a.operator("alice", model.RoleSupport, nil)
-	u, err := a.s.ResetTOTP(a.ctx, op, id, a.get(op, id).Version)
+	u, err := a.s.ResetTOTP(a.ctx, op, id, a.get(op, id).Version, "lost her phone; called from the front desk")
 	if err != nil || u.TOTPEnabled {
 		t.Fatalf("reset 2FA: %v %v", err, u.TOTPEnabled)
+	}
+	var summary string
+	if err := a.s.DB().Get(&summary, `SELECT summary FROM audit_entries WHERE action = 'user.totp_reset' AND target_user_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(summary, "; reason: lost her phone; called from the front desk") || !strings.Contains(summary, "ACME-7K2Q9") {
+		t.Errorf("the audit row does not hold the reason: %q", summary)
 	}
 	if n := a.count(`SELECT count(*) FROM users WHERE id = $1 AND totp_secret IS NULL AND totp_last_step IS NULL`, id); n != 1 {
 		t.Error("the TOTP secret is still stored")

@@ -316,12 +316,15 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 	for rows.Next() {
 		var r struct {
 			userRow
-			SortKey any `db:"sort_key"`
+			SortKey    any  `db:"sort_key"`
+			MailFailed bool `db:"mail_failed"`
 		}
 		if err := rows.StructScan(&r); err != nil {
 			return nil, err
 		}
-		list = append(list, r.userRow.user(now))
+		u := r.userRow.user(now)
+		u.MailFailed = r.MailFailed
+		list = append(list, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
@@ -561,7 +564,9 @@ func usersPageSQL(op model.Operator, q UserQuery, now time.Time, members []int64
 }
 
 // usersPageWith completes a page query around its keys step (ids and sort keys in scan
-// order): the rows, then their organizations (within the operator's scope) in one join.
+// order): the rows, whether each account's latest e-mail failed (one probe per row of
+// outbox_failed_user, a small index), then their organizations (within the operator's scope)
+// in one join.
 func usersPageWith(b *queryBuilder, op model.Operator, q UserQuery, keys func(scanOrder string) string) (string, []any) {
 	_, desc := q.sortSpec()
 	order := "ASC"
@@ -578,7 +583,8 @@ func usersPageWith(b *queryBuilder, op model.Operator, q UserQuery, keys func(sc
 		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
 	}
 	sqlText := fmt.Sprintf(`WITH k AS (%[1]s),
-		p AS MATERIALIZED (SELECT %[2]s, k.sort_key FROM k JOIN users u ON u.id = k.id),
+		p AS MATERIALIZED (SELECT %[2]s, k.sort_key, EXISTS (SELECT 1 FROM outbox f WHERE f.user_id = u.id AND f.status = 'failed'
+			AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.user_id = u.id AND n.id > f.id)) AS mail_failed FROM k JOIN users u ON u.id = k.id),
 		po AS (SELECT m.user_id, array_agg(o.slug ORDER BY o.slug) AS orgs
 			FROM p JOIN memberships m ON m.user_id = p.id%[3]s JOIN organizations o ON o.id = m.org_id
 			GROUP BY m.user_id)

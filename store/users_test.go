@@ -14,14 +14,24 @@ import (
 
 var supportOp = model.Operator{Name: "alice", Role: model.RoleSupport}
 
-// bulkUsers inserts n users in one statement with varied names, logins and last logins.
+// bulkUsers inserts n users in one statement with varied names, logins and last logins. The
+// row triggers (search blocks, membership copies) make it seconds of work on a loaded machine:
+// it runs in one transaction without the pool's statement timeout.
 func bulkUsers(t *testing.T, s *store.Store, n int) {
 	t.Helper()
-	_, err := s.DB().Exec(`INSERT INTO organizations (slug, name) VALUES ('acme', 'Acme'), ('globex', 'Globex')`)
+	tx, err := s.DB().Beginx()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.DB().Exec(`
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SET LOCAL statement_timeout = 0`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(`INSERT INTO organizations (slug, name) VALUES ('acme', 'Acme'), ('globex', 'Globex')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(`
 		INSERT INTO users (login_code, email, name, status, password_hash, created_at, last_login_at, totp_enabled, totp_secret)
 		SELECT 'U-' || lpad(g::text, 6, '0'), 'user' || g || '@example.org',
 		       (ARRAY['Émile','anna','Zoë','Łukasz','佐藤','Ngô','Müller'])[1 + g % 7] || ' ' || (g % 97),
@@ -33,12 +43,17 @@ func bulkUsers(t *testing.T, s *store.Store, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.DB().Exec(`
+	_, err = tx.Exec(`
 		INSERT INTO memberships (user_id, org_id)
 		SELECT u.id, CASE WHEN u.id % 2 = 0 THEN (SELECT id FROM organizations WHERE slug = 'acme')
-		                  ELSE (SELECT id FROM organizations WHERE slug = 'globex') END FROM users u;
-		ANALYZE users;`)
+		                  ELSE (SELECT id FROM organizations WHERE slug = 'globex') END FROM users u`)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`ANALYZE users`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -250,7 +265,9 @@ func TestAuditIsAppendOnlyAndChained(t *testing.T) {
 		t.Fatalf("edited row not found: %+v %v", brk, err)
 	}
 	var second int64
-	_ = s.DB().Get(&second, `SELECT min(id) + 1 FROM audit_entries`)
+	if err := s.DB().Get(&second, `SELECT min(id) + 1 FROM audit_entries`); err != nil {
+		t.Fatal(err)
+	}
 	if brk.ID != second {
 		t.Fatalf("break at %d, want %d", brk.ID, second)
 	}

@@ -37,6 +37,7 @@ type App struct {
 	help     help.Model
 	spin     spinner.Model
 	showHelp bool
+	helpPage helpPage // the full help, while showHelp
 
 	cmdActive bool
 	cmdInput  textinput.Model
@@ -46,6 +47,7 @@ type App struct {
 	spinning   bool // a spinner tick is scheduled
 	dbDown     bool
 	pingActive bool
+	mailWatch  store.MailWatch // where the look for e-mails that failed stands
 }
 
 // NewApp builds the console for one session.
@@ -54,10 +56,13 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	if opt.Lang == "" {
 		lang = i18n.FromEnv()
 	}
+	// The read-only flag goes into the operator: the screens ask op.May, and every store
+	// call of the session carries it (the store refuses a read-only operator's changes).
+	op.ReadOnly = op.ReadOnly || opt.ReadOnly
+	keys := NewKeyMap(lang)
 	c := &common{
 		ctx: ctx, st: st, op: op, lang: lang, dbLabel: opt.DBLabel,
-		readOnly: opt.ReadOnly || op.Role == model.RoleOncall,
-		styles:   NewStyles(r), keys: NewKeyMap(lang), now: st.Now,
+		styles: NewStyles(r), keys: keys, now: st.Now,
 		width: minWidth, height: minHeight, tick: tea.Tick, out: opt.Output,
 	}
 	if c.out == nil && r != nil {
@@ -69,7 +74,7 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 	h := help.New()
 	h.ShortSeparator = " · "
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	a := &App{c: c, help: h, cmdInput: in, spin: sp}
+	a := &App{c: c, help: h, cmdInput: in, spin: sp, helpPage: newHelpPage(c)}
 	a.stack = []Screen{screens["users"](c, nil)}
 	a.active().SetSize(a.bodySize())
 	return a
@@ -77,10 +82,10 @@ func NewApp(ctx context.Context, st *store.Store, op model.Operator, opt Options
 
 func (a *App) active() Screen { return a.stack[len(a.stack)-1] }
 
-// Init starts the home screen.
+// Init starts the home screen and the look for e-mails that failed.
 func (a *App) Init() tea.Cmd {
 	a.spinning = true
-	return tea.Batch(a.active().Init(), a.spin.Tick)
+	return tea.Batch(a.active().Init(), a.spin.Tick, a.pollMail())
 }
 
 // busy reports whether the active screen is waiting for the database.
@@ -103,6 +108,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	m, cmd := a.update(msg)
+	if a.showHelp {
+		a.refreshHelp() // the window or the screen's state may have changed what it lists
+	}
 	if !a.spinning && a.busy() {
 		a.spinning = true
 		cmd = tea.Batch(cmd, a.spin.Tick)
@@ -138,6 +146,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case errMsg:
 		return a, a.handleErr(msg.Err)
+	case mailPollTickMsg:
+		return a, a.pollMail()
+	case mailPolledMsg:
+		return a, a.mailPolled(msg)
 	case pingTickMsg:
 		st, ctx := a.c.st, a.c.ctx
 		return a, func() tea.Msg {
@@ -215,6 +227,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if a.showHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
 			a.showHelp = false
+		} else {
+			a.helpPage.scroll(msg)
 		}
 		return a, nil
 	}
@@ -237,6 +251,8 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Help):
 			a.showHelp = true
+			a.refreshHelp()
+			a.helpPage.top()
 			return a, nil
 		case key.Matches(msg, k.Command):
 			a.cmdActive = true
@@ -390,7 +406,7 @@ func (a *App) View() string {
 	_, bh := a.bodySize()
 	var body string
 	if a.showHelp {
-		body = a.helpView()
+		body = a.helpPage.View()
 	} else {
 		body = a.active().View()
 	}
@@ -398,9 +414,12 @@ func (a *App) View() string {
 	b.WriteByte('\n')
 	b.WriteString(a.flashLine())
 	b.WriteByte('\n')
-	if a.cmdActive {
+	switch {
+	case a.cmdActive:
 		b.WriteString(ansi.Truncate(a.cmdInput.View(), w, ""))
-	} else {
+	case a.showHelp:
+		b.WriteString(ansi.Truncate(a.helpPage.Footer(a.help.ShortHelpView), w, ""))
+	default:
 		b.WriteString(ansi.Truncate(a.help.ShortHelpView(append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...)), w, ""))
 	}
 	return b.String()
@@ -420,7 +439,7 @@ func (a *App) header() string {
 		c.t("hdr.scope") + ": " + scope,
 		c.t("hdr.db") + ": " + safe.Line(c.dbLabel),
 	}
-	if c.readOnly {
+	if c.op.ReadOnly {
 		parts = append(parts, c.t("hdr.readonly"))
 	}
 	return c.styles.Header.Render(safe.Pad(strings.Join(parts, " · "), c.width))
@@ -444,51 +463,10 @@ func (a *App) flashLine() string {
 	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
 }
 
-func (a *App) helpView() string {
-	c := a.c
-	groups := a.active().FullHelp()
-	k := c.keys
-	groups = append(groups, []key.Binding{k.Search, k.Command, k.Back, k.Help, k.Quit, k.ForceQuit})
-	// Each group is a column block; blocks flow left to right, then onto the next row, so
-	// the whole help fits an 80×24 terminal.
-	var blocks []string
-	colW := 0
-	for _, g := range groups {
-		var lines []string
-		for _, bnd := range g {
-			if !bnd.Enabled() {
-				continue
-			}
-			hk := bnd.Help()
-			line := c.styles.Key.Render(safe.Pad(hk.Key, 9)) + " " + hk.Desc
-			lines = append(lines, line)
-			if w := lipgloss.Width(line); w > colW {
-				colW = w
-			}
-		}
-		if len(lines) > 0 {
-			blocks = append(blocks, strings.Join(lines, "\n"))
-		}
-	}
-	colW += 3
-	perRow := c.width / colW
-	if perRow < 1 {
-		perRow = 1
-	}
-	var rows []string
-	for i := 0; i < len(blocks); i += perRow {
-		end := i + perRow
-		if end > len(blocks) {
-			end = len(blocks)
-		}
-		var cols []string
-		for _, bl := range blocks[i:end] {
-			cols = append(cols, lipgloss.NewStyle().Width(colW).Render(bl))
-		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cols...))
-	}
-	title := c.styles.Section.Render(c.t("help.title") + " — " + a.active().Title())
-	return title + "\n" + strings.Join(rows, "\n\n") + "\n" + c.styles.Dim.Render(c.t("help.close"))
+// refreshHelp lays the active screen's full help out for the body.
+func (a *App) refreshHelp() {
+	w, h := a.bodySize()
+	a.helpPage.refresh(a.c.t("help.title")+" — "+a.active().Title(), a.active().FullHelp(), w, h)
 }
 
 // fit cuts or pads s to exactly h lines of at most w cells (styles kept).

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -24,332 +23,257 @@ func init() {
 	})
 }
 
-// auditScreen is the audit log: who did what to whom and when, newest first, keyset paged
-// (each page asks for rows older than the last one seen), filtered by operator, user, action
-// and time. enter shows one row in full.
+// auditScreen is the audit log: who did what to whom and when, newest first, in a list pane
+// paged by keyset (each page asks for rows older than the last one seen), filtered by
+// operator, user, action and time through the shared prompt. enter shows one row in full.
 type auditScreen struct {
 	c      *common
 	width  int
 	height int
 
-	filter     textinput.Model
-	filtering  bool
-	filterErr  string // inline, under the filter field
+	mode       auditMode
 	filterText string // the filter in force, as typed
 	q          store.AuditQuery
+	resolve    request // the store's lookup of a filter's user
 
-	rows    []model.AuditEntry
-	hasNext bool
-	before  int64   // BeforeID of the page on screen (0 = newest)
-	history []int64 // BeforeIDs of the pages before it, to go back
-	page    int     // 1-based page number
-	cursor  int
-	detail  bool // showing rows[cursor] in full
-	loaded  bool
-	busy    bool
-	seq     int
-	cancel  context.CancelFunc
+	list    *listPane[model.AuditEntry]
+	prompt  *prompt
+	actions *actions // the list's keys
+	detail  *actions // the keys of one row shown in full
+	short   []*action
 }
 
-type auditPageMsg struct {
-	seq     int
-	before  int64
-	rows    []model.AuditEntry
-	hasNext bool
-	err     error
-}
+// auditMode is what the screen shows: the list, or the row under the cursor in full.
+type auditMode int
 
-// auditFilterMsg carries a parsed filter whose user was resolved (or not) by the store.
+const (
+	auditList auditMode = iota
+	auditDetail
+)
+
+// auditFilterMsg carries a filter whose user the store resolved (or did not find).
 type auditFilterMsg struct {
-	seq  int
-	text string
-	q    store.AuditQuery
-	err  string // inline error text
+	seq    int
+	text   string
+	q      store.AuditQuery
+	nouser string // the user named but not found in the operator's scope
+	err    error
 }
 
 func newAudit(c *common, initial string) *auditScreen {
-	in := newInput()
-	in.Prompt = "/ "
-	in.Placeholder = c.t("audit.filter.ph")
-	in.CharLimit = 300
-	s := &auditScreen{c: c, filter: in, page: 1}
-	s.filter.SetValue(strings.TrimSpace(initial))
+	s := &auditScreen{c: c, prompt: newPrompt(c), filterText: strings.TrimSpace(initial)}
+	s.prompt.SetPlaceholder(c.t("audit.filter.ph"))
+	s.list = newListPane(c, s.loader, s.columns)
+	s.list.empty = c.t("audit.empty")
+	s.buildActions()
 	return s
+}
+
+// loader captures the filter for one page request; the store is asked for one row more than
+// fits, to know whether older rows follow.
+func (s *auditScreen) loader(r pageRequest) func(context.Context) (listPage[model.AuditEntry], error) {
+	at := forwardFrom[int64](r)
+	q := s.q
+	q.BeforeID, q.Limit = at.at, r.Limit+1
+	st, op, limit := s.c.st, s.c.op, r.Limit
+	return func(ctx context.Context) (listPage[model.AuditEntry], error) {
+		rows, err := st.ListAudit(ctx, op, q)
+		more := len(rows) > limit
+		if more {
+			rows = rows[:limit]
+		}
+		var last int64
+		if len(rows) > 0 {
+			last = rows[len(rows)-1].ID
+		}
+		return forwardPage(at, rows, more, last), err
+	}
+}
+
+func (s *auditScreen) buildActions() {
+	c, k := s.c, s.c.keys
+	filter := &action{binding: s.filterKey(), group: 1, run: s.askFilter}
+	open := &action{binding: k.Open, group: 1, unavailable: s.noRow, run: func() tea.Cmd {
+		s.mode = auditDetail
+		return nil
+	}}
+	clear := &action{binding: k.Clear, group: 1, run: s.clearFilter}
+	leave := &action{binding: k.Back, group: 1, run: func() tea.Cmd { return back }}
+	s.actions = newActions(c, filter, clear, open,
+		&action{binding: k.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
+		leave)
+	s.short = []*action{filter, open, clear, leave}
+	toList := func() tea.Cmd {
+		s.mode = auditList
+		return nil
+	}
+	s.detail = newActions(c,
+		&action{binding: k.Back, run: toList},
+		&action{binding: k.Open, run: toList})
+}
+
+func (s *auditScreen) noRow() string {
+	if len(s.list.Rows()) == 0 {
+		return s.c.t("audit.empty")
+	}
+	return ""
 }
 
 func (s *auditScreen) Title() string { return s.c.t("audit.title") }
 
 // Init loads the newest page, or applies the filter given with ":audit FILTER".
 func (s *auditScreen) Init() tea.Cmd {
-	if v := s.filter.Value(); v != "" {
-		return s.applyFilter(v)
+	if s.filterText != "" {
+		text := s.filterText
+		s.filterText = ""
+		return s.applyFilter(text)
 	}
-	return s.load(0)
+	return s.list.First()
 }
 
-func (s *auditScreen) Busy() bool { return s.busy }
+func (s *auditScreen) Busy() bool { return s.list.Busy() || s.resolve.inflight }
 
 func (s *auditScreen) Close() {
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.list.Stop()
+	s.resolve.stop()
 }
 
 func (s *auditScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	s.filter.Width = w - 4
+	s.prompt.SetWidth(w)
+	s.list.SetSize(w, max(2, h-2)) // the filter bar above, the count line below
 }
 
-func (s *auditScreen) InputFocused() bool { return s.filtering }
+func (s *auditScreen) InputFocused() bool { return s.prompt.Typing() }
 
-// pageSize is how many rows fit: the body minus the filter bar, table header and count line.
-func (s *auditScreen) pageSize() int {
-	n := s.height - 3
-	if s.filterErr != "" {
-		n--
-	}
-	if n < 1 {
-		n = 1
-	}
-	return n
+// askFilter opens the filter line with the filter in force.
+func (s *auditScreen) askFilter() tea.Cmd {
+	return s.prompt.Ask(askText, "/", s.filterText, "", s.applyFilter)
 }
 
-// load asks for the page of rows older than before (0: the newest); a request still running
-// is cancelled and its answer dropped.
-func (s *auditScreen) load(before int64) tea.Cmd {
-	if s.cancel != nil {
-		s.cancel()
+// refuseFilter asks again for a filter that was refused, what was typed kept, after the
+// reason (a flash, or the app's answer to a failed lookup). The rows on screen stay as they
+// were: the newest page when the screen was opened with that filter.
+func (s *auditScreen) refuseFilter(text string, why tea.Cmd) tea.Cmd {
+	cmd := tea.Batch(why, s.prompt.Ask(askText, "/", text, "", s.applyFilter))
+	if !s.list.Loaded() && !s.list.Busy() {
+		cmd = tea.Batch(cmd, s.list.First())
 	}
-	s.seq++
-	s.busy = true
-	q := s.q
-	q.BeforeID, q.Limit = before, s.pageSize()+1
-	ctx, cancel := context.WithCancel(s.c.ctx)
-	s.cancel = cancel
-	st, op, seq, limit := s.c.st, s.c.op, s.seq, s.pageSize()
-	return func() tea.Msg {
-		rows, err := st.ListAudit(ctx, op, q)
-		more := len(rows) > limit
-		if more {
-			rows = rows[:limit]
-		}
-		return auditPageMsg{seq: seq, before: before, rows: rows, hasNext: more, err: err}
-	}
+	return cmd
 }
 
-// applyFilter parses the filter line; a user named by login code or e-mail is resolved by the
+// applyFilter parses a filter line; a user named by login code or e-mail is resolved by the
 // store within the operator's scope before the filter takes effect.
 func (s *auditScreen) applyFilter(text string) tea.Cmd {
 	text = strings.TrimSpace(text)
-	f, err := ParseAuditFilter(text, s.c.now())
-	if err != nil {
-		s.filterErr = s.c.t(err.Key, err.Arg)
-		s.filtering = true
-		s.filter.SetValue(text)
-		s.filter.CursorEnd()
-		return s.filter.Focus()
+	f, ferr := ParseAuditFilter(text, s.c.now())
+	if ferr != nil {
+		return s.refuseFilter(text, flashCmd(flashError, s.c.t(ferr.Key, ferr.Arg)))
 	}
-	s.seq++
-	seq := s.seq
-	q := f.Query
 	if f.User == "" {
-		return func() tea.Msg { return auditFilterMsg{seq: seq, text: text, q: q} }
+		s.resolve.invalidate()
+		return s.setFilter(text, f.Query)
 	}
-	c := s.c
-	st, ctx, op, ident := c.st, c.ctx, c.op, f.User
-	s.busy = true
+	ctx, seq := s.resolve.start(s.c.ctx)
+	st, op, ident, q := s.c.st, s.c.op, f.User, f.Query
 	return func() tea.Msg {
 		u, err := st.FindUser(ctx, op, ident)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return auditFilterMsg{seq: seq, text: text, err: c.t("audit.filter.nouser", safe.Line(ident))}
+			return auditFilterMsg{seq: seq, text: text, nouser: ident}
 		case err != nil:
-			return errMsg{err}
+			return auditFilterMsg{seq: seq, text: text, err: err}
 		}
 		q.UserID = u.ID
 		return auditFilterMsg{seq: seq, text: text, q: q}
 	}
 }
 
-func (s *auditScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case auditPageMsg:
-		if msg.seq != s.seq {
-			return s, nil // a late answer to an older request
-		}
-		s.busy = false
-		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
-		}
-		s.rows, s.hasNext, s.before, s.loaded = msg.rows, msg.hasNext, msg.before, true
-		if s.cursor >= len(s.rows) {
-			s.cursor = len(s.rows) - 1
-		}
-		if s.cursor < 0 {
-			s.cursor = 0
-		}
-		if len(s.rows) == 0 {
-			s.detail = false
-		}
-		return s, nil
-	case auditFilterMsg:
-		if msg.seq != s.seq {
-			return s, nil
-		}
-		s.busy = false
-		if msg.err != "" {
-			s.filterErr = msg.err
-			s.filtering = true
-			s.filter.SetValue(msg.text)
-			s.filter.CursorEnd()
-			return s, s.filter.Focus()
-		}
-		s.filterErr, s.filterText, s.q = "", msg.text, msg.q
-		s.filter.SetValue(msg.text)
-		return s, s.first()
-	case reconnectedMsg, scopeChangedMsg:
-		return s, s.load(s.before)
-	case tea.KeyMsg:
-		if s.filtering {
-			return s.updateFilter(msg)
-		}
-		if s.detail {
-			return s.updateDetail(msg)
-		}
-		return s.updateKeys(msg)
-	}
-	return s, nil
+// setFilter puts a filter in force and shows its newest page.
+func (s *auditScreen) setFilter(text string, q store.AuditQuery) tea.Cmd {
+	s.filterText, s.q = text, q
+	return s.list.First()
 }
 
-// first goes back to the newest page under the current filter.
-func (s *auditScreen) first() tea.Cmd {
-	s.history, s.page, s.cursor = nil, 1, 0
-	return s.load(0)
-}
-
-func (s *auditScreen) updateFilter(msg tea.KeyMsg) (Screen, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEnter:
-		s.filtering = false
-		s.filter.Blur()
-		return s, s.applyFilter(s.filter.Value())
-	case tea.KeyEsc:
-		// Leave the field; the filter in force stays (what was typed is dropped).
-		s.filtering = false
-		s.filterErr = ""
-		s.filter.Blur()
-		s.filter.SetValue(s.filterText)
-		return s, nil
-	}
-	var cmd tea.Cmd
-	s.filter, cmd = s.filter.Update(msg)
-	return s, cmd
-}
-
-func (s *auditScreen) updateDetail(msg tea.KeyMsg) (Screen, tea.Cmd) {
-	k := s.c.keys
-	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Open):
-		s.detail = false
-	case key.Matches(msg, k.Down):
-		if s.cursor < len(s.rows)-1 {
-			s.cursor++
-		}
-	case key.Matches(msg, k.Up):
-		if s.cursor > 0 {
-			s.cursor--
-		}
-	}
-	return s, nil
-}
-
-func (s *auditScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
-	k := s.c.keys
-	n := len(s.rows)
-	switch {
-	case key.Matches(msg, k.Search):
-		s.filtering = true
-		s.filter.CursorEnd()
-		return s, s.filter.Focus()
-	case key.Matches(msg, k.Down):
-		if s.cursor < n-1 {
-			s.cursor++
-		} else if s.hasNext {
-			return s, s.nextPage()
-		}
-	case key.Matches(msg, k.Up):
-		if s.cursor > 0 {
-			s.cursor--
-		} else if len(s.history) > 0 {
-			s.cursor = s.pageSize() - 1
-			return s, s.prevPage()
-		}
-	case key.Matches(msg, k.Top):
-		if len(s.history) > 0 {
-			return s, s.first()
-		}
-		s.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		s.cursor = n - 1
-	case key.Matches(msg, k.NextPage):
-		if s.hasNext {
-			return s, s.nextPage()
-		}
-		s.cursor = n - 1
-	case key.Matches(msg, k.PrevPage):
-		if len(s.history) > 0 {
-			return s, s.prevPage()
-		}
-		s.cursor = 0
-	case key.Matches(msg, k.Open):
-		if n > 0 {
-			s.detail = true
-		}
-	case key.Matches(msg, k.Clear):
-		if s.filterText != "" {
-			s.filterText, s.q, s.filterErr = "", store.AuditQuery{}, ""
-			s.filter.SetValue("")
-			return s, s.first()
-		}
-	case key.Matches(msg, k.Refresh):
-		return s, s.load(s.before)
-	case key.Matches(msg, k.Back):
-		return s, back
-	}
-	return s, nil
-}
-
-func (s *auditScreen) nextPage() tea.Cmd {
-	if len(s.rows) == 0 {
+// clearFilter drops the filter in force (and a lookup still running for a new one).
+func (s *auditScreen) clearFilter() tea.Cmd {
+	s.resolve.invalidate()
+	if s.filterText == "" {
 		return nil
 	}
-	s.history = append(s.history, s.before)
-	s.page++
-	s.cursor = 0
-	return s.load(s.rows[len(s.rows)-1].ID)
+	return s.setFilter("", store.AuditQuery{})
 }
 
-func (s *auditScreen) prevPage() tea.Cmd {
-	prev := s.history[len(s.history)-1]
-	s.history = s.history[:len(s.history)-1]
-	s.page--
-	return s.load(prev)
+func (s *auditScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case listPageMsg[model.AuditEntry]:
+		cmd := s.list.Update(msg)
+		if len(s.list.Rows()) == 0 {
+			s.mode = auditList
+		}
+		return s, cmd
+	case auditFilterMsg:
+		return s, s.filterResolved(msg)
+	case reconnectedMsg, scopeChangedMsg:
+		return s, s.list.Reload()
+	case tea.WindowSizeMsg:
+		if s.list.NeedsReload() {
+			return s, s.list.Reload()
+		}
+	case tea.KeyMsg:
+		return s, s.updateKeys(msg)
+	}
+	return s, nil
+}
+
+func (s *auditScreen) filterResolved(msg auditFilterMsg) tea.Cmd {
+	if !s.resolve.done(msg.seq) {
+		return nil // a lookup for a filter since replaced or cleared
+	}
+	switch {
+	case msg.err != nil:
+		return s.refuseFilter(msg.text, errCmd(msg.err))
+	case msg.nouser != "":
+		return s.refuseFilter(msg.text, flashCmd(flashError, s.c.t("audit.filter.nouser", safe.Line(msg.nouser))))
+	}
+	return s.setFilter(msg.text, msg.q)
+}
+
+func (s *auditScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
+	if s.prompt.Active() {
+		return s.prompt.Update(msg)
+	}
+	if s.mode == auditDetail {
+		k := s.c.keys
+		if key.Matches(msg, k.Up, k.Down) { // the previous or next entry
+			cmd, _ := s.list.HandleKey(msg)
+			return cmd
+		}
+		cmd, _ := s.detail.dispatch(msg)
+		return cmd
+	}
+	if cmd, ok := s.list.HandleKey(msg); ok {
+		return cmd
+	}
+	cmd, _ := s.actions.dispatch(msg)
+	return cmd
 }
 
 func (s *auditScreen) ShortHelp() []key.Binding {
 	k := s.c.keys
-	if s.detail {
+	switch {
+	case s.prompt.Active():
+		return s.prompt.ShortHelp()
+	case s.mode == auditDetail:
 		return []key.Binding{k.Back, k.Up, k.Down}
 	}
-	return []key.Binding{s.filterKey(), k.Open, k.NextPage, k.PrevPage, k.Clear, k.Back}
+	a := s.short
+	out := append(s.actions.short(a[0], a[1]), k.NextPage, k.PrevPage)
+	return append(out, s.actions.short(a[2:]...)...)
 }
 
 func (s *auditScreen) FullHelp() [][]key.Binding {
-	k := s.c.keys
-	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.NextPage, k.PrevPage},
-		{s.filterKey(), k.Clear, k.Open, k.Refresh},
-	}
+	return append(s.list.FullHelp(), s.actions.full()...)
 }
 
 // filterKey is "/" described as the audit filter.
@@ -374,7 +298,7 @@ func (s *auditScreen) target(e model.AuditEntry) string {
 	return "—"
 }
 
-func (s *auditScreen) columns() []column[model.AuditEntry] {
+func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	c := s.c
 	cols := []column[model.AuditEntry]{
 		{c.t("audit.col.when"), 16, func(e model.AuditEntry) string { return fmtTime(&e.At, true) }},
@@ -383,73 +307,51 @@ func (s *auditScreen) columns() []column[model.AuditEntry] {
 		{c.t("audit.col.target"), 12, s.target},
 	}
 	switch {
-	case s.width >= 140:
+	case width >= 140:
 		cols[1].width, cols[2].width, cols[3].width = 16, 22, 16
-	case s.width < 100:
+	case width < 100:
 		cols[1].width, cols[2].width, cols[3].width = 10, 14, 11
 	}
 	used := 2
 	for _, col := range cols {
 		used += col.width + 1
 	}
-	rest := s.width - used
-	if rest < 10 {
-		rest = 10
-	}
+	rest := max(10, width-used)
 	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.Summary }})
 }
 
 func (s *auditScreen) View() string {
-	if s.detail && s.cursor < len(s.rows) {
-		return s.detailView(s.rows[s.cursor])
+	if e, ok := s.list.Current(); ok && s.mode == auditDetail {
+		return s.detailView(e)
 	}
-	c := s.c
-	st := c.styles
 	var b strings.Builder
 	b.WriteString(s.filterBar())
 	b.WriteByte('\n')
-	if s.filterErr != "" {
-		b.WriteString(st.Fail.Render("  " + safe.Truncate(s.filterErr, s.width-2)))
-		b.WriteByte('\n')
-	}
-	cols := s.columns()
-	b.WriteString(tableHeader(cols, st.TableHeader))
+	b.WriteString(s.list.View())
 	b.WriteByte('\n')
-	shown := 0
-	if s.loaded && len(s.rows) == 0 {
-		b.WriteString(st.Dim.Render("  " + c.t("audit.empty")))
-		b.WriteByte('\n')
-		shown = 1
-	}
-	for i, e := range s.rows {
-		line := tableRow(cols, e, "  ", nil)
-		if i == s.cursor {
-			line = st.RowCursor.Render(line)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-		shown++
-	}
-	for ; shown < s.pageSize(); shown++ {
-		b.WriteByte('\n')
-	}
-	b.WriteString(st.Dim.Render(s.countLine()))
+	b.WriteString(s.c.styles.Dim.Render(s.countLine()))
 	return b.String()
 }
 
+// filterBar is the open filter question, the filter in force, or the filter's syntax.
 func (s *auditScreen) filterBar() string {
-	if s.filtering || s.filterText == "" {
-		return s.filter.View()
+	st := s.c.styles
+	switch {
+	case s.prompt.Active():
+		return s.prompt.View()
+	case s.filterText != "":
+		return st.Label.Render("/ ") + safe.Truncate(safe.Line(s.filterText), s.width-4)
 	}
-	return s.c.styles.Label.Render("/ ") + safe.Truncate(safe.Line(s.filterText), s.width-4)
+	return st.Dim.Render(safe.Pad("/ "+s.c.t("audit.filter.ph"), s.width-4))
 }
 
 func (s *auditScreen) countLine() string {
-	if len(s.rows) == 0 {
+	page := s.list.Page()
+	if len(page.Rows) == 0 {
 		return ""
 	}
-	line := s.c.t("audit.page", s.page, len(s.rows))
-	if s.hasNext {
+	line := s.c.t("audit.page", forwardNumber[model.AuditEntry, int64](page), len(page.Rows))
+	if page.HasNext {
 		line += "  ·  " + s.c.t("audit.more")
 	}
 	return line

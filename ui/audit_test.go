@@ -69,25 +69,25 @@ func TestAuditScreenNewestFirstPagingFiltersDetail(t *testing.T) {
 	// Newest first: the last unlock (ticket 039) heads the list; the oldest is not on page 1.
 	h.mustShow("Audit", "sue", "user.unlock", "ticket 039", "ACME-7K2Q9", "page 1")
 	h.mustNotShow("ticket 000")
-	first := a.rows[0].ID
-	for i := 1; i < len(a.rows); i++ {
-		if a.rows[i].ID >= a.rows[i-1].ID {
-			t.Fatalf("not newest first: %d after %d", a.rows[i].ID, a.rows[i-1].ID)
+	first := a.list.Rows()[0].ID
+	for i := 1; i < len(a.list.Rows()); i++ {
+		if a.list.Rows()[i].ID >= a.list.Rows()[i-1].ID {
+			t.Fatalf("not newest first: %d after %d", a.list.Rows()[i].ID, a.list.Rows()[i-1].ID)
 		}
 	}
 	// Keyset paging: page 2 continues below page 1's last row; back returns to page 1.
-	lastOfPage1 := a.rows[len(a.rows)-1].ID
+	lastOfPage1 := a.list.Rows()[len(a.list.Rows())-1].ID
 	h.keys("pgdown")
 	h.mustShow("page 2")
-	if a.rows[0].ID >= lastOfPage1 {
-		t.Fatalf("page 2 starts at %d, page 1 ended at %d", a.rows[0].ID, lastOfPage1)
+	if a.list.Rows()[0].ID >= lastOfPage1 {
+		t.Fatalf("page 2 starts at %d, page 1 ended at %d", a.list.Rows()[0].ID, lastOfPage1)
 	}
 	h.keys("pgdown", "pgdown")
 	h.mustShow("ticket 000")
 	h.mustNotShow("older entries")
 	h.keys("pgup", "pgup", "pgup")
-	if a.rows[0].ID != first {
-		t.Fatalf("back on page 1 at %d, want %d", a.rows[0].ID, first)
+	if a.list.Rows()[0].ID != first {
+		t.Fatalf("back on page 1 at %d, want %d", a.list.Rows()[0].ID, first)
 	}
 
 	// Filter by user (login code), case and spaces as typed by a person.
@@ -96,7 +96,7 @@ func TestAuditScreenNewestFirstPagingFiltersDetail(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("GLBX-55555", "ticket 038")
 	h.mustNotShow("ACME-7K2Q9", "ticket 039")
-	for _, e := range a.rows {
+	for _, e := range a.list.Rows() {
 		if e.TargetLogin != "GLBX-55555" {
 			t.Fatalf("row about %s under a user filter", e.TargetLogin)
 		}
@@ -135,6 +135,18 @@ func TestAuditScreenNewestFirstPagingFiltersDetail(t *testing.T) {
 	h.mustShow("What changed", "unlocked ACME-7K2Q9", "reason: ticket 039", "sue", "Entry")
 	h.keys("esc")
 	h.mustShow("page 1")
+	// ↓ in the full view goes on to the next entry, past the page's end.
+	n := len(a.list.Rows())
+	h.keys("G", "enter")
+	h.mustShow(fmt.Sprintf("reason: ticket %03d", 40-n))
+	h.keys("down")
+	h.mustShow("What changed", fmt.Sprintf("reason: ticket %03d", 39-n))
+	h.keys("esc")
+	h.mustShow("page 2")
+	h.keys("up", "enter")
+	h.mustShow(fmt.Sprintf("reason: ticket %03d", 40-n))
+	h.keys("esc")
+	h.mustShow("page 1")
 	h.keys("esc")
 	if _, ok := h.app.active().(*usersScreen); !ok {
 		t.Fatalf("esc from Audit went to %T", h.app.active())
@@ -164,6 +176,18 @@ func TestAuditScreenFromCommandLineArgument(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("/ user:ACME-3HF8M", "ACME-3HF8M")
 	h.mustNotShow("ACME-7K2Q9", "GLBX-55555")
+
+	// A filter refused from the command line: said, kept in the open filter line, and the
+	// newest entries listed beneath it.
+	h.keys(":")
+	h.typeText("audit since:yesterday")
+	h.keys("enter")
+	h.mustShow(`"yesterday" is not a time`, "/ since:yesterday", "GLBX-55555", "ACME-7K2Q9")
+	if !h.app.active().InputFocused() {
+		t.Fatal("the refused filter is not open for editing")
+	}
+	h.keys("esc")
+	h.mustShow("GLBX-55555", "ACME-7K2Q9", "op:NAME user:LOGIN")
 }
 
 func TestAuditScreenHostileSummary(t *testing.T) {

@@ -19,19 +19,19 @@ import (
 )
 
 // common is what every screen of one session shares: the session's context (cancelled when
-// the session ends), the store, the acting operator, styles, keys, language and size.
+// the session ends), the store, the acting operator (with the session's read-only flag:
+// op.May is the one answer to "does this action exist here"), styles, keys, language and size.
 type common struct {
-	ctx      context.Context
-	st       *store.Store
-	op       model.Operator
-	styles   *Styles
-	keys     *KeyMap
-	lang     i18n.Lang
-	dbLabel  string
-	readOnly bool
-	width    int
-	height   int
-	now      func() time.Time
+	ctx     context.Context
+	st      *store.Store
+	op      model.Operator
+	styles  *Styles
+	keys    *KeyMap
+	lang    i18n.Lang
+	dbLabel string
+	width   int
+	height  int
+	now     func() time.Time
 	// scopeOrg narrows the screens to one organization (":org SLUG"); 0 = all in scope.
 	scopeOrg     int64
 	scopeOrgSlug string
@@ -40,10 +40,15 @@ type common struct {
 	// out is the session's terminal, for escape sequences sent beside the frames (OSC 52
 	// clipboard); nil when there is none (tests, headless).
 	out io.Writer
+	// paneIDs numbers the session's list panes, so that each page answer finds its pane.
+	paneIDs int
 }
 
 // t returns a catalog message in the session's language.
 func (c *common) t(key string, args ...any) string { return i18n.T(c.lang, key, args...) }
+
+// may reports whether the action exists in this session (the action policy).
+func (c *common) may(a model.Action) bool { return c.op.Allows(a) }
 
 // Screen is one screen of the console.
 type Screen interface {
@@ -113,6 +118,8 @@ func (c *common) errText(err error) string {
 		return c.t("err.conflict", strings.Join(ce.Changed, ", "))
 	case errors.As(err, &pe):
 		return pe.Error()
+	case errors.Is(err, store.ErrReadOnly):
+		return c.t(model.ReasonReadOnly)
 	case errors.Is(err, store.ErrNotFound):
 		return c.t("err.notfound")
 	case errors.Is(err, store.ErrSharedAccount):

@@ -60,7 +60,9 @@ func TestWholeFlowInARealProgram(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	var audits int
-	_ = st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'erin'`)
+	if err := st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'erin'`); err != nil {
+		t.Fatal(err)
+	}
 	if audits != 1 {
 		t.Fatalf("%d unlock audit rows, want 1", audits)
 	}

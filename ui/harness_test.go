@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -151,5 +150,3 @@ func registered(t *testing.T, st *store.Store, name string, role model.Role, org
 	}
 	return op
 }
-
-var _ = fmt.Sprint

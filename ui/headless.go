@@ -56,7 +56,7 @@ func (h *Headless) View() string { return h.app.View() }
 // RowsShown is how many users the Users screen shows now (0 on other screens).
 func (h *Headless) RowsShown() int {
 	if u, ok := h.app.active().(*usersScreen); ok {
-		return len(u.page.Users)
+		return len(u.list.Rows())
 	}
 	return 0
 }

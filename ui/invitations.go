@@ -2,14 +2,16 @@ package ui
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
+	"gatehouse/model"
 	"gatehouse/model/safe"
 	"gatehouse/store"
 )
@@ -22,11 +24,13 @@ func init() {
 const invitationExtension = 7 * 24 * time.Hour
 
 // The Invitations screen: pending / accepted / expired / revoked invitations with who invited
-// whom, when, which rights and until when; a state filter and a search; resend (a new link,
-// the old one dies), revoke (confirmed) and extend.
+// whom, when, which rights and until when, in a keyset-paged list pane; a state filter and a
+// search; resend (a new link, the old one dies), revoke (confirmed through the shared prompt)
+// and extend, from its actions table.
 
+// invitationsKeys are the screen's own bindings (the others are the console's).
 type invitationsKeys struct {
-	State, Resend, Revoke, Extend, New, Copy, Yes, No key.Binding
+	State, Resend, Revoke, Extend, New, Copy key.Binding
 }
 
 type invitationsScreen struct {
@@ -36,30 +40,30 @@ type invitationsScreen struct {
 
 	search    textinput.Model
 	searching bool
-	q         store.InvitationQuery
-	page      store.InvitationPage
-	stack     []*store.Cursor // After of each earlier page, for going back
-	after     *store.Cursor   // the page on screen
-	cursor    int
-	loaded    bool
-	busy      bool
-	seq       int
-	cancel    context.CancelFunc
+	q         store.InvitationQuery // state and search (the pane asks for its pages)
 
-	confirm *store.Invitation // the invitation a revoke waits confirmation for
-	link    string            // a resent invitation's new link, shown until the next action
+	list    *listPane[store.Invitation]
+	prompt  *prompt
+	actions *actions
+	short   []*action // the footer's actions, in the order they are offered
+	copyAct *action
+	busy    bool   // an action is running
+	link    string // a resent invitation's new link, shown until the next action
 }
 
+// invitationOp is what an action does to one invitation.
+type invitationOp int
+
+const (
+	invitationResend invitationOp = iota
+	invitationRevoke
+	invitationExtend
+)
+
 type (
-	invitationsPageMsg struct {
-		seq   int
-		after *store.Cursor
-		page  store.InvitationPage
-		err   error
-	}
 	invitationsSearchMsg struct{ seq int }
-	invitationActionMsg  struct {
-		what string // resend, revoke, extend
+	invitationDoneMsg    struct {
+		op   invitationOp
 		inv  store.Invitation
 		link string
 		err  error
@@ -70,137 +74,185 @@ func newInvitations(c *common) *invitationsScreen {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, c.t(desc)))
 	}
-	k := invitationsKeys{
+	si := newInput()
+	si.Prompt = "/ "
+	si.Placeholder = c.t("invitations.search.ph")
+	si.CharLimit = 256
+	s := &invitationsScreen{c: c, search: si, prompt: newPrompt(c), keys: invitationsKeys{
 		State:  b("s", "invitations.key.state", "s"),
 		Resend: b("r", "invitations.key.resend", "r"),
 		Revoke: b("d", "invitations.key.revoke", "d"),
 		Extend: b("e", "invitations.key.extend", "e"),
 		New:    b("i", "key.invite", "i"),
 		Copy:   b("c", "invite.key.copy", "c"),
-		Yes:    b("y", "invitations.key.yes", "y", "o"),
-		No:     b("n", "invitations.key.no", "n", "esc"),
-	}
-	if !c.op.CanWrite() || c.readOnly {
-		for _, kb := range []*key.Binding{&k.Resend, &k.Revoke, &k.Extend, &k.New} {
-			kb.SetEnabled(false)
+	}}
+	s.list = newListPane(c, s.loader, s.columns)
+	s.list.empty = c.t("invitations.empty")
+	s.list.styled = func(inv store.Invitation, j int, cell string) string {
+		if j == 0 { // the state's colour
+			return s.stateStyle(inv.State).Render(cell)
 		}
+		return cell
 	}
-	si := newInput()
-	si.Prompt = "/ "
-	si.Placeholder = c.t("invitations.search.ph")
-	si.CharLimit = 256
-	return &invitationsScreen{c: c, keys: k, search: si}
+	s.buildActions()
+	return s
 }
 
-func (s *invitationsScreen) Title() string { return s.c.t("invitations.title") }
-func (s *invitationsScreen) Init() tea.Cmd { return s.load(nil) }
-func (s *invitationsScreen) Busy() bool    { return s.busy }
-func (s *invitationsScreen) SetSize(w, h int) {
-	s.width, s.height = w, h
-	s.search.Width = max(10, w-30)
-}
-func (s *invitationsScreen) InputFocused() bool { return s.searching || s.confirm != nil }
-
-func (s *invitationsScreen) Close() {
-	s.link = ""
-	if s.cancel != nil {
-		s.cancel()
-	}
-}
-
-// pageSize: the body minus filter bar, table header, detail lines and the link line.
-func (s *invitationsScreen) pageSize() int { return max(1, s.height-6) }
-
-func (s *invitationsScreen) load(after *store.Cursor) tea.Cmd {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.seq++
-	s.busy = true
+// loader captures the state filter, the search and the scope for one page request.
+func (s *invitationsScreen) loader(r pageRequest) func(context.Context) (listPage[store.Invitation], error) {
+	at := forwardFrom[*store.Cursor](r)
 	q := s.q
-	q.After, q.Limit = after, s.pageSize()
+	q.After, q.Limit = at.at, r.Limit
 	if s.c.scopeOrg != 0 {
 		q.OrgID = s.c.scopeOrg
 	}
-	ctx, cancel := context.WithCancel(s.c.ctx)
-	s.cancel = cancel
-	st, op, seq := s.c.st, s.c.op, s.seq
-	return func() tea.Msg {
+	st, op := s.c.st, s.c.op
+	return func(ctx context.Context) (listPage[store.Invitation], error) {
 		page, err := st.ListInvitations(ctx, op, q)
-		return invitationsPageMsg{seq: seq, after: after, page: page, err: err}
+		return forwardPage(at, page.Invitations, page.HasNext, page.Last), err
 	}
 }
 
-func (s *invitationsScreen) selected() *store.Invitation {
-	if s.cursor < 0 || s.cursor >= len(s.page.Invitations) {
-		return nil
+func (s *invitationsScreen) buildActions() {
+	c, ck, k := s.c, s.c.keys, s.keys
+	searchAct := &action{binding: ck.Search, group: 1, run: func() tea.Cmd {
+		s.searching = true
+		return s.search.Focus()
+	}}
+	state := &action{binding: k.State, group: 1, run: func() tea.Cmd {
+		s.q.State = nextState(s.q.State)
+		return s.list.First()
+	}}
+	open := &action{binding: ck.Open, group: 1, unavailable: s.noAccount, run: func() tea.Cmd {
+		inv, _ := s.list.Current()
+		return navigate("user", *inv.UserID)
+	}}
+	resend := &action{binding: k.Resend, needs: model.ActionResendInvitation, group: 2, unavailable: s.closed,
+		run: func() tea.Cmd { return s.act(invitationResend) }}
+	revoke := &action{binding: k.Revoke, needs: model.ActionRevokeInvitation, dangerous: true, group: 2, unavailable: s.closed,
+		run: s.askRevoke}
+	extend := &action{binding: k.Extend, needs: model.ActionExtendInvitation, group: 2, unavailable: s.closed,
+		run: func() tea.Cmd { return s.act(invitationExtend) }}
+	s.copyAct = &action{binding: k.Copy, group: 2, unavailable: func() string {
+		if s.link == "" {
+			return c.t("invitations.nolink")
+		}
+		return ""
+	}, run: func() tea.Cmd { return copyCmd(c.out, s.link) }}
+	s.actions = newActions(c,
+		open, searchAct, state,
+		&action{binding: ck.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
+		&action{binding: k.New, needs: model.ActionInvite, group: 1, run: func() tea.Cmd { return navigate("invite", nil) }},
+		&action{binding: ck.Back, group: 1, run: s.escape},
+		resend, revoke, extend, s.copyAct,
+	)
+	s.short = []*action{searchAct, state, resend, revoke, extend}
+}
+
+// noAccount says why the row under the cursor has no account to open.
+func (s *invitationsScreen) noAccount() string {
+	inv, ok := s.list.Current()
+	switch {
+	case !ok:
+		return s.c.t("invitations.empty")
+	case inv.UserID == nil:
+		return s.c.t("invitations.noaccount")
 	}
-	return &s.page.Invitations[s.cursor]
+	return ""
+}
+
+// closed says why the invitation under the cursor cannot be resent, revoked or extended: only
+// a pending or expired invitation, never revoked, can.
+func (s *invitationsScreen) closed() string {
+	inv, ok := s.list.Current()
+	switch {
+	case !ok:
+		return s.c.t("invitations.empty")
+	case (inv.State != store.InvitationPending && inv.State != store.InvitationExpired) || inv.RevokedAt != nil:
+		return s.c.t("invitations.closed", s.c.t("invitations.state."+string(inv.State)))
+	}
+	return ""
+}
+
+func (s *invitationsScreen) Title() string { return s.c.t("invitations.title") }
+func (s *invitationsScreen) Init() tea.Cmd { return s.list.First() }
+func (s *invitationsScreen) Busy() bool    { return s.busy || s.list.Busy() }
+
+func (s *invitationsScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
+	s.search.Width = max(10, w-30)
+	s.prompt.SetWidth(w)
+	s.layout()
+}
+
+// layout gives the pane what the filter bar, the line under the cursor row, the new link and
+// the page line leave.
+func (s *invitationsScreen) layout() {
+	h := s.height - 4
+	if s.link != "" {
+		h -= 1 + strings.Count(wrapLink(s.link, s.width), "\n") + 1
+	}
+	s.list.SetSize(s.width, max(2, h))
+}
+
+func (s *invitationsScreen) InputFocused() bool { return s.searching || s.prompt.Typing() }
+
+func (s *invitationsScreen) Close() {
+	s.setLink("")
+	s.list.Stop()
+}
+
+func (s *invitationsScreen) setLink(link string) {
+	s.link = link
+	s.layout()
 }
 
 func (s *invitationsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
-	case invitationsPageMsg:
-		if msg.seq != s.seq {
-			return s, nil
-		}
-		s.busy = false
-		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
-		}
-		s.page, s.after, s.loaded = msg.page, msg.after, true
-		s.cursor = min(max(0, s.cursor), max(0, len(s.page.Invitations)-1))
-		return s, nil
+	case listPageMsg[store.Invitation]:
+		return s, s.list.Update(msg)
 	case invitationsSearchMsg:
-		if msg.seq != s.seq {
+		if !s.list.Latest(msg.seq) {
 			return s, nil
 		}
-		s.stack, s.cursor = nil, 0
-		return s, s.load(nil)
-	case invitationActionMsg:
-		s.busy = false
-		if msg.err != nil {
-			return s, tea.Batch(flashCmd(flashError, s.c.errText(msg.err)), s.load(s.after))
-		}
-		s.link = msg.link
-		email, until := safe.Line(msg.inv.Email), fmtTime(&msg.inv.ExpiresAt, true)
-		text := s.c.t("invitations.revoked", email)
-		switch msg.what {
-		case "resend":
-			text = s.c.t("invitations.resent", email, until)
-		case "extend":
-			text = s.c.t("invitations.extended", email, until)
-		}
-		return s, tea.Batch(flashCmd(flashInfo, text), s.load(s.after))
+		return s, s.list.First()
+	case invitationDoneMsg:
+		return s, s.done(msg)
 	case clipboardCopiedMsg:
 		if msg.ok {
 			return s, flashCmd(flashInfo, s.c.t("invite.copied"))
 		}
 		return s, flashCmd(flashWarn, s.c.t("invite.copy.none"))
 	case reconnectedMsg, scopeChangedMsg:
-		return s, s.load(s.after)
+		return s, s.list.Reload()
+	case tea.WindowSizeMsg:
+		if s.list.NeedsReload() {
+			return s, s.list.Reload()
+		}
 	case tea.KeyMsg:
 		switch {
-		case s.confirm != nil:
-			return s, s.updateConfirm(msg)
+		case s.prompt.Active():
+			return s, s.prompt.Update(msg)
 		case s.searching:
 			return s, s.updateSearch(msg)
 		}
-		return s, s.updateKeys(msg)
+		if cmd, ok := s.list.HandleKey(msg); ok {
+			return s, cmd
+		}
+		cmd, _ := s.actions.dispatch(msg)
+		return s, cmd
 	}
 	return s, nil
 }
 
-func (s *invitationsScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
-	inv := s.confirm
-	switch {
-	case key.Matches(msg, s.keys.Yes):
-		s.confirm = nil
-		return s.act("revoke", inv.ID)
-	case key.Matches(msg, s.keys.No):
-		s.confirm = nil
+// escape clears the search, else goes back.
+func (s *invitationsScreen) escape() tea.Cmd {
+	if s.q.Search != "" {
+		s.search.SetValue("")
+		s.q.Search = ""
+		return s.list.First()
 	}
-	return nil
+	return back
 }
 
 func (s *invitationsScreen) updateSearch(msg tea.KeyMsg) tea.Cmd {
@@ -215,8 +267,7 @@ func (s *invitationsScreen) updateSearch(msg tea.KeyMsg) tea.Cmd {
 		if s.search.Value() != "" {
 			s.search.SetValue("")
 			s.q.Search = ""
-			s.stack, s.cursor = nil, 0
-			return s.load(nil)
+			return s.list.First()
 		}
 		return nil
 	}
@@ -224,96 +275,63 @@ func (s *invitationsScreen) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	s.search, cmd = s.search.Update(msg)
 	if v := s.search.Value(); v != s.q.Search {
 		s.q.Search = v
-		if s.cancel != nil {
-			s.cancel()
-		}
-		s.seq++
-		seq := s.seq
+		seq := s.list.Invalidate() // the previous search is stale now
 		return tea.Batch(cmd, s.c.tick(searchDebounce, func(time.Time) tea.Msg { return invitationsSearchMsg{seq} }))
 	}
 	return cmd
 }
 
-// act runs resend, revoke or extend on one invitation.
-func (s *invitationsScreen) act(what string, id int64) tea.Cmd {
-	s.busy, s.link = true, ""
-	st, op, ctx := s.c.st, s.c.op, s.c.ctx
+// askRevoke asks before revoking the invitation under the cursor.
+func (s *invitationsScreen) askRevoke() tea.Cmd {
+	inv, _ := s.list.Current()
+	label := s.c.t("invitations.confirm.revoke", safe.Line(inv.Email), safe.Line(inv.OrgSlug))
+	return s.prompt.Confirm(label, func() tea.Cmd { return s.run(invitationRevoke, inv.ID) })
+}
+
+// act runs an action on the invitation under the cursor.
+func (s *invitationsScreen) act(op invitationOp) tea.Cmd {
+	inv, _ := s.list.Current()
+	return s.run(op, inv.ID)
+}
+
+// run resends, revokes or extends one invitation. Every check (scope, role, state) is the
+// store's.
+func (s *invitationsScreen) run(op invitationOp, id int64) tea.Cmd {
+	s.busy = true
+	s.setLink("")
+	st, who, ctx := s.c.st, s.c.op, s.c.ctx
 	return func() tea.Msg {
-		var inv store.Invitation
-		var link string
-		var err error
-		switch what {
-		case "resend":
-			inv, link, err = st.ResendInvitation(ctx, op, id)
-		case "revoke":
-			inv, err = st.RevokeInvitation(ctx, op, id)
-		case "extend":
-			inv, err = st.ExtendInvitation(ctx, op, id, invitationExtension)
+		m := invitationDoneMsg{op: op}
+		switch op {
+		case invitationResend:
+			m.inv, m.link, m.err = st.ResendInvitation(ctx, who, id)
+		case invitationRevoke:
+			m.inv, m.err = st.RevokeInvitation(ctx, who, id)
+		case invitationExtend:
+			m.inv, m.err = st.ExtendInvitation(ctx, who, id, invitationExtension)
 		}
-		return invitationActionMsg{what: what, inv: inv, link: link, err: err}
+		return m
 	}
 }
 
-func (s *invitationsScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
-	ck, k := s.c.keys, s.keys
-	inv := s.selected()
-	open := inv != nil && (inv.State == store.InvitationPending || inv.State == store.InvitationExpired) && inv.RevokedAt == nil
-	switch {
-	case key.Matches(msg, ck.Back):
-		if s.q.Search != "" {
-			s.search.SetValue("")
-			s.q.Search = ""
-			s.stack, s.cursor = nil, 0
-			return s.load(nil)
-		}
-		return back
-	case key.Matches(msg, ck.Up):
-		s.cursor = max(0, s.cursor-1)
-	case key.Matches(msg, ck.Down):
-		s.cursor = min(len(s.page.Invitations)-1, s.cursor+1)
-	case key.Matches(msg, ck.Top):
-		s.cursor = 0
-	case key.Matches(msg, ck.Bottom):
-		s.cursor = len(s.page.Invitations) - 1
-	case key.Matches(msg, ck.NextPage):
-		if s.page.HasNext {
-			s.stack = append(s.stack, s.after)
-			s.cursor = 0
-			return s.load(s.page.Last)
-		}
-	case key.Matches(msg, ck.PrevPage):
-		if n := len(s.stack); n > 0 {
-			prev := s.stack[n-1]
-			s.stack = s.stack[:n-1]
-			s.cursor = 0
-			return s.load(prev)
-		}
-	case key.Matches(msg, ck.Search):
-		s.searching = true
-		return s.search.Focus()
-	case key.Matches(msg, k.State):
-		s.q.State = nextState(s.q.State)
-		s.stack, s.cursor = nil, 0
-		return s.load(nil)
-	case key.Matches(msg, ck.Refresh):
-		return s.load(s.after)
-	case key.Matches(msg, k.New):
-		return navigate("invite", nil)
-	case key.Matches(msg, k.Copy) && s.link != "":
-		return copyCmd(s.c.out, s.link)
-	case key.Matches(msg, k.Resend) && open:
-		return s.act("resend", inv.ID)
-	case key.Matches(msg, k.Extend) && open:
-		return s.act("extend", inv.ID)
-	case key.Matches(msg, k.Revoke) && open:
-		cp := *inv
-		s.confirm = &cp
-	case key.Matches(msg, k.Resend, k.Extend, k.Revoke) && inv != nil && k.Resend.Enabled():
-		return flashCmd(flashWarn, s.c.t("invitations.closed", s.c.t("invitations.state."+string(inv.State))))
-	case key.Matches(msg, ck.Open) && inv != nil && inv.UserID != nil:
-		return navigate("user", *inv.UserID)
+func (s *invitationsScreen) done(msg invitationDoneMsg) tea.Cmd {
+	s.busy = false
+	if msg.err != nil {
+		return tea.Batch(errCmd(msg.err), s.list.Reload())
 	}
-	return nil
+	s.setLink(msg.link)
+	c := s.c
+	email, until := safe.Line(msg.inv.Email), fmtTime(&msg.inv.ExpiresAt, true)
+	var text string
+	switch msg.op {
+	case invitationResend:
+		text = c.t("invitations.resent", email, until)
+	case invitationRevoke:
+		text = c.t("invitations.revoked", email)
+	case invitationExtend:
+		text = c.t("invitations.extended", email, until)
+	}
+	return tea.Batch(flashCmd(flashInfo, text), s.list.Reload())
 }
 
 // nextState cycles: all → pending → accepted → expired → revoked → all.
@@ -330,110 +348,109 @@ func nextState(cur store.InvitationState) store.InvitationState {
 }
 
 func (s *invitationsScreen) ShortHelp() []key.Binding {
-	ck, k := s.c.keys, s.keys
-	if s.confirm != nil {
-		return []key.Binding{k.Yes, k.No}
+	if s.prompt.Active() {
+		return s.prompt.ShortHelp()
 	}
-	out := []key.Binding{ck.Search, k.State, k.Resend, k.Revoke, k.Extend}
+	out := s.actions.short(s.short...)
 	if s.link != "" {
-		out = append(out, k.Copy)
+		out = append(out, s.actions.short(s.copyAct)...)
 	}
 	return out
 }
 
 func (s *invitationsScreen) FullHelp() [][]key.Binding {
-	ck, k := s.c.keys, s.keys
-	return [][]key.Binding{
-		{ck.Up, ck.Down, ck.Top, ck.Bottom, ck.NextPage, ck.PrevPage, ck.Open},
-		{ck.Search, k.State, ck.Refresh, k.New},
-		{k.Resend, k.Revoke, k.Extend, k.Copy},
-	}
+	return append(s.list.FullHelp(), s.actions.full()...)
 }
 
-// stateBadge is the state word padded to w cells, then coloured (padding after styling
-// would strip the colour: safe.Pad sanitizes).
-func (s *invitationsScreen) stateBadge(st store.InvitationState, w int) string {
-	text := safe.Pad(s.c.t("invitations.state."+string(st)), w)
+// stateStyle is the colour of a state word.
+func (s *invitationsScreen) stateStyle(st store.InvitationState) lipgloss.Style {
 	styles := s.c.styles
 	switch st {
 	case store.InvitationPending:
-		return styles.BadgeInvited.Render(text)
+		return styles.BadgeInvited
 	case store.InvitationAccepted:
-		return styles.BadgeActive.Render(text)
+		return styles.BadgeActive
 	case store.InvitationExpired:
-		return styles.BadgeMust.Render(text)
+		return styles.BadgeMust
 	}
-	return styles.BadgeDisabled.Render(text)
+	return styles.BadgeDisabled
+}
+
+func (s *invitationsScreen) columns(width int) []column[store.Invitation] {
+	c := s.c
+	wide := width >= 120
+	state := column[store.Invitation]{c.t("invitations.col.state"), 9, func(inv store.Invitation) string {
+		return c.t("invitations.state." + string(inv.State))
+	}}
+	rest := []column[store.Invitation]{
+		{c.t("invitations.col.org"), 12, func(inv store.Invitation) string { return inv.OrgSlug }},
+		{c.t("invitations.col.rights"), 22, func(inv store.Invitation) string { return strings.Join(inv.Rights, ",") }},
+		{c.t("invitations.col.expires"), 16, func(inv store.Invitation) string { return fmtTime(&inv.ExpiresAt, true) }},
+	}
+	if wide {
+		rest = append(rest,
+			column[store.Invitation]{c.t("invitations.col.by"), 10, func(inv store.Invitation) string { return inv.InvitedBy }},
+			column[store.Invitation]{c.t("invitations.col.created"), 16, func(inv store.Invitation) string { return fmtTime(&inv.CreatedAt, true) }},
+			column[store.Invitation]{"↻", 4, func(inv store.Invitation) string { return strconv.Itoa(inv.ResendCount) }})
+	}
+	used := 2 + state.width + 1 // the selection mark, the state
+	for _, col := range rest {
+		used += col.width + 1
+	}
+	who := column[store.Invitation]{c.t("invitations.col.invitee"), max(12, width-used), func(inv store.Invitation) string {
+		return inv.Name + " <" + inv.Email + ">"
+	}}
+	return append([]column[store.Invitation]{state, who}, rest...)
 }
 
 func (s *invitationsScreen) View() string {
-	c, st := s.c, s.c.styles
 	var b strings.Builder
-	// Filter bar.
+	b.WriteString(s.filterBar())
+	b.WriteByte('\n')
+	b.WriteString(s.list.View())
+	b.WriteString("\n\n")
+	b.WriteString(s.underCursor())
+	c, st := s.c, s.c.styles
+	if s.link != "" {
+		b.WriteString("\n" + st.Section.Render(c.t("invitations.newlink")) + "\n" + wrapLink(s.link, s.width))
+	}
+	if page := s.list.Page(); page.HasNext || page.HasPrev {
+		b.WriteString("\n" + st.Dim.Render(c.t("invitations.page", forwardNumber[store.Invitation, *store.Cursor](page))))
+	}
+	return b.String()
+}
+
+func (s *invitationsScreen) filterBar() string {
+	c, st := s.c, s.c.styles
 	state := c.t("users.filter.any")
 	if s.q.State != "" {
 		state = c.t("invitations.state." + string(s.q.State))
 	}
 	bar := c.t("invitations.filter.state") + ":" + state
-	if s.searching {
-		b.WriteString(s.search.View() + "  " + st.Dim.Render(bar) + "\n")
-	} else if s.q.Search != "" {
-		b.WriteString(st.Dim.Render("/ ") + safe.Line(s.q.Search) + "  " + st.Dim.Render(bar) + "\n")
-	} else {
-		b.WriteString(st.Dim.Render(bar+"  ·  / "+c.t("invitations.search.ph")) + "\n")
+	switch {
+	case s.searching:
+		return s.search.View() + "  " + st.Dim.Render(bar)
+	case s.q.Search != "":
+		return st.Dim.Render("/ ") + safe.Line(s.q.Search) + "  " + st.Dim.Render(bar)
 	}
-	// Table.
-	wide := s.width >= 120
-	stateW, orgW, expW := 9, 12, 16
-	rightsW := 22
-	byW, createdW, resendW := 10, 16, 4
-	fixed := stateW + orgW + expW + rightsW + 2*5
-	if wide {
-		fixed += byW + createdW + resendW + 2*3
+	return st.Dim.Render(bar + "  ·  / " + c.t("invitations.search.ph"))
+}
+
+// underCursor is the open question, else the cursor row in full: who invited whom, when,
+// rights, expiry.
+func (s *invitationsScreen) underCursor() string {
+	c, st := s.c, s.c.styles
+	if s.prompt.Active() {
+		return s.prompt.View()
 	}
-	whoW := max(12, s.width-fixed-2)
-	cell := func(text string, w int) string { return safe.Pad(safe.Truncate(text, w), w) }
-	head := []string{cell(c.t("invitations.col.state"), stateW), cell(c.t("invitations.col.invitee"), whoW),
-		cell(c.t("invitations.col.org"), orgW), cell(c.t("invitations.col.rights"), rightsW), cell(c.t("invitations.col.expires"), expW)}
-	if wide {
-		head = append(head, cell(c.t("invitations.col.by"), byW), cell(c.t("invitations.col.created"), createdW), cell("↻", resendW))
+	inv, ok := s.list.Current()
+	if !ok {
+		return ""
 	}
-	b.WriteString(st.TableHeader.Render(strings.Join(head, "  ")) + "\n")
-	rows := s.page.Invitations
-	if s.loaded && len(rows) == 0 {
-		b.WriteString(st.Dim.Render(c.t("invitations.empty")) + "\n")
+	detail := c.t("invitations.detail", safe.Line(inv.InvitedBy), safe.Line(inv.Name), safe.Line(inv.OrgName),
+		fmtTime(&inv.CreatedAt, true), safe.Line(strings.Join(inv.Rights, ", ")), fmtTime(&inv.ExpiresAt, true), inv.ResendCount)
+	if inv.AcceptedAt != nil {
+		detail += " · " + c.t("invitations.accepted.at", fmtTime(inv.AcceptedAt, true))
 	}
-	for i, inv := range rows {
-		who := safe.Line(inv.Name) + " <" + safe.Line(inv.Email) + ">"
-		cells := []string{s.stateBadge(inv.State, stateW), cell(who, whoW), cell(safe.Line(inv.OrgSlug), orgW),
-			cell(safe.Line(strings.Join(inv.Rights, ",")), rightsW), cell(fmtTime(&inv.ExpiresAt, true), expW)}
-		if wide {
-			cells = append(cells, cell(safe.Line(inv.InvitedBy), byW), cell(fmtTime(&inv.CreatedAt, true), createdW), cell(fmt.Sprint(inv.ResendCount), resendW))
-		}
-		line := strings.Join(cells, "  ")
-		if i == s.cursor {
-			line = st.RowCursor.Render(safe.Pad(line, s.width))
-		}
-		b.WriteString(line + "\n")
-	}
-	b.WriteString("\n")
-	// The cursor row in full: who invited whom, when, rights, expiry; or the pending question.
-	switch inv := s.selected(); {
-	case s.confirm != nil:
-		b.WriteString(st.FlashWarn.Render(safe.Truncate(c.t("invitations.confirm.revoke", safe.Line(s.confirm.Email), safe.Line(s.confirm.OrgSlug)), s.width)))
-	case inv != nil:
-		detail := c.t("invitations.detail", safe.Line(inv.InvitedBy), safe.Line(inv.Name), safe.Line(inv.OrgName),
-			fmtTime(&inv.CreatedAt, true), safe.Line(strings.Join(inv.Rights, ", ")), fmtTime(&inv.ExpiresAt, true), inv.ResendCount)
-		if inv.AcceptedAt != nil {
-			detail += " · " + c.t("invitations.accepted.at", fmtTime(inv.AcceptedAt, true))
-		}
-		b.WriteString(st.Dim.Render(safe.Truncate(detail, s.width)))
-	}
-	if s.link != "" {
-		b.WriteString("\n" + st.Section.Render(c.t("invitations.newlink")) + "\n" + wrapLink(s.link, s.width))
-	}
-	if s.page.HasNext || len(s.stack) > 0 {
-		b.WriteString("\n" + st.Dim.Render(c.t("invitations.page", len(s.stack)+1)))
-	}
-	return b.String()
+	return st.Dim.Render(safe.Truncate(detail, s.width))
 }

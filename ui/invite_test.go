@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -123,7 +124,7 @@ func TestInviteWizardNewPerson(t *testing.T) {
 	// Step 2: at least one right.
 	h.keys("enter")
 	h.mustShow("✗ tick at least one right")
-	h.keys("down", "space", "down", "down", "space")
+	h.keys("down", "space", "down", "space") // space ticks and moves on, as in every list
 	h.mustShow("[x] View billing", "[x] View reports")
 	h.keys("enter")
 	h.mustShow("● 3 Review and send", "Marie Dupont <marie@example.org>", "new person", "Acme Corp (acme)", "View billing (billing.view)", "View reports (reports.view)")
@@ -141,7 +142,7 @@ func TestInviteWizardNewPerson(t *testing.T) {
 
 	h.keys("enter")
 	h.mustShow("Invitation #", "created", "Acceptance link", "https://portal.example.com/accept?token=", "Login code", "ACME-")
-	link := s.link
+	link := s.result.link
 	oneOfEach(t, h, link)
 	if !strings.Contains(h.view(), link[:60]) {
 		t.Fatal("the link is not shown")
@@ -163,7 +164,7 @@ func TestInviteWizardNewPerson(t *testing.T) {
 	if _, ok := h.app.active().(*usersScreen); !ok {
 		t.Fatalf("after the result: %T", h.app.active())
 	}
-	if s.link != "" {
+	if s.result.link != "" {
 		t.Fatal("the link is kept after leaving")
 	}
 
@@ -211,8 +212,8 @@ func TestInviteWizardExistingUser(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("Invitation #", "created", "went only to the account's own e-mail address")
 	h.mustNotShow("accept?token=", "c: copy")
-	if s := h.app.active().(*inviteScreen); s.link != "" {
-		t.Fatalf("an existing account's link reached the operator: %q", s.link)
+	if s := h.app.active().(*inviteScreen); s.result.link != "" {
+		t.Fatalf("an existing account's link reached the operator: %q", s.result.link)
 	}
 	link := mailedLink(t, st, "jean@example.org")
 	oneOfEach(t, h, link)
@@ -251,8 +252,8 @@ func TestInviteWizardEmailWithAccountSwitchesPath(t *testing.T) {
 	h.typeText("Jean@Example.org")
 	h.mustShow("This e-mail already has an account (Jean Martin · ACME-00001). ctrl+e")
 	h.keys("tab", "down", "enter") // cannot go on as a new person
-	if s := h.app.active().(*inviteScreen); s.step != stepWho || s.focus != fieldEmail {
-		t.Fatalf("went on with a taken e-mail: step %d focus %d", s.step, s.focus)
+	if s := h.app.active().(*inviteScreen); s.step != stepWho || s.who.focus != fieldEmail {
+		t.Fatalf("went on with a taken e-mail: step %d focus %d", s.step, s.who.focus)
 	}
 	h.send(tea.KeyMsg{Type: tea.KeyCtrlE})
 	h.mustShow("(•) Existing user", "✓ Jean Martin · ACME-00001")
@@ -260,7 +261,7 @@ func TestInviteWizardEmailWithAccountSwitchesPath(t *testing.T) {
 	h.mustShow("existing account ACME-00001", "Globex (globex)")
 
 	// A duplicate is refused with a clear message, the review kept.
-	if _, _, err := st.CreateInvitation(context.Background(), support, store.NewInvitation{OrgID: h.app.active().(*inviteScreen).org.ID,
+	if _, _, err := st.CreateInvitation(context.Background(), support, store.NewInvitation{OrgID: h.app.active().(*inviteScreen).who.org.ID,
 		Email: "jean@example.org", ExistingLogin: "ACME-00001", Rights: []string{"reports.view"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestInviteWizardGolden(t *testing.T) {
 	h.keys("tab")
 	h.typeText("marie@example.org")
 	h.keys("tab", "enter")
-	h.keys("space", "down", "space")
+	h.keys("space", "space") // the first two rights (space moves on)
 	t.Run("rights", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
 	h.keys("enter")
 	t.Run("review", func(t *testing.T) { golden.RequireEqual(t, []byte(h.view())) })
@@ -426,6 +427,45 @@ func TestInvitationsScreen(t *testing.T) {
 	}
 }
 
+// TestInvitationsPagesAndKeepsTheNewLinkInView: the list pages by keyset and back; a resent
+// invitation's link is shown in full with the list shortened to leave it room.
+func TestInvitationsPagesAndKeepsTheNewLinkInView(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	acme := f.org("acme", "Acme Corp")
+	ctx := context.Background()
+	for i := 0; i < 30; i++ {
+		inv, _, err := st.CreateInvitation(ctx, support, store.NewInvitation{OrgID: acme, Name: fmt.Sprintf("Person %02d", i),
+			Email: fmt.Sprintf("p%02d@example.org", i), Rights: []string{"billing.view"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.exec(`UPDATE invitations SET created_at = $2 WHERE id = $1`, inv.ID, testNow.Add(-time.Duration(30-i)*time.Minute))
+	}
+	h := newHarness(t, st, support, 80, 24) // 15 rows a page
+	h.send(navigateMsg{Screen: "invitations"})
+	s := h.app.active().(*invitationsScreen)
+	h.mustShow("Person 29", "Person 15", "page 1 · pgdn/pgup")
+	h.mustNotShow("Person 14")
+	h.keys("pgdown")
+	h.mustShow("Person 14", "Person 00", "page 2")
+	h.mustNotShow("Person 15")
+	h.keys("k") // up from the first row: the previous page, its last row
+	if inv, _ := s.list.Current(); inv.Name != "Person 15" {
+		t.Fatalf("up from the top of page 2 is on %q", inv.Name)
+	}
+	h.mustShow("page 1")
+	h.keys("pgdown", "r")
+	h.mustShow("resent to p14@example.org", "New link", "page 2")
+	v := h.view()
+	if got := strings.ReplaceAll(strings.Join(strings.Fields(v[strings.Index(v, "https://"):]), ""), "page2·pgdn/pgup", ""); !strings.Contains(got, s.link) {
+		t.Fatalf("the new link is not shown whole:\n%s", v)
+	}
+	if p := frameProblem(v, 80, 24, false); p != "" {
+		t.Fatalf("%s\n%s", p, v)
+	}
+}
+
 // The wizard tells an admin nothing about accounts outside their organizations: a new person
 // whose e-mail has an account elsewhere, and an existing user named by a login code and an
 // e-mail, go through the same screens, with the same messages, as addresses and codes nobody
@@ -504,4 +544,149 @@ func TestInviteWizardSameAnswerWhetherTheAccountExistsElsewhere(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM outbox WHERE recipient = 'nobody01@example.org'`); n != 0 {
 		t.Fatal("an e-mail went to an address that matched no account")
 	}
+}
+
+// esc on the first step leaves the wizard: at once when nothing was typed, after a yes when
+// something was (no keeps everything, and the field its focus). esc on the later steps goes
+// back a step without asking.
+func TestInviteWizardEscAsksBeforeDiscarding(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	h := newHarness(t, st, support, 100, 30)
+	onInvite := func() bool { _, ok := h.app.active().(*inviteScreen); return ok }
+
+	h.keys("i", "shift+tab", "space") // the path switched, nothing typed
+	h.keys("esc")
+	if onInvite() {
+		t.Fatalf("esc with nothing typed did not leave:\n%s", h.view())
+	}
+
+	h.keys("i")
+	h.typeText("Marie")
+	h.keys("esc")
+	h.mustShow("Discard this invitation? What was typed is lost. (y/n)", "y/enter yes", "Marie")
+	h.keys("x") // not an answer, not typed
+	h.keys("n")
+	h.mustShow("Cancelled; nothing changed.", "● 1 Person and organization")
+	h.mustNotShow("Discard this invitation?")
+	h.typeText(" Dupont")
+	if s := h.app.active().(*inviteScreen); s.who.name.Value() != "Marie Dupont" {
+		t.Fatalf("after no, the name is %q", s.who.name.Value())
+	}
+	h.keys("esc", "esc") // esc answers no too
+	if !onInvite() {
+		t.Fatal("esc answered the question with yes")
+	}
+
+	h.keys("tab")
+	h.typeText("marie@example.org")
+	h.keys("tab", "down", "enter")
+	h.mustShow("● 2 Access rights", "Access rights in Globex")
+	h.keys("esc") // back a step, no question
+	h.mustShow("● 1 Person and organization", "Marie Dupont", "✓ Globex (globex)")
+	h.mustNotShow("Discard")
+	h.keys("esc")
+	h.mustShow("Discard this invitation?")
+	h.keys("y")
+	if onInvite() {
+		t.Fatalf("yes did not leave:\n%s", h.view())
+	}
+	if n := h.count(`SELECT count(*) FROM invitations`); n != 0 {
+		t.Fatalf("%d invitation(s) after discarding", n)
+	}
+	h.keys("i") // a new wizard starts empty
+	h.mustNotShow("Marie")
+}
+
+// In the rights checklist space ticks or unticks the right under the cursor and moves on to
+// the next one, as in every list; the invitation carries exactly the ticked rights.
+func TestInviteWizardSpaceTicksAndMovesOn(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	h := newHarness(t, st, support, 100, 40)
+	h.keys("i")
+	h.typeText("Marie Dupont")
+	h.keys("tab")
+	h.typeText("marie@example.org")
+	h.keys("tab", "enter")
+	h.mustShow("● 2 Access rights")
+	h.keys("space", "space", "space")
+	h.mustShow("[x] Manage billing", "[x] View billing", "[x] Manage bookings", "[ ] View reports")
+	h.keys("up", "space") // back on Manage bookings: unticked, and on to View reports
+	h.mustShow("[ ] Manage bookings")
+	h.keys("space")
+	h.mustShow("[x] View reports")
+	h.keys("G", "space", "space") // the last right: ticked, then unticked (the cursor stays)
+	h.mustShow("[ ] Manage users")
+	h.keys("enter")
+	h.mustShow("● 3 Review and send", "Manage billing (billing.manage)", "View billing (billing.view)", "View reports (reports.view)")
+	h.mustNotShow("bookings.manage", "users.manage")
+	h.keys("enter")
+	h.mustShow("Invitation #")
+	var rights string
+	if err := st.DB().Get(&rights, `SELECT string_agg(right_code, ',' ORDER BY right_code) FROM invitation_rights`); err != nil {
+		t.Fatal(err)
+	}
+	if rights != "billing.manage,billing.view,reports.view" {
+		t.Fatalf("invited with %q", rights)
+	}
+}
+
+// The wizard's keys come from its actions table: the help lists the keys of the step and the
+// field at hand (the path switch on its field, the switch to an account only when offered), a
+// key that is not an action there goes to the field (ctrl+e moves to the end of the text, ← and
+// → move in it), and a list under a field takes the arrows.
+func TestInviteWizardKeysFromItsTable(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	f.user("ACME-00001", "jean@example.org", "Jean Martin", f.org("initech", "Initech"))
+	h := newHarness(t, st, support, 200, 60)
+	h.keys("i", "shift+tab", "?")
+	h.mustShow("space/←/→ new person / existing user", "tab       next field", "enter     choose / next step", "esc       leave")
+	h.mustNotShow("ctrl+e")
+	h.keys("?", "tab")
+	h.typeText("Marie")
+	h.keys("home", "left", "right")
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlE})
+	h.typeText("!")
+	s := h.app.active().(*inviteScreen)
+	if s.who.name.Value() != "Marie!" || s.who.existing {
+		t.Fatalf("the keys did not go to the field: %q (existing path %v)", s.who.name.Value(), s.who.existing)
+	}
+	h.keys("tab")
+	h.typeText("jean@example.org")
+	h.mustShow("ctrl+e: invite that account")
+	h.keys("tab", "down", "down") // the list's arrows: the third organization
+	h.keys("enter")               // cannot go on as a new person: back on the e-mail
+	h.mustShow("› E-mail")
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlE})
+	h.mustShow("(•) Existing user", "✓ Jean Martin · ACME-00001")
+	h.keys("up", "enter") // on the organization's list again: up moves in it
+	h.mustShow("● 2 Access rights", "Access rights in Globex")
+	h.keys("?")
+	h.mustShow("space     select", "A         select page", "enter     choose / next step", "esc       previous step")
+}
+
+// A session scoped to one organization opens the wizard on it: it is chosen, and the list's
+// cursor is on it, so that enter keeps it.
+func TestInviteWizardOpensOnTheScopesOrganization(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("acme", "Acme Corp")
+	f.org("globex", "Globex")
+	h := newHarness(t, st, support, 100, 30)
+	h.keys(":")
+	h.typeText("org globex")
+	h.keys("enter", "i")
+	h.mustShow("✓ Globex (globex)", "  Acme Corp (acme)")
+	h.typeText("Lou")
+	h.keys("tab")
+	h.typeText("lou@example.org")
+	h.keys("tab", "enter")
+	h.mustShow("Access rights in Globex")
 }

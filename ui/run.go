@@ -12,10 +12,13 @@ import (
 
 // Options configure one console session.
 type Options struct {
-	Lang     string    // "en" or "fr"; empty = from LANG
-	DBLabel  string    // what the header shows as the database (never credentials)
-	Input    io.Reader // nil = stdin
-	Output   io.Writer // nil = stdout
+	Lang    string    // "en" or "fr"; empty = from LANG
+	DBLabel string    // what the header shows as the database (never credentials)
+	Input   io.Reader // nil = stdin
+	Output  io.Writer // nil = stdout
+	// ReadOnly opens a session that changes nothing, whatever the role: it goes into the
+	// operator (model.Operator.ReadOnly), so the action keys are disabled and every store
+	// call of the session refuses to change anything.
 	ReadOnly bool
 }
 

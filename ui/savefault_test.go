@@ -9,8 +9,7 @@ import (
 	"gatehouse/model"
 )
 
-// The database stops while a save is in flight in the User screen (SPEC §7 Database outage;
-// issue 8 item 3): the save's command is built, the server stopped, then the command run.
+// The database stops while a save is in flight in the User screen: the save's command is built, the server stopped, then the command run.
 // The banner shows, what the operator typed stays in the form, nothing is half-written; the
 // server comes back, the console recovers by itself (its ping tick), and the save pressed
 // again is applied exactly once. Runs on a private cluster (never the shared one).
@@ -73,7 +72,7 @@ func TestUserPasswordSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	if uv.pw.inputs[0].Value() != userTestPassword || uv.pw.inputs[1].Value() != userTestPassword {
 		t.Fatal("the typed password was lost when the save failed")
 	}
-	if uv.mode != modePassword {
+	if uv.mode() != modePassword {
 		t.Fatal("the password panel closed although nothing was saved")
 	}
 	h.send(pingTickMsg{}) // still down
@@ -140,8 +139,8 @@ func TestUserFormSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	}
 	h.run(pending)
 	h.mustShow("Database unreachable", "Form Fault Jr")
-	if uv.name.Value() != "Form Fault Jr" {
-		t.Fatalf("the typed name was lost: %q", uv.name.Value())
+	if uv.form.name.Value() != "Form Fault Jr" {
+		t.Fatalf("the typed name was lost: %q", uv.form.name.Value())
 	}
 	if err := c.Ensure(context.Background()); err != nil {
 		t.Fatal(err)
@@ -151,8 +150,8 @@ func TestUserFormSaveDuringOutageKeptAndAppliedOnce(t *testing.T) {
 	}
 	h.send(pingTickMsg{})
 	h.mustNotShow("Database unreachable")
-	if uv.name.Value() != "Form Fault Jr" {
-		t.Fatalf("the reconnect reload lost the typed name: %q", uv.name.Value())
+	if uv.form.name.Value() != "Form Fault Jr" {
+		t.Fatalf("the reconnect reload lost the typed name: %q", uv.form.name.Value())
 	}
 	h.run(pendingSave(t, h))
 	h.mustShow("Saved.")

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -39,8 +42,8 @@ type SSHConfig struct {
 	Lang        string        // console language when the client's environment names none
 	DBLabel     string        // what the header shows as the database
 	Logger      *slog.Logger  // default slog.Default()
-	// FPS caps how often a session's screen is redrawn (default 30). Bubble Tea's renderer
-	// wakes up this often in every session, even idle, and copies the frame to compare it.
+	// FPS caps how often a session's screen is redrawn (default 120): a frame is drawn as
+	// soon as a message changes the view, unless the previous one is less than 1/FPS old.
 	FPS int
 }
 
@@ -49,7 +52,7 @@ const (
 	defaultMaxSessions    = 50
 	defaultIdleTimeout    = 10 * time.Minute
 	defaultMaxTimeout     = 12 * time.Hour
-	defaultFPS            = 30
+	defaultFPS            = 120
 	operatorLookupTimeout = 5 * time.Second
 	// permFingerprint carries, in the connection's permissions, the fingerprint of the key
 	// the public-key callback accepted. x/crypto (≥ 0.31) keeps the permissions of the key
@@ -64,12 +67,144 @@ type sshServer struct {
 	log    *slog.Logger
 	active atomic.Int64 // console sessions running
 	conns  atomic.Int64 // TCP connections open (authenticated or not)
+
+	mu       sync.Mutex
+	closing  bool                      // Shutdown began: no new session, every console quits
+	closed   bool                      // Close or Shutdown closed the connections: no new one
+	programs map[*tea.Program]struct{} // the consoles running
+	open     map[*countedConn]struct{} // every TCP connection, from accept (mid-handshake too)
+	sessions sync.WaitGroup            // sessions admitted and not yet ended (Add under mu)
+}
+
+// SSHServer is the console served over SSH. Serve it with Serve(listener); Shutdown ends it
+// gracefully, Close at once.
+type SSHServer struct {
+	srv *ssh.Server
+	s   *sshServer
+
+	mu        sync.Mutex
+	listeners []net.Listener
+}
+
+// Serve accepts connections on ln until Shutdown or Close; it then returns ssh.ErrServerClosed.
+func (g *SSHServer) Serve(ln net.Listener) error {
+	g.mu.Lock()
+	g.listeners = append(g.listeners, ln)
+	g.mu.Unlock()
+	err := g.srv.Serve(ln)
+	if errors.Is(err, net.ErrClosed) && g.s.isClosing() {
+		return ssh.ErrServerClosed // Shutdown closed the listener
+	}
+	return err
+}
+
+// Close closes the listeners and every connection at once: the consoles are killed, their
+// clients' terminals left as they were.
+func (g *SSHServer) Close() error {
+	err := g.srv.Close()
+	g.s.closeConns()
+	return err
+}
+
+// closeConns closes every connection, those still in their handshake included (the ssh
+// package knows a connection only once authenticated), and refuses any accepted later.
+func (s *sshServer) closeConns() {
+	s.mu.Lock()
+	s.closed = true
+	open := make([]*countedConn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		_ = c.Close()
+	}
+}
+
+// Shutdown stops the server gracefully: the listeners are closed, a session that starts
+// from now on is refused, and every console is told to quit. A console that quits leaves its
+// client's terminal as it found it (alternate screen left, cursor shown), writes the
+// session's "server shutting down" line and ends the session with exit status 0. When every
+// console has ended, or when ctx ends first (its error is then returned), the connections
+// left are closed.
+func (g *SSHServer) Shutdown(ctx context.Context) error {
+	// The listeners are closed here rather than by ssh.Server.Shutdown, whose wait for the
+	// connections races with the connections it is still accepting (a WaitGroup Add during
+	// Wait), and which would wait for clients that keep their connection open.
+	programs := g.s.beginShutdown()
+	g.mu.Lock()
+	for _, ln := range g.listeners {
+		_ = ln.Close()
+	}
+	g.mu.Unlock()
+	g.s.log.Info("ssh shutdown: telling the consoles to quit", "sessions", len(programs))
+	for _, p := range programs {
+		go p.Quit() // Send blocks until the program reads it, or ends
+	}
+	ended := make(chan struct{})
+	go func() { g.s.sessions.Wait(); close(ended) }()
+	var err error
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		err = ctx.Err()
+		g.s.log.Warn("ssh shutdown: consoles still open, closing their connections", "sessions", g.s.active.Load())
+	}
+	_ = g.Close() // what is left: connections without a console, consoles that did not quit
+	return err
+}
+
+// beginShutdown marks the server closing and returns the consoles running.
+func (s *sshServer) beginShutdown() []*tea.Program {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	programs := make([]*tea.Program, 0, len(s.programs))
+	for p := range s.programs {
+		programs = append(programs, p)
+	}
+	return programs
+}
+
+// admit counts a session in, unless the server is shutting down.
+func (s *sshServer) admit() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sessions.Add(1)
+	return true
+}
+
+// track registers a console program so that Shutdown can tell it to quit; it returns false
+// (the program must not run) when the server is shutting down.
+func (s *sshServer) track(p *tea.Program) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.programs[p] = struct{}{}
+	return true
+}
+
+func (s *sshServer) untrack(p *tea.Program) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.programs, p)
+}
+
+func (s *sshServer) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 // NewSSHServer builds the SSH server of the console: public-key authentication only, keys
 // from the operators table, the operator resolved from the key the client proved, one
-// console program per session. Serve it with srv.Serve(listener) or srv.ListenAndServe().
-func NewSSHServer(st *store.Store, cfg SSHConfig) (*ssh.Server, error) {
+// console program per session, modern algorithms only (see sshAlgorithms).
+func NewSSHServer(st *store.Store, cfg SSHConfig) (*SSHServer, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = defaultSSHAddr
 	}
@@ -95,8 +230,12 @@ func NewSSHServer(st *store.Store, cfg SSHConfig) (*ssh.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	signer, err = offeredHostKey(signer)
+	if err != nil {
+		return nil, fmt.Errorf("ssh host key %s: %w", cfg.HostKeyPath, err)
+	}
 	cfg.Logger.Info("ssh host key", "path", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(signer.PublicKey()), "created", created)
-	s := &sshServer{st: st, cfg: cfg, log: cfg.Logger}
+	s := &sshServer{st: st, cfg: cfg, log: cfg.Logger, programs: map[*tea.Program]struct{}{}, open: map[*countedConn]struct{}{}}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		wish.WithVersion("gatehouse"),
@@ -130,7 +269,40 @@ func NewSSHServer(st *store.Store, cfg SSHConfig) (*ssh.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return srv, nil
+	return &SSHServer{srv: srv, s: s}, nil
+}
+
+// sshAlgorithms are the algorithms the server offers, in its order of preference: nothing
+// with SHA-1, no NIST curve, no finite-field Diffie-Hellman, no cipher without its own
+// authentication (the MACs listed are the encrypt-then-MAC SHA-2 ones, which AEAD ciphers do
+// not use: x/crypto would otherwise fill the list with hmac-sha1). Clients prove their key
+// with ssh-ed25519 (or an ed25519 security key) or rsa-sha2-512/256; the host key signs with
+// the same (offeredHostKey).
+func sshAlgorithms() gossh.Algorithms {
+	return gossh.Algorithms{
+		KeyExchanges: []string{gossh.KeyExchangeMLKEM768X25519, gossh.KeyExchangeCurve25519},
+		Ciphers:      []string{gossh.CipherChaCha20Poly1305, gossh.CipherAES256GCM, gossh.CipherAES128GCM},
+		MACs:         []string{gossh.HMACSHA512ETM, gossh.HMACSHA256ETM},
+		PublicKeyAuths: []string{gossh.KeyAlgoED25519, gossh.KeyAlgoSKED25519,
+			gossh.KeyAlgoRSASHA512, gossh.KeyAlgoRSASHA256},
+	}
+}
+
+// offeredHostKey restricts the host key to the signatures of sshAlgorithms: an RSA key signs
+// with SHA-2 only (never ssh-rsa, SHA-1); an ECDSA (NIST curve) or DSA key is refused.
+func offeredHostKey(signer gossh.Signer) (gossh.Signer, error) {
+	switch t := signer.PublicKey().Type(); t {
+	case gossh.KeyAlgoED25519:
+		return signer, nil
+	case gossh.KeyAlgoRSA:
+		as, ok := signer.(gossh.AlgorithmSigner)
+		if !ok {
+			return nil, errors.New("this RSA key cannot sign with SHA-2")
+		}
+		return gossh.NewSignerWithAlgorithms(as, []string{gossh.KeyAlgoRSASHA512, gossh.KeyAlgoRSASHA256})
+	default:
+		return nil, fmt.Errorf("%s host keys are not offered (only ed25519 and RSA with SHA-2); remove the file to have an ed25519 key created", t)
+	}
 }
 
 // EnsureHostKey loads the ed25519 host key at path, or creates it (mode 0600, directory
@@ -186,8 +358,15 @@ func EnsureHostKey(path string) (signer gossh.Signer, created bool, err error) {
 
 // serverConfig is the x/crypto configuration of each connection.
 func (s *sshServer) serverConfig(ssh.Context) *gossh.ServerConfig {
+	algs := sshAlgorithms()
 	return &gossh.ServerConfig{
-		MaxAuthTries: 6,
+		Config: gossh.Config{
+			KeyExchanges: algs.KeyExchanges,
+			Ciphers:      algs.Ciphers,
+			MACs:         algs.MACs,
+		},
+		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
+		MaxAuthTries:            6,
 		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
 			// Public keys are logged by publicKeyAuth (with their fingerprint); "none" is every
 			// client's first probe. Anything else (password, keyboard-interactive) is refused
@@ -200,7 +379,8 @@ func (s *sshServer) serverConfig(ssh.Context) *gossh.ServerConfig {
 }
 
 // connCallback counts connections; beyond twice the session cap (and a margin for the
-// handshakes of refused sessions) new TCP connections are closed at once.
+// handshakes of refused sessions) new TCP connections are closed at once. Once the server
+// has closed its connections, a connection accepted just before is closed too.
 func (s *sshServer) connCallback(ctx ssh.Context, conn net.Conn) net.Conn {
 	limit := int64(2*s.cfg.MaxSessions + 8)
 	if n := s.conns.Add(1); n > limit {
@@ -208,8 +388,23 @@ func (s *sshServer) connCallback(ctx ssh.Context, conn net.Conn) net.Conn {
 		s.log.Warn("ssh connection refused: too many connections", "remote", conn.RemoteAddr().String(), "open", n-1)
 		return nil
 	}
+	cc := &countedConn{Conn: conn}
+	cc.done = func() {
+		s.conns.Add(-1)
+		s.mu.Lock()
+		delete(s.open, cc)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.conns.Add(-1)
+		return nil
+	}
+	s.open[cc] = struct{}{}
+	s.mu.Unlock()
 	s.log.Info("ssh connection", "remote", conn.RemoteAddr().String())
-	return &countedConn{Conn: conn, done: func() { s.conns.Add(-1) }}
+	return cc
 }
 
 func (s *sshServer) connFailed(conn net.Conn, err error) {
@@ -286,6 +481,14 @@ func refuse(sess ssh.Session, msg string) {
 func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		remote := sess.RemoteAddr().String()
+		lang := s.sessionLang(sess)
+		if !s.admit() {
+			s.log.Info("ssh session refused: server shutting down", "remote", remote)
+			_, _ = fmt.Fprintf(sess.Stderr(), "%s\n", i18n.T(i18n.Lang(lang), "ssh.shutdown"))
+			_ = sess.Exit(1)
+			return
+		}
+		defer s.sessions.Done()
 		if !s.acquire() {
 			s.log.Warn("ssh session refused: too many sessions", "remote", remote, "max", s.cfg.MaxSessions)
 			refuse(sess, fmt.Sprintf("too many sessions (%d), try again later", s.cfg.MaxSessions))
@@ -317,15 +520,37 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		ctx, cancel := context.WithCancel(sess.Context())
 		defer cancel()
 		sess = &consoleSession{Session: sess, winch: followWindow(ctx, cancel, sess)}
-		lang := s.sessionLang(sess)
+		var program *tea.Program
+		screen := newSSHScreen(sess, time.Second/time.Duration(s.cfg.FPS))
+		defer screen.restore() // also when the program ended any other way (killed, panicked)
 		console := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
 			app := NewApp(ctx, s.st, op, Options{Lang: lang, DBLabel: s.cfg.DBLabel}, bubbletea.MakeRenderer(sess))
+			// The screen draws the frames: Bubble Tea's own renderer is off (see sshScreen).
 			opts := append(bubbletea.MakeOptions(sess),
-				tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
-			return tea.NewProgram(app, opts...)
+				tea.WithoutRenderer(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+			p := tea.NewProgram(&liveConsole{model: app, screen: screen}, opts...)
+			if !s.track(p) {
+				return nil // shutting down: the program never starts
+			}
+			program = p
+			return p
 		}, termenv.Ascii)
 		console(next)(sess)
-		s.log.Info("ssh session end", "operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String())
+		if program != nil {
+			s.untrack(program)
+		}
+		screen.restore()
+		attrs := []any{"operator", op.Name, "remote", remote, "duration", time.Since(start).Round(time.Millisecond).String()}
+		if !s.isClosing() {
+			s.log.Info("ssh session end", attrs...)
+			return
+		}
+		// The screen has left the alternate screen and shown the cursor; the line is written
+		// below what the client's terminal showed before, and the session ends before
+		// Shutdown closes the connection.
+		_, _ = fmt.Fprintf(sess, "%s\n", i18n.T(i18n.Lang(lang), "ssh.shutdown"))
+		_ = sess.Exit(0)
+		s.log.Info("ssh session end", append(attrs, "reason", "server shutdown")...)
 	}
 }
 
@@ -421,4 +646,151 @@ func (s *sshServer) sessionLang(sess ssh.Session) string {
 		return s.cfg.Lang
 	}
 	return string(i18n.EN)
+}
+
+// liveConsole is the console program of an SSH session: the App, drawn by its sshScreen
+// after every message instead of by Bubble Tea's renderer.
+type liveConsole struct {
+	model  tea.Model
+	screen *sshScreen
+}
+
+func (l *liveConsole) Init() tea.Cmd { return l.model.Init() }
+
+func (l *liveConsole) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ws, ok := msg.(tea.WindowSizeMsg); ok {
+		l.screen.resize(ws.Width, ws.Height)
+	}
+	var cmd tea.Cmd
+	l.model, cmd = l.model.Update(msg)
+	return l, cmd
+}
+
+// View is called by Bubble Tea after every message (and once before the first): the frame
+// is drawn here. The program's renderer is off, so what View returns goes nowhere.
+func (l *liveConsole) View() string {
+	l.screen.draw(l.model.View())
+	return ""
+}
+
+// sshScreen draws a session's frames on its terminal, in the alternate screen with the
+// cursor hidden. Bubble Tea's renderer draws on a clock: a keystroke waits for the next
+// tick (at 30 fps, 17 ms at the median), and every idle session wakes up at each tick to
+// compare its frame. sshScreen draws as soon as a message changes the view, redrawing only
+// the lines that changed (as Bubble Tea does), and does nothing while nothing changes.
+// Frames are at least interval apart: within it, the latest view waits for its end.
+type sshScreen struct {
+	mu       sync.Mutex
+	out      io.Writer
+	interval time.Duration
+
+	width, height int
+	started       bool      // the alternate screen is entered
+	stopped       bool      // the terminal is restored: nothing more is drawn
+	view          string    // the latest view
+	drawn         string    // the view on the terminal
+	lines         []string  // its lines (nil: repaint every line)
+	shown         int       // how many lines the terminal shows
+	last          time.Time // when the last frame was written
+	timer         *time.Timer
+	pending       bool // the timer will draw view
+	buf           bytes.Buffer
+}
+
+func newSSHScreen(out io.Writer, interval time.Duration) *sshScreen {
+	return &sshScreen{out: out, interval: interval}
+}
+
+// resize takes the terminal's new size: the next frame repaints every line.
+func (s *sshScreen) resize(w, h int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.width, s.height = w, h
+	s.lines, s.drawn = nil, ""
+}
+
+// draw shows view now, or at the end of the current interval.
+func (s *sshScreen) draw(view string) {
+	if view == "" {
+		view = " " // an empty view still clears what was drawn
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.view = view
+	if s.stopped || s.pending || (view == s.drawn && s.lines != nil) {
+		return
+	}
+	if wait := s.interval - time.Since(s.last); wait > 0 {
+		s.pending = true
+		s.timer = time.AfterFunc(wait, s.drawPending)
+		return
+	}
+	s.writeFrame()
+}
+
+func (s *sshScreen) drawPending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = false
+	if !s.stopped && (s.view != s.drawn || s.lines == nil) {
+		s.writeFrame()
+	}
+}
+
+// writeFrame writes s.view over what the terminal shows, in one write (mu held).
+func (s *sshScreen) writeFrame() {
+	b := &s.buf
+	b.Reset()
+	if !s.started {
+		s.started = true
+		b.WriteString(ansi.SetAltScreenSaveCursorMode + ansi.EraseEntireScreen + ansi.CursorHomePosition +
+			ansi.HideCursor + ansi.SetBracketedPasteMode)
+	}
+	b.WriteString(ansi.CursorHomePosition)
+	lines := strings.Split(s.view, "\n")
+	if s.height > 0 && len(lines) > s.height {
+		lines = lines[len(lines)-s.height:]
+	}
+	for i, line := range lines {
+		if i < len(s.lines) && s.lines[i] == line {
+			if i < len(lines)-1 {
+				b.WriteByte('\n') // unchanged: the cursor moves down
+			}
+			continue
+		}
+		if s.width > 0 {
+			line = ansi.Truncate(line, s.width, "") // a wrapped line would shift the rest
+		}
+		b.WriteString(line)
+		if ansi.StringWidth(line) < s.width {
+			b.WriteString(ansi.EraseLineRight)
+		}
+		if i < len(lines)-1 {
+			b.WriteString("\r\n")
+		}
+	}
+	if s.shown > len(lines) {
+		b.WriteString(ansi.EraseScreenBelow)
+	}
+	b.WriteString(ansi.CursorPosition(0, len(lines)))
+	s.drawn, s.lines, s.shown, s.last = s.view, lines, len(lines), time.Now()
+	_, _ = s.out.Write(b.Bytes())
+}
+
+// restore leaves the terminal as the session found it: bracketed paste off, the alternate
+// screen left, the cursor shown. Nothing is drawn afterwards.
+func (s *sshScreen) restore() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.started {
+		_, _ = io.WriteString(s.out, ansi.EraseEntireLine+"\r"+ansi.ResetBracketedPasteMode+ansi.ShowCursor+
+			ansi.ResetAltScreenSaveCursorMode+ansi.ShowCursor)
+	}
 }

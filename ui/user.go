@@ -3,12 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatehouse/model"
@@ -32,41 +30,39 @@ func userArg(arg any) int64 {
 	return 0
 }
 
-// The User screen (SPEC §4 item 2): the edit form (name; e-mail, support only; status;
-// rights per organization, only those the operator may grant), the password panel (new
-// password + confirmation, rules live), the temporary password shown once, the account
-// actions with their confirmations, open sessions and recent auth events. Every store call
-// runs in a command; the form keeps what was typed through any refusal or conflict.
+// The User screen shows and edits one account. It is a composition: the form (profile,
+// status, rights per organization), the open sessions and the authentication events (two list
+// panes), the password panel and the temporary-password box (sub-models that take the keys
+// while open), the shared prompt for every question, and one actions table for every key.
+// Every store call runs in a command; the form keeps what was typed through any refusal or
+// conflict.
 
+// userMode says which part of the screen has the keys.
 type userMode int
 
 const (
-	modeForm     userMode = iota
-	modePassword          // the password panel
-	modeConfirm           // a yes/no question (ask, onYes)
-	modePrompt            // a one-line answer (unlock reason, e-mail to delete)
-	modeTemp              // the temporary password, shown once
+	modeForm     userMode = iota // the form, the panes and the action keys
+	modePassword                 // the password panel
+	modeTemp                     // the temporary password, shown once
 )
 
-type itemKind int
+// focusZone is where the focus is on the form's page: one of the form's lines, or a pane.
+type focusZone int
 
 const (
-	itemName itemKind = iota
-	itemEmail
-	itemStatus
-	itemRight
-	itemSession
+	focusNone focusZone = iota
+	focusForm
+	focusSessions
+	focusEvents
+	focusMail
 )
 
-// formItem is one focusable line of the form.
-type formItem struct {
-	kind    itemKind
-	org     int64
-	right   string
-	session int64
+// focusStop is one place tab moves to.
+type focusStop struct {
+	zone focusZone
+	item int // the form's line, in focusForm
 }
 
-// userView shows and edits one user.
 type userView struct {
 	c      *common
 	id     int64
@@ -74,56 +70,42 @@ type userView struct {
 	height int
 	keys   userKeys
 
-	user     model.User // as last read: the base of the form and of the version check
-	events   []model.AuthEvent
-	sessions []store.Session
+	user     model.User // as last read
+	shared   bool       // the account also belongs to an organization outside this admin's scope
 	catalog  []model.Right
-	policy   model.PasswordPolicy
-	pctx     model.PasswordContext
 	loaded   bool
-	busy     bool // a load is in flight
-	acting   bool // a save or an action is in flight
 	err      error
-	cancel   context.CancelFunc
-	seq      int
+	req      request
+	acting   bool     // a save or an account action is in flight
+	conflict []string // fields changed meanwhile, after a stale save; cleared by a reload
 
-	// The form: the edited values (the base is user).
-	name, email textinput.Model
-	status      model.Status
-	rights      map[int64]map[string]bool
-	focus       int // index in items(); -1 = none (action keys work)
-	fieldErr    map[string]string
-	conflict    []string // fields changed meanwhile, after a stale save; cleared by a reload
+	form     *userForm
+	sessions *listPane[store.Session]
+	events   *listPane[model.AuthEvent]
+	mail     *listPane[store.OutboxMail] // the account's recent e-mails and their delivery
+	zone     focusZone
+	pw       *passwordPanel
+	temp     *tempBox
+	prompt   *prompt
 
-	mode      userMode
-	ask       string
-	onYes     func() tea.Cmd
-	prompt    textinput.Model
-	promptFor string // "unlock", "delete"
-	promptErr string
-
-	pw   passwordPanel
-	temp string // the temporary password while its box is open; never kept after
+	actions     *actions
+	footer      []*action // offered in the footer, in this order, when they can run
+	whileTyping []*action // the keys a focused text field leaves to the table
 }
 
 // Messages of the User screen.
 type (
 	userLoadedMsg struct {
-		seq      int
-		id       int64
-		user     model.User
-		events   []model.AuthEvent
-		sessions []store.Session
-		catalog  []model.Right
-		policy   model.PasswordPolicy
-		pctx     model.PasswordContext
-		err      error
+		seq     int
+		id      int64
+		user    model.User
+		shared  bool
+		catalog []model.Right
+		policy  model.PasswordPolicy
+		pctx    model.PasswordContext
+		err     error
 	}
 	userSavedMsg struct {
-		user model.User
-		err  error
-	}
-	passwordSetMsg struct {
 		user model.User
 		err  error
 	}
@@ -132,24 +114,18 @@ type (
 		err      error
 	}
 	userActionMsg struct {
-		what string // "resetlink", "logincode", "unlock", "totp", "disable", "enable", "delete", "endsession", "endall"
-		text string // the flash on success
-		err  error
+		text  string // the flash on success
+		leave bool   // the account is gone: back to the list
+		err   error
 	}
 )
 
 func newUserView(c *common, id int64) *userView {
-	s := &userView{c: c, id: id, focus: -1, fieldErr: map[string]string{}, keys: newUserKeys(c)}
-	s.name = newInput()
-	s.name.Prompt = ""
-	s.name.CharLimit = 400
-	s.email = newInput()
-	s.email.Prompt = ""
-	s.email.CharLimit = 400
-	s.prompt = newInput()
-	s.prompt.CharLimit = 500
-	s.pw = newPasswordPanel()
-	s.refreshKeys()
+	s := &userView{c: c, id: id, keys: newUserKeys(c), form: newUserForm(c), pw: newPasswordPanel(c),
+		temp: newTempBox(c), prompt: newPrompt(c), sessions: newSessionsPane(c, id), events: newEventsPane(c, id),
+		mail: newUserMailPane(c, id)}
+	s.setFocus(focusStop{})
+	s.buildActions()
 	return s
 }
 
@@ -163,62 +139,72 @@ func (s *userView) Title() string {
 func (s *userView) Init() tea.Cmd { return s.load() }
 
 // Busy tells the app to show the spinner.
-func (s *userView) Busy() bool { return s.busy || s.acting || s.pw.busy }
+func (s *userView) Busy() bool {
+	return s.req.inflight || s.acting || s.pw.Busy() || s.sessions.Busy() || s.events.Busy() || s.mail.Busy()
+}
 
 func (s *userView) SetSize(w, h int) {
 	s.width, s.height = w, h
-	iw := max(20, min(60, w-22))
-	s.name.Width, s.email.Width, s.prompt.Width = iw, iw, iw
-	s.pw.setWidth(iw)
+	s.form.SetSize(w)
+	s.pw.SetSize(w, h)
+	s.prompt.SetWidth(w)
+	s.layout()
 }
 
-// InputFocused: global keys (q, ?, :) stay out of text fields, dialogs and the password
-// panel — and out of a form with unsaved edits, where q would drop them without asking.
+// layout sizes the panes: the sessions pane as tall as its rows (within reason), the events
+// pane a fixed page (its loader asks for as many rows as it shows).
+func (s *userView) layout() {
+	room := max(1, s.height-4) // a pane, its title and a line of context fit the body
+	s.sessions.SetSize(s.width, 1+max(1, min(len(s.sessions.Rows()), 8, room)))
+	s.events.SetSize(s.width, 1+max(1, min(12, room)))
+	s.mail.SetSize(s.width, 1+max(1, min(len(s.mail.Rows()), 6, room)))
+}
+
+func (s *userView) mode() userMode {
+	switch {
+	case s.temp.Open():
+		return modeTemp
+	case s.pw.Active():
+		return modePassword
+	}
+	return modeForm
+}
+
+// InputFocused: global keys (q, ?, :) stay out of text fields, questions, the password panel
+// and the temporary password's box — and out of a form with unsaved edits, where q would drop
+// them without asking.
 func (s *userView) InputFocused() bool {
-	if s.mode != modeForm {
+	if s.prompt.Active() || s.mode() != modeForm {
 		return true
 	}
-	if it, ok := s.focused(); ok && (it.kind == itemName || it.kind == itemEmail) {
-		return true
-	}
-	return s.loaded && s.dirty()
+	return s.form.Typing() || (s.loaded && s.form.Dirty())
 }
 
-// Close cancels the in-flight load and forgets every secret on screen.
+// RawInput tells the app to pass typed text unfiltered while the password panel is open.
+func (s *userView) RawInput() bool { return s.mode() == modePassword }
+
+// Close cancels what is in flight and forgets every secret on screen.
 func (s *userView) Close() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.pw.clear()
-	s.temp = ""
+	s.req.stop()
+	s.sessions.Stop()
+	s.events.Stop()
+	s.mail.Stop()
+	s.pw.Close()
+	s.temp.Clear()
+	s.prompt.Cancel()
 }
 
-func (s *userView) canWrite() bool {
-	return s.c.op.CanWrite() && !s.c.readOnly && s.loaded && s.user.Status != model.StatusDeleted
-}
-
-func (s *userView) canEditEmail() bool { return s.canWrite() && s.c.op.Role == model.RoleSupport }
-
-// load reads the user, events, sessions, rights catalog and password rules in a command; an
-// older load still in flight is cancelled and its answer dropped.
+// load reads the user, the rights catalog and the password rules in a command (the panes
+// load their own rows); an older load still in flight is cancelled and its answer dropped.
 func (s *userView) load() tea.Cmd {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	ctx, cancel := context.WithCancel(s.c.ctx)
-	s.cancel = cancel
-	s.busy = true
-	s.seq++
-	seq, st, op, id := s.seq, s.c.st, s.c.op, s.id
+	ctx, seq := s.req.start(s.c.ctx)
+	st, op, id := s.c.st, s.c.op, s.id
 	return func() tea.Msg {
 		m := userLoadedMsg{seq: seq, id: id}
 		if m.user, m.err = st.GetUser(ctx, op, id); m.err != nil {
 			return m
 		}
-		if m.events, m.err = st.UserTimeline(ctx, op, id, 0, 12); m.err != nil {
-			return m
-		}
-		if m.sessions, m.err = st.ListSessions(ctx, op, id); m.err != nil {
+		if m.shared, m.err = st.AlsoOutsideScope(ctx, op, id); m.err != nil {
 			return m
 		}
 		if m.catalog, m.err = st.ListRights(ctx); m.err != nil {
@@ -229,564 +215,299 @@ func (s *userView) load() tea.Cmd {
 	}
 }
 
+// reload reads everything again: after an action, a conflict, a reconnect.
+func (s *userView) reload() tea.Cmd {
+	if !s.loaded {
+		return s.load()
+	}
+	return tea.Batch(s.load(), s.sessions.Reload(), s.events.Reload(), s.mail.Reload())
+}
+
 func (s *userView) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case userLoadedMsg:
-		if msg.seq != s.seq || msg.id != s.id {
-			return s, nil
-		}
-		s.busy = false
-		if msg.err != nil {
-			s.err = msg.err
-			return s, func() tea.Msg { return errMsg{msg.err} }
-		}
-		return s, s.loaded2(msg)
+		return s, s.loadedUser(msg)
+	case listPageMsg[store.Session]:
+		cmd := s.sessions.Update(msg)
+		s.layout()
+		s.keepFocus()
+		return s, cmd
+	case listPageMsg[model.AuthEvent]:
+		cmd := s.events.Update(msg)
+		s.keepFocus()
+		return s, cmd
+	case listPageMsg[store.OutboxMail]:
+		cmd := s.mail.Update(msg)
+		s.layout()
+		s.keepFocus()
+		return s, cmd
 	case userSavedMsg:
 		return s, s.saved(msg)
+	case replacePlanMsg:
+		return s, s.replacePlanned(msg)
 	case passwordSetMsg:
-		return s, s.passwordSet(msg)
+		return s, s.pw.Update(msg)
+	case passwordDoneMsg:
+		return s, s.passwordDone(msg)
 	case tempPasswordMsg:
 		s.acting = false
 		if msg.err != nil {
 			return s, s.actionErr(msg.err)
 		}
-		s.temp, s.mode = msg.password, modeTemp
-		return s, s.load()
+		s.temp.Show(s.user.Name, msg.password)
+		return s, s.reload()
 	case userActionMsg:
 		s.acting = false
 		if msg.err != nil {
 			return s, s.actionErr(msg.err)
 		}
-		if msg.what == "delete" {
+		if msg.leave {
 			return s, tea.Batch(flashCmd(flashInfo, msg.text), back)
 		}
-		return s, tea.Batch(flashCmd(flashInfo, msg.text), s.load())
+		return s, tea.Batch(flashCmd(flashInfo, msg.text), s.reload())
 	case clipboardCopiedMsg:
 		if msg.ok {
 			return s, flashCmd(flashInfo, s.c.t("user.temp.copied"))
 		}
 		return s, flashCmd(flashWarn, s.c.t("user.temp.nocopy"))
 	case reconnectedMsg:
-		return s, s.load()
+		return s, s.reload()
+	case tea.WindowSizeMsg:
+		if s.events.NeedsReload() {
+			return s, s.events.Reload()
+		}
 	case tea.KeyMsg:
-		if !s.loaded {
-			if key.Matches(msg, s.c.keys.Back) {
-				return s, back
-			}
-			if key.Matches(msg, s.keys.Reload) {
-				return s, s.load()
-			}
-			return s, nil
-		}
-		switch s.mode {
-		case modeConfirm:
-			return s, s.updateConfirm(msg)
-		case modePrompt:
-			return s, s.updatePrompt(msg)
-		case modeTemp:
-			return s, s.updateTemp(msg)
-		case modePassword:
-			return s, s.updatePassword(msg)
-		}
-		return s, s.updateForm(msg)
+		return s, s.updateKeys(msg)
 	}
 	return s, nil
 }
 
-// loaded2 takes a fresh read: the first one fills the form; later ones (reload, after an
-// action, after a conflict) move the base to the new version and keep the operator's edits.
-func (s *userView) loaded2(m userLoadedMsg) tea.Cmd {
-	first := !s.loaded
-	old := s.user
-	keep, hadFocus := s.focused()
-	s.user, s.events, s.sessions, s.catalog = m.user, m.events, m.sessions, m.catalog
-	s.policy, s.pctx = m.policy, m.pctx
-	s.loaded, s.err = true, nil
-	var cmd tea.Cmd
-	if first {
-		s.resetForm()
-	} else {
-		s.rebase(old)
-		if s.conflict != nil {
-			s.conflict = nil
-			if s.dirty() {
-				cmd = flashCmd(flashInfo, s.c.t("user.reloaded.kept"))
-			}
+// updateKeys gives a key to whatever has it: an open question, the temporary password's box,
+// the password panel, a focused text field, a focused pane; then the actions table.
+func (s *userView) updateKeys(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case s.prompt.Active():
+		return s.prompt.Update(msg)
+	case s.temp.Open():
+		return s.temp.Update(msg)
+	case s.pw.Active():
+		if matches(msg, s.keys.Reload) { // a conflict is resolved from the panel too
+			cmd, _ := s.actions.dispatch(msg)
+			return cmd
+		}
+		return s.pw.Update(msg)
+	case s.form.Typing() && !matchesAny(msg, s.whileTyping):
+		return s.form.Type(msg)
+	}
+	if p := s.focusedPane(); p != nil {
+		if cmd, ok := p.HandleKey(msg); ok {
+			return cmd
 		}
 	}
-	s.refreshKeys()
-	s.focus = -1
-	if hadFocus {
-		for i, it := range s.items() {
-			if it == keep {
-				s.focus = i
-			}
-		}
-	}
-	s.applyFocus()
+	cmd, _ := s.actions.dispatch(msg)
 	return cmd
 }
 
-// ---- the form ----
-
-// resetForm fills the form from the base. Text from the database is shown sanitized;
-// formName/formEmail send the stored value back unchanged when the field was not touched.
-func (s *userView) resetForm() {
-	u := s.user
-	s.name.SetValue(safe.Line(u.Name))
-	s.email.SetValue(safe.Line(u.Email))
-	s.status = u.Status
-	s.rights = rightsOf(u)
-	s.fieldErr = map[string]string{}
-}
-
-func rightsOf(u model.User) map[int64]map[string]bool {
-	r := map[int64]map[string]bool{}
-	for _, m := range u.Memberships {
-		r[m.OrgID] = map[string]bool{}
-		for _, code := range m.Rights {
-			r[m.OrgID][code] = true
-		}
-	}
-	return r
-}
-
-// rebase moves the form onto a newer read of the user: each field the operator left alone
-// takes the new value; each field they edited keeps their value.
-func (s *userView) rebase(old model.User) {
-	u := s.user
-	if s.name.Value() == safe.Line(old.Name) {
-		s.name.SetValue(safe.Line(u.Name))
-	}
-	if s.email.Value() == safe.Line(old.Email) {
-		s.email.SetValue(safe.Line(u.Email))
-	}
-	if s.status == old.Status {
-		s.status = u.Status
-	}
-	was, now := rightsOf(old), rightsOf(u)
-	next := map[int64]map[string]bool{}
-	for org, rights := range now {
-		next[org] = map[string]bool{}
-		codes := map[string]bool{}
-		for c := range rights {
-			codes[c] = true
-		}
-		for c := range s.rights[org] {
-			codes[c] = true
-		}
-		for c := range was[org] {
-			codes[c] = true
-		}
-		for c := range codes {
-			if _, member := was[org]; member && s.rights[org][c] != was[org][c] {
-				next[org][c] = s.rights[org][c] // edited: kept
-			} else {
-				next[org][c] = rights[c]
-			}
-		}
-	}
-	s.rights = next
-}
-
-func (s *userView) formName() string {
-	if s.name.Value() == safe.Line(s.user.Name) {
-		return s.user.Name
-	}
-	return s.name.Value()
-}
-
-func (s *userView) formEmail() string {
-	if s.email.Value() == safe.Line(s.user.Email) {
-		return s.user.Email
-	}
-	return s.email.Value()
-}
-
-func (s *userView) rightsDirty() bool {
-	base := rightsOf(s.user)
-	for org, rights := range s.rights {
-		for c, on := range rights {
-			if on != base[org][c] {
-				return true
-			}
+func matchesAny(msg tea.KeyMsg, list []*action) bool {
+	for _, a := range list {
+		if matches(msg, a.binding) {
+			return true
 		}
 	}
 	return false
 }
 
-func (s *userView) dirty() bool {
-	return s.formName() != s.user.Name || s.formEmail() != s.user.Email || s.status != s.user.Status || s.rightsDirty()
+// focusedPane is the pane that has the focus, if any.
+func (s *userView) focusedPane() interface {
+	HandleKey(tea.KeyMsg) (tea.Cmd, bool)
+} {
+	switch s.zone {
+	case focusSessions:
+		return s.sessions
+	case focusEvents:
+		return s.events
+	case focusMail:
+		return s.mail
+	}
+	return nil
 }
 
-// items lists the focusable lines: what this operator may change, and the open sessions.
-func (s *userView) items() []formItem {
-	if !s.canWrite() {
-		return nil
+// buildActions is the screen's table: every key with the action it needs and why it cannot
+// run now. It is rebuilt with each read of the account (u needs the unlock action or only
+// the counter reset, as the account is locked or not).
+func (s *userView) buildActions() {
+	c, k := s.c, &s.keys
+	name := func() string { return safe.Line(s.user.Name) }
+	// live: the account is there to act on, and nothing else is running.
+	live := func() string {
+		switch {
+		case !s.loaded && s.err != nil:
+			return c.errText(s.err)
+		case !s.loaded:
+			return c.t("loading")
+		case s.user.Status == model.StatusDeleted:
+			return c.t("user.unavailable.deleted")
+		case s.acting:
+			return c.t("user.unavailable.busy")
+		}
+		return ""
 	}
-	it := []formItem{{kind: itemName}}
-	if s.canEditEmail() {
-		it = append(it, formItem{kind: itemEmail})
-	}
-	it = append(it, formItem{kind: itemStatus})
-	for _, m := range s.user.Memberships {
-		for _, r := range s.catalog {
-			if s.c.op.CanGrant(r.Code) {
-				it = append(it, formItem{kind: itemRight, org: m.OrgID, right: r.Code})
+	unless := func(bad func() bool, reason string) func() string {
+		return func() string {
+			if bad() {
+				return c.t(reason)
 			}
+			return ""
 		}
 	}
-	for _, x := range s.sessions {
-		it = append(it, formItem{kind: itemSession, session: x.ID})
-	}
-	return it
-}
-
-func (s *userView) focused() (formItem, bool) {
-	it := s.items()
-	if s.focus < 0 || s.focus >= len(it) {
-		return formItem{}, false
-	}
-	return it[s.focus], true
-}
-
-// moveFocus cycles through none → items → none.
-func (s *userView) moveFocus(d int) {
-	n := len(s.items())
-	if n == 0 {
-		s.focus = -1
-		return
-	}
-	s.focus = (s.focus+1+d+n+1)%(n+1) - 1
-	s.applyFocus()
-}
-
-func (s *userView) applyFocus() {
-	s.name.Blur()
-	s.email.Blur()
-	if it, ok := s.focused(); ok {
-		switch it.kind {
-		case itemName:
-			s.name.Focus()
-			s.name.CursorEnd()
-		case itemEmail:
-			s.email.Focus()
-			s.email.CursorEnd()
+	act := func(b key.Binding, needs model.Action, group int, run func() tea.Cmd, checks ...func() string) *action {
+		// Disabling and deleting cut the person off: dangerous (each asks first, as every
+		// action that changes the account does).
+		a := &action{binding: b, needs: needs, group: group, run: run,
+			dangerous: needs == model.ActionDisable || needs == model.ActionDelete}
+		// The account's state first, then the admin's scope over it, then the cursor's.
+		if needsWholeAccount(needs) {
+			checks = append([]func() string{unless(func() bool { return s.shared }, "user.unavailable.shared")}, checks...)
 		}
-	}
-}
-
-func (s *userView) updateForm(msg tea.KeyMsg) tea.Cmd {
-	k := &s.keys
-	switch {
-	case key.Matches(msg, s.c.keys.Back):
-		if s.dirty() {
-			return s.confirm(s.c.t("user.discard.ask"), func() tea.Cmd {
-				s.resetForm()
-				return back
-			})
+		if needs != 0 {
+			checks = append([]func() string{live}, checks...)
 		}
-		return back
-	case key.Matches(msg, k.Save):
-		return s.save()
-	case key.Matches(msg, k.Reload):
-		return s.load()
-	case key.Matches(msg, k.Next, k.Down):
-		s.moveFocus(+1)
-		return nil
-	case key.Matches(msg, k.Prev, k.Up):
-		s.moveFocus(-1)
-		return nil
-	}
-	it, hasFocus := s.focused()
-	if hasFocus && (it.kind == itemName || it.kind == itemEmail) {
-		var cmd tea.Cmd
-		if it.kind == itemName {
-			s.name, cmd = s.name.Update(msg)
-			delete(s.fieldErr, store.FieldName)
-		} else {
-			s.email, cmd = s.email.Update(msg)
-			delete(s.fieldErr, store.FieldEmail)
-		}
-		return cmd
-	}
-	name := safe.Line(s.user.Name)
-	switch {
-	case key.Matches(msg, k.Toggle) && hasFocus:
-		switch it.kind {
-		case itemStatus:
-			if s.status == model.StatusDisabled {
-				s.status = model.StatusActive
-				if s.user.Status != model.StatusDisabled {
-					s.status = s.user.Status
-				} else if !s.user.HasPassword {
-					s.status = model.StatusInvited
+		if len(checks) > 0 {
+			a.unavailable = func() string {
+				for _, f := range checks {
+					if why := f(); why != "" {
+						return why
+					}
 				}
-			} else {
-				s.status = model.StatusDisabled
+				return ""
 			}
-		case itemRight:
-			if s.rights[it.org] == nil {
-				s.rights[it.org] = map[string]bool{}
-			}
-			s.rights[it.org][it.right] = !s.rights[it.org][it.right]
 		}
-	case key.Matches(msg, k.Password):
-		s.mode = modePassword
-		return s.pw.open()
-	case key.Matches(msg, k.Temp):
-		return s.confirm(s.c.t("user.temp.ask", name), s.tempPassword)
-	case key.Matches(msg, k.ResetLink):
-		return s.confirm(s.c.t("user.ask.resetlink", name), func() tea.Cmd {
-			return s.act("resetlink", func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
-				return s.c.t("user.done.resetlink", name), st.SendResetLink(ctx, op, id)
+		return a
+	}
+	yesNo := func(question string, do func() tea.Cmd) func() tea.Cmd {
+		return func() tea.Cmd { return s.prompt.Confirm(c.t(question, name()), do) }
+	}
+	noSessions := unless(func() bool { return len(s.sessions.Rows()) == 0 }, "user.no.sessions")
+
+	save := act(k.Save, model.ActionEditProfile, 1, s.save)
+	next := act(k.Next, 0, 1, func() tea.Cmd { s.moveFocus(+1); return nil })
+	prev := act(k.Prev, 0, 1, func() tea.Cmd { s.moveFocus(-1); return nil })
+	toggle := act(k.Toggle, model.ActionEditProfile, 1, func() tea.Cmd { s.form.Toggle(); return nil },
+		unless(func() bool { return !s.form.Tickable() }, "user.unavailable.notick"),
+		unless(func() bool { return s.shared && s.form.Disabling() }, "user.unavailable.shared"))
+	reload := act(k.Reload, 0, 1, s.reload)
+	leave := act(c.keys.Back, 0, 1, s.leave)
+	password := act(k.Password, model.ActionSetPassword, 2, s.pw.Open)
+	temp := act(k.Temp, model.ActionTempPassword, 2, yesNo("user.temp.ask", s.tempPassword))
+	unlock := act(k.Unlock, unlockAction(s.user), 2, s.askUnlock,
+		unless(func() bool { return s.user.LockedAt == nil && s.user.FailedAttempts == 0 }, "user.unavailable.notlocked"))
+	replace := act(k.Replace, model.ActionReplaceIdentifier, 3, s.askReplace)
+	replace.dangerous = true // the account is deleted once the replacement is accepted
+	// Undelete is the one action on a deleted account: its own check, not live's.
+	undelete := &action{binding: k.Undelete, needs: model.ActionUndelete, group: 3, run: s.askUndelete, unavailable: s.undeleteUnavailable}
+	s.actions = newActions(c,
+		save, next, prev, toggle, reload, leave,
+		password, temp,
+		act(k.ResetLink, model.ActionSendReset, 2, yesNo("user.ask.resetlink", func() tea.Cmd {
+			n := name()
+			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
+				return c.t("user.done.resetlink", n), st.SendResetLink(ctx, op, id)
 			})
-		})
-	case key.Matches(msg, k.LoginCode):
-		return s.confirm(s.c.t("user.ask.logincode", name), func() tea.Cmd {
-			return s.act("logincode", func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
-				return s.c.t("user.done.logincode", name), st.SendLoginCode(ctx, op, id)
+		})),
+		act(k.LoginCode, model.ActionSendLoginCode, 2, yesNo("user.ask.logincode", func() tea.Cmd {
+			n := name()
+			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
+				return c.t("user.done.logincode", n), st.SendLoginCode(ctx, op, id)
 			})
-		})
-	case key.Matches(msg, k.Unlock):
-		return s.openPrompt("unlock", s.c.t("user.prompt.unlock"))
-	case key.Matches(msg, k.ResetTOTP):
-		return s.confirm(s.c.t("user.ask.totp", name), func() tea.Cmd {
-			return s.act("totp", func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
-				_, err := st.ResetTOTP(ctx, op, id, v)
-				return s.c.t("user.done.totp", name), err
-			})
-		})
-	case key.Matches(msg, k.Disable):
-		return s.confirm(s.c.t("user.ask.disable", name), func() tea.Cmd {
-			return s.act("disable", func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
+		})),
+		unlock,
+		act(k.ResetTOTP, model.ActionResetTOTP, 2, s.askResetTOTP,
+			unless(func() bool { return !s.user.TOTPEnabled }, "user.unavailable.no2fa")),
+		act(k.Disable, model.ActionDisable, 3, yesNo("user.ask.disable", func() tea.Cmd {
+			n := name()
+			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
 				_, err := st.DisableUser(ctx, op, id, v)
-				return s.c.t("user.done.disable", name), err
+				return c.t("user.done.disable", n), err
 			})
-		})
-	case key.Matches(msg, k.Enable):
-		return s.confirm(s.c.t("user.ask.enable", name), func() tea.Cmd {
-			return s.act("enable", func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
+		}), unless(func() bool { return s.user.Status == model.StatusDisabled }, "user.unavailable.disabled")),
+		act(k.Enable, model.ActionEnable, 3, yesNo("user.ask.enable", func() tea.Cmd {
+			n := name()
+			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
 				_, err := st.EnableUser(ctx, op, id, v)
-				return s.c.t("user.done.enable", name), err
+				return c.t("user.done.enable", n), err
 			})
-		})
-	case key.Matches(msg, k.Delete):
-		return s.openPrompt("delete", s.c.t("user.prompt.delete", safe.Line(s.user.Email)))
-	case key.Matches(msg, k.EndSession) && hasFocus && it.kind == itemSession:
-		sid := it.session
-		return s.confirm(s.c.t("user.ask.endsession"), func() tea.Cmd {
-			return s.act("endsession", func(ctx context.Context, st *store.Store, op model.Operator, _ int64, _ int) (string, error) {
-				return s.c.t("user.done.endsession"), st.EndSession(ctx, op, sid)
-			})
-		})
-	case key.Matches(msg, k.EndAll):
-		return s.confirm(s.c.t("user.ask.endall", name), func() tea.Cmd {
-			return s.act("endall", func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
+		}), unless(func() bool { return s.user.Status != model.StatusDisabled }, "user.unavailable.enabled")),
+		act(k.Delete, model.ActionDelete, 3, s.askDelete),
+		replace, undelete,
+		act(k.EndSession, model.ActionEndSessions, 3, s.askEndSession, noSessions,
+			unless(func() bool { return s.zone != focusSessions }, "user.unavailable.nosession")),
+		act(k.EndAll, model.ActionEndSessions, 3, yesNo("user.ask.endall", func() tea.Cmd {
+			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
 				n, err := st.EndAllSessions(ctx, op, id)
-				return s.c.t("user.done.endall", n), err
+				return c.t("user.done.endall", n), err
 			})
+		}), noSessions),
+	)
+	s.footer = []*action{save, next, password, temp, unlock, undelete, leave}
+	s.whileTyping = []*action{save, reload, leave, next, prev}
+}
+
+// leave goes back to the list; unsaved edits are asked about first.
+func (s *userView) leave() tea.Cmd {
+	if s.loaded && s.form.Dirty() {
+		return s.prompt.Confirm(s.c.t("user.discard.ask"), func() tea.Cmd {
+			s.form.Reset()
+			return back
 		})
 	}
-	return nil
+	return back
 }
 
-// save validates locally (inline errors, nothing sent) then saves in a command with the
-// version read; the form keeps its contents whatever the answer.
-func (s *userView) save() tea.Cmd {
-	if !s.keys.Save.Enabled() || s.acting {
-		return nil
-	}
-	if !s.dirty() {
-		return flashCmd(flashInfo, s.c.t("user.nothing"))
-	}
-	s.fieldErr = map[string]string{}
-	name, email := s.formName(), s.formEmail()
-	if err := model.ValidateName(name); err != nil {
-		s.fieldErr[store.FieldName] = s.validationText(store.FieldName, err)
-	}
-	if email != s.user.Email {
-		if err := model.ValidateEmail(email); err != nil {
-			s.fieldErr[store.FieldEmail] = s.validationText(store.FieldEmail, err)
-		}
-	}
-	if len(s.fieldErr) > 0 {
-		return nil
-	}
-	base := s.user
-	edit := store.UserEdit{Name: name, Email: email, Base: &base}
-	if s.status != s.user.Status {
-		st := model.StatusActive
-		if s.status == model.StatusDisabled {
-			st = model.StatusDisabled
-		}
-		edit.Status = &st
-	}
-	if s.rightsDirty() {
-		edit.Memberships = map[int64][]string{}
-		for _, m := range s.user.Memberships {
-			var list []string
-			for code, on := range s.rights[m.OrgID] {
-				if on {
-					list = append(list, code)
-				}
-			}
-			slices.Sort(list)
-			edit.Memberships[m.OrgID] = list
-		}
-	}
-	s.acting = true
-	ctx, st, op, id, version := s.c.ctx, s.c.st, s.c.op, s.id, s.user.Version
-	return func() tea.Msg {
-		u, err := st.UpdateUser(ctx, op, id, version, edit)
-		return userSavedMsg{user: u, err: err}
-	}
+func (s *userView) askUnlock() tea.Cmd {
+	c, n := s.c, safe.Line(s.user.Name)
+	return s.prompt.Ask(askReason, c.t("user.prompt.unlock"), "", "", func(reason string) tea.Cmd {
+		return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
+			_, err := st.UnlockUsers(ctx, op, []int64{id}, reason, false)
+			return c.t("user.done.unlock", n), err
+		})
+	})
 }
 
-func (s *userView) saved(m userSavedMsg) tea.Cmd {
-	s.acting = false
-	if m.err != nil {
-		var fe *store.FieldError
-		if errors.As(m.err, &fe) {
-			s.fieldErr[fe.Field] = s.validationText(fe.Field, fe)
-			return nil
-		}
-		return s.actionErr(m.err)
-	}
-	s.user = m.user
-	s.resetForm()
-	s.conflict = nil
-	s.refreshKeys()
-	return tea.Batch(flashCmd(flashInfo, s.c.t("user.saved")), s.load())
+// askResetTOTP asks the reason for a 2FA reset; the store writes it in the audit row.
+func (s *userView) askResetTOTP() tea.Cmd {
+	c, n := s.c, safe.Line(s.user.Name)
+	return s.prompt.Ask(askReason, c.t("user.prompt.totp", n), "", "", func(reason string) tea.Cmd {
+		return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
+			_, err := st.ResetTOTP(ctx, op, id, v, reason)
+			return c.t("user.done.totp", n), err
+		})
+	})
 }
 
-// validationText is the inline message under a field.
-func (s *userView) validationText(field string, err error) string {
-	switch {
-	case errors.Is(err, store.ErrEmailTaken):
-		return s.c.t("user.err.emailtaken")
-	case s.c.lang == "en":
-		var fe *store.FieldError
-		if errors.As(err, &fe) {
-			err = fe.Err
-		}
-		return upperFirst(err.Error()) + "."
-	case field == store.FieldName:
-		return s.c.t("user.err.name")
-	}
-	return s.c.t("user.err.email")
+// askDelete asks the operator to type the account's e-mail.
+func (s *userView) askDelete() tea.Cmd {
+	c, n, email := s.c, safe.Line(s.user.Name), s.user.Email
+	return s.prompt.Ask(askTyped, c.t("user.prompt.delete", safe.Line(email)), "", email, func(typed string) tea.Cmd {
+		return s.act(true, func(ctx context.Context, st *store.Store, op model.Operator, id int64, v int) (string, error) {
+			return c.t("user.done.delete", n), st.DeleteUser(ctx, op, id, v, typed)
+		})
+	})
 }
 
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	return strings.ToUpper(string(r[0])) + string(r[1:])
+// askEndSession asks about the session under the sessions pane's cursor.
+func (s *userView) askEndSession() tea.Cmd {
+	x, _ := s.sessions.Current()
+	c := s.c
+	return s.prompt.Confirm(c.t("user.ask.endsession"), func() tea.Cmd {
+		return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, _ int64, _ int) (string, error) {
+			return c.t("user.done.endsession"), st.EndSession(ctx, op, x.ID)
+		})
+	})
 }
 
-// actionErr shows a refused save or action: a conflict keeps the form and names the fields
-// changed meanwhile; anything else goes to the flash line (or the outage banner).
-func (s *userView) actionErr(err error) tea.Cmd {
-	var ce *store.ConflictError
-	if errors.As(err, &ce) {
-		changed := ce.Changed
-		if cur, ok := ce.Current.(model.User); ok && len(changed) == 0 {
-			changed = store.ChangedFields(s.user, cur)
-		}
-		if changed == nil {
-			changed = []string{}
-		}
-		s.conflict = changed
-		return flashCmd(flashWarn, s.conflictText())
-	}
-	return func() tea.Msg { return errMsg{err} }
-}
-
-func (s *userView) conflictText() string {
-	names := make([]string, 0, len(s.conflict))
-	for _, f := range s.conflict {
-		names = append(names, s.c.t("user.fieldname."+f))
-	}
-	if len(names) == 0 {
-		names = append(names, s.c.t("user.conflict.unknown"))
-	}
-	return s.c.t("user.conflict", strings.Join(names, ", "))
-}
-
-// ---- dialogs ----
-
-func (s *userView) confirm(question string, onYes func() tea.Cmd) tea.Cmd {
-	s.mode, s.ask, s.onYes = modeConfirm, question, onYes
-	return nil
-}
-
-func (s *userView) updateConfirm(msg tea.KeyMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, s.keys.Yes, s.keys.Confirm):
-		s.mode = modeForm
-		f := s.onYes
-		s.onYes = nil
-		if f != nil {
-			return f()
-		}
-	case key.Matches(msg, s.keys.No, s.c.keys.Back):
-		s.mode, s.onYes = modeForm, nil
-	}
-	return nil
-}
-
-func (s *userView) openPrompt(what, label string) tea.Cmd {
-	s.mode, s.promptFor, s.promptErr = modePrompt, what, ""
-	s.prompt.Prompt = label + " "
-	s.prompt.SetValue("")
-	return s.prompt.Focus()
-}
-
-func (s *userView) updatePrompt(msg tea.KeyMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, s.c.keys.Back):
-		s.mode = modeForm
-		s.prompt.Blur()
-		s.prompt.SetValue("")
-		return nil
-	case key.Matches(msg, s.keys.Confirm):
-		v := s.prompt.Value()
-		name := safe.Line(s.user.Name)
-		switch s.promptFor {
-		case "unlock":
-			reason := strings.TrimSpace(v)
-			if reason == "" {
-				s.promptErr = s.c.t("user.prompt.unlock.empty")
-				return nil
-			}
-			s.mode = modeForm
-			s.prompt.Blur()
-			return s.act("unlock", func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
-				_, err := st.UnlockUsers(ctx, op, []int64{id}, reason, false)
-				return s.c.t("user.done.unlock", name), err
-			})
-		case "delete":
-			if model.NormalizeEmail(v) != strings.ToLower(s.user.Email) {
-				s.promptErr = s.c.t("user.prompt.delete.mismatch")
-				return nil
-			}
-			s.mode = modeForm
-			s.prompt.Blur()
-			return s.act("delete", func(ctx context.Context, st *store.Store, op model.Operator, id int64, ver int) (string, error) {
-				return s.c.t("user.done.delete", name), st.DeleteUser(ctx, op, id, ver, v)
-			})
-		}
-		return nil
-	}
-	s.promptErr = ""
-	var cmd tea.Cmd
-	s.prompt, cmd = s.prompt.Update(msg)
-	return cmd
-}
-
-// act runs one account action in a command (arguments captured now).
-func (s *userView) act(what string, fn func(ctx context.Context, st *store.Store, op model.Operator, id int64, version int) (string, error)) tea.Cmd {
+// act runs one account action in a command, on the version last read (arguments captured
+// now).
+func (s *userView) act(leave bool, fn func(ctx context.Context, st *store.Store, op model.Operator, id int64, version int) (string, error)) tea.Cmd {
 	if s.acting {
 		return nil
 	}
@@ -794,7 +515,7 @@ func (s *userView) act(what string, fn func(ctx context.Context, st *store.Store
 	ctx, st, op, id, version := s.c.ctx, s.c.st, s.c.op, s.id, s.user.Version
 	return func() tea.Msg {
 		text, err := fn(ctx, st, op, id, version)
-		return userActionMsg{what: what, text: text, err: err}
+		return userActionMsg{text: text, leave: leave, err: err}
 	}
 }
 
@@ -810,38 +531,222 @@ func (s *userView) tempPassword() tea.Cmd {
 	}
 }
 
-func (s *userView) updateTemp(msg tea.KeyMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, s.keys.Copy):
-		return copyCmd(s.c.out, s.temp)
-	case key.Matches(msg, s.c.keys.Back, s.keys.Confirm):
-		s.temp, s.mode = "", modeForm
+// loadedUser takes a fresh read. The first fills the form and loads the panes; later ones
+// (reload, after an action, after a conflict) move the form's base to the new version and
+// keep the operator's edits.
+func (s *userView) loadedUser(m userLoadedMsg) tea.Cmd {
+	if m.id != s.id || !s.req.done(m.seq) {
+		return nil
 	}
-	return nil
+	if m.err != nil {
+		s.err = m.err
+		return errCmd(m.err)
+	}
+	first := !s.loaded
+	s.user, s.shared, s.catalog = m.user, m.shared, m.catalog
+	s.loaded, s.err = true, nil
+	s.form.Load(m.user, m.catalog, first)
+	s.pw.SetTarget(m.user, m.policy, m.pctx)
+	var cmd tea.Cmd
+	switch {
+	case first:
+		cmd = tea.Batch(s.sessions.First(), s.events.First(), s.mail.First())
+	case s.conflict != nil:
+		s.setConflict(nil)
+		if s.form.Dirty() {
+			cmd = flashCmd(flashInfo, s.c.t("user.reloaded.kept"))
+		}
+	}
+	s.buildActions()
+	s.keepFocus()
+	return cmd
 }
 
-// ---- help ----
+// save validates locally (inline errors, nothing sent) then saves in a command with the
+// version read; the form keeps its contents whatever the answer.
+func (s *userView) save() tea.Cmd {
+	if !s.form.Dirty() {
+		return flashCmd(flashInfo, s.c.t("user.nothing"))
+	}
+	edit, ok := s.form.Edit()
+	if !ok {
+		return nil
+	}
+	s.acting = true
+	ctx, st, op, id, version := s.c.ctx, s.c.st, s.c.op, s.id, s.user.Version
+	return func() tea.Msg {
+		u, err := st.UpdateUser(ctx, op, id, version, edit)
+		return userSavedMsg{user: u, err: err}
+	}
+}
+
+func (s *userView) saved(m userSavedMsg) tea.Cmd {
+	s.acting = false
+	if m.err != nil {
+		var fe *store.FieldError
+		if errors.As(m.err, &fe) {
+			s.form.Refused(fe)
+			return nil
+		}
+		return s.actionErr(m.err)
+	}
+	s.user = m.user
+	s.form.Load(m.user, s.catalog, true)
+	s.setConflict(nil)
+	s.buildActions()
+	return tea.Batch(flashCmd(flashInfo, s.c.t("user.saved")), s.reload())
+}
+
+// passwordDone takes the password panel's report.
+func (s *userView) passwordDone(m passwordDoneMsg) tea.Cmd {
+	if m.err != nil {
+		return s.actionErr(m.err)
+	}
+	return tea.Batch(flashCmd(flashInfo, s.c.t("user.pw.done", safe.Line(s.user.Name))), s.reload())
+}
+
+// actionErr shows a refused save or action: a conflict keeps the form (and the password
+// panel's fields) and names the fields changed meanwhile; anything else goes to the flash
+// line (or the outage banner).
+func (s *userView) actionErr(err error) tea.Cmd {
+	if text := replaceRefusal(s.c, err); text != "" {
+		return flashCmd(flashError, text)
+	}
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		changed := ce.Changed
+		if cur, ok := ce.Current.(model.User); ok && len(changed) == 0 {
+			changed = store.ChangedFields(s.user, cur)
+		}
+		if changed == nil {
+			changed = []string{}
+		}
+		s.setConflict(changed)
+		return flashCmd(flashWarn, s.conflictText())
+	}
+	return errCmd(err)
+}
+
+// setConflict records the fields changed meanwhile (nil: no conflict).
+func (s *userView) setConflict(changed []string) {
+	s.conflict = changed
+	if changed == nil {
+		s.pw.SetNotice("")
+	} else {
+		s.pw.SetNotice(s.conflictText())
+	}
+}
+
+func (s *userView) conflictText() string {
+	names := make([]string, 0, len(s.conflict))
+	for _, f := range s.conflict {
+		names = append(names, s.c.t("user.fieldname."+f))
+	}
+	if len(names) == 0 {
+		names = append(names, s.c.t("user.conflict.unknown"))
+	}
+	return s.c.t("user.conflict", strings.Join(names, ", "))
+}
+
+// stops are the places tab moves through: the form's lines, then each pane that has rows.
+func (s *userView) stops() []focusStop {
+	var out []focusStop
+	for i := range s.form.items() {
+		out = append(out, focusStop{zone: focusForm, item: i})
+	}
+	if len(s.sessions.Rows()) > 0 {
+		out = append(out, focusStop{zone: focusSessions})
+	}
+	if len(s.events.Rows()) > 0 {
+		out = append(out, focusStop{zone: focusEvents})
+	}
+	if len(s.mail.Rows()) > 0 {
+		out = append(out, focusStop{zone: focusMail})
+	}
+	return out
+}
+
+func (s *userView) current() focusStop {
+	if s.zone == focusForm {
+		return focusStop{zone: focusForm, item: s.form.focus}
+	}
+	return focusStop{zone: s.zone}
+}
+
+// moveFocus cycles through none → the stops → none.
+func (s *userView) moveFocus(d int) {
+	stops := s.stops()
+	n := len(stops)
+	cur := -1
+	for i, st := range stops {
+		if st == s.current() {
+			cur = i
+		}
+	}
+	next := (cur+1+d+n+1)%(n+1) - 1
+	if next < 0 {
+		s.setFocus(focusStop{})
+		return
+	}
+	s.setFocus(stops[next])
+}
+
+func (s *userView) setFocus(st focusStop) {
+	s.zone = st.zone
+	if st.zone == focusForm {
+		s.form.SetFocus(st.item)
+	} else {
+		s.form.SetFocus(-1)
+	}
+	s.sessions.Focus(st.zone == focusSessions)
+	s.events.Focus(st.zone == focusEvents)
+	s.mail.Focus(st.zone == focusMail)
+}
+
+// keepFocus drops a focus whose place is gone (a pane emptied, a line no longer offered).
+func (s *userView) keepFocus() {
+	cur := s.current()
+	for _, st := range s.stops() {
+		if st == cur {
+			return
+		}
+	}
+	s.setFocus(focusStop{})
+}
+
+// offered are the actions of the list that can run now (the footer shows only those).
+func offered(list ...*action) []*action {
+	var out []*action
+	for _, a := range list {
+		if a.unavailable == nil || a.unavailable() == "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 func (s *userView) ShortHelp() []key.Binding {
-	k, g := s.keys, s.c.keys
-	switch s.mode {
-	case modeConfirm:
-		return []key.Binding{k.Yes, k.No}
-	case modePrompt:
-		return []key.Binding{k.Confirm, g.Back}
-	case modeTemp:
-		return []key.Binding{k.Copy, g.Back}
-	case modePassword:
-		return []key.Binding{k.Confirm, k.Next, k.Toggle, g.Back}
+	switch {
+	case s.prompt.Active():
+		return s.prompt.ShortHelp()
+	case s.temp.Open():
+		return s.temp.ShortHelp()
+	case s.pw.Active():
+		return s.pw.ShortHelp()
 	}
-	return []key.Binding{k.Save, k.Next, k.Password, k.Temp, k.Unlock, g.Back}
+	return s.actions.short(offered(s.footer...)...)
 }
 
+// FullHelp is the actions table, then the panes' keys; while a question, the panel or the
+// box is open, their own keys.
 func (s *userView) FullHelp() [][]key.Binding {
-	k, g := s.keys, s.c.keys
-	return [][]key.Binding{
-		{k.Save, k.Next, k.Prev, k.Toggle, k.Reload, g.Back},
-		{k.Password, k.Temp, k.ResetLink, k.LoginCode, k.Unlock, k.ResetTOTP},
-		{k.Disable, k.Enable, k.Delete, k.EndSession, k.EndAll},
+	switch {
+	case s.prompt.Active():
+		return s.prompt.FullHelp()
+	case s.temp.Open():
+		return s.temp.FullHelp()
+	case s.pw.Active():
+		return s.pw.FullHelp()
 	}
+	return append(s.actions.full(), s.events.FullHelp()...)
 }

@@ -7,12 +7,13 @@ import (
 )
 
 // userKeys are the User screen's own bindings (built per screen, in the session's language).
-// Keys the operator's role forbids are disabled, so help never offers them; the store refuses
-// them anyway.
+// The screen's actions table pairs each with what it does and the action it needs; the table
+// disables the keys the session may not use and says why.
 type userKeys struct {
-	Save, Next, Prev, Up, Down, Toggle, Reload                          key.Binding
-	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP             key.Binding
-	Disable, Enable, Delete, EndSession, EndAll, Copy, Yes, No, Confirm key.Binding
+	Save, Next, Prev, Toggle, Reload                        key.Binding
+	Password, Temp, ResetLink, LoginCode, Unlock, ResetTOTP key.Binding
+	Disable, Enable, Delete, EndSession, EndAll             key.Binding
+	Replace, Undelete                                       key.Binding
 }
 
 func newUserKeys(c *common) userKeys {
@@ -21,10 +22,8 @@ func newUserKeys(c *common) userKeys {
 	}
 	return userKeys{
 		Save:       b("ctrl+s", "user.key.save", "ctrl+s"),
-		Next:       b("tab", "user.key.next", "tab"),
-		Prev:       b("shift+tab", "user.key.prev", "shift+tab"),
-		Up:         b("↑", "user.key.prev", "up"),
-		Down:       b("↓", "user.key.next", "down"),
+		Next:       b("tab", "user.key.next", "tab", "down"),
+		Prev:       b("shift+tab", "user.key.prev", "shift+tab", "up"),
 		Toggle:     b("space", "user.key.toggle", " "),
 		Reload:     b("ctrl+r", "user.key.reload", "ctrl+r"),
 		Password:   b("p", "user.key.password", "p"),
@@ -38,29 +37,29 @@ func newUserKeys(c *common) userKeys {
 		Delete:     b("D", "user.key.delete", "D"),
 		EndSession: b("x", "user.key.endsession", "x"),
 		EndAll:     b("X", "user.key.endall", "X"),
-		Copy:       b("c", "user.key.copy", "c", "y"),
-		Yes:        b("y", "user.key.yes", "y", "Y", "o", "O"),
-		No:         b("n", "user.key.no", "n", "N"),
-		Confirm:    b("enter", "user.key.save", "enter"),
+		Replace:    b("R", "user.key.replace", "R"),
+		Undelete:   b("U", "user.key.undelete", "U"),
 	}
 }
 
-// refreshKeys enables the actions this operator may take on this account in its state.
-func (s *userView) refreshKeys() {
-	c, u, k := s.c, s.user, &s.keys
-	write := s.canWrite()
-	// oncall is read-only in the console except for unlocking.
-	unlock := c.op.CanUnlock() && (!c.readOnly || c.op.Role == model.RoleOncall)
-	live := s.loaded && u.Status != model.StatusDeleted
-	for _, b := range []*key.Binding{&k.Save, &k.Password, &k.Temp, &k.ResetLink, &k.LoginCode} {
-		b.SetEnabled(write && live)
+// unlockAction is what `u` does to the account: end its lock, or only clear its counter.
+func unlockAction(u model.User) model.Action {
+	if u.LockedAt != nil {
+		return model.ActionUnlock
 	}
-	k.Unlock.SetEnabled(unlock && live && (u.LockedAt != nil || u.FailedAttempts > 0))
-	k.ResetTOTP.SetEnabled(write && live && u.TOTPEnabled)
-	k.Disable.SetEnabled(write && live && u.Status != model.StatusDisabled)
-	k.Enable.SetEnabled(write && live && u.Status == model.StatusDisabled)
-	k.Delete.SetEnabled(write && live)
-	k.EndSession.SetEnabled(write && live && len(s.sessions) > 0)
-	k.EndAll.SetEnabled(write && live && len(s.sessions) > 0)
-	k.Toggle.SetEnabled(write && live)
+	return model.ActionResetFailures
+}
+
+// needsWholeAccount lists the actions an admin may take only on an account all of whose
+// organizations are theirs: disabling or deleting it (a replacement deletes it once
+// accepted) would cut another organization's access, and its credentials (passwords, 2FA,
+// sessions) are that organization's too. The store
+// refuses them on such an account; the screen says so before asking anything.
+func needsWholeAccount(a model.Action) bool {
+	switch a {
+	case model.ActionDisable, model.ActionDelete, model.ActionSetPassword, model.ActionTempPassword,
+		model.ActionResetTOTP, model.ActionEndSessions, model.ActionReplaceIdentifier:
+		return true
+	}
+	return false
 }

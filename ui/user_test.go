@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func TestUserPasswordMismatchSavesNothingAndKeepsFields(t *testing.T) {
 	}
 	// esc leaves the panel and forgets the fields.
 	h.keys("esc")
-	if uv.mode != modeForm || uv.pw.inputs[0].Value() != "" || uv.pw.inputs[1].Value() != "" {
+	if uv.mode() != modeForm || uv.pw.inputs[0].Value() != "" || uv.pw.inputs[1].Value() != "" {
 		t.Error("the panel kept the passwords after esc")
 	}
 }
@@ -129,7 +130,7 @@ func TestUserSetPasswordFromTheForm(t *testing.T) {
 	h.mustShow("✓ the two passwords match", "Strength: ")
 	h.keys("ctrl+s")
 	h.mustShow("Password set for Jean Dupont: sessions ended, user notified.", "Open sessions (0)")
-	if uv.mode != modeForm || uv.pw.inputs[0].Value() != "" || uv.pw.inputs[1].Value() != "" {
+	if uv.mode() != modeForm || uv.pw.inputs[0].Value() != "" || uv.pw.inputs[1].Value() != "" {
 		t.Error("the fields were not cleared after success")
 	}
 	var hash string
@@ -235,8 +236,8 @@ func TestUserTwoOperatorsConflict(t *testing.T) {
 	hb.typeText(" Jr")
 	hb.keys("ctrl+s")
 	hb.mustShow("Changed meanwhile by another operator: e-mail, status.")
-	if ub.name.Value() != "Jean Dupont Jr" {
-		t.Errorf("bob's typing was lost: %q", ub.name.Value())
+	if ub.form.name.Value() != "Jean Dupont Jr" {
+		t.Errorf("bob's typing was lost: %q", ub.form.name.Value())
 	}
 	var name, email, status string
 	read := func() {
@@ -252,8 +253,8 @@ func TestUserTwoOperatorsConflict(t *testing.T) {
 	hb.keys("ctrl+r")
 	hb.mustShow("jean.dupont@example.net", "[disabled]")
 	hb.mustNotShow("Changed meanwhile")
-	if ub.name.Value() != "Jean Dupont Jr" {
-		t.Errorf("reload lost bob's edit: %q", ub.name.Value())
+	if ub.form.name.Value() != "Jean Dupont Jr" {
+		t.Errorf("reload lost bob's edit: %q", ub.form.name.Value())
 	}
 	hb.keys("ctrl+s")
 	hb.mustShow("Saved.")
@@ -263,6 +264,43 @@ func TestUserTwoOperatorsConflict(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.update'`); n != 2 {
 		t.Errorf("%d update audit rows, want 2", n)
+	}
+}
+
+// A password set on a version another operator changed meanwhile: the panel names what
+// changed and keeps both fields; ctrl+r reloads from the panel, and the same fields are saved.
+func TestUserPasswordConflictKeepsTheFields(t *testing.T) {
+	f := newUserFixture(t)
+	alice := registered(t, f.st, "alice", model.RoleSupport)
+	bob := registered(t, f.st, "bob", model.RoleSupport)
+	ha, _ := f.open(alice, 100, 40)
+	hb, ub := f.open(bob, 100, 40)
+	hb.keys("p")
+	hb.typeText(userTestPassword)
+	hb.keys("tab")
+	hb.typeText(userTestPassword)
+	ha.keys("tab")
+	ha.typeText(" Jr")
+	ha.keys("ctrl+s")
+	ha.mustShow("Saved.")
+	hb.keys("enter")
+	hb.mustShow("New password for Jean Dupont", "Changed meanwhile by another operator: name.")
+	if ub.mode() != modePassword || ub.pw.inputs[0].Value() != userTestPassword || ub.pw.inputs[1].Value() != userTestPassword {
+		t.Fatal("the conflict lost the panel or its fields")
+	}
+	if n := f.count(`SELECT count(*) FROM password_history`); n != 0 {
+		t.Fatal("a stale password was saved")
+	}
+	hb.clearFlash()
+	hb.keys("ctrl+r")
+	hb.mustNotShow("Changed meanwhile")
+	hb.keys("enter")
+	hb.mustShow("Password set for Jean Dupont Jr")
+	if n := f.count(`SELECT count(*) FROM password_history WHERE user_id = $1`, f.id); n != 1 {
+		t.Errorf("%d passwords saved, want 1", n)
+	}
+	if ub.pw.inputs[0].Value() != "" || ub.pw.inputs[1].Value() != "" {
+		t.Error("the fields still hold the password")
 	}
 }
 
@@ -281,8 +319,8 @@ func TestUserFormInlineErrorsAndDiscard(t *testing.T) {
 	h.typeText(".org")
 	h.keys("ctrl+s")
 	h.mustShow("Another account already uses this e-mail address.")
-	if uv.email.Value() != "anna@example.org" {
-		t.Errorf("typed e-mail lost: %q", uv.email.Value())
+	if uv.form.email.Value() != "anna@example.org" {
+		t.Errorf("typed e-mail lost: %q", uv.form.email.Value())
 	}
 	// esc asks; no keeps; yes leaves without saving.
 	h.keys("esc")
@@ -311,7 +349,7 @@ func TestUserTemporaryPasswordShownOnceAndCopied(t *testing.T) {
 		t.Fatal("n still generated a password")
 	}
 	h.keys("t", "y")
-	pw := uv.temp
+	pw := uv.temp.secret
 	if len([]rune(pw)) != 16 {
 		t.Fatalf("temporary password %q", pw)
 	}
@@ -324,7 +362,7 @@ func TestUserTemporaryPasswordShownOnceAndCopied(t *testing.T) {
 	h.mustShow("Sent to your clipboard")
 	h.keys("esc")
 	h.mustNotShow(pw)
-	if uv.temp != "" {
+	if uv.temp.secret != "" {
 		t.Error("the temporary password outlives its box")
 	}
 	var must bool
@@ -354,7 +392,8 @@ func TestUserActions(t *testing.T) {
 		{[]string{"r", "y"}, "Reset link e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`},
 		{[]string{"c", "y"}, "Login code e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'login_code'`},
 		{[]string{"X", "y"}, "1 session(s) ended.", `SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL`},
-		{[]string{"2", "y"}, "2FA reset for Jean Dupont", `SELECT count(*) FROM users WHERE NOT totp_enabled AND totp_secret IS NULL`},
+		{[]string{"2", "lost her phone", "enter"}, "2FA reset for Jean Dupont", `SELECT count(*) FROM users WHERE NOT totp_enabled AND totp_secret IS NULL`},
+		{nil, "2FA reset for Jean Dupont", `SELECT count(*) FROM audit_entries WHERE action = 'user.totp_reset' AND summary LIKE '%; reason: lost her phone'`},
 		{[]string{"d", "y"}, "Jean Dupont disabled; sessions ended.", `SELECT count(*) FROM users WHERE status = 'disabled'`},
 		{[]string{"e", "y"}, "Jean Dupont enabled.", `SELECT count(*) FROM users WHERE status = 'active'`},
 	}
@@ -369,7 +408,7 @@ func TestUserActions(t *testing.T) {
 	h.keys("u")
 	h.mustShow("Reason for unlocking:")
 	h.keys("enter")
-	h.mustShow("Give a reason")
+	h.mustShow("A reason is required")
 	h.typeText("called the help desk")
 	h.keys("enter")
 	h.mustShow("Jean Dupont unlocked.")
@@ -381,7 +420,7 @@ func TestUserActions(t *testing.T) {
 	h.mustShow("Type the account's e-mail (jean.dupont@example.org) to delete it:")
 	h.typeText("jean.dupond@example.org")
 	h.keys("enter")
-	h.mustShow("This is not the account's e-mail.")
+	h.mustShow("That is not the expected text; nothing changed.")
 	if n := f.count(`SELECT count(*) FROM users WHERE status = 'deleted'`); n != 0 {
 		t.Fatal("deleted with a wrong e-mail")
 	}
@@ -417,11 +456,16 @@ func TestUserRolesDecideTheKeys(t *testing.T) {
 	h, uv := f.open(admin, 100, 40)
 	h.mustShow("jean.dupont@example.org  (changed by support only)", "rights you may not grant are greyed")
 	kinds := []string{}
-	for _, it := range uv.items() {
-		kinds = append(kinds, map[itemKind]string{itemName: "name", itemEmail: "email", itemStatus: "status", itemRight: "right:" + it.right, itemSession: "session"}[it.kind])
+	for _, st := range uv.stops() {
+		if st.zone != focusForm {
+			kinds = append(kinds, map[focusZone]string{focusSessions: "sessions", focusEvents: "events"}[st.zone])
+			continue
+		}
+		it := uv.form.items()[st.item]
+		kinds = append(kinds, map[itemKind]string{itemName: "name", itemEmail: "email", itemStatus: "status", itemRight: "right:" + it.right}[it.kind])
 	}
-	if strings.Join(kinds, ",") != "name,status,right:reports.view,right:users.manage,session" {
-		t.Errorf("admin's focusable items: %v", kinds)
+	if strings.Join(kinds, ",") != "name,status,right:reports.view,right:users.manage,sessions" {
+		t.Errorf("admin's focus stops: %v", kinds)
 	}
 	h.keys("tab", "tab", "tab", "space", "ctrl+s")
 	h.mustShow("Saved.")
@@ -435,25 +479,182 @@ func TestUserRolesDecideTheKeys(t *testing.T) {
 	// oncall: reads and unlocks, nothing else.
 	oncall := registered(t, f.st, "olga", model.RoleOncall)
 	ho, uo := f.open(oncall, 100, 40)
-	if len(uo.items()) != 0 {
-		t.Errorf("oncall can focus %d items", len(uo.items()))
+	if len(uo.form.items()) != 0 {
+		t.Errorf("oncall can focus %d lines of the form", len(uo.form.items()))
 	}
 	for _, k := range []string{"p", "t", "d", "D", "2", "r", "c", "X"} {
 		ho.keys(k)
-		if uo.mode != modeForm {
+		if uo.mode() != modeForm || uo.prompt.Active() {
 			t.Errorf("oncall: %q opened something", k)
 			ho.keys("esc")
 		}
+		ho.mustShow("On-call operators may only unlock accounts and reset failure counters.")
 	}
+	// The help offers unlock; the others are listed dimmed, with the reason.
 	ho.keys("?")
-	ho.mustShow("unlock")
-	ho.mustNotShow("set password", "temporary password", "delete")
+	help := ho.view()
+	if !helpOffers(help, "u", "unlock") {
+		t.Errorf("help does not offer unlock:\n%s", help)
+	}
+	for _, b := range [][2]string{{"p", "set password"}, {"t", "temporary password"}, {"D", "delete"}} {
+		if helpOffers(help, b[0], b[1]) {
+			t.Errorf("help offers %q to oncall:\n%s", b[1], help)
+		}
+	}
+	ho.mustShow("set password" + reasonSep + "On-call operators may only")
 	ho.keys("esc", "u")
 	ho.typeText("night shift, real user")
 	ho.keys("enter")
 	ho.mustShow("Jean Dupont unlocked.")
 	if n := f.count(`SELECT count(*) FROM audit_entries WHERE operator_name = 'olga' AND action = 'user.unlock'`); n != 1 {
 		t.Error("oncall's unlock not audited")
+	}
+}
+
+// An admin's disable, delete and credential actions on an account that also belongs to
+// another organization are refused by the store: the screen says why when the key is pressed,
+// before asking anything (the e-mail a delete wants is not asked for, then refused), and the
+// footer does not offer them. What the admin may do there still asks and runs.
+func TestUserAdminSaysWhyBeforeAskingOnASharedAccount(t *testing.T) {
+	f := newUserFixture(t)
+	globex := f.org("globex", "Globex")
+	f.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, f.id, globex)
+	f.exec(`UPDATE users SET totp_enabled = true, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1`, f.id)
+	if _, err := f.st.AddOperator(context.Background(), model.Operator{Name: "test"}, store.NewOperator{Name: "adam", Role: model.RoleAdmin,
+		OrgSlugs: []string{"acme"}, Rights: []string{"users.manage", "reports.view"}}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := f.st.OperatorByName(context.Background(), "adam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, uv := f.open(admin, 100, 40)
+	if !uv.shared {
+		t.Fatal("the screen does not know the account is shared")
+	}
+	footer := h.view()[strings.LastIndex(h.view(), "\n")+1:]
+	if strings.Contains(footer, "set password") || strings.Contains(footer, "temporary password") {
+		t.Errorf("the footer offers what the admin may not do here: %s", footer)
+	}
+	const why = "This account also belongs to another organization: ask support."
+	before := tableSums(t, f.st)
+	press := func(what string, keys ...string) {
+		t.Helper()
+		h.clearFlash()
+		h.keys(keys...)
+		if uv.prompt.Active() || uv.mode() != modeForm {
+			t.Fatalf("%s: asked before saying why:\n%s", what, h.view())
+		}
+		h.mustShow(why)
+	}
+	press("delete", "D")
+	press("disable", "d")
+	press("set password", "p")
+	press("temporary password", "t")
+	press("reset 2FA", "2")
+	press("end all sessions", "X")
+	press("end this session", "shift+tab", "x") // the last stop: the sessions (no event yet)
+	press("disable by the status box", "tab", "tab", "tab", "space")
+	if uv.form.Dirty() {
+		t.Error("the status box was ticked anyway")
+	}
+	if ch := changedSums(before, tableSums(t, f.st)); len(ch) > 0 {
+		t.Errorf("refused actions changed %s", strings.Join(ch, ", "))
+	}
+	// A reset link goes to the account's own address: offered, asked, sent.
+	h.keys("r")
+	h.mustShow("Send a reset link to Jean Dupont?")
+	h.keys("y")
+	h.mustShow("Reset link e-mailed to Jean Dupont.")
+}
+
+// 2FA reset asks a reason, required like the unlock's, and the audit row holds it.
+func TestUserResetTOTPAsksAReason(t *testing.T) {
+	f := newUserFixture(t)
+	f.exec(`UPDATE users SET totp_enabled = true, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1`, f.id)
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	h, uv := f.open(op, 100, 40)
+	before := tableSums(t, f.st)
+	h.keys("2")
+	h.mustShow("Reset 2FA for Jean Dupont (they set it up again at their next login). Reason:")
+	h.keys("enter")
+	h.mustShow("A reason is required")
+	h.typeText("   ")
+	h.keys("enter")
+	if !uv.prompt.Active() {
+		t.Fatal("a blank reason closed the question")
+	}
+	if ch := changedSums(before, tableSums(t, f.st)); len(ch) > 0 {
+		t.Fatalf("no reason given, and %s changed", strings.Join(ch, ", "))
+	}
+	h.keys("esc")
+	h.mustShow("Cancelled; nothing changed.")
+	h.keys("2")
+	h.typeText("new phone, identity checked by call-back")
+	h.keys("enter")
+	h.mustShow("2FA reset for Jean Dupont")
+	var summary string
+	if err := f.st.DB().Get(&summary, `SELECT summary FROM audit_entries WHERE action = 'user.totp_reset' AND target_user_id = $1`, f.id); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(summary, "; reason: new phone, identity checked by call-back") {
+		t.Errorf("audit summary %q", summary)
+	}
+	// 2FA is off now: the key says so instead of asking.
+	h.clearFlash()
+	h.keys("2")
+	h.mustShow("2FA is not set up for this account.")
+	if uv.prompt.Active() {
+		t.Error("asked about a 2FA that is not set up")
+	}
+}
+
+// A deleted account is shown; every action says it is deleted instead of asking.
+func TestUserDeletedAccountSaysWhy(t *testing.T) {
+	f := newUserFixture(t)
+	f.exec(`UPDATE users SET status = 'deleted', deleted_at = $2 WHERE id = $1`, f.id, testNow)
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	h, uv := f.open(op, 100, 40)
+	for _, k := range []string{"d", "D", "p", "t", "r", "X", "ctrl+s"} {
+		h.clearFlash()
+		h.keys(k)
+		h.mustShow("This account is deleted: nothing can be changed.")
+		if uv.prompt.Active() || uv.mode() != modeForm {
+			t.Fatalf("%q asked something on a deleted account", k)
+		}
+	}
+}
+
+// At 80×24 the open sessions and the authentication events are below the form: tab (or
+// shift+tab) brings each pane into view, its keys scroll and page it, and x ends the session
+// under its cursor.
+func TestUserPanesReachableAt80x24(t *testing.T) {
+	f := newUserFixture(t)
+	for i := 1; i <= 30; i++ {
+		f.exec(`INSERT INTO auth_events (at, user_id, login, kind, reason, ip) VALUES ($2, $1, 'ACME-7K2Q9', 'login_failure', 'bad_password', $3)`,
+			f.id, testNow.Add(time.Duration(i-100)*time.Minute), fmt.Sprintf("198.51.100.%d", i))
+	}
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	h, _ := f.open(op, 80, 24)
+	h.mustNotShow("Recent authentication events", "203.0.113.7")
+	h.keys("shift+tab")
+	h.mustShow("› Recent authentication events", "198.51.100.30 ", "198.51.100.19 ")
+	h.mustNotShow("198.51.100.18 ")
+	h.keys("pgdown")
+	h.mustShow("198.51.100.18 ", "198.51.100.7 ")
+	h.mustNotShow("198.51.100.30 ", "198.51.100.6 ")
+	h.keys("pgdown")
+	h.mustShow("198.51.100.6 ", "198.51.100.1 ")
+	h.keys("pgup", "pgup")
+	h.mustShow("198.51.100.30 ")
+	h.keys("shift+tab")
+	h.mustShow("› Open sessions (1)", "203.0.113.7", "Firefox/140")
+	h.keys("x")
+	h.mustShow("End this session? (y/n)")
+	h.keys("y")
+	h.mustShow("Session ended.")
+	if n := f.count(`SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NOT NULL`, f.id); n != 1 {
+		t.Errorf("%d sessions ended, want 1", n)
 	}
 }
 
@@ -502,7 +703,7 @@ func TestUserCredentialActionsOnASharedAccountShowTheReason(t *testing.T) {
 	h, uv := f.open(ann, 100, 40)
 	h.keys("t", "y")
 	h.mustShow("This account also belongs to another organization: ask support.")
-	if uv.temp != "" {
+	if uv.temp.secret != "" {
 		t.Fatal("a temporary password was generated")
 	}
 	h.keys("2", "y")

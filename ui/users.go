@@ -22,7 +22,8 @@ func init() {
 // searchDebounce is how long typing must pause before a search is sent.
 const searchDebounce = 150 * time.Millisecond
 
-// usersScreen is the home screen: a keyset-paged, searchable, filterable table of users.
+// usersScreen is the home screen: a search box and filters over a keyset-paged list pane of
+// users, the shared prompt for filter values and bulk actions, and its actions table.
 type usersScreen struct {
 	c      *common
 	width  int
@@ -30,74 +31,160 @@ type usersScreen struct {
 
 	search    textinput.Model
 	searching bool
-	prompt    textinput.Model
-	promptFor string  // "", "org", "inactive", "unlock", "reset", "disable"
-	bulkIDs   []int64 // the users a bulk prompt is about
+	q         store.UserQuery // search, filters and sort (the pane asks for its pages)
+	orgSlug   string
 
-	q       store.UserQuery
-	orgSlug string
-	page    store.UserPage
-	offset  int // index of the page's first row in the whole result (for "1–50 of ~N")
-	cursor  int
-	sel     map[int64]bool
-	loaded  bool
-	busy    bool
-	seq     int
-	cancel  context.CancelFunc
-	// the request that produced the current page, to reload it in place
-	curAfter, curBefore *store.Cursor
-	curOffset           int
-	limit               int // page size of the last request
+	list    *listPane[model.User]
+	prompt  *prompt
+	actions *actions
+	// the footer's actions, in the order they are offered
+	shortActs []*action
+	busy      bool // a bulk action is running
 }
 
-type pendingMove int
+// usersAt is the keyset position of a Users page request.
+type usersAt struct{ after, before *store.Cursor }
 
-const (
-	moveNone pendingMove = iota
-	moveTop
-	moveBottom
+type (
+	searchDebounceMsg struct{ seq int }
+	orgResolvedMsg    struct {
+		id   int64
+		slug string
+	}
+	bulkDoneMsg struct {
+		what   bulkAction
+		done   int
+		failed int
+		err    error
+	}
 )
 
-type usersPageMsg struct {
-	seq    int
-	after  *store.Cursor
-	before *store.Cursor
-	page   store.UserPage
-	offset int
-	move   pendingMove
-	err    error
-}
+// bulkAction is what a bulk action does to the target users.
+type bulkAction int
 
-type searchDebounceMsg struct{ seq int }
-
-type orgResolvedMsg struct {
-	id   int64
-	slug string
-}
+const (
+	bulkUnlock bulkAction = iota
+	bulkReset
+	bulkDisable
+)
 
 func newUsers(c *common) *usersScreen {
 	si := newInput()
 	si.Prompt = "/ "
 	si.Placeholder = c.t("users.search.ph")
 	si.CharLimit = 256
-	pi := newInput()
-	pi.CharLimit = 64
-	return &usersScreen{c: c, search: si, prompt: pi, sel: map[int64]bool{}, q: store.UserQuery{Sort: store.SortName}}
+	s := &usersScreen{c: c, search: si, prompt: newPrompt(c), q: store.UserQuery{Sort: store.SortName}}
+	s.list = newListPane(c, s.loader, s.columns).selectable(func(u model.User) int64 { return u.ID })
+	s.list.empty = c.t("users.empty")
+	s.list.styled = func(u model.User, j int, cell string) string {
+		if j == 4 { // the status badge's colour
+			return c.styles.Badge(u.Badge(c.now())).Render(cell)
+		}
+		return cell
+	}
+	s.buildActions()
+	return s
+}
+
+// loader captures the search and filters for one page request.
+func (s *usersScreen) loader(r pageRequest) func(context.Context) (listPage[model.User], error) {
+	q := s.q
+	q.Limit = r.Limit
+	if at, ok := r.Cursor.(usersAt); ok {
+		q.After, q.Before = at.after, at.before
+	}
+	if s.c.scopeOrg != 0 && q.OrgID == 0 {
+		q.OrgID = s.c.scopeOrg
+	}
+	st, op := s.c.st, s.c.op
+	return func(ctx context.Context) (listPage[model.User], error) {
+		page, err := st.ListUsers(ctx, op, q)
+		return listPage[model.User]{Rows: page.Users, HasPrev: page.HasPrev, HasNext: page.HasNext,
+			Prev: usersAt{before: page.First}, Next: usersAt{after: page.Last},
+			At: usersAt{after: q.After, before: q.Before}, Estimated: page.Estimated}, err
+	}
+}
+
+func (s *usersScreen) buildActions() {
+	c, k := s.c, s.c.keys
+	do := func(f func()) func() tea.Cmd { return func() tea.Cmd { f(); return s.list.First() } }
+	noRow := func() string {
+		if len(s.list.Rows()) == 0 {
+			return c.t("users.empty")
+		}
+		return ""
+	}
+	open := &action{binding: k.Open, group: 1, unavailable: noRow, run: func() tea.Cmd {
+		u, _ := s.list.Current()
+		return navigate("user", u.ID)
+	}}
+	searchAct := &action{binding: k.Search, group: 1, run: func() tea.Cmd {
+		s.searching = true
+		return s.search.Focus()
+	}}
+	status := &action{binding: k.Status, group: 2, run: do(func() { s.q.Status = nextStatus(s.q.Status) })}
+	locked := &action{binding: k.Locked, group: 2, run: do(func() {
+		if s.q.Locked == nil {
+			t := true
+			s.q.Locked = &t
+		} else {
+			s.q.Locked = nil
+		}
+	})}
+	sortAct := &action{binding: k.Sort, group: 2, run: do(func() {
+		for i, so := range store.UserSorts {
+			if so == s.q.Sort {
+				s.q.Sort = store.UserSorts[(i+1)%len(store.UserSorts)]
+				break
+			}
+		}
+	})}
+	unlock := &action{binding: k.BulkUnlock, needs: model.ActionUnlock, group: 3, unavailable: noRow,
+		run: func() tea.Cmd { return s.askBulk(bulkUnlock) }}
+	reset := &action{binding: k.BulkReset, needs: model.ActionSendReset, group: 3, unavailable: noRow,
+		run: func() tea.Cmd { return s.askBulk(bulkReset) }}
+	disable := &action{binding: k.BulkDisable, needs: model.ActionDisable, dangerous: true, group: 3, unavailable: noRow,
+		run: func() tea.Cmd { return s.askBulk(bulkDisable) }}
+	s.actions = newActions(c,
+		searchAct, open,
+		&action{binding: k.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
+		&action{binding: k.Back, group: 1, run: s.escape},
+		status, locked,
+		&action{binding: k.TOTP, group: 2, run: do(func() { s.q.TOTP = boolCycle(s.q.TOTP) })},
+		&action{binding: k.MustChange, group: 2, run: do(func() { s.q.MustChange = boolCycle(s.q.MustChange) })},
+		&action{binding: k.Org, group: 2, run: func() tea.Cmd {
+			return s.prompt.Ask(askText, c.t("users.prompt.org"), s.orgSlug, "", s.setOrg)
+		}},
+		&action{binding: k.Inactive, group: 2, run: func() tea.Cmd {
+			v := ""
+			if s.q.InactiveDays > 0 {
+				v = strconv.Itoa(s.q.InactiveDays)
+			}
+			return s.prompt.Ask(askText, c.t("users.prompt.inactive"), v, "", s.setInactive)
+		}},
+		sortAct,
+		&action{binding: k.Clear, group: 2, run: func() tea.Cmd {
+			s.q = store.UserQuery{Sort: store.SortName}
+			s.orgSlug = ""
+			s.search.SetValue("")
+			return tea.Batch(s.list.First(), flashCmd(flashInfo, c.t("users.cleared")))
+		}},
+		unlock, reset, disable,
+		&action{binding: k.Lockouts, group: 4, run: func() tea.Cmd { return navigate("lockouts", nil) }},
+		&action{binding: k.Invite, needs: model.ActionInvite, group: 4, run: func() tea.Cmd { return navigate("invite", nil) }},
+	)
+	s.shortActs = []*action{searchAct, open, status, locked, sortAct}
 }
 
 func (s *usersScreen) Title() string { return s.c.t("users.title") }
 
-func (s *usersScreen) Init() tea.Cmd { return s.load(nil, nil, 0, moveTop) }
+func (s *usersScreen) Init() tea.Cmd { return s.list.First() }
 
 // Busy tells the app to show the spinner.
-func (s *usersScreen) Busy() bool { return s.busy }
+func (s *usersScreen) Busy() bool { return s.busy || s.list.Busy() }
 
 // Close cancels the in-flight query.
-func (s *usersScreen) Close() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-}
+func (s *usersScreen) Close() { s.list.Stop() }
 
 func (s *usersScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
@@ -105,194 +192,114 @@ func (s *usersScreen) SetSize(w, h int) {
 	if w >= 160 {
 		s.search.Width = 48
 	}
+	s.prompt.SetWidth(w)
+	s.list.SetSize(w, max(2, h-2)) // the filter bar above, the counts line below
 }
 
-func (s *usersScreen) InputFocused() bool { return s.searching || s.promptFor != "" }
-
-// pageSize is how many rows fit: the body minus the filter bar, table header and counts line.
-func (s *usersScreen) pageSize() int {
-	n := s.height - 3
-	if n < 1 {
-		n = 1
-	}
-	return n
-}
-
-// load asks the store for a page; the previous request is cancelled and its answer dropped.
-func (s *usersScreen) load(after, before *store.Cursor, offset int, move pendingMove) tea.Cmd {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.seq++
-	s.busy = true
-	q := s.q
-	q.After, q.Before, q.Limit = after, before, s.pageSize()
-	s.limit = q.Limit
-	if s.c.scopeOrg != 0 && q.OrgID == 0 {
-		q.OrgID = s.c.scopeOrg
-	}
-	ctx, cancel := context.WithCancel(s.c.ctx)
-	s.cancel = cancel
-	st, op, seq := s.c.st, s.c.op, s.seq
-	return func() tea.Msg {
-		page, err := st.ListUsers(ctx, op, q)
-		return usersPageMsg{seq: seq, after: after, before: before, page: page, offset: offset, move: move, err: err}
-	}
-}
-
-// reload asks again for the page on screen (after an action, a reconnect, a scope change).
-func (s *usersScreen) reload() tea.Cmd {
-	return s.load(s.curAfter, s.curBefore, s.curOffset, moveNone)
-}
+func (s *usersScreen) InputFocused() bool { return s.searching || s.prompt.Typing() }
 
 func (s *usersScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
-	case usersPageMsg:
-		if msg.seq != s.seq {
-			return s, nil // a late answer to an older request
-		}
-		s.busy = false
-		if msg.err != nil {
-			return s, func() tea.Msg { return errMsg{msg.err} }
-		}
-		s.page, s.offset, s.loaded = msg.page, msg.offset, true
-		s.curAfter, s.curBefore, s.curOffset = msg.after, msg.before, msg.offset
-		switch msg.move {
-		case moveTop:
-			s.cursor = 0
-		case moveBottom:
-			s.cursor = len(s.page.Users) - 1
-		}
-		if s.cursor >= len(s.page.Users) {
-			s.cursor = len(s.page.Users) - 1
-		}
-		if s.cursor < 0 {
-			s.cursor = 0
-		}
-		return s, nil
+	case listPageMsg[model.User]:
+		return s, s.list.Update(msg)
 	case searchDebounceMsg:
-		if msg.seq != s.seq {
+		if !s.list.Latest(msg.seq) {
 			return s, nil
 		}
-		return s, s.load(nil, nil, 0, moveTop)
+		return s, s.list.First()
 	case bulkDoneMsg:
-		s.busy = false
-		c := s.c
-		var flash tea.Cmd
-		switch {
-		case msg.err != nil && msg.done == 0:
-			flash = func() tea.Msg { return errMsg{msg.err} }
-		case msg.err != nil:
-			flash = flashCmd(flashWarn, c.t("bulk.partial", msg.done, msg.failed, c.errText(msg.err)))
-		default:
-			key := map[string]string{"unlock": "bulk.unlocked", "reset": "bulk.reset.sent", "disable": "bulk.disabled"}[msg.what]
-			flash = flashCmd(flashInfo, c.t(key, msg.done))
-			s.sel = map[int64]bool{}
-		}
-		return s, tea.Batch(flash, s.reload())
+		return s, s.bulkDone(msg)
 	case orgResolvedMsg:
 		s.q.OrgID, s.orgSlug = msg.id, msg.slug
-		return s, s.load(nil, nil, 0, moveTop)
+		return s, s.list.First()
 	case reconnectedMsg, scopeChangedMsg:
-		return s, s.reload()
+		return s, s.list.Reload()
 	case tea.WindowSizeMsg:
-		if s.limit != 0 && s.pageSize() != s.limit {
-			return s, s.reload()
+		if s.list.NeedsReload() {
+			return s, s.list.Reload()
 		}
 	case tea.KeyMsg:
-		if s.searching {
-			return s.updateSearch(msg)
+		switch {
+		case s.prompt.Active():
+			return s, s.prompt.Update(msg)
+		case s.searching:
+			return s, s.updateSearch(msg)
 		}
-		if s.promptFor != "" {
-			return s.updatePrompt(msg)
+		if cmd, ok := s.list.HandleKey(msg); ok {
+			return s, cmd
 		}
-		return s.updateKeys(msg)
+		cmd, _ := s.actions.dispatch(msg)
+		return s, cmd
 	}
 	return s, nil
 }
 
-func (s *usersScreen) updateSearch(msg tea.KeyMsg) (Screen, tea.Cmd) {
+// escape clears the selection, then the search.
+func (s *usersScreen) escape() tea.Cmd {
+	if s.list.ClearSelection() {
+		return nil
+	}
+	if s.q.Search != "" {
+		s.search.SetValue("")
+		s.q.Search = ""
+		return s.list.First()
+	}
+	return nil
+}
+
+func (s *usersScreen) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyEnter, tea.KeyDown, tea.KeyTab:
 		s.searching = false
 		s.search.Blur()
-		return s, nil
+		return nil
 	case tea.KeyEsc:
 		s.searching = false
 		s.search.Blur()
 		if s.search.Value() != "" {
 			s.search.SetValue("")
 			s.q.Search = ""
-			return s, s.load(nil, nil, 0, moveTop)
+			return s.list.First()
 		}
-		return s, nil
+		return nil
 	}
 	var cmd tea.Cmd
 	s.search, cmd = s.search.Update(msg)
 	if v := s.search.Value(); v != s.q.Search {
 		s.q.Search = v
-		if s.cancel != nil {
-			s.cancel() // the previous search is stale now
-		}
-		s.seq++
-		seq := s.seq
-		return s, tea.Batch(cmd, s.c.tick(searchDebounce, func(time.Time) tea.Msg { return searchDebounceMsg{seq} }))
+		seq := s.list.Invalidate() // the previous search is stale now
+		return tea.Batch(cmd, s.c.tick(searchDebounce, func(time.Time) tea.Msg { return searchDebounceMsg{seq} }))
 	}
-	return s, cmd
+	return cmd
 }
 
-func (s *usersScreen) updatePrompt(msg tea.KeyMsg) (Screen, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEsc:
-		s.promptFor = ""
-		s.prompt.Blur()
-		return s, nil
-	case tea.KeyEnter:
-		what, v := s.promptFor, strings.TrimSpace(s.prompt.Value())
-		s.promptFor = ""
-		s.prompt.Blur()
-		switch what {
-		case "org":
-			if v == "" {
-				s.q.OrgID, s.orgSlug = 0, ""
-				return s, s.load(nil, nil, 0, moveTop)
-			}
-			c := s.c
-			st, ctx, op := c.st, c.ctx, c.op
-			return s, func() tea.Msg {
-				o, err := st.OrganizationBySlug(ctx, op, v)
-				if err != nil {
-					return flashMsg{Level: flashError, Text: c.t("cmd.org.unknown", safe.Line(v))}
-				}
-				return orgResolvedMsg{id: o.ID, slug: o.Slug}
-			}
-		case "unlock", "reset", "disable":
-			return s, s.bulk(what, v)
-		case "inactive":
-			if v == "" {
-				s.q.InactiveDays = 0
-				return s, s.load(nil, nil, 0, moveTop)
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > 36500 {
-				return s, flashCmd(flashError, s.c.t("users.prompt.bad.number"))
-			}
-			s.q.InactiveDays = n
-			return s, s.load(nil, nil, 0, moveTop)
-		}
-		return s, nil
+func (s *usersScreen) setOrg(v string) tea.Cmd {
+	if v == "" {
+		s.q.OrgID, s.orgSlug = 0, ""
+		return s.list.First()
 	}
-	var cmd tea.Cmd
-	s.prompt, cmd = s.prompt.Update(msg)
-	return s, cmd
+	c := s.c
+	st, ctx, op := c.st, c.ctx, c.op
+	return func() tea.Msg {
+		o, err := st.OrganizationBySlug(ctx, op, v)
+		if err != nil {
+			return flashMsg{Level: flashError, Text: c.t("cmd.org.unknown", safe.Line(v))}
+		}
+		return orgResolvedMsg{id: o.ID, slug: o.Slug}
+	}
 }
 
-func (s *usersScreen) openPrompt(what, label, value string) tea.Cmd {
-	s.promptFor = what
-	s.prompt.Prompt = label + " "
-	s.prompt.SetValue(value)
-	s.prompt.CursorEnd()
-	return s.prompt.Focus()
+func (s *usersScreen) setInactive(v string) tea.Cmd {
+	if v == "" {
+		s.q.InactiveDays = 0
+		return s.list.First()
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 36500 {
+		return flashCmd(flashError, s.c.t("users.prompt.bad.number"))
+	}
+	s.q.InactiveDays = n
+	return s.list.First()
 }
 
 func boolCycle(v *bool) *bool {
@@ -307,189 +314,38 @@ func boolCycle(v *bool) *bool {
 	return nil
 }
 
-func (s *usersScreen) updateKeys(msg tea.KeyMsg) (Screen, tea.Cmd) {
-	k := s.c.keys
-	n := len(s.page.Users)
-	switch {
-	case key.Matches(msg, k.Search):
-		s.searching = true
-		return s, s.search.Focus()
-	case key.Matches(msg, k.Down):
-		if s.cursor < n-1 {
-			s.cursor++
-		} else if s.page.HasNext {
-			return s, s.nextPage()
-		}
-	case key.Matches(msg, k.Up):
-		if s.cursor > 0 {
-			s.cursor--
-		} else if s.page.HasPrev {
-			return s, s.prevPage(moveBottom)
-		}
-	case key.Matches(msg, k.Top):
-		s.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		s.cursor = n - 1
-	case key.Matches(msg, k.NextPage):
-		if s.page.HasNext {
-			return s, s.nextPage()
-		}
-		s.cursor = n - 1
-	case key.Matches(msg, k.PrevPage):
-		if s.page.HasPrev {
-			return s, s.prevPage(moveTop)
-		}
-		s.cursor = 0
-	case key.Matches(msg, k.Select):
-		if n > 0 {
-			id := s.page.Users[s.cursor].ID
-			if s.sel[id] {
-				delete(s.sel, id)
-			} else {
-				s.sel[id] = true
-			}
-			if s.cursor < n-1 {
-				s.cursor++
-			}
-		}
-	case key.Matches(msg, k.SelectAll):
-		all := true
-		for _, u := range s.page.Users {
-			all = all && s.sel[u.ID]
-		}
-		for _, u := range s.page.Users {
-			if all {
-				delete(s.sel, u.ID)
-			} else {
-				s.sel[u.ID] = true
-			}
-		}
-	case key.Matches(msg, k.Open):
-		if n > 0 {
-			return s, navigate("user", s.page.Users[s.cursor].ID)
-		}
-	case key.Matches(msg, k.Back):
-		if len(s.sel) > 0 {
-			s.sel = map[int64]bool{}
-			return s, nil
-		}
-		if s.q.Search != "" {
-			s.search.SetValue("")
-			s.q.Search = ""
-			return s, s.load(nil, nil, 0, moveTop)
-		}
-	case key.Matches(msg, k.Status):
-		s.q.Status = nextStatus(s.q.Status)
-		return s, s.load(nil, nil, 0, moveTop)
-	case key.Matches(msg, k.Locked):
-		if s.q.Locked == nil {
-			t := true
-			s.q.Locked = &t
-		} else {
-			s.q.Locked = nil
-		}
-		return s, s.load(nil, nil, 0, moveTop)
-	case key.Matches(msg, k.TOTP):
-		s.q.TOTP = boolCycle(s.q.TOTP)
-		return s, s.load(nil, nil, 0, moveTop)
-	case key.Matches(msg, k.MustChange):
-		s.q.MustChange = boolCycle(s.q.MustChange)
-		return s, s.load(nil, nil, 0, moveTop)
-	case key.Matches(msg, k.Org):
-		return s, s.openPrompt("org", s.c.t("users.prompt.org"), s.orgSlug)
-	case key.Matches(msg, k.Inactive):
-		v := ""
-		if s.q.InactiveDays > 0 {
-			v = strconv.Itoa(s.q.InactiveDays)
-		}
-		return s, s.openPrompt("inactive", s.c.t("users.prompt.inactive"), v)
-	case key.Matches(msg, k.Sort):
-		for i, so := range store.UserSorts {
-			if so == s.q.Sort {
-				s.q.Sort = store.UserSorts[(i+1)%len(store.UserSorts)]
-				break
-			}
-		}
-		return s, s.load(nil, nil, 0, moveTop)
-	case key.Matches(msg, k.Clear):
-		s.q = store.UserQuery{Sort: s.q.Sort}
-		s.orgSlug = ""
-		s.search.SetValue("")
-		return s, tea.Batch(s.load(nil, nil, 0, moveTop), flashCmd(flashInfo, s.c.t("users.cleared")))
-	case key.Matches(msg, k.Refresh):
-		return s, s.reload()
-	case key.Matches(msg, k.BulkUnlock) && s.c.op.CanUnlock():
-		return s, s.openBulk("unlock", "bulk.unlock.prompt")
-	case key.Matches(msg, k.BulkReset) && s.c.op.CanWrite():
-		return s, s.openBulk("reset", "bulk.reset.prompt")
-	case key.Matches(msg, k.BulkDisable) && s.c.op.CanWrite():
-		return s, s.openBulk("disable", "bulk.disable.prompt")
-	case key.Matches(msg, k.Lockouts):
-		if _, ok := screens["lockouts"]; ok {
-			return s, navigate("lockouts", nil)
-		}
-	case key.Matches(msg, k.Invite):
-		if _, ok := screens["invite"]; ok && s.c.op.CanWrite() {
-			return s, navigate("invite", nil)
-		}
-	}
-	return s, nil
-}
-
-// targets are the selected users, or the cursor row when nothing is selected.
-func (s *usersScreen) targets() []int64 {
-	if len(s.sel) > 0 {
-		return s.SelectedIDs()
-	}
-	if len(s.page.Users) > 0 {
-		return []int64{s.page.Users[s.cursor].ID}
-	}
-	return nil
-}
-
-func (s *usersScreen) openBulk(what, promptKey string) tea.Cmd {
-	ids := s.targets()
-	if len(ids) == 0 {
-		return nil
-	}
-	s.bulkIDs = ids
-	return s.openPrompt(what, s.c.t(promptKey, len(ids)), "")
-}
-
-type bulkDoneMsg struct {
-	what   string
-	done   int
-	failed int
-	err    error
-}
-
-// bulk runs a bulk action on the prompted users. Every check (scope, role) is the store's.
-func (s *usersScreen) bulk(what, answer string) tea.Cmd {
+// askBulk asks about a bulk action on the selection (or the cursor row): a reason for an
+// unlock, a yes for the others.
+func (s *usersScreen) askBulk(what bulkAction) tea.Cmd {
+	ids := s.list.Targets()
 	c := s.c
-	ids := s.bulkIDs
-	s.bulkIDs = nil
-	if what != "unlock" && !isYes(answer) {
-		return flashCmd(flashWarn, c.t("bulk.cancelled"))
+	run := func(answer string) tea.Cmd { return s.bulk(what, ids, answer) }
+	switch what {
+	case bulkUnlock:
+		return s.prompt.Ask(askReason, c.t("bulk.unlock.prompt", len(ids)), "", "", run)
+	case bulkReset:
+		return s.prompt.Ask(askYesNo, c.t("bulk.reset.prompt", len(ids)), "", "", run)
 	}
-	if what == "unlock" && answer == "" {
-		return flashCmd(flashError, c.t("bulk.reason.needed"))
-	}
+	return s.prompt.Ask(askYesNo, c.t("bulk.disable.prompt", len(ids)), "", "", run)
+}
+
+// bulk runs a bulk action on the users asked about. Every check (scope, role) is the store's.
+func (s *usersScreen) bulk(what bulkAction, ids []int64, reason string) tea.Cmd {
 	versions := map[int64]int{}
-	for _, u := range s.page.Users {
+	for _, u := range s.list.Rows() {
 		versions[u.ID] = u.Version
 	}
-	st, ctx, op := c.st, c.ctx, c.op
+	st, ctx, op := s.c.st, s.c.ctx, s.c.op
 	s.busy = true
 	return func() tea.Msg {
-		switch what {
-		case "unlock":
-			res, err := st.UnlockUsers(ctx, op, ids, answer, false)
+		if what == bulkUnlock {
+			res, err := st.UnlockUsers(ctx, op, ids, reason, false)
 			return bulkDoneMsg{what: what, done: len(res.Unlocked), err: err}
 		}
 		m := bulkDoneMsg{what: what}
 		for _, id := range ids {
 			var err error
-			if what == "reset" {
+			if what == bulkReset {
 				err = st.SendResetLink(ctx, op, id)
 			} else {
 				v, ok := versions[id]
@@ -512,21 +368,21 @@ func (s *usersScreen) bulk(what, answer string) tea.Cmd {
 	}
 }
 
-func isYes(s string) bool {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return s == "y" || s == "yes" || s == "o" || s == "oui"
-}
-
-func (s *usersScreen) nextPage() tea.Cmd {
-	return s.load(s.page.Last, nil, s.offset+len(s.page.Users), moveTop)
-}
-
-func (s *usersScreen) prevPage(move pendingMove) tea.Cmd {
-	off := s.offset - s.pageSize()
-	if off < 0 {
-		off = 0
+func (s *usersScreen) bulkDone(msg bulkDoneMsg) tea.Cmd {
+	s.busy = false
+	c := s.c
+	var flash tea.Cmd
+	switch {
+	case msg.err != nil && msg.done == 0:
+		flash = errCmd(msg.err)
+	case msg.err != nil:
+		flash = flashCmd(flashWarn, c.t("bulk.partial", msg.done, msg.failed, c.errText(msg.err)))
+	default:
+		done := [...]string{bulkUnlock: "bulk.unlocked", bulkReset: "bulk.reset.sent", bulkDisable: "bulk.disabled"}
+		flash = flashCmd(flashInfo, c.t(done[msg.what], msg.done))
+		s.list.ClearSelection()
 	}
-	return s.load(nil, s.page.First, off, move)
+	return tea.Batch(flash, s.list.Reload())
 }
 
 func nextStatus(cur model.Status) model.Status {
@@ -540,33 +396,24 @@ func nextStatus(cur model.Status) model.Status {
 }
 
 // SelectedIDs returns the selected users (for bulk actions).
-func (s *usersScreen) SelectedIDs() []int64 {
-	ids := make([]int64, 0, len(s.sel))
-	for id := range s.sel {
-		ids = append(ids, id)
-	}
-	return ids
-}
+func (s *usersScreen) SelectedIDs() []int64 { return s.list.Selected() }
 
 func (s *usersScreen) ShortHelp() []key.Binding {
-	k := s.c.keys
-	return []key.Binding{k.Search, k.Open, k.Select, k.Status, k.Locked, k.Sort, k.NextPage}
+	if s.prompt.Active() {
+		return s.prompt.ShortHelp()
+	}
+	a, k := s.shortActs, s.c.keys
+	out := append(s.actions.short(a[0], a[1]), k.Select)
+	return append(append(out, s.actions.short(a[2:]...)...), k.NextPage)
 }
 
 func (s *usersScreen) FullHelp() [][]key.Binding {
-	k := s.c.keys
-	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.NextPage, k.PrevPage},
-		{k.Search, k.Open, k.Select, k.SelectAll, k.Refresh},
-		{k.Status, k.Locked, k.TOTP, k.MustChange, k.Org, k.Inactive, k.Sort, k.Clear},
-		{k.BulkUnlock, k.BulkReset, k.BulkDisable},
-		{k.Lockouts, k.Invite},
-	}
+	return append(s.list.FullHelp(), s.actions.full()...)
 }
 
-func (s *usersScreen) columns() []column[model.User] {
+func (s *usersScreen) columns(width int) []column[model.User] {
 	c := s.c
-	wide := s.width >= 140
+	wide := width >= 140
 	fixed := []column[model.User]{
 		{c.t("users.col.login"), 12, func(u model.User) string { return u.Login }},
 		{c.t("users.col.status"), 12, func(u model.User) string { return c.t("status." + u.Badge(c.now())) }},
@@ -592,14 +439,19 @@ func (s *usersScreen) columns() []column[model.User] {
 		used += f.width + 1
 	}
 	used += last.width + 1
-	rest := s.width - used
+	rest := width - used
 	if rest < 30 {
 		rest = 30
 	}
 	nameW, emailW := rest*36/100, rest*40/100
 	orgW := rest - nameW - emailW - 2
 	return []column[model.User]{
-		{c.t("users.col.name"), nameW, func(u model.User) string { return u.Name }},
+		{c.t("users.col.name"), nameW, func(u model.User) string {
+			if u.MailFailed { // the account's latest e-mail failed (the count line says so)
+				return c.t("users.mail.failed.mark") + u.Name
+			}
+			return u.Name
+		}},
 		fixed[0],
 		{c.t("users.col.email"), emailW, func(u model.User) string { return u.Email }},
 		{c.t("users.col.orgs"), orgW, func(u model.User) string { return strings.Join(u.Organizations, ",") }},
@@ -610,7 +462,7 @@ func (s *usersScreen) columns() []column[model.User] {
 func (s *usersScreen) filterBar() string {
 	c := s.c
 	st := c.styles
-	if s.promptFor != "" {
+	if s.prompt.Active() {
 		return s.prompt.View()
 	}
 	var parts []string
@@ -652,67 +504,38 @@ func (s *usersScreen) filterBar() string {
 }
 
 func (s *usersScreen) View() string {
-	c := s.c
-	st := c.styles
 	var b strings.Builder
 	b.WriteString(s.filterBar())
 	b.WriteByte('\n')
-	cols := s.columns()
-	b.WriteString(tableHeader(cols, st.TableHeader))
+	b.WriteString(s.list.View())
 	b.WriteByte('\n')
-	users := s.page.Users
-	if s.loaded && len(users) == 0 {
-		b.WriteString(st.Dim.Render("  " + c.t("users.empty")))
-		b.WriteByte('\n')
-	}
-	for i, u := range users {
-		mark := "  "
-		if s.sel[u.ID] {
-			mark = "● "
-		}
-		line := tableRow(cols, u, mark, func(j int, cell string) string {
-			if j == 4 && i != s.cursor { // status badge colour
-				return st.Badge(u.Badge(c.now())).Render(cell)
-			}
-			return cell
-		})
-		switch {
-		case i == s.cursor:
-			line = st.RowCursor.Render(line)
-		case s.sel[u.ID]:
-			line = st.RowSelected.Render(line)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	for i := len(users); i < s.pageSize(); i++ {
-		if !(s.loaded && len(users) == 0 && i == 0) {
-			b.WriteByte('\n')
-		}
-	}
-	b.WriteString(st.Dim.Render(s.countLine()))
+	b.WriteString(s.c.styles.Dim.Render(s.countLine()))
 	return b.String()
 }
 
 func (s *usersScreen) countLine() string {
 	c := s.c
-	n := len(s.page.Users)
+	page := s.list.Page()
+	n := len(page.Rows)
 	if n == 0 {
 		return ""
 	}
-	from, to := s.offset+1, s.offset+n
+	from, to := s.list.Offset()+1, s.list.Offset()+n
 	var line string
-	if !s.page.HasNext && !s.page.HasPrev {
+	if !page.HasNext && !page.HasPrev {
 		line = c.t("users.rows.exact", from, to, n)
 	} else {
-		est := s.page.Estimated
-		if est < int64(to) {
-			est = int64(to)
-		}
+		est := max(page.Estimated, int64(to))
 		line = c.t("users.rows", from, to, humanCount(est))
 	}
-	if len(s.sel) > 0 {
-		line += "  ·  " + c.t("users.selected", len(s.sel))
+	if k := len(s.list.Selected()); k > 0 {
+		line += "  ·  " + c.t("users.selected", k)
+	}
+	for _, u := range page.Rows {
+		if u.MailFailed {
+			line += "  ·  " + c.t("users.mail.failed.legend")
+			break
+		}
 	}
 	return line
 }

@@ -58,9 +58,9 @@ func TestUsersScreenSearchFilterPageSelectOpen(t *testing.T) {
 	// Paging forward and back.
 	h.keys("pgdown")
 	h.mustShow("18–34 of ~")
-	first := h.app.active().(*usersScreen).page.Users[0].Name
+	first := h.app.active().(*usersScreen).list.Rows()[0].Name
 	h.keys("pgdown", "pgup")
-	if got := h.app.active().(*usersScreen).page.Users[0].Name; got != first {
+	if got := h.app.active().(*usersScreen).list.Rows()[0].Name; got != first {
 		t.Fatalf("back and forth: first row %q, want %q", got, first)
 	}
 
@@ -226,30 +226,31 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	// Select the first two rows, unlock them with a reason.
 	h.keys("space", "space", "u")
 	h.mustShow("Unlock 2 user(s) — reason:")
-	h.keys("enter") // an empty reason is refused
-	h.mustShow("A reason is required")
-	h.keys("u")
+	h.keys("enter") // an empty reason is refused, the question stays open
+	h.mustShow("A reason is required", "Unlock 2 user(s) — reason:")
 	h.typeText("called the help desk")
 	h.keys("enter")
 	h.mustShow("Unlocked 2 user(s).")
 	var locked, audits int
-	_ = st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`)
-	_ = st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'carol' AND summary LIKE '%called the help desk%'`)
+	if err := st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&audits, `SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND operator_name = 'carol' AND summary LIKE '%called the help desk%'`); err != nil {
+		t.Fatal(err)
+	}
 	if locked != 2 || audits != 2 {
 		t.Fatalf("after bulk unlock: %d still locked (want 2), %d audit rows (want 2)", locked, audits)
 	}
 
-	// Disable the cursor row (no selection): refused without "y", done with it.
-	h.keys("G", "d")
-	h.typeText("n")
-	h.keys("enter")
+	// Disable the cursor row (no selection): one key answers, as every confirmation does.
+	h.keys("G", "d", "n")
 	h.mustShow("Cancelled; nothing changed.")
-	h.keys("d")
-	h.typeText("y")
-	h.keys("enter")
+	h.keys("d", "y")
 	h.mustShow("Disabled 1 user(s).")
 	var disabled int
-	_ = st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`)
+	if err := st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`); err != nil {
+		t.Fatal(err)
+	}
 	if disabled != 1 {
 		t.Fatal("the cursor row was not disabled")
 	}

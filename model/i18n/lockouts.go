@@ -5,6 +5,7 @@ func init() {
 	add(map[string][2]string{
 		"lo.title":          {"Lockouts", "Verrouillages"},
 		"lo.pane.locked":    {"Locked now (%d)", "Verrouillés (%d)"},
+		"lo.tab.locked":     {"Locked now", "Verrouillés"},
 		"lo.pane.failures":  {"Recent failures", "Échecs récents"},
 		"lo.pane.ips":       {"By IP", "Par IP"},
 		"lo.pane.timeline":  {"Timeline", "Historique"},
@@ -31,7 +32,7 @@ func init() {
 		"lo.col.first":      {"First seen", "Premier"},
 		"lo.col.last":       {"Last seen", "Dernier"},
 		"lo.col.event":      {"Event", "Événement"},
-		"lo.attack":         {"ATTACK?", "ATTAQUE ?"},
+		"lo.attack":         {"ATTACK?", "ATTAQUE\u00a0?"},
 		"lo.until.reset":    {"until reset", "sur réinit."},
 		"lo.mode.temporary": {"temporary (#%d)", "temporaire (n°%d)"},
 		"lo.mode.reset":     {"until-reset", "jusqu'à réinit."},
@@ -46,16 +47,11 @@ func init() {
 		"lo.selected":       {"%d selected", "%d sélectionné(s)"},
 		"lo.more":           {"the %d most recent of %d (unlock some to see the others)", "les %d plus récents sur %d (déverrouillez-en pour voir les autres)"},
 		"lo.prompt.unlock":  {"Unlock %d account(s) — reason:", "Déverrouiller %d compte(s) — motif :"},
-		"lo.prompt.reset":   {"tab: send a reset link [%s]", "tab : envoyer un lien de réinitialisation [%s]"},
-		"lo.prompt.hint":    {"enter: unlock · esc: cancel", "entrée : déverrouiller · échap : annuler"},
-		"lo.reason.needed":  {"A reason is required (it goes to the audit log).", "Un motif est requis (il est inscrit au journal d'audit)."},
+		"lo.option.reset":   {"send a reset link", "envoyer un lien de réinitialisation"},
 		"lo.nothing":        {"No account to unlock here.", "Aucun compte à déverrouiller ici."},
 		"lo.unlocked":       {"Unlocked %d account(s).", "%d compte(s) déverrouillé(s)."},
 		"lo.unlocked.reset": {"Unlocked %d account(s); %d reset link(s) queued.", "%d compte(s) déverrouillé(s) ; %d lien(s) de réinitialisation en file."},
-		"lo.yes":            {"yes", "oui"},
-		"lo.no":             {"no", "non"},
 		// keys
-		"key.lo.pane":     {"next pane", "volet suivant"},
 		"key.lo.timeline": {"timeline / drill down", "historique / détail"},
 		"key.lo.unlock":   {"unlock (reason)", "déverrouiller (motif)"},
 		"key.lo.unlockrs": {"unlock + reset link", "déverrouiller + lien"},
@@ -86,5 +82,18 @@ func init() {
 		"why.reset_link":  {"by reset link", "par lien"},
 		"why.expired":     {"lock expired", "verrou expiré"},
 		"why.threshold":   {"too many failures", "trop d'échecs"},
+	})
+}
+
+// The attack flag's other forms.
+func init() {
+	add(map[string][2]string{
+		// for an operator of some organizations: the flag counts every organization
+		"lo.attack.wide": {"ATTACK?*", "ATTAQUE\u00a0?*"},
+		"lo.attack.wide.note": {"* flagged installation-wide, every organization counted",
+			"* alerte sur toute l'installation, tous établissements confondus"},
+		// the flag in one cell, where a table has no room for the word, and what it means
+		"lo.attack.mark":   {"!", "!"},
+		"lo.attack.legend": {"%s: last failure from a likely attack", "%s\u00a0: dernier échec venu d'une attaque probable"},
 	})
 }

@@ -1,5 +1,5 @@
 // Package safe is the one terminal sanitizer: every string that comes from the database or
-// the network passes through Text or Line before it is drawn (SPEC §7 "Terminal"), and is
+// the network passes through Text or Line before it is drawn, and is
 // measured, truncated and padded here, in terminal cells.
 //
 // Sanitizing happens in one linear pass:

@@ -1,10 +1,12 @@
 package safe
 
 import (
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/charmbracelet/lipgloss"
 )
@@ -175,30 +177,51 @@ func TestCap(t *testing.T) {
 	if got := Cap("a\xffb", 2); got != "a\xff" {
 		t.Errorf("Cap with invalid byte = %q", got)
 	}
+	// Cheap on a huge string: the answer is a prefix of the input itself, never a copy
+	// (BenchmarkCap times it).
 	big := strings.Repeat("東", 1<<20)
-	start := time.Now()
-	for i := 0; i < 1000; i++ {
-		if utf8.RuneCountInString(Cap(big, 100)) != 100 {
-			t.Fatal("Cap length")
-		}
+	if got := Cap(big, 100); utf8.RuneCountInString(got) != 100 || unsafe.StringData(got) != unsafe.StringData(big) {
+		t.Fatal("Cap(big, 100) is not the first 100 characters of big itself")
 	}
-	if d := time.Since(start); d > 200*time.Millisecond {
-		t.Errorf("Cap is not cheap: %v for 1000 calls", d)
+	if n := testing.AllocsPerRun(100, func() { _ = Cap(big, 100) }); n != 0 {
+		t.Errorf("Cap allocates %v times a call", n)
 	}
 }
 
-func TestLargeInputLinear(t *testing.T) {
-	// 1 MB of hostile input: many sequences, an unterminated OSC, invalid bytes.
-	chunk := "ab\x1b[31mc\x1b]0;t\x07\u202e東\xff\u200b\n"
-	big := strings.Repeat(chunk, (1<<20)/len(chunk))
-	start := time.Now()
-	out := Text(big)
-	_ = Line(big)
-	_ = Truncate(big, 80)
-	_ = Width(big)
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("1 MB took %v", d)
+func BenchmarkCap(b *testing.B) {
+	big := strings.Repeat("東", 1<<20)
+	for b.Loop() {
+		_ = Cap(big, 100)
 	}
+}
+
+// largeInputs are 1 MB-scale hostile inputs made of one repeated unit: many sequences with an
+// unterminated OSC and invalid bytes, combining marks, prepended concatenation marks, flags,
+// Hangul jamo, escape introducers.
+var largeInputs = []string{"ab\x1b[31mc\x1b]0;t\x07\u202e東\xff\u200b\n", "e\u0301", "\u0301", "\u0d4e", "🇫🇷", "\u1100\u1161", "\x1b]", "\x9b"}
+
+// sanitizeAll runs every function of the package that reads a whole string.
+func sanitizeAll(s string) {
+	_ = Text(s)
+	_ = Line(s)
+	_ = Truncate(s, 80)
+	_ = Width(s)
+	_ = Pad(s, 40)
+}
+
+// allocated is the number of bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestLargeInputLinear(t *testing.T) {
+	chunk := largeInputs[0]
+	big := strings.Repeat(chunk, (1<<20)/len(chunk))
+	out := Text(big)
 	if Text(out) != out {
 		t.Error("not idempotent on large input")
 	}
@@ -206,19 +229,32 @@ func TestLargeInputLinear(t *testing.T) {
 	if Text(unterminated) != "x" {
 		t.Error("unterminated OSC")
 	}
-	for _, unit := range []string{"e\u0301", "\u0301", "\u0d4e", "🇫🇷", "\u1100\u1161", "\x1b]", "\x9b"} {
-		big := strings.Repeat(unit, (1<<20)/len(unit))
-		start := time.Now()
-		_ = Text(big)
-		_ = Width(big)
-		_ = Pad(big, 40)
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("1 MB of %q took %v", unit, d)
+	// Held by the work done, not by the clock (BenchmarkLargeInput times it): twice the input
+	// allocates at most about twice the memory.
+	for _, unit := range largeInputs {
+		one := strings.Repeat(unit, (1<<20)/len(unit))
+		two := strings.Repeat(unit, (2<<20)/len(unit))
+		a1 := allocated(func() { sanitizeAll(one) })
+		a2 := allocated(func() { sanitizeAll(two) })
+		if a2 > a1*5/2+64<<10 {
+			t.Errorf("%q: 1 MB allocates %d bytes, 2 MB %d: not linear", unit, a1, a2)
 		}
 	}
 	csis := strings.Repeat("\x1b[", 1<<19)
 	if Text(csis) != "" {
 		t.Errorf("CSI flood left %q", Cap(Text(csis), 20))
+	}
+}
+
+func BenchmarkLargeInput(b *testing.B) {
+	for _, unit := range largeInputs {
+		big := strings.Repeat(unit, (1<<20)/len(unit))
+		b.Run(strconv.QuoteToASCII(unit), func(b *testing.B) {
+			b.SetBytes(int64(len(big)))
+			for b.Loop() {
+				sanitizeAll(big)
+			}
+		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package store_test
+package demodata_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/store"
+	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
 )
 
@@ -23,12 +24,12 @@ func count(t *testing.T, db *sqlx.DB, q string, args ...any) int64 {
 	return n
 }
 
-func TestSeed(t *testing.T) {
+func TestLoad(t *testing.T) {
 	db := storetest.New(t).DB()
 	ctx := context.Background()
 	var calls int
 	var last, total int64
-	sum, err := store.Seed(ctx, db, store.SeedOptions{Users: 2000, Events: 20000, Seed: 42},
+	sum, err := demodata.Load(ctx, db, demodata.Options{Users: 2000, Events: 20000, Seed: 42},
 		func(done, tot int64) {
 			calls++
 			if done < last {
@@ -200,7 +201,7 @@ func TestSeed(t *testing.T) {
 	}
 
 	// Seeding again into the same database adds without colliding.
-	sum2, err := store.Seed(ctx, db, store.SeedOptions{Users: 500, Events: 2000, Seed: 42}, nil)
+	sum2, err := demodata.Load(ctx, db, demodata.Options{Users: 500, Events: 2000, Seed: 42}, nil)
 	if err != nil {
 		t.Fatalf("second seed: %v", err)
 	}
@@ -212,12 +213,12 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-func TestSeedReproducible(t *testing.T) {
+func TestLoadReproducible(t *testing.T) {
 	ctx := context.Background()
 	var logins [2][]string
 	for k := range logins {
 		db := storetest.New(t).DB()
-		if _, err := store.Seed(ctx, db, store.SeedOptions{Users: 300, Events: 1500, Seed: 7}, nil); err != nil {
+		if _, err := demodata.Load(ctx, db, demodata.Options{Users: 300, Events: 1500, Seed: 7}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Select(&logins[k], `SELECT login_code || ' ' || email || ' ' || name FROM users ORDER BY id`); err != nil {
@@ -229,24 +230,24 @@ func TestSeedReproducible(t *testing.T) {
 	}
 }
 
-func TestSeedEdgeSizes(t *testing.T) {
+func TestLoadEdgeSizes(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t).DB()
-	for _, opt := range []store.SeedOptions{
+	for _, opt := range []demodata.Options{
 		{Users: 0, Events: 0},
 		{Users: 1, Events: 0},
 		{Users: 3, Events: 5, Orgs: 7},
 		{Users: 0, Events: 10},
 	} {
-		if _, err := store.Seed(ctx, db, opt, nil); err != nil {
+		if _, err := demodata.Load(ctx, db, opt, nil); err != nil {
 			t.Errorf("%+v: %v", opt, err)
 		}
 	}
 }
 
-// TestSeedLarge measures a big seed against the server named by GATEHOUSE_SEED_DSN (a migrated
+// TestLoadLarge measures a big seed against the server named by GATEHOUSE_SEED_DSN (a migrated
 // database), e.g. GATEHOUSE_SEED_USERS=1000000 GATEHOUSE_SEED_EVENTS=10000000. Skipped otherwise.
-func TestSeedLarge(t *testing.T) {
+func TestLoadLarge(t *testing.T) {
 	dsn := os.Getenv("GATEHOUSE_SEED_DSN")
 	if dsn == "" {
 		t.Skip("GATEHOUSE_SEED_DSN not set")
@@ -260,7 +261,7 @@ func TestSeedLarge(t *testing.T) {
 	defer db.Close()
 	start := time.Now()
 	lastPrint := start
-	sum, err := store.Seed(context.Background(), db, store.SeedOptions{Users: users, Events: events, Seed: 1},
+	sum, err := demodata.Load(context.Background(), db, demodata.Options{Users: users, Events: events, Seed: 1},
 		func(done, total int64) {
 			if time.Since(lastPrint) > 5*time.Second {
 				lastPrint = time.Now()

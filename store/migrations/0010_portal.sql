@@ -1,4 +1,4 @@
--- The portal's account pages (issue 14).
+-- The portal's account pages: pending sign-ins, the session's organization, the recovery pages' limits.
 
 -- After an operator's 2FA reset the user sets an authenticator up again at the next sign-in,
 -- before any session opens.

@@ -16,7 +16,7 @@ import (
 	"gatehouse/model"
 )
 
-// Authentication: the routine the customer portal shares with gatehouse (SPEC §3).
+// Authentication: the routine the customer portal shares with gatehouse.
 //
 // One attempt goes like this:
 //  1. the identifier (login code or e-mail; spaces around ignored, any case) is looked up;
@@ -161,7 +161,7 @@ func (s *Store) verify(ctx context.Context, r authRow, password string) (verifie
 		DummyVerify(ctx, password)
 		return v, ctx.Err()
 	}
-	// Passwords are hashed in NFKC form (SPEC §3); an imported bcrypt hash was made by another
+	// Passwords are hashed in NFKC form; an imported bcrypt hash was made by another
 	// system from the password as typed, so that form is tried too when it differs.
 	normalized := model.NormalizePassword(password)
 	ok, upgrade, err := VerifyPassword(ctx, r.PasswordHash.String, normalized)
@@ -379,7 +379,7 @@ func (s *Store) judge(r authRow, v verified, req AuthRequest, locked bool, now t
 }
 
 // countFailure adds one failure to the locked row. Outside a lock, a failure more than the
-// window after the first of the current count starts a new count (SPEC §3: N failures within
+// window after the first of the current count starts a new count (N failures within
 // the window); reaching the threshold locks the account — once, with one lock event. On a
 // locked account the counter keeps counting.
 func (s *Store) countFailure(ctx context.Context, tx *sqlx.Tx, r authRow, locked bool, pol model.LockoutPolicy,

@@ -29,6 +29,10 @@ var settings = []setting{
 	{key: "lang", flag: "lang", env: "GATEHOUSE_LANG"},
 	{key: "smtp_url", env: "GATEHOUSE_SMTP_URL"},
 	{key: "outbox_key_file", env: "GATEHOUSE_OUTBOX_KEY_FILE"},
+	{key: "portal_url", flag: "portal-url", env: "GATEHOUSE_PORTAL_URL"},
+	{key: "mail_from", env: "GATEHOUSE_MAIL_FROM"},
+	{key: "portal_listen", env: "GATEHOUSE_PORTAL_LISTEN"},
+	{key: "portal_trusted_proxies", env: "GATEHOUSE_PORTAL_TRUSTED_PROXIES"},
 }
 
 // registerSetting adds a config-file key (and its environment variable) for a command
@@ -43,6 +47,7 @@ const globalFlagsHelp = `Global flags (every command that uses the database):
   --data-dir DIR           state directory of the embedded cluster and the outbox key
   --lang en|fr             language of the console
   --config FILE            configuration file
+  --portal-url URL         base of the portal's pages, for the links in e-mails
 
 `
 
@@ -84,6 +89,7 @@ var globalFlagNames = []struct{ name, arg, usage string }{
 	{"data-dir", "DIR", "state directory `DIR` of the embedded cluster and the outbox key"},
 	{"lang", "LANG", "console language `LANG`: en or fr (default: from $LANG)"},
 	{"config", "FILE", "configuration `FILE`"},
+	{"portal-url", "URL", "base `URL` of the portal's pages: every link in every e-mail starts with it"},
 }
 
 func addGlobalFlags(fs *flag.FlagSet, pre *globalFlags) *globalFlags {
@@ -123,6 +129,8 @@ type Config struct {
 	SMTPURL         string
 	OutboxKeyFile   string
 	OutboxKey       string // GATEHOUSE_OUTBOX_KEY: hex or base64 of 32 bytes (environment only)
+	PortalURL       string // the base of every link in e-mails ("" = the store's default)
+	MailFrom        string // the sender of the e-mails ("" = noreply@ the portal's host)
 	File            string // the config file that was read, "" if none
 
 	statementTimeout time.Duration // 0 = the store's default (interactive)
@@ -185,6 +193,12 @@ func loadConfig(g *globalFlags) (*Config, error) {
 	cfg.SMTPURL = cfg.values["smtp_url"]
 	cfg.OutboxKeyFile = expandHome(cfg.values["outbox_key_file"])
 	cfg.OutboxKey = os.Getenv("GATEHOUSE_OUTBOX_KEY")
+	cfg.MailFrom = strings.TrimSpace(cfg.values["mail_from"])
+	pu, err := portalURL(cfg.values["portal_url"])
+	if err != nil {
+		return nil, fmt.Errorf("%s (from %s)", err, cfg.source["portal_url"])
+	}
+	cfg.PortalURL = pu
 	lang, err := normalizeLang(cfg.values["lang"])
 	if err != nil {
 		return nil, fmt.Errorf("%s (from %s)", err, cfg.source["lang"])

@@ -5,8 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
 
 	"gatehouse/model"
+	"gatehouse/portal"
 	"gatehouse/store"
 	"gatehouse/store/demodata"
 	"gatehouse/ui"
@@ -19,15 +25,22 @@ func init() {
 	register(&command{
 		name:    "demo",
 		args:    "[flags]",
-		summary: "open the console on a demo database (embedded PostgreSQL, generated data)",
+		summary: "open the console on a demo database (embedded PostgreSQL, generated data), with the portal beside it",
 		help: `The demo always uses its own database (gatehouse_demo) in the embedded cluster of the data
 directory, never DATABASE_URL. The first run generates demo data (300 users, 3,000 auth events,
 12 organizations), prints a few sample accounts with their passwords (demo data only), and
-registers your OS user as a support operator of the demo.`,
+registers your OS user as a support operator of the demo.
+
+The portal's account pages run beside the console, on http://127.0.0.1:8080 (another free port
+when 8080 is taken; --portal-listen): every link the demo e-mails points there. The demo needs
+no mail server: its e-mails go to an SMTP server of its own that writes them to a maildir in
+the data directory (<data dir>/demo-mail), and the portal's /demo/mail page shows them. Invite
+someone in the console (i), open the e-mail's link, choose a password, set up 2FA, sign in.`,
 		examples: []string{
 			"gatehouse demo",
 			"gatehouse demo --lang fr",
 			"gatehouse demo --data-dir /tmp/gatehouse-demo",
+			"gatehouse demo --portal-only   # the portal and its mailbox, no console",
 		},
 		run: runDemo,
 	})
@@ -37,6 +50,8 @@ func runDemo(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
 	readOnly := f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
+	portalOnly := f.Bool("portal-only", false, "serve the demo portal and mailbox without the console, until interrupted")
+	portalListen := f.String("portal-listen", "127.0.0.1:8080", "the demo portal's listen `ADDR` (another free port when it is taken)")
 	pos, code, ok := f.parse(e, args)
 	if !ok {
 		return code
@@ -52,6 +67,15 @@ func runDemo(e *env, c *command, args []string) int {
 	cfg, err := loadConfig(f.global)
 	if err != nil {
 		return fail(e, err)
+	}
+	// The portal's address comes first: every link the demo e-mails starts with it.
+	var ln net.Listener
+	if !*noConsole {
+		if ln, err = listenDemoPortal(*portalListen); err != nil {
+			return fail(e, err)
+		}
+		defer ln.Close()
+		cfg.PortalURL = "http://" + localURLHost(ln.Addr().String())
 	}
 	st, label, cleanup, err := openEmbedded(e.ctx, cfg, demoDB)
 	if err != nil {
@@ -71,11 +95,76 @@ func runDemo(e *env, c *command, args []string) int {
 	if *noConsole {
 		return exitOK
 	}
-	if seeded {
-		waitForEnter(e, "\nPress Enter to open the console… ")
+	stop, err := startDemoPortal(e, cfg, st, ln)
+	if err != nil {
+		return fail(e, err)
 	}
+	defer stop()
+	if *portalOnly {
+		fmt.Fprintln(e.stdout, "serving the demo portal until interrupted (ctrl+c)")
+		<-e.ctx.Done()
+		return exitOK
+	}
+	waitForEnter(e, "\nPress Enter to open the console (the portal keeps running beside it)… ")
 	op.ReadOnly = *readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: *readOnly})
+}
+
+// listenDemoPortal listens on addr, or on another free port of its host when addr is taken.
+func listenDemoPortal(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	host, _, splitErr := net.SplitHostPort(addr)
+	if splitErr != nil {
+		return nil, fmt.Errorf("--portal-listen %s: %w", addr, err)
+	}
+	ln, err2 := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err2 != nil {
+		return nil, fmt.Errorf("--portal-listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// startDemoPortal serves the portal on ln with the demo's mailbox: an SMTP server writing to a
+// maildir in the data directory, the outbox delivered to it every second, and /demo/mail
+// showing it. The portal's request log goes to a file (the console owns the terminal).
+func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (stop func(), err error) {
+	maildir := filepath.Join(cfg.dataDir(), "demo-mail")
+	mb, err := startDemoMailbox(maildir)
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(cfg.dataDir(), "demo-portal.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		mb.close()
+		return nil, fmt.Errorf("demo portal log: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	h := portal.New(st, portal.Config{PublicURL: cfg.PortalURL, Logger: logger, Mailbox: maildir, Issuer: "gatehouse demo"})
+	ps := startPortal(h, ln, logger)
+	ctx, cancel := context.WithCancel(e.ctx)
+	mailerDone := make(chan struct{})
+	go func() {
+		defer close(mailerDone)
+		err := st.RunMailer(ctx, store.MailerConfig{SMTPURL: "smtp://" + mb.addr, From: "portal@gatehouse-demo.localhost",
+			Interval: time.Second, Logf: func(format string, a ...any) { logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...))) }})
+		if err != nil {
+			logger.Error("demo mailer", "err", err.Error())
+		}
+	}()
+	fmt.Fprintf(e.stdout, "\nportal:  %s/login\n", cfg.PortalURL)
+	fmt.Fprintf(e.stdout, "mailbox: %s/demo/mail (every e-mail the demo sends; maildir %s)\n", cfg.PortalURL, maildir)
+	fmt.Fprintf(e.stdout, "log:     %s\n", logPath)
+	return func() {
+		cancel()
+		ps.stop()
+		<-mailerDone
+		mb.close()
+		logFile.Close()
+	}, nil
 }
 
 // prepareDemo generates the demo data once (when the database has no user yet) and registers

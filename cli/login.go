@@ -24,10 +24,11 @@ temporary password expiry, and an auth event recorded for every attempt. The pas
 from standard input (one line; nothing is trimmed but the line ending), or typed without echo
 on a terminal. It needs no operator: the password is the proof.
 
-Exit status: 0 on success (the session token on the first line of standard output, then
-"password change required" when the user must choose a new password now); 1 on any refusal,
-always with the same message (a wrong password, an unknown login and a locked account look
-alike); 2 on a usage or infrastructure error.`,
+Exit status: 0 on success (the session token on standard output); 1 on any refusal, always
+with the same message (a wrong password, an unknown login and a locked account look alike),
+and when the password was right but the account must first choose a new password (a
+temporary password, one an operator set) or set up 2FA: no session opens before that is done
+on the portal (the message says which); 2 on a usage or infrastructure error.`,
 		examples: []string{
 			"printf '%s\\n' \"$PW\" | gatehouse login ACME-7K2Q9 --ip 198.51.100.7",
 			"gatehouse login marie.dupont@example.com --totp 123456 < pw.txt",
@@ -106,9 +107,14 @@ func runLogin(e *env, c *command, args []string) int {
 		fail(e, err)
 		return exitUsage
 	}
-	fmt.Fprintln(e.stdout, res.SessionToken)
-	if res.MustChangePassword {
-		fmt.Fprintln(e.stdout, "password change required")
+	switch res.Pending {
+	case store.StepPassword:
+		fmt.Fprintln(e.stderr, "gatehouse: password change required: the password is right, but no session opens before a new one is chosen (sign in on the portal)")
+		return exitRefused
+	case store.StepEnrol:
+		fmt.Fprintln(e.stderr, "gatehouse: 2FA setup required: the password is right, but no session opens before an authenticator app is set up (sign in on the portal)")
+		return exitRefused
 	}
+	fmt.Fprintln(e.stdout, res.SessionToken)
 	return exitOK
 }

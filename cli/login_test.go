@@ -57,11 +57,14 @@ func TestLoginCommandExitCodes(t *testing.T) {
 		t.Fatalf("CRLF: exit %d: %s", code, errOut)
 	}
 
-	// Must change: said after the token.
+	// Must change: no session (and no token) until the password is changed on the portal.
 	h.exec(`UPDATE users SET must_change_password = true WHERE id = $1`, id)
-	code, out, _ = h.runIn(loginTestPassword, "login", "ACME-LOG01")
-	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(lines) != 2 || lines[1] != "password change required" {
-		t.Fatalf("must change: exit %d, %q", code, out)
+	code, out, errOut = h.runIn(loginTestPassword, "login", "ACME-LOG01")
+	if code != 1 || out != "" || !strings.Contains(errOut, "password change required") {
+		t.Fatalf("must change: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if n := h.loCount(`SELECT count(*) FROM sessions WHERE user_id = $1`, id); n != 2 {
+		t.Fatalf("%d sessions: the must-change sign-in opened one", n)
 	}
 
 	// Every refusal: exit 1, the same message, nothing on stdout.

@@ -24,10 +24,12 @@ by one of them.
 
 The SMTP URL comes from --smtp-url, else GATEHOUSE_SMTP_URL, else smtp_url in the config file
 (prefer the environment or the file: a password on the command line is visible to other local
-users). The installation has one outbox key, recorded (as a fingerprint) by the database the
-first time a key is used: every process must hold it (GATEHOUSE_OUTBOX_KEY, or outbox_key_file
-in the config file; by default each OS user has its own <data dir>/outbox.key). A mailer with
-another key delivers nothing and exits 2, saying so.
+users); the sender from --from, else GATEHOUSE_MAIL_FROM, else mail_from. The links in the
+e-mails start with the portal URL (--portal-url, GATEHOUSE_PORTAL_URL or portal_url) of the
+process that queued them. The installation has one outbox key, recorded (as a fingerprint) by
+the database the first time a key is used: every process must hold it (GATEHOUSE_OUTBOX_KEY,
+or outbox_key_file in the config file; by default each OS user has its own <data
+dir>/outbox.key). A mailer with another key delivers nothing and exits 2, saying so.
 
 With --once: delivers what is due now, then exits 0 if nothing is left pending and nothing
 failed in this pass; 1 if messages are still pending (waiting for a retry after a failure,
@@ -47,7 +49,7 @@ func runMail(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
 	smtpURL := f.String("smtp-url", "", "SMTP server `URL`: smtp://user:pass@host:port (or smtps://)")
 	once := f.Bool("once", false, "deliver what is due now, then exit")
-	from := f.String("from", "", "sender `ADDR` (default noreply@ the portal's host)")
+	from := f.String("from", "", "sender `ADDR` (default: GATEHOUSE_MAIL_FROM or mail_from, else noreply@ the portal's host)")
 	interval := f.Duration("interval", 5*time.Second, "pause between rounds when nothing is due")
 	batch := f.Int("batch", 20, "messages taken per round")
 	pos, code, ok := f.parse(e, args)
@@ -66,6 +68,9 @@ func runMail(e *env, c *command, args []string) int {
 	}
 	if *smtpURL == "" {
 		*smtpURL = cfg.SMTPURL
+	}
+	if *from == "" {
+		*from = cfg.MailFrom
 	}
 	if *smtpURL == "" {
 		return f.usageError(e, "no SMTP server: give --smtp-url, or set GATEHOUSE_SMTP_URL or smtp_url in the config file")

@@ -53,7 +53,7 @@ func openStore(ctx context.Context, cfg *Config) (st *store.Store, label string,
 // storeConfig is the store configuration for a database URL.
 func (c *Config) storeConfig(dsn string, key []byte) store.Config {
 	return store.Config{DatabaseURL: dsn, ReadDatabaseURL: c.ReadDatabaseURL, OutboxKey: key, OutboxKeySource: c.outboxKeySource(),
-		StatementTimeout: c.statementTimeout, Tracer: c.tracer, MaxOpenConns: c.maxOpenConns}
+		StatementTimeout: c.statementTimeout, Tracer: c.tracer, MaxOpenConns: c.maxOpenConns, PortalURL: c.PortalURL}
 }
 
 // openEmbedded starts (if needed) the embedded cluster of the data directory and opens the

@@ -76,6 +76,7 @@ func runServe(e *env, c *command, args []string) int {
 	idle := f.Duration("idle-timeout", 10*time.Minute, "close a connection idle for `D`")
 	maxTimeout := f.Duration("max-timeout", 12*time.Hour, "close every connection after `D`")
 	smtpURL := f.String("smtp-url", "", "deliver the outbox to the SMTP server `URL` (default: GATEHOUSE_SMTP_URL or the config file)")
+	from := f.String("from", "", "sender `ADDR` of the e-mails (default: GATEHOUSE_MAIL_FROM or mail_from, else noreply@ the portal's host)")
 	logFormat := f.String("log-format", "text", "log `FORMAT`: text or json")
 	verbose := f.Bool("verbose", false, "log debug lines too (accepted keys)")
 	pos, code, ok := f.parse(e, args)
@@ -120,6 +121,9 @@ func runServe(e *env, c *command, args []string) int {
 	if *smtpURL == "" {
 		*smtpURL = cfg.SMTPURL
 	}
+	if *from == "" {
+		*from = cfg.MailFrom
+	}
 	st, label, cleanup, err := openStore(e.ctx, cfg)
 	if err != nil {
 		return fail(e, err)
@@ -142,7 +146,7 @@ func runServe(e *env, c *command, args []string) int {
 	go func() { errs <- srv.Serve(ln) }()
 	mailerDone := make(chan struct{})
 	if *smtpURL != "" {
-		mc := store.MailerConfig{SMTPURL: *smtpURL, Logf: func(format string, a ...any) {
+		mc := store.MailerConfig{SMTPURL: *smtpURL, From: *from, Logf: func(format string, a ...any) {
 			logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...)))
 		}}
 		go func() {

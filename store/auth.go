@@ -16,7 +16,7 @@ import (
 	"gatehouse/model"
 )
 
-// Authentication: the routine the customer portal shares with gatehouse (SPEC §3).
+// Authentication: the routine the customer portal shares with gatehouse.
 //
 // One attempt goes like this:
 //  1. the identifier (login code or e-mail; spaces around ignored, any case) is looked up;
@@ -31,13 +31,16 @@ import (
 //     resets the counter, records the login and opens a session.
 //
 // The caller learns only ErrAuthFailed, whatever the reason (ErrTOTPRequired when the password
-// was right but no code was given: the portal then asks for one). The reason is in the event.
+// was right but no code was given: the portal then asks for one, and the result's Ticket lets
+// the code follow alone). The reason is in the event. An account that must change its password
+// or set up 2FA gets no session yet: a pending sign-in (AuthResult.Pending) instead.
 
 // ErrAuthFailed is the one public answer to a failed login, whatever the reason.
 var ErrAuthFailed = errors.New("authentication failed")
 
 // ErrTOTPRequired means the password was right and the account has 2FA, but no code was
-// given: ask for one and try again. errors.Is(err, ErrAuthFailed) is true as well. It is
+// given: ask for one and try again (with the password, or with the ticket of the result
+// returned alongside: ContinueSignIn). errors.Is(err, ErrAuthFailed) is true as well. It is
 // never returned for a locked, disabled or otherwise unusable account.
 var ErrTOTPRequired = fmt.Errorf("%w: a 2FA code is required", ErrAuthFailed)
 
@@ -50,7 +53,10 @@ type AuthRequest struct {
 	UserAgent string
 }
 
-// AuthResult is a successful login.
+// AuthResult is a successful login: either an open session, or — when Pending is set — a
+// sign-in whose credentials were right but which must pass one more step before any session
+// opens (a 2FA code, a forced password change, a 2FA enrolment). Ticket then continues it
+// (ContinueSignIn); SessionToken is empty.
 type AuthResult struct {
 	UserID             int64
 	Login              string
@@ -58,8 +64,13 @@ type AuthResult struct {
 	SessionToken       string // shown once; only its hash is stored
 	IdleExpiresAt      time.Time
 	ExpiresAt          time.Time
-	MustChangePassword bool // the portal must make the user choose a password now
-	HashUpgraded       bool // the stored hash was replaced by a fresh argon2id one
+	MustChangePassword bool   // Pending is StepPassword: the user chooses a new password first
+	HashUpgraded       bool   // the stored hash was replaced by a fresh argon2id one
+	OrgID              *int64 // the session's organization, when one was chosen
+
+	Pending         SignInStep // "" when the session is open
+	Ticket          string     // continues a pending sign-in; shown once, only its hash is stored
+	TicketExpiresAt time.Time
 }
 
 // maxIdentifier bounds what is looked up (a pasted megabyte is not an identifier).
@@ -81,10 +92,13 @@ type authRow struct {
 	LockedAt          sql.NullTime   `db:"locked_at"`
 	LockedUntil       sql.NullTime   `db:"locked_until"`
 	LockCount         int            `db:"lock_count"`
+	MustEnrolTOTP     bool           `db:"must_enrol_totp"`
+	Version           int            `db:"version"`
 }
 
 const authColumns = `id, login_code, status, password_hash, must_change_password, password_expires_at,
-	totp_enabled, totp_secret, totp_last_step, failed_attempts, first_failed_at, locked_at, locked_until, lock_count`
+	totp_enabled, totp_secret, totp_last_step, failed_attempts, first_failed_at, locked_at, locked_until, lock_count,
+	must_enrol_totp, version`
 
 // lookupLogin finds the account an identifier names: a live account by login code or e-mail,
 // else the most recently deleted one (so attempts on it land on its timeline). found=false
@@ -147,7 +161,7 @@ func (s *Store) verify(ctx context.Context, r authRow, password string) (verifie
 		DummyVerify(ctx, password)
 		return v, ctx.Err()
 	}
-	// Passwords are hashed in NFKC form (SPEC §3); an imported bcrypt hash was made by another
+	// Passwords are hashed in NFKC form; an imported bcrypt hash was made by another
 	// system from the password as typed, so that form is tried too when it differs.
 	normalized := model.NormalizePassword(password)
 	ok, upgrade, err := VerifyPassword(ctx, r.PasswordHash.String, normalized)
@@ -247,40 +261,22 @@ func (s *Store) decide(ctx context.Context, id int64, ident string, v verified, 
 		}
 		if o.reason != "" {
 			public = o.publicEr
+			if errors.Is(public, ErrTOTPRequired) {
+				// The password was right: the code can follow on its own, with a ticket.
+				return s.pendSignIn(ctx, tx, &res, r.ID, r.Version, StepTOTP, 0, req.IP, req.UserAgent, now)
+			}
 			return nil
 		}
-		uid := &r.ID
-
-		// Success.
-		var newHash any
-		if v.newHash != "" {
-			newHash = v.newHash
-			res.HashUpgraded = true
-		}
-		var ipArg any
-		if req.IP.IsValid() {
-			ipArg = req.IP.String()
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_attempts = 0, first_failed_at = NULL, lock_count = 0,
-			locked_at = NULL, locked_until = NULL, lock_reason = NULL,
-			last_login_at = $2, last_login_ip = $3, totp_last_step = coalesce($4, totp_last_step),
-			password_hash = coalesce($5, password_hash) WHERE id = $1`,
-			r.ID, now, ipArg, o.totpStep, newHash); err != nil {
-			return err
-		}
-		if err := authEvent(ctx, tx, now, uid, ident, "login_success", "", req.IP, req.UserAgent); err != nil {
-			return err
-		}
-		token, hash := model.NewToken()
-		res.UserID, res.Login, res.SessionToken, res.MustChangePassword = r.ID, r.Login, token, r.MustChange
-		res.IdleExpiresAt, res.ExpiresAt = now.Add(spol.Idle), now.Add(spol.Absolute)
-		ua := req.UserAgent
-		return tx.GetContext(ctx, &res.SessionID, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at,
-			idle_expires_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING id`,
-			r.ID, hash, now, res.IdleExpiresAt, res.ExpiresAt, ipArg, ua)
+		// Success: a session opens, or the step the account must pass first.
+		res, err = s.completeSignIn(ctx, tx, r, signInDone{ident: ident, totpStep: o.totpStep, newHash: v.newHash,
+			ip: req.IP, ua: req.UserAgent}, spol, now)
+		return err
 	})
 	if err != nil {
 		return AuthResult{}, err
+	}
+	if errors.Is(public, ErrTOTPRequired) {
+		return res, public // res carries the ticket for the code
 	}
 	if public != nil {
 		return AuthResult{}, public
@@ -317,6 +313,7 @@ func (s *Store) attempt(ctx context.Context, tx *sqlx.Tx, id int64, ident string
 			return r, outcome{}, now, err
 		}
 		r.LockedAt, r.LockedUntil, r.FailedAttempts, r.FirstFailedAt = sql.NullTime{}, sql.NullTime{}, 0, sql.NullTime{}
+		r.Version++
 	}
 	locked := r.LockedAt.Valid
 
@@ -382,7 +379,7 @@ func (s *Store) judge(r authRow, v verified, req AuthRequest, locked bool, now t
 }
 
 // countFailure adds one failure to the locked row. Outside a lock, a failure more than the
-// window after the first of the current count starts a new count (SPEC §3: N failures within
+// window after the first of the current count starts a new count (N failures within
 // the window); reaching the threshold locks the account — once, with one lock event. On a
 // locked account the counter keeps counting.
 func (s *Store) countFailure(ctx context.Context, tx *sqlx.Tx, r authRow, locked bool, pol model.LockoutPolicy,

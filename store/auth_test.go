@@ -415,10 +415,14 @@ func TestAuthUnknownLoginAndStatuses(t *testing.T) {
 			t.Errorf("user %d: want one %s failure, not counted", id, reason)
 		}
 	}
-	// A temporary password works before it expires (must change), not after.
-	r := e.mustLogin("ACME-EXP01", authPassword)
-	if !r.MustChangePassword {
-		t.Fatal("must change not reported")
+	// A temporary password works before it expires — but opens no session: the sign-in
+	// waits for the new password — and not after.
+	r, err := e.login("ACME-EXP01", authPassword)
+	if err != nil || !r.MustChangePassword || r.Pending != store.StepPassword || r.Ticket == "" || r.SessionToken != "" {
+		t.Fatalf("temporary password: want a pending password change and no session, got %+v, %v", r, err)
+	}
+	if n := e.int(`SELECT count(*) FROM sessions WHERE user_id = $1`, exp); n != 0 {
+		t.Fatalf("%d session(s) opened before the password was changed", n)
 	}
 	e.clk.Advance(2 * time.Hour)
 	e.mustFail("ACME-EXP01", authPassword)

@@ -151,6 +151,7 @@ type passwordChange struct {
 	eventKind  string     // auth event
 	eventWhy   string     // auth event reason
 	actor      string     // user agent of the auth event ("gatehouse:NAME" or "self")
+	notice     string     // the notice e-mail's key prefix; "" chooses by eventKind
 }
 
 // storePassword writes the new hash and its consequences inside the caller's transaction:
@@ -181,9 +182,12 @@ func (s *Store) storePassword(ctx context.Context, tx *sqlx.Tx, u model.User, c 
 		return 0, err
 	}
 	at := now.UTC().Format("2006-01-02 15:04")
-	if c.eventKind == "reset_completed" {
+	switch {
+	case c.notice != "":
+		err = s.notify(ctx, tx, u, c.notice+".subject", c.notice+".body", u.Login, at)
+	case c.eventKind == "reset_completed":
 		err = s.notify(ctx, tx, u, "mail.password_reset.subject", "mail.password_reset.body", u.Login, at)
-	} else {
+	default:
 		err = s.notify(ctx, tx, u, "mail.password_set.subject", "mail.password_set.body", u.Login, at)
 	}
 	return n, err

@@ -129,10 +129,14 @@ func TestSecretsNeverInLogsTablesOrErrors(t *testing.T) {
 	w.refused("login with a truncated temporary password", err)
 	res, err := login(temp, "")
 	w.ok("login with the temporary password", err)
-	if !res.MustChangePassword {
-		t.Error("a temporary password must be changed at the next login")
+	if !res.MustChangePassword || res.SessionToken != "" {
+		t.Error("a temporary password must be changed at the next login, before any session")
 	}
-	w.secret("session token (temporary password)", res.SessionToken)
+	w.secret("sign-in ticket (temporary password)", res.Ticket)
+	own := w.secret("password chosen at sign-in", "harvest lagoon "+rnd+" pepper")
+	res, err = w.s.ContinueSignIn(ctx, res.Ticket, store.StepInput{Password: own, Confirm: own, IP: ip})
+	w.ok("choose a password at sign-in", err)
+	w.secret("session token (after the forced change)", res.SessionToken)
 	_, err = w.s.TouchSession(ctx, res.SessionToken)
 	w.ok("touch session", err)
 
@@ -163,8 +167,9 @@ func TestSecretsNeverInLogsTablesOrErrors(t *testing.T) {
 	// 4. TOTP enrolled (as the portal does, in SQL); log in with a code; wrong and replayed codes.
 	totpSecret := w.secret("TOTP secret", model.NewTOTPSecret())
 	w.exec(`UPDATE users SET totp_enabled = true, totp_secret = $2 WHERE id = $1`, id, totpSecret)
-	_, err = login(pw2, "")
+	res, err = login(pw2, "")
 	w.refused("login without the 2FA code", err)
+	w.secret("sign-in ticket (2FA code to follow)", res.Ticket)
 	code, err := model.TOTPCode(totpSecret, w.clock())
 	w.ok("totp code", err)
 	bad, err := model.TOTPCode(totpSecret, w.clock().Add(-time.Hour))

@@ -12,7 +12,7 @@ import (
 	"gatehouse/model"
 )
 
-// Portal sessions (SPEC §3 Sessions): a successful Authenticate opens one; its token is shown
+// Portal sessions: a successful Authenticate opens one; its token is shown
 // once and only its SHA-256 is stored. A session ends when it has been idle too long, when it
 // reaches its absolute lifetime, or when it is ended (by an operator, or because the account
 // was disabled, deleted or given a new password: endSessions).

@@ -12,7 +12,7 @@ import (
 )
 
 // Installation-wide settings live in the settings table as JSON, one row per key. A missing
-// row means the defaults of SPEC §3; a row may set only some fields (the others keep their
+// row means the defaults (README, Configuration); a row may set only some fields (the others keep their
 // defaults). Durations are Go duration strings ("15m", "24h").
 
 // Setting keys.

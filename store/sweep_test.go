@@ -177,6 +177,9 @@ var sweepRows = []sweepRow{
 		_, err := w.s.OrganizationBySlug(w.ctx, op, "sweep-b")
 		return err
 	}},
+	{"SetOrganizationTOTPRequired", "organization B", swNotFound, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		return w.s.SetOrganizationTOTPRequired(w.ctx, op, w.orgB, true)
+	}},
 	{"AddOrganization", "new organization", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.AddOrganization(w.ctx, op, "sweep-new", "New")
 		return err

@@ -616,8 +616,8 @@ func (s *Store) FindDeletedUser(ctx context.Context, op model.Operator, ident st
 }
 
 // ResetTOTP turns 2FA off for a user who lost their device: the secret is dropped, the user
-// re-enrolls at their next login. Their sessions end (the lost phone may hold one); the user
-// is notified. An admin may reset it only for a user of their organizations alone
+// must set up a new authenticator at their next sign-in, before any session. Their sessions
+// end (the lost phone may hold one); the user is notified. An admin may reset it only for a user of their organizations alone
 // (ErrSharedAccount). The operator's reason goes into the audit row (at most 500 bytes, as typed).
 func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, version int, reason string) (model.User, error) {
 	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
@@ -625,7 +625,7 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 			return auditEntry{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
-			version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			must_enrol_totp = true, version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 			return auditEntry{}, err
 		}
 		n, err := endSessions(ctx, tx, now, id, "totp_reset")

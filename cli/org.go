@@ -23,6 +23,15 @@ NAME is what people read (the rest of the line, quotes optional).`,
 		run: runOrgAdd,
 	})
 	register(&command{
+		name:    "org timezone",
+		args:    "SLUG ZONE",
+		summary: "set the time zone of the dates in an organization's e-mails (support operators)",
+		help: `ZONE is a time zone name such as Europe/Paris, America/Montreal or UTC; "default" goes
+back to the recipient's language's (Europe/Paris in French, UTC in English).`,
+		examples: []string{"gatehouse org timezone acme-quebec America/Montreal", "gatehouse org timezone acme default"},
+		run:      runOrgTimeZone,
+	})
+	register(&command{
 		name:     "org list",
 		args:     "[--json]",
 		summary:  "list the organizations",
@@ -97,12 +106,45 @@ func runOrgList(e *env, c *command, args []string) int {
 		fmt.Fprintln(e.stdout, "no organization yet: gatehouse org add SLUG NAME")
 		return exitOK
 	}
-	t := &table{header: []string{"ID", "SLUG", "NAME", "CREATED"}, max: []int{0, 40, 60, 0}}
+	t := &table{header: []string{"ID", "SLUG", "NAME", "CREATED", "TIME ZONE"}, max: []int{0, 40, 60, 0, 0}}
 	for _, o := range orgs {
-		t.add(fmt.Sprint(o.ID), o.Slug, o.Name, o.CreatedAt.Local().Format("2006-01-02"))
+		tz := o.TimeZone
+		if tz == "" {
+			tz = "(by language)"
+		}
+		t.add(fmt.Sprint(o.ID), o.Slug, o.Name, o.CreatedAt.Local().Format("2006-01-02"), tz)
 	}
 	if err := t.write(e.stdout); err != nil {
 		return fail(e, err)
+	}
+	return exitOK
+}
+
+func runOrgTimeZone(e *env, c *command, args []string) int {
+	f := newFlags(e, c, true)
+	pos, code, ok := f.parse(e, args)
+	if !ok {
+		return code
+	}
+	if code, ok := f.wantArgs(e, pos, 2, "SLUG ZONE"); !ok {
+		return code
+	}
+	slug, zone := strings.ToLower(strings.TrimSpace(pos[0])), strings.TrimSpace(pos[1])
+	if zone == "default" {
+		zone = ""
+	}
+	st, actor, cleanup, err := openForSetup(e, f)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer cleanup()
+	if err := st.SetOrganizationTimeZone(e.ctx, actor, slug, zone); err != nil {
+		return fail(e, fmt.Errorf("organization %s: %w", sanitizeLine(slug), err))
+	}
+	if zone == "" {
+		fmt.Fprintf(e.stdout, "organization %s: e-mail dates in the recipient's language's zone\n", sanitizeLine(slug))
+	} else {
+		fmt.Fprintf(e.stdout, "organization %s: e-mail dates in %s\n", sanitizeLine(slug), sanitizeLine(zone))
 	}
 	return exitOK
 }

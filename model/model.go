@@ -5,6 +5,8 @@ package model
 import (
 	"net/netip"
 	"time"
+
+	"gatehouse/model/i18n"
 )
 
 // Status of a user account.
@@ -99,6 +101,10 @@ type Organization struct {
 	Slug      string    `db:"slug" json:"slug"`
 	Name      string    `db:"name" json:"name"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
+
+	// TimeZone is the zone of the dates in the e-mails about it ("": by the recipient's
+	// language).
+	TimeZone string `db:"time_zone" json:"time_zone,omitempty"`
 }
 
 // Right is an entry of the rights catalog.
@@ -106,6 +112,27 @@ type Right struct {
 	Code        string `db:"code" json:"code"`
 	Label       string `db:"label" json:"label"`
 	Description string `db:"description" json:"description"`
+
+	// The French texts ("" until written: the English one is shown).
+	LabelFR       string `db:"label_fr" json:"label_fr,omitempty"`
+	DescriptionFR string `db:"description_fr" json:"description_fr,omitempty"`
+}
+
+// LabelIn is the right's label for a reader of lang (English when it has none in lang).
+func (r Right) LabelIn(lang i18n.Lang) string {
+	if lang == i18n.FR && r.LabelFR != "" {
+		return r.LabelFR
+	}
+	return r.Label
+}
+
+// DescriptionIn is the right's description for a reader of lang (English when it has none
+// in lang).
+func (r Right) DescriptionIn(lang i18n.Lang) string {
+	if lang == i18n.FR && r.DescriptionFR != "" {
+		return r.DescriptionFR
+	}
+	return r.Description
 }
 
 // Membership is a user's access to one organization, with its rights.
@@ -189,4 +216,8 @@ type AuditEntry struct {
 	TargetLogin  string    `json:"target_login,omitempty"` // the target user's login code, when it still exists
 	TargetOrg    string    `json:"target_org,omitempty"`   // the target organization's slug, when it still exists
 	Summary      string    `json:"summary"`
+
+	// Detail is the row's structured part (nil on older rows): SummaryIn renders it in the
+	// reader's language.
+	Detail AuditDetail `json:"detail,omitempty"`
 }

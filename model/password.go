@@ -79,6 +79,9 @@ type PasswordContext struct {
 	Name     string   // the user's full name
 	OrgNames []string // names of the user's organizations
 	HasTOTP  bool     // the user has a second factor: the shorter minimum applies
+	// ForOperator marks rules read by an operator choosing someone else's password: they
+	// speak of the user ("the user's name"), not to the reader ("your name").
+	ForOperator bool
 	// PreviousMatch reports whether the NFKC-normalized candidate equals one of the user's
 	// last HistoryDepth passwords (typically by verifying it against the stored hashes).
 	// nil means no history is available and the reuse rule is not shown.
@@ -208,13 +211,22 @@ func (p PasswordPolicy) Check(pw string, ctx PasswordContext) []RuleResult {
 	res = append(res, p.checkContext(n, ctx))
 
 	if ctx.PreviousMatch != nil && p.HistoryDepth > 0 {
-		res = append(res, result(RuleReuse, !ctx.PreviousMatch(n), "", "password.rule.reuse", []any{p.HistoryDepth}, ""))
+		res = append(res, result(RuleReuse, !ctx.PreviousMatch(n), "", ctx.voiced("password.rule.reuse"), []any{p.HistoryDepth}, ""))
 	}
 
 	if p.RequireComposition {
 		res = append(res, checkComposition(n))
 	}
 	return res
+}
+
+// voiced is the catalog key of a rule's text for the reader: its ".user" form (about the
+// user) when an operator reads it and the catalog has one, else the text to the owner.
+func (ctx PasswordContext) voiced(key string) string {
+	if ctx.ForOperator && i18n.Has(i18n.EN, key+".user") {
+		return key + ".user"
+	}
+	return key
 }
 
 // reasonKey is the catalog key of a reason's detail ("" for none).
@@ -533,7 +545,7 @@ func (p PasswordPolicy) checkContext(normalized string, ctx PasswordContext) Rul
 			reasons = append(reasons, t.reason)
 		}
 	}
-	r := result(RuleContext, len(reasons) == 0, "", "password.rule.context", nil, "")
+	r := result(RuleContext, len(reasons) == 0, "", ctx.voiced("password.rule.context"), nil, "")
 	if len(reasons) > 0 {
 		// In the order of the requirement's text, whatever the order of the tokens; the
 		// first names the reason.
@@ -544,8 +556,8 @@ func (p PasswordPolicy) checkContext(normalized string, ctx PasswordContext) Rul
 				if len(en) == 0 {
 					r.Reason = o
 				}
-				en = append(en, i18n.T(i18n.EN, reasonKey(o)))
-				fr = append(fr, i18n.T(i18n.FR, reasonKey(o)))
+				en = append(en, i18n.T(i18n.EN, ctx.voiced(reasonKey(o))))
+				fr = append(fr, i18n.T(i18n.FR, ctx.voiced(reasonKey(o))))
 			}
 		}
 		r.Message += " (" + i18n.T(i18n.EN, "password.rule.context.contains", strings.Join(en, ", ")) + ")"

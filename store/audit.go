@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -22,8 +23,27 @@ func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, u
 // auditIn is audit with the row's organizations given (orgIDs non-nil; empty: a row only
 // support and oncall read).
 func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string) error {
+	return auditRow(ctx, tx, op, action, userID, orgID, orgIDs, summary, nil)
+}
+
+// auditDetailed is audit with the row's structured part (model.AuditDetail), from which the
+// row is shown in the reader's language; summary stays its English record.
+func auditDetailed(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string, d model.AuditDetail) error {
+	return auditRow(ctx, tx, op, action, userID, orgID, nil, summary, d)
+}
+
+// auditRow writes one audit row: auditIn's, with its structured part when d is not nil.
+func auditRow(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string, d model.AuditDetail) error {
 	if err := writable(op); err != nil {
 		return err
+	}
+	var detail any
+	if d != nil {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		detail = string(b)
 	}
 	var given, scope any
 	if orgIDs != nil {
@@ -33,12 +53,12 @@ func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string,
 		scope = int64Array(op.OrgIDs)
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash, org_ids)
+		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash, org_ids, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x', coalesce($7::bigint[],
 			CASE WHEN $5::bigint IS NOT NULL THEN ARRAY[$5::bigint]
 			ELSE coalesce((SELECT array_agg(m.org_id ORDER BY m.org_id) FROM memberships m
-				WHERE m.user_id = $4::bigint AND ($8::bigint[] IS NULL OR m.org_id = ANY($8::bigint[]))), '{}') END))`,
-		nullID(op.ID), op.Name, action, userID, orgID, summary, given, scope)
+				WHERE m.user_id = $4::bigint AND ($8::bigint[] IS NULL OR m.org_id = ANY($8::bigint[]))), '{}') END), $9::jsonb)`,
+		nullID(op.ID), op.Name, action, userID, orgID, summary, given, scope, detail)
 	return err
 }
 
@@ -99,7 +119,7 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 		target = "CASE WHEN " + member + " THEN a.target_user_id END"
 		login = "CASE WHEN " + member + " THEN " + login + " END"
 	}
-	sql := `SELECT a.id, a.at, a.operator_name, a.action, ` + target + `, a.target_org_id, a.summary,
+	sql := `SELECT a.id, a.at, a.operator_name, a.action, ` + target + `, a.target_org_id, a.summary, a.detail,
 		coalesce(` + login + `, '') AS target_login,
 		coalesce((SELECT o.slug FROM organizations o WHERE o.id = a.target_org_id), '') AS target_org
 		FROM audit_entries a`
@@ -115,8 +135,12 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 	var out []model.AuditEntry
 	for rows.Next() {
 		var e model.AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.OperatorName, &e.Action, &e.TargetUserID, &e.TargetOrgID, &e.Summary, &e.TargetLogin, &e.TargetOrg); err != nil {
+		var detail []byte
+		if err := rows.Scan(&e.ID, &e.At, &e.OperatorName, &e.Action, &e.TargetUserID, &e.TargetOrgID, &e.Summary, &detail, &e.TargetLogin, &e.TargetOrg); err != nil {
 			return nil, err
+		}
+		if len(detail) > 0 && json.Unmarshal(detail, &e.Detail) != nil {
+			e.Detail = nil // unreadable: the summary is shown
 		}
 		out = append(out, e)
 	}
@@ -135,7 +159,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, *AuditBreak, error) {
 	rows, err := s.db.QueryxContext(ctx, `
 		SELECT id, prev_hash, hash,
 		       audit_row_hash(prev_hash, id, at, operator_id, operator_name, action,
-		                      target_user_id, target_org_id, summary) AS recomputed
+		                      target_user_id, target_org_id, summary, detail) AS recomputed
 		FROM audit_entries ORDER BY id`)
 	if err != nil {
 		return 0, nil, mapErr(err)

@@ -447,17 +447,35 @@ func checkGrant(op model.Operator, rights []string) ([]string, error) {
 	return out, nil
 }
 
-// rightLabels returns "Label (code)" for each right, for e-mails.
-func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (string, error) {
-	var labels []string
-	err := tx.SelectContext(ctx, &labels, `SELECT label || ' (' || code || ')' FROM rights WHERE code = ANY($1) ORDER BY code`, stringArray(rights))
+// rightNames are a list of rights as an e-mail names them, "Label (code), ...", in each
+// language.
+type rightNames struct{ en, fr string }
+
+// in is the list in lang.
+func (n rightNames) in(lang i18n.Lang) string {
+	if lang == i18n.FR {
+		return n.fr
+	}
+	return n.en
+}
+
+// rightLabels returns "Label (code)" for each right, for e-mails, in each language (a right
+// without a French label is named by its English one).
+func rightLabels(ctx context.Context, tx *sqlx.Tx, rights []string) (rightNames, error) {
+	var rows []struct{ EN, FR string }
+	err := tx.SelectContext(ctx, &rows, `SELECT label || ' (' || code || ')' AS en,
+		coalesce(label_fr, label) || ' (' || code || ')' AS fr FROM rights WHERE code = ANY($1) ORDER BY code`, stringArray(rights))
 	if err != nil {
-		return "", err
+		return rightNames{}, err
 	}
-	if len(labels) != len(rights) {
-		return "", &DBError{Kind: ErrInvalid, Detail: "unknown right"}
+	if len(rows) != len(rights) {
+		return rightNames{}, &DBError{Kind: ErrInvalid, Detail: "unknown right"}
 	}
-	return strings.Join(labels, ", "), nil
+	var en, fr []string
+	for _, r := range rows {
+		en, fr = append(en, r.EN), append(fr, r.FR)
+	}
+	return rightNames{en: strings.Join(en, ", "), fr: strings.Join(fr, ", ")}, nil
 }
 
 // loginCodeFormat is the form of a login code (the users table's check).
@@ -700,17 +718,19 @@ func (s *Store) createInvitation(ctx context.Context, tx *sqlx.Tx, op model.Oper
 		if standIn {
 			shownAs = shownLogin
 		}
-		kind := "existing account " + shownAs
+		kind, kindWord := "existing account "+shownAs, "existing_account"
 		if newPerson {
-			kind = "new person " + shownAs
+			kind, kindWord = "new person "+shownAs, "new_person"
 		}
 		var target *int64
 		if hasAccount {
 			target = &u.ID
 		}
+		expires := now.Add(ttl).UTC().Format("2006-01-02 15:04")
 		summary := fmt.Sprintf("invited %s (%s) to %s with rights %s; expires %s",
-			email, kind, org.Slug, strings.Join(rights, ", "), now.Add(ttl).UTC().Format("2006-01-02 15:04"))
-		if err := audit(ctx, tx, op, "invitation.create", target, &org.ID, summary); err != nil {
+			email, kind, org.Slug, strings.Join(rights, ", "), expires)
+		if err := auditDetailed(ctx, tx, op, "invitation.create", target, &org.ID, summary, model.AuditDetail{
+			"email": email, "kind": kindWord, "login": shownAs, "org": org.Slug, "rights": strings.Join(rights, ", "), "expires": expires}); err != nil {
 			return err
 		}
 		if standIn {
@@ -784,8 +804,9 @@ func (s *Store) createInvitedUser(ctx context.Context, tx *sqlx.Tx, orgSlug stri
 
 // enqueueInvitation queues the invitation e-mail in the user's language, the link sealed.
 func (s *Store) enqueueInvitation(ctx context.Context, tx *sqlx.Tx, invID int64, u model.User, org model.Organization,
-	rightLabels string, newPerson bool, expires time.Time, link string) error {
+	rights rightNames, newPerson bool, expires time.Time, link string) error {
 	lang := i18n.Parse(u.Lang)
+	rightLabels := rights.in(lang)
 	until := expires.UTC().Format("2006-01-02 15:04")
 	carried, err := carriedMemberships(ctx, tx, invID)
 	if err != nil {
@@ -918,9 +939,10 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 		if t.standIn {
 			link = shownLink
 		}
-		if err := audit(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
-			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug,
-				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+		until := expires.UTC().Format("2006-01-02 15:04")
+		if err := auditDetailed(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
+			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug, until),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -973,8 +995,9 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
-			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug)); err != nil {
+		if err := auditDetailed(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
+			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -1014,9 +1037,10 @@ func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int6
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET expires_at = $2 WHERE id = $1`, id, expires); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
-			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug,
-				expires.UTC().Format("2006-01-02 15:04"))); err != nil {
+		until := expires.UTC().Format("2006-01-02 15:04")
+		if err := auditDetailed(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
+			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug, until),
+			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
 		inv, err = s.getInvitation(ctx, tx, op, id)
@@ -1464,13 +1488,14 @@ func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, ac
 	if err := tx.SelectContext(ctx, &rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return AcceptedInvitation{}, err
 	}
-	how := "existing account, password proven"
+	how, howWord := "existing account, password proven", "password_proven"
 	if newAccount {
-		how = "new account, password chosen"
+		how, howWord = "new account, password chosen", "password_chosen"
 	}
 	invitee := model.Operator{Name: "invitee:" + acc.Login}
-	if err := audit(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
-		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", "))); err != nil {
+	if err := auditDetailed(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
+		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", ")),
+		model.AuditDetail{"login": acc.Login, "invitation": r.ID, "org": r.OrgSlug, "how": howWord, "rights": strings.Join(added, ", ")}); err != nil {
 		return AcceptedInvitation{}, err
 	}
 	oldAccount, also, err := s.acceptReplacement(ctx, tx, r, acc, now)

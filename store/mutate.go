@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,8 +15,19 @@ import (
 // of the change, and (changeUser) read the user again as now stored.
 
 // auditEntry is the audit row of a change to a user (its target is the user). An empty
-// action means nothing changed: no row is written.
-type auditEntry struct{ action, summary string }
+// action means nothing changed: no row is written. summary is the row's English summary: a
+// string, or a detailed summary (its structured part beside it, which shows the row in the
+// reader's language).
+type auditEntry struct {
+	action  string
+	summary any // string or detailed
+}
+
+// detailed is a summary with the row's structured part.
+type detailed struct {
+	text   string
+	detail model.AuditDetail
+}
 
 // userChange changes the locked user u inside the transaction and says what to audit. When
 // it returns an error, the entry is ignored and the transaction rolls back.
@@ -78,7 +90,13 @@ func applyChange(ctx context.Context, tx *sqlx.Tx, op model.Operator, u model.Us
 	if err != nil || e.action == "" {
 		return err
 	}
-	return audit(ctx, tx, op, e.action, &u.ID, nil, e.summary)
+	switch s := e.summary.(type) {
+	case detailed:
+		return auditDetailed(ctx, tx, op, e.action, &u.ID, nil, s.text, s.detail)
+	case string:
+		return audit(ctx, tx, op, e.action, &u.ID, nil, s)
+	}
+	return fmt.Errorf("audit %s: a summary is a string or detailed, not %T", e.action, e.summary)
 }
 
 // atVersion locks the user for a change made from what the operator read at version

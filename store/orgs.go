@@ -16,7 +16,7 @@ func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]mod
 		b.and("o.id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
 	}
 	var out []model.Organization
-	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
+	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
 	return out, mapErr(err)
 }
 
@@ -52,9 +52,10 @@ func (s *Store) AddOrganization(ctx context.Context, op model.Operator, slug, na
 	return id, err
 }
 
-// ListRights returns the rights catalog.
+// ListRights returns the rights catalog, with its texts in every language.
 func (s *Store) ListRights(ctx context.Context) ([]model.Right, error) {
 	var out []model.Right
-	err := s.read.SelectContext(ctx, &out, `SELECT code, label, description FROM rights ORDER BY code`)
+	err := s.read.SelectContext(ctx, &out, `SELECT code, label, description,
+		coalesce(label_fr, '') AS label_fr, coalesce(description_fr, '') AS description_fr FROM rights ORDER BY code`)
 	return out, mapErr(err)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"gatehouse/model/i18n"
 	"gatehouse/model/safe"
 )
 
@@ -196,8 +197,13 @@ func (s *Store) enqueueMail(ctx context.Context, tx *sqlx.Tx, m Mail) (int64, er
 	if m.Lang != "en" {
 		m.Lang = "fr"
 	}
+	loc, err := mailZone(ctx, tx, m, i18n.Lang(m.Lang))
+	if err != nil {
+		return 0, err
+	}
+	m.Body = localizeDates(m.Body, i18n.Lang(m.Lang), loc)
 	var id int64
-	err := tx.GetContext(ctx, &id, `
+	err = tx.GetContext(ctx, &id, `
 		INSERT INTO outbox (kind, user_id, invitation_id, recipient, lang, subject, body, sealed_secret, message_id,
 		                    created_at, next_attempt_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '<' || gen_random_uuid() || '@gatehouse>', $9, $9)

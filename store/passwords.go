@@ -66,7 +66,9 @@ func (s *Store) PasswordRules(ctx context.Context, op model.Operator, userID int
 	if err != nil {
 		return model.PasswordPolicy{}, model.PasswordContext{}, err
 	}
-	return passwordRules(ctx, s.read, u)
+	p, pc, err := passwordRules(ctx, s.read, u)
+	pc.ForOperator = true // the operator reads the rules about the user
+	return p, pc, err
 }
 
 // reusedPassword reports whether the normalized password matches the user's current hash or
@@ -119,10 +121,17 @@ func reusedPassword(ctx context.Context, q sqlx.QueryerContext, userID int64, de
 // checkPassword applies every rule to a candidate for the user (history included) and
 // returns nil or a *model.PolicyError listing every failed rule.
 func checkPassword(ctx context.Context, q sqlx.QueryerContext, u model.User, password, confirm string) error {
+	return checkPasswordFor(ctx, q, u, password, confirm, false)
+}
+
+// checkPasswordFor is checkPassword with the reader of the refusal named: forOperator when
+// an operator chose the password (the rules then speak of the user, not to them).
+func checkPasswordFor(ctx context.Context, q sqlx.QueryerContext, u model.User, password, confirm string, forOperator bool) error {
 	p, pc, err := passwordRules(ctx, q, u)
 	if err != nil {
 		return err
 	}
+	pc.ForOperator = forOperator
 	normalized := model.NormalizePassword(password)
 	reused, err := reusedPassword(ctx, q, u.ID, p.HistoryDepth, normalized)
 	if err != nil {
@@ -197,7 +206,7 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 	if err != nil {
 		return model.User{}, err
 	}
-	if err := checkPassword(ctx, s.db, u, password, confirm); err != nil {
+	if err := checkPasswordFor(ctx, s.db, u, password, confirm, true); err != nil {
 		return model.User{}, err
 	}
 	hash, err := HashPassword(ctx, model.NormalizePassword(password))
@@ -206,8 +215,9 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 	}
 	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		n, err := s.setByOperator(ctx, tx, op, u, hash, mustChange, nil, now)
-		return auditEntry{"user.password_set",
-			fmt.Sprintf("password set by operator for %s (must change: %v; %d session(s) ended)", u.Login, mustChange, n)}, err
+		return auditEntry{"user.password_set", detailed{
+			fmt.Sprintf("password set by operator for %s (must change: %v; %d session(s) ended)", u.Login, mustChange, n),
+			model.AuditDetail{"login": u.Login, "must_change": mustChange, "sessions": n}}}, err
 	})
 }
 
@@ -284,9 +294,11 @@ func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id 
 	out, err := s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		exp := now.Add(TemporaryPasswordTTL)
 		n, err := s.setByOperator(ctx, tx, op, u, hash, true, &exp, now)
-		return auditEntry{"user.password_temporary",
+		expires := exp.UTC().Format("2006-01-02 15:04")
+		return auditEntry{"user.password_temporary", detailed{
 			fmt.Sprintf("temporary password set by operator for %s (must change: true; expires %s UTC; %d session(s) ended)",
-				u.Login, exp.UTC().Format("2006-01-02 15:04"), n)}, err
+				u.Login, expires, n),
+			model.AuditDetail{"login": u.Login, "expires": expires, "sessions": n}}}, err
 	})
 	if err != nil {
 		return "", model.User{}, err

@@ -317,11 +317,15 @@ func replacementMailRights(ctx context.Context, tx *sqlx.Tx, lang i18n.Lang, car
 			if err != nil {
 				return "", err
 			}
-			labels = l
+			labels = l.in(lang)
 		}
 		parts = append(parts, i18n.T(lang, "mail.replace.org", m.OrgName, labels))
 	}
-	return strings.Join(parts, "; "), nil
+	sep := "; "
+	if lang == i18n.FR {
+		sep = "\u00a0; " // French typography: a no-break space before a semicolon
+	}
+	return strings.Join(parts, sep), nil
 }
 
 // checkReplacementGrant refuses the operator an open replacement invitation (resend, revoke,

@@ -128,7 +128,7 @@ func TestReplaceIdentifierCarriesWhatTheAdminMayGrantAndDeletesTheOldAccountOnAc
 		t.Fatal(err)
 	}
 	if !strings.Contains(body, "Acme Corp") || !strings.Contains(body, "(billing.view)") || strings.Contains(body, "billing.manage") ||
-		!strings.Contains(body, "ancien identifiant") {
+		!strings.Contains(body, "ancien compte") {
 		t.Errorf("the e-mail:\n%s", body)
 	}
 	// Nothing is deleted before the acceptance.
@@ -348,7 +348,7 @@ func TestReplaceIdentifierRefusals(t *testing.T) {
 	}
 	var body string
 	if err := w.s.DB().Get(&body, `SELECT body FROM outbox WHERE recipient = 'third.new@example.org' AND status = 'pending'`); err != nil ||
-		!strings.Contains(body, "(billing.manage)") || !strings.Contains(body, "ancien identifiant") {
+		!strings.Contains(body, "(billing.manage)") || !strings.Contains(body, "ancien compte") {
 		t.Errorf("the resent e-mail (%v):\n%s", err, body)
 	}
 }

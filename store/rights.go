@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 )
 
 // The rights catalog (SPEC §2): seeded by the first migration, edited by support from the CLI.
@@ -38,19 +40,103 @@ func (s *Store) AddRight(ctx context.Context, op model.Operator, r model.Right) 
 	r.Code = strings.TrimSpace(r.Code)
 	r.Label = strings.TrimSpace(r.Label)
 	r.Description = strings.TrimSpace(r.Description)
+	r.LabelFR, r.DescriptionFR = strings.TrimSpace(r.LabelFR), strings.TrimSpace(r.DescriptionFR)
 	if !rightCode.MatchString(r.Code) {
 		return &DBError{Kind: ErrInvalid, Detail: "a right code is lower case letters, digits and . _ - (e.g. billing.view), starting with a letter"}
 	}
 	if err := model.ValidateName(r.Label); err != nil {
 		return &DBError{Kind: ErrInvalid, Detail: "label: " + err.Error()}
 	}
+	if err := validRightText(r.LabelFR, r.DescriptionFR, "French "); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rights (code, label, description) VALUES ($1, $2, $3)`,
-			r.Code, r.Label, r.Description); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rights (code, label, description, label_fr, description_fr)
+			VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''))`,
+			r.Code, r.Label, r.Description, r.LabelFR, r.DescriptionFR); err != nil {
 			return err
 		}
 		return audit(ctx, tx, op, "right.add", nil, nil, fmt.Sprintf("right %s (%s) added to the catalog", r.Code, r.Label))
 	})
+}
+
+// validRightText checks a label ("" allowed: none in that language) and a description.
+func validRightText(label, description, which string) error {
+	if label != "" {
+		if err := model.ValidateName(label); err != nil {
+			return &DBError{Kind: ErrInvalid, Detail: which + "label: " + err.Error()}
+		}
+	}
+	if len([]rune(description)) > 2000 || strings.ContainsFunc(description, unicode.IsControl) {
+		return &DBError{Kind: ErrInvalid, Detail: which + "description: at most 2000 characters, without control characters"}
+	}
+	return nil
+}
+
+// RightText is a right's texts in one language; a nil field is left as it is.
+type RightText struct {
+	Label, Description *string
+}
+
+// SetRightText changes a right's label or description in one language (support only). In
+// English the label is required; in French an empty label or description removes the French
+// text (the English one is then shown). ErrNotFound for an unknown code. Audited.
+func (s *Store) SetRightText(ctx context.Context, op model.Operator, code string, lang i18n.Lang, t RightText) error {
+	if err := writable(op); err != nil {
+		return err
+	}
+	if !canEditCatalog(op) {
+		return ErrForbidden
+	}
+	label, desc := "", ""
+	if t.Label != nil {
+		label = strings.TrimSpace(*t.Label)
+		if label == "" && lang == i18n.EN {
+			return &DBError{Kind: ErrInvalid, Detail: "label: the English label is required"}
+		}
+	}
+	if t.Description != nil {
+		desc = strings.TrimSpace(*t.Description)
+	}
+	if err := validRightText(label, desc, ""); err != nil {
+		return err
+	}
+	labelCol, descCol := "label", "description"
+	if lang == i18n.FR {
+		labelCol, descCol = "label_fr", "description_fr"
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		var found string
+		if err := tx.GetContext(ctx, &found, `SELECT code FROM rights WHERE code = $1 FOR UPDATE`, code); err != nil {
+			return err
+		}
+		var changed []string
+		if t.Label != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE rights SET `+labelCol+` = `+nullIfEmpty(lang)+` WHERE code = $1`, code, label); err != nil {
+				return err
+			}
+			changed = append(changed, fmt.Sprintf("label %q", label))
+		}
+		if t.Description != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE rights SET `+descCol+` = `+nullIfEmpty(lang)+` WHERE code = $1`, code, desc); err != nil {
+				return err
+			}
+			changed = append(changed, fmt.Sprintf("description %q", desc))
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		return audit(ctx, tx, op, "right.set", nil, nil, fmt.Sprintf("right %s, %s text: %s", code, lang, strings.Join(changed, ", ")))
+	})
+}
+
+// nullIfEmpty is the SQL of the new text ($2): a French text left empty is none (NULL); an
+// English one is stored as given.
+func nullIfEmpty(lang i18n.Lang) string {
+	if lang == i18n.FR {
+		return `NULLIF($2, '')`
+	}
+	return `$2`
 }
 
 func rightUse(ctx context.Context, q sqlx.QueryerContext, code string) (RightUse, error) {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/storetest"
 )
@@ -183,6 +184,9 @@ var sweepRows = []sweepRow{
 		_, err := w.s.AddOrganization(w.ctx, op, "sweep-new", "New")
 		return err
 	}},
+	{"SetOrganizationTimeZone", "organization B's e-mail dates", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		return w.s.SetOrganizationTimeZone(w.ctx, op, "sweep-b", "America/Montreal")
+	}},
 	// The catalog is not scoped; oncall may grant nothing at all.
 	{"GrantableRights", "oncall grants nothing", swSkip, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		rights, err := w.s.GrantableRights(w.ctx, op)
@@ -193,6 +197,10 @@ var sweepRows = []sweepRow{
 	}},
 	{"AddRight", "catalog entry", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		return w.s.AddRight(w.ctx, op, model.Right{Code: "sweep.added", Label: "Added"})
+	}},
+	{"SetRightText", "catalog text in French", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
+		label := "Rapports"
+		return w.s.SetRightText(w.ctx, op, "reports.view", i18n.FR, store.RightText{Label: &label})
 	}},
 	{"RemoveRight", "unused catalog entry", swForbidden, swForbidden, func(w *sweepWorld, op model.Operator) error {
 		_, err := w.s.RemoveRight(w.ctx, op, "sweep.spare", false)

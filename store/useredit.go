@@ -429,7 +429,8 @@ func (s *Store) DisableUser(ctx context.Context, op model.Operator, id int64, ve
 			return auditEntry{}, err
 		}
 		n, err := endSessions(ctx, tx, now, id, "disabled")
-		return auditEntry{"user.disable", fmt.Sprintf("disabled %s (%d session(s) ended)", u.Login, n)}, err
+		return auditEntry{"user.disable", detailed{fmt.Sprintf("disabled %s (%d session(s) ended)", u.Login, n),
+			model.AuditDetail{"login": u.Login, "sessions": n}}}, err
 	})
 }
 
@@ -439,7 +440,8 @@ func (s *Store) EnableUser(ctx context.Context, op model.Operator, id int64, ver
 		if u.Status != model.StatusDisabled {
 			return auditEntry{}, &DBError{Kind: ErrInvalid, Detail: "the account is not disabled"}
 		}
-		return auditEntry{"user.enable", "enabled " + u.Login}, setStatus(ctx, tx, now, id, enabledStatus(u))
+		return auditEntry{"user.enable", detailed{"enabled " + u.Login, model.AuditDetail{"login": u.Login}}},
+			setStatus(ctx, tx, now, id, enabledStatus(u))
 	})
 }
 
@@ -464,7 +466,8 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 			return auditEntry{}, err
 		}
 		n, err := softDelete(ctx, tx, now, id)
-		return auditEntry{"user.delete", fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n)}, err
+		return auditEntry{"user.delete", detailed{fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n),
+			model.AuditDetail{"login": u.Login, "email": u.Email, "was": string(u.Status), "sessions": n}}}, err
 	})
 }
 
@@ -635,16 +638,18 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 		if err := s.notify(ctx, tx, u, "mail.totp_reset.subject", "mail.totp_reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
 			return auditEntry{}, err
 		}
-		return auditEntry{"user.totp_reset",
+		reason := cleanText(reason, 500)
+		return auditEntry{"user.totp_reset", detailed{
 			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login; reason: %s",
-				u.Login, u.TOTPEnabled, n, cleanText(reason, 500))}, nil
+				u.Login, u.TOTPEnabled, n, reason),
+			model.AuditDetail{"login": u.Login, "was_enabled": u.TOTPEnabled, "sessions": n, "reason": reason}}}, nil
 	})
 }
 
 // SendLoginCode e-mails the user their login code (for the caller who lost it).
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
 	return s.withUser(ctx, op, id, s.liveUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
-		return auditEntry{"user.login_code", "login code e-mailed to " + u.Login}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},
+		return auditEntry{"user.login_code", detailed{"login code e-mailed to " + u.Login, model.AuditDetail{"login": u.Login}}}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},
 			"mail.login_code.subject", "mail.login_code.body", u.Login, now.UTC().Format("2006-01-02 15:04"))
 	})
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -257,7 +256,7 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Command):
 			a.cmdActive = true
 			a.cmdInput.SetValue("")
-			a.cmdInput.Placeholder = a.c.t("cmd.prompt")
+			a.cmdInput.Placeholder = a.c.t("cmd.prompt", a.commandNames())
 			return a, a.cmdInput.Focus()
 		case key.Matches(msg, k.Quit):
 			if len(a.stack) > 1 {
@@ -271,15 +270,22 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return a, cmd
 }
 
+// screenNames lists the screens reachable by name, in the session's language.
 func (a *App) screenNames() string {
 	var names []string
 	for n := range screens {
 		if n != "user" {
-			names = append(names, n)
+			names = append(names, screenName(a.c.lang, n))
 		}
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// commandNames is what the command line offers: the screens, then the scope and quit.
+func (a *App) commandNames() string {
+	l := a.c.lang
+	return a.screenNames() + ", " + screenName(l, "org") + " " + a.c.t("cmd.org.arg") + ", " + screenName(l, "quit")
 }
 
 // typedRunes drops from typed or pasted text what model/safe would not draw: controls and
@@ -318,6 +324,9 @@ func (a *App) runCommand(line string) tea.Cmd {
 		return nil
 	}
 	name := strings.ToLower(fields[0])
+	if n := resolveScreen(name); n != "" {
+		name = n
+	}
 	switch name {
 	case "q", "quit":
 		return tea.Quit
@@ -440,7 +449,7 @@ func (a *App) View() string {
 	case a.showHelp:
 		b.WriteString(ansi.Truncate(a.helpPage.Footer(a.help.ShortHelpView), w, ""))
 	default:
-		b.WriteString(ansi.Truncate(a.help.ShortHelpView(append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...)), w, ""))
+		b.WriteString(ansi.Truncate(a.help.ShortHelpView(localKeys(c.lang, append([]key.Binding{a.c.keys.Help, a.c.keys.Quit}, a.active().ShortHelp()...))), w, ""))
 	}
 	return b.String()
 }
@@ -451,13 +460,13 @@ func (a *App) header() string {
 	if c.scopeOrgSlug != "" {
 		scope = c.scopeOrgSlug
 	} else if !c.op.AllOrgs() {
-		scope = fmt.Sprintf("%d org(s)", len(c.op.OrgIDs))
+		scope = c.tn("hdr.scope.orgs", len(c.op.OrgIDs))
 	}
 	parts := []string{
 		" " + c.t("app.name"),
 		c.t("hdr.operator") + " " + safe.Line(c.op.Name) + " (" + c.t("role."+string(c.op.Role)) + ")",
-		c.t("hdr.scope") + ": " + scope,
-		c.t("hdr.db") + ": " + safe.Line(c.dbLabel),
+		c.t("hdr.scope.is", scope),
+		c.t("hdr.db.is", safe.Line(c.dbLabel)),
 	}
 	if c.op.ReadOnly {
 		parts = append(parts, c.t("hdr.readonly"))

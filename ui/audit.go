@@ -291,9 +291,9 @@ func (s *auditScreen) target(e model.AuditEntry) string {
 	case e.TargetUserID != nil:
 		return "#" + strconv.FormatInt(*e.TargetUserID, 10)
 	case e.TargetOrg != "":
-		return "org:" + e.TargetOrg
+		return s.c.t("audit.target.org", e.TargetOrg)
 	case e.TargetOrgID != nil:
-		return "org:#" + strconv.FormatInt(*e.TargetOrgID, 10)
+		return s.c.t("audit.target.org", "#"+strconv.FormatInt(*e.TargetOrgID, 10))
 	}
 	return "—"
 }
@@ -303,7 +303,7 @@ func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	cols := []column[model.AuditEntry]{
 		{c.t("audit.col.when"), 16, func(e model.AuditEntry) string { return fmtTime(&e.At, true) }},
 		{c.t("audit.col.operator"), 12, func(e model.AuditEntry) string { return e.OperatorName }},
-		{c.t("audit.col.action"), 18, func(e model.AuditEntry) string { return e.Action }},
+		{c.t("audit.col.action"), 18, func(e model.AuditEntry) string { return model.ActionIn(c.lang, e.Action) }},
 		{c.t("audit.col.target"), 12, s.target},
 	}
 	switch {
@@ -317,7 +317,7 @@ func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 		used += col.width + 1
 	}
 	rest := max(10, width-used)
-	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.Summary }})
+	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.SummaryIn(c.lang) }})
 }
 
 func (s *auditScreen) View() string {
@@ -350,7 +350,7 @@ func (s *auditScreen) countLine() string {
 	if len(page.Rows) == 0 {
 		return ""
 	}
-	line := s.c.t("audit.page", forwardNumber[model.AuditEntry, int64](page), len(page.Rows))
+	line := s.c.tn("audit.page", len(page.Rows), forwardNumber[model.AuditEntry, int64](page))
 	if page.HasNext {
 		line += "  ·  " + s.c.t("audit.more")
 	}
@@ -362,13 +362,18 @@ func (s *auditScreen) detailView(e model.AuditEntry) string {
 	c := s.c
 	st := c.styles
 	var b strings.Builder
+	lw := max(14, c.widestOf("audit.f.id", "audit.f.at", "audit.f.operator", "audit.f.action", "audit.f.user", "audit.f.org"))
 	field := func(label, value string) {
-		b.WriteString("  " + st.Label.Render(safe.Pad(label, 14)) + " " + safe.Line(value) + "\n")
+		b.WriteString("  " + st.Label.Render(safe.Pad(label, lw)) + " " + safe.Line(value) + "\n")
 	}
 	field(c.t("audit.f.id"), strconv.FormatInt(e.ID, 10))
 	field(c.t("audit.f.at"), e.At.UTC().Format("2006-01-02 15:04:05.000000 MST"))
 	field(c.t("audit.f.operator"), e.OperatorName)
-	field(c.t("audit.f.action"), e.Action)
+	action := e.Action
+	if name := model.ActionIn(c.lang, e.Action); name != e.Action {
+		action = name + " (" + e.Action + ")"
+	}
+	field(c.t("audit.f.action"), action)
 	user := "—"
 	if e.TargetUserID != nil {
 		user = "#" + strconv.FormatInt(*e.TargetUserID, 10)
@@ -386,7 +391,7 @@ func (s *auditScreen) detailView(e model.AuditEntry) string {
 	}
 	field(c.t("audit.f.org"), org)
 	b.WriteString("\n  " + st.Section.Render(c.t("audit.f.summary")) + "\n")
-	for _, line := range wrapCells(safe.Text(e.Summary), s.width-4) {
+	for _, line := range wrapCells(safe.Text(e.SummaryIn(c.lang)), s.width-4) {
 		b.WriteString("  " + line + "\n")
 	}
 	b.WriteString("\n  " + st.Dim.Render(c.t("audit.detail.hint")))

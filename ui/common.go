@@ -117,6 +117,9 @@ func (c *common) errText(err error) string {
 	case errors.As(err, &ce):
 		return c.t("err.conflict", strings.Join(ce.Changed, ", "))
 	case errors.As(err, &pe):
+		if c.lang == i18n.FR {
+			return pe.ErrorFR()
+		}
 		return pe.Error()
 	case errors.Is(err, store.ErrReadOnly):
 		return c.t(model.ReasonReadOnly)

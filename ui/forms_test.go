@@ -664,7 +664,7 @@ func TestFormsLockoutsUnlockReason(t *testing.T) {
 				h.keys("esc")
 				return
 			}
-			if !strings.Contains(v, "Unlocked 1 account(s).") {
+			if !strings.Contains(v, "Unlocked 1 account.") {
 				t.Fatalf("lockouts reason %s: neither refused nor unlocked:\n%s", in.what, v)
 			}
 			var sum string

@@ -28,6 +28,16 @@ type helpPage struct {
 // helpKeyWidth is the cells of the key column (the key padded, then one space).
 const helpKeyWidth = 10
 
+// keyColumn is the cells of the key column for these entries: helpKeyWidth, or the longest
+// key name (in the session's language: "entrée/échap") and a space.
+func keyColumn(entries []helpEntry) int {
+	w := helpKeyWidth
+	for _, e := range entries {
+		w = max(w, safe.Width(e.key)+1)
+	}
+	return w
+}
+
 // helpGap is the blank cells between two columns of the help.
 const helpGap = 3
 
@@ -59,25 +69,29 @@ type helpEntry struct {
 // layout draws the groups in columns of the window's width.
 func (p *helpPage) layout(groups [][]key.Binding, width int) string {
 	var blocks [][]helpEntry
-	natural := 0
+	var shown []helpEntry
 	for _, g := range groups {
 		var block []helpEntry
 		for _, b := range g {
 			hk := b.Help()
-			e := helpEntry{key: hk.Key, desc: hk.Desc, disabled: !b.Enabled()}
+			e := helpEntry{key: keyName(p.c.lang, hk.Key), desc: hk.Desc, disabled: !b.Enabled()}
 			// An action table lists a disabled action with the reason it is not offered
 			// (actions.full); a binding disabled without a reason is left out.
 			if e.disabled && !strings.Contains(e.desc, reasonSep) {
 				continue
 			}
 			block = append(block, e)
-			natural = max(natural, helpKeyWidth+safe.Width(e.desc))
+			shown = append(shown, e)
 		}
 		if len(block) > 0 {
 			blocks = append(blocks, block)
 		}
 	}
-	inner := min(natural, max(helpKeyWidth+1, width-helpGap))
+	keyW, natural := keyColumn(shown), 0
+	for _, e := range shown {
+		natural = max(natural, keyW+safe.Width(e.desc))
+	}
+	inner := min(natural, max(keyW+1, width-helpGap))
 	colW := inner + helpGap
 	perRow := max(1, width/colW)
 	st := p.c.styles
@@ -87,17 +101,17 @@ func (p *helpPage) layout(groups [][]key.Binding, width int) string {
 		for _, block := range blocks[i:min(len(blocks), i+perRow)] {
 			var lines []string
 			for _, e := range block {
-				for j, l := range wrapHelp(e.desc, max(1, inner-helpKeyWidth)) {
+				for j, l := range wrapHelp(e.desc, max(1, inner-keyW)) {
 					k := ""
 					if j == 0 {
 						k = e.key
 					}
-					line := safe.Pad(k, helpKeyWidth-1) + " " + l
+					line := safe.Pad(k, keyW-1) + " " + l
 					switch {
 					case e.disabled:
 						line = st.Dim.Render(line)
 					case j == 0:
-						line = st.Key.Render(safe.Pad(k, helpKeyWidth-1)) + " " + l
+						line = st.Key.Render(safe.Pad(k, keyW-1)) + " " + l
 					}
 					lines = append(lines, line)
 				}
@@ -185,8 +199,9 @@ func (p *helpPage) pages() (page, of int) {
 
 // Footer is the key line while the help is open: the page, whether more follows, and the
 // keys that scroll and close it.
-func (p *helpPage) Footer(h func([]key.Binding) string) string {
+func (p *helpPage) Footer(view func([]key.Binding) string) string {
 	c := p.c
+	h := func(bs []key.Binding) string { return view(localKeys(c.lang, bs)) }
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, c.t(desc)))
 	}

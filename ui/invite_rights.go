@@ -102,12 +102,12 @@ func (r *inviteRights) drawRight(g model.Right, current, ticked bool) string {
 	if ticked {
 		box = "[x]"
 	}
-	head := box + " " + safe.Line(g.Label)
+	head := box + " " + safe.Line(g.LabelIn(r.c.lang))
 	if current {
 		head = st.RowCursor.Render(head)
 	}
 	return head + "  " + st.Dim.Render(safe.Line(g.Code)) + "\n    " +
-		st.Dim.Render(safe.Truncate(safe.Line(g.Description), max(10, r.width-6)))
+		st.Dim.Render(safe.Truncate(safe.Line(g.DescriptionIn(r.c.lang)), max(10, r.width-6)))
 }
 
 // View is the checklist under its title; the wizard draws the hint under it.

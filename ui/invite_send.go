@@ -29,8 +29,9 @@ type inviteReview struct {
 func (r *inviteReview) View(d inviteDraft) string {
 	c, st := r.c, r.c.styles
 	var b strings.Builder
+	lw := reviewLabelWidth(c)
 	row := func(label, value string) {
-		b.WriteString(st.Label.Render(safe.Pad(label, 16)) + safe.Truncate(value, max(10, r.width-18)) + "\n")
+		b.WriteString(st.Label.Render(safe.Pad(label, lw)) + safe.Truncate(value, max(10, r.width-lw-2)) + "\n")
 	}
 	b.WriteString(st.Section.Render(c.t("invite.review.title")) + "\n")
 	row(c.t("invite.review.who"), strings.TrimSpace(safe.Line(d.name)+" <"+safe.Line(d.email)+">"))
@@ -41,7 +42,7 @@ func (r *inviteReview) View(d inviteDraft) string {
 		if i == 0 {
 			label = c.t("invite.review.rights")
 		}
-		row(label, safe.Line(g.Label)+" ("+safe.Line(g.Code)+")")
+		row(label, safe.Line(g.LabelIn(c.lang))+" ("+safe.Line(g.Code)+")")
 	}
 	row(c.t("invite.review.expires"), c.t("invite.review.expires.default"))
 	b.WriteString("\n")
@@ -83,8 +84,9 @@ func (r *inviteResult) View() string {
 		title = c.t("invite.done.title.existing", inv.ID)
 	}
 	b.WriteString(st.OK.Render(title) + "\n\n")
+	lw := reviewLabelWidth(c)
 	row := func(label, value string) {
-		b.WriteString(st.Label.Render(safe.Pad(label, 16)) + safe.Truncate(value, max(10, r.width-18)) + "\n")
+		b.WriteString(st.Label.Render(safe.Pad(label, lw)) + safe.Truncate(value, max(10, r.width-lw-2)) + "\n")
 	}
 	row(c.t("invite.review.who"), safe.Line(inv.Name)+" <"+safe.Line(inv.Email)+">")
 	if inv.UserLogin != "" {
@@ -132,4 +134,10 @@ func wrapLink(link string, width int) string {
 		link = link[w:]
 	}
 	return strings.Join(append(lines, link), "\n")
+}
+
+// reviewLabelWidth is the width of the review's and the result's labels: the longest in the
+// session's language and a space ("Personne invitée "), 16 cells at least.
+func reviewLabelWidth(c *common) int {
+	return max(16, c.widestOf("invite.review.who", "invite.org", "invite.review.rights", "invite.review.expires", "invite.done.login")+1)
 }

@@ -342,7 +342,7 @@ func (s *lockoutsScreen) askUnlock(reset bool) tea.Cmd {
 		opt.refused = c.t(why) // oncall unlocks without a reset link
 	}
 	st, op, ctx := c.st, c.op, c.ctx
-	cmd := s.prompt.Ask(askReason, c.t("lo.prompt.unlock", len(ids)), "", "", func(reason string) tea.Cmd {
+	cmd := s.prompt.Ask(askReason, c.tn("lo.prompt.unlock", len(ids)), "", "", func(reason string) tea.Cmd {
 		sendReset := opt.on
 		return func() tea.Msg {
 			res, err := st.UnlockUsers(ctx, op, ids, reason, sendReset)
@@ -359,9 +359,9 @@ func (s *lockoutsScreen) unlocked(msg loUnlockedMsg) tea.Cmd {
 		return tea.Batch(errCmd(msg.err), s.locked.Reload())
 	}
 	s.locked.Deselect(msg.res.Unlocked)
-	text := s.c.t("lo.unlocked", len(msg.res.Unlocked))
+	text := s.c.tn("lo.unlocked", len(msg.res.Unlocked))
 	if len(msg.res.ResetsSent) > 0 {
-		text = s.c.t("lo.unlocked.reset", len(msg.res.Unlocked), len(msg.res.ResetsSent))
+		text = s.c.tn("lo.unlocked.reset", len(msg.res.Unlocked), len(msg.res.ResetsSent))
 	}
 	cmds := []tea.Cmd{flashCmd(flashInfo, text), s.locked.Reload()}
 	if s.onTimeline {
@@ -419,9 +419,9 @@ func (s *lockoutsScreen) View() string {
 
 // status is the count line under a pane: its rows, the selection, and the pane's note.
 func (s *lockoutsScreen) status(p lockoutPane) string {
-	line := s.c.t("lo.rows", p.count())
+	line := s.c.tn("lo.rows", p.count())
 	if n := len(s.locked.Selected()); n > 0 {
-		line += "  ·  " + s.c.t("lo.selected", n)
+		line += "  ·  " + s.c.tn("lo.selected", n)
 	}
 	if note := p.note(); note != "" {
 		line += "  ·  " + note

@@ -114,14 +114,14 @@ func TestLockoutsScreenShowsAttackAndBulkUnlocks(t *testing.T) {
 		t.Fatalf("selected %v:\n%s", picked, v)
 	}
 	h.keys("u")
-	h.mustShow("Unlock 2 account(s)", "reason", picked[0], picked[1])
+	h.mustShow("Unlock 2 accounts", "reason", picked[0], picked[1])
 	h.keys("enter") // no reason yet
 	h.mustShow("A reason is required")
 	h.typeText("night attack from 203.0.113.66, real users")
 	h.keys("tab") // and send them a reset link
 	h.mustShow("[yes]")
 	h.keys("enter")
-	h.mustShow("Unlocked 2 account(s); 2 reset link(s) queued.", "Locked now (3)")
+	h.mustShow("Unlocked 2 accounts; reset links queued: 2.", "Locked now (3)")
 	for _, name := range picked {
 		h.mustNotShow(name)
 	}
@@ -144,10 +144,10 @@ func TestLockoutsScreenShowsAttackAndBulkUnlocks(t *testing.T) {
 	h.keys("g", "enter")
 	h.mustShow("Timeline of", "locked", "too many failures", "failed login", attacker)
 	h.keys("u")
-	h.mustShow("Unlock 1 account(s)")
+	h.mustShow("Unlock 1 account")
 	h.typeText("ticket 4711")
 	h.keys("enter")
-	h.mustShow("Unlocked 1 account(s).")
+	h.mustShow("Unlocked 1 account.")
 	h.mustShow("unlocked", "by an operator")
 	h.keys("esc")
 	h.mustShow("Locked now (2)")
@@ -179,7 +179,7 @@ func TestLockoutsScreenScopedToAdminAndOncallMayUnlock(t *testing.T) {
 	h.keys("A", "u")
 	h.typeText("all of them, attack over")
 	h.keys("enter")
-	h.mustShow("Unlocked 5 account(s).", "No account is locked now.")
+	h.mustShow("Unlocked 5 accounts.", "No account is locked now.")
 	if a.locked(t, a.gil) || a.locked(t, a.anna) {
 		t.Fatal("oncall's unlock did not reach the database")
 	}
@@ -255,7 +255,7 @@ func TestLockoutsLoginCodeNeverCut(t *testing.T) {
 		h.keys("enter") // Anna's row is the first one
 		h.mustShow("Timeline of", longest)
 		h.keys("u")
-		h.mustShow("Unlock 1 account(s)", longest)
+		h.mustShow("Unlock 1 account", longest)
 	}
 }
 
@@ -311,11 +311,11 @@ func TestLockoutsUnlockWithResetStartsOn(t *testing.T) {
 	seedAttack(t, st)
 	h := newHarness(t, st, support, 120, 30)
 	h.keys("l", "U")
-	h.mustShow("Unlock 1 account(s) — reason:", "tab: send a reset link [yes]")
+	h.mustShow("Unlock 1 account — reason:", "tab: send a reset link [yes]")
 	h.keys("tab", "tab")
 	h.typeText("called from the front desk")
 	h.keys("enter")
-	h.mustShow("Unlocked 1 account(s); 1 reset link(s) queued.", "Locked now (4)")
+	h.mustShow("Unlocked 1 account; reset links queued: 1.", "Locked now (4)")
 	var resets int
 	if err := st.DB().Get(&resets, `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`); err != nil {
 		t.Fatal(err)

@@ -300,7 +300,7 @@ func helpFrames(t *testing.T, h *harness) ([]string, []helpEntry) {
 	for _, g := range groups {
 		for _, b := range g {
 			hk := b.Help()
-			e := helpEntry{key: hk.Key, desc: hk.Desc, disabled: !b.Enabled()}
+			e := helpEntry{key: keyName(h.app.c.lang, hk.Key), desc: hk.Desc, disabled: !b.Enabled()}
 			// A binding disabled without a reason is not the session's to know about (a
 			// state, or a path not taken); one with a reason must be listed with it.
 			if !e.disabled || strings.Contains(e.desc, reasonSep) {
@@ -381,7 +381,7 @@ func TestEveryScreenHelpReachableAt80x24(t *testing.T) {
 				all := strings.Join(frames, "\n")
 				for _, e := range offered {
 					own, reason, _ := strings.Cut(e.desc, reasonSep)
-					head := safe.Pad(e.key, helpKeyWidth-1) + " " + own
+					head := safe.Pad(e.key, keyColumn(offered)-1) + " " + own
 					switch {
 					case !strings.Contains(all, head):
 						t.Errorf("%s: %q never shown in the help:\n%s", name, head, all)
@@ -419,7 +419,7 @@ func TestHelpPagesAndCloses(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 30})
 	h.mustShow("ctrl+c    quitter")
 	h.send(tea.WindowSizeMsg{Width: 200, Height: 60}) // everything fits: one page, no position
-	h.mustShow("↑/k       haut", "ctrl+c    quitter", "esc/? fermer")
+	h.mustShow("↑/k       haut", "ctrl+c    quitter", "échap/? fermer")
 	h.mustNotShow("↓ suite", "1/")
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.keys("g")

@@ -428,7 +428,7 @@ func TestOncallUnlocksAndNothingElse(t *testing.T) {
 	h.keys("l", "u", "tab")
 	h.mustShow(i18n.T(i18n.EN, model.ReasonOncall))
 	h.keys("night shift", "enter")
-	h.mustShow("Unlocked 1 account(s).")
+	h.mustShow("Unlocked 1 account.")
 	var mails, resets int
 	if err := w.st.DB().Get(&resets, `SELECT count(*) FROM reset_tokens`); err != nil {
 		t.Fatal(err)

@@ -444,7 +444,7 @@ func (s *userView) buildActions() {
 		act(k.EndAll, model.ActionEndSessions, 3, yesNo("user.ask.endall", func() tea.Cmd {
 			return s.act(false, func(ctx context.Context, st *store.Store, op model.Operator, id int64, _ int) (string, error) {
 				n, err := st.EndAllSessions(ctx, op, id)
-				return c.t("user.done.endall", n), err
+				return c.tn("user.done.endall", int(n)), err
 			})
 		}), noSessions),
 	)

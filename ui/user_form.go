@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -58,8 +57,15 @@ func newUserForm(c *common) *userForm {
 	return f
 }
 
+// formLabels are the keys of the form's field labels: their column is as wide as the longest
+// in the session's language (14 cells at least).
+var formLabels = []string{"user.field.name", "user.field.email", "user.field.login", "user.field.status",
+	"user.field.password", "user.field.totp", "user.field.locked", "user.field.lastlogin", "user.field.created"}
+
+func (f *userForm) labelWidth() int { return max(14, f.c.widestOf(formLabels...)) }
+
 func (f *userForm) SetSize(w int) {
-	iw := max(20, min(60, w-22))
+	iw := max(20, min(60, w-f.labelWidth()-8))
 	f.name.Width, f.email.Width = iw, iw
 }
 
@@ -375,12 +381,13 @@ func (f *userForm) Lines() (lines []string, focusLine int) {
 		}
 		return " "
 	}
+	lw := f.labelWidth()
 	field := func(m, label, value string) {
-		lines = append(lines, m+" "+st.Label.Render(safe.Pad(label, 14))+" "+value)
+		lines = append(lines, m+" "+st.Label.Render(safe.Pad(label, lw))+" "+value)
 	}
 	inlineErr := func(name string) {
 		if e, ok := f.fieldErr[name]; ok {
-			lines = append(lines, strings.Repeat(" ", 17)+st.Fail.Render(safe.Line(e)))
+			lines = append(lines, strings.Repeat(" ", lw+3)+st.Fail.Render(safe.Line(e)))
 		}
 	}
 	text := func(it formItem, in *textinput.Model) (string, string) {
@@ -442,7 +449,7 @@ func (f *userForm) Lines() (lines []string, focusLine int) {
 		}
 		locked = st.BadgeLocked.Render(locked)
 	}
-	field(" ", c.t("user.field.locked"), locked+"  "+c.t("user.field.failures")+": "+strconv.Itoa(u.FailedAttempts))
+	field(" ", c.t("user.field.locked"), locked+"  "+c.t("user.failures.count", u.FailedAttempts))
 	last := c.t("users.never")
 	if u.LastLoginAt != nil {
 		last = fmtTime(u.LastLoginAt, true) + "  " + safe.Line(u.LastLoginIP)
@@ -464,7 +471,7 @@ func (f *userForm) Lines() (lines []string, focusLine int) {
 			if f.rights[m.OrgID][r.Code] {
 				box = "[x]"
 			}
-			text := box + " " + safe.Pad(safe.Line(r.Code), 17) + " " + safe.Line(r.Label)
+			text := box + " " + safe.Pad(safe.Line(r.Code), 17) + " " + safe.Line(r.LabelIn(c.lang))
 			if f.editable() && c.op.CanGrant(r.Code) && c.may(model.ActionEditMemberships) {
 				lines = append(lines, marker(formItem{kind: itemRight, org: m.OrgID, right: r.Code})+"   "+text)
 			} else {

@@ -21,12 +21,14 @@ func newSessionsPane(c *common, id int64) *listPane[store.Session] {
 			return listPage[store.Session]{Rows: rows}, err
 		}
 	}
+	// A time column is as wide as a time, or as its title in the session's language.
+	opened, seen := max(16, c.widestOf("user.col.opened")), max(16, c.widestOf("user.col.seen"))
 	cols := func(width int) []column[store.Session] {
 		return []column[store.Session]{
-			{c.t("user.col.opened"), 16, func(x store.Session) string { return fmtTime(&x.CreatedAt, true) }},
-			{c.t("user.col.seen"), 16, func(x store.Session) string { return fmtTime(&x.LastSeenAt, true) }},
+			{c.t("user.col.opened"), opened, func(x store.Session) string { return fmtTime(&x.CreatedAt, true) }},
+			{c.t("user.col.seen"), seen, func(x store.Session) string { return fmtTime(&x.LastSeenAt, true) }},
 			{c.t("user.col.ip"), 16, func(x store.Session) string { return addrText(x.IP.IsValid(), x.IP.String()) }},
-			{c.t("user.col.agent"), max(10, width-2-3*17), func(x store.Session) string { return x.UserAgent }},
+			{c.t("user.col.agent"), max(10, width-2-opened-seen-19), func(x store.Session) string { return x.UserAgent }},
 		}
 	}
 	p := newListPane(c, load, cols)
@@ -66,13 +68,19 @@ func newEventsPane(c *common, id int64) *listPane[model.AuthEvent] {
 			return page, nil
 		}
 	}
+	// The event and reason columns are as wide as their longest words in the session's
+	// language when the row has the room (the browser column keeps at least 10 cells).
+	longEvent, longReason := c.widestPrefixed("ev."), c.widestPrefixed("why.")
 	cols := func(width int) []column[model.AuthEvent] {
+		room := max(0, width-2-4*17-10)
+		ev := min(max(16, longEvent), 16+room)
+		why := min(max(16, longReason), 16+room-(ev-16))
 		return []column[model.AuthEvent]{
 			{c.t("user.col.at"), 16, func(e model.AuthEvent) string { return fmtTime(&e.At, true) }},
-			{c.t("user.col.event"), 16, func(e model.AuthEvent) string { return e.Kind }},
-			{c.t("user.col.reason"), 16, func(e model.AuthEvent) string { return e.Reason }},
+			{c.t("user.col.event"), ev, func(e model.AuthEvent) string { return eventText(c, e.Kind) }},
+			{c.t("user.col.reason"), why, func(e model.AuthEvent) string { return reasonText(c, e.Reason) }},
 			{c.t("user.col.ip"), 16, func(e model.AuthEvent) string { return addrText(e.IP.IsValid(), e.IP.String()) }},
-			{c.t("user.col.agent"), max(10, width-2-4*17), func(e model.AuthEvent) string { return e.UserAgent }},
+			{c.t("user.col.agent"), max(10, width-2-ev-why-36), func(e model.AuthEvent) string { return e.UserAgent }},
 		}
 	}
 	p := newListPane(c, load, cols)

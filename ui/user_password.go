@@ -90,10 +90,16 @@ func (p *passwordPanel) SetTarget(u model.User, policy model.PasswordPolicy, pct
 	p.user, p.policy, p.pctx = u, policy, pctx
 }
 
+// labelWidth is the width of the fields' labels: the longest in the session's language
+// ("Confirmez le mot de passe"), 22 cells at least.
+func (p *passwordPanel) labelWidth() int {
+	return max(22, p.c.widestOf("user.pw.new", "user.pw.confirm"))
+}
+
 func (p *passwordPanel) SetSize(w, _ int) {
 	p.width = w
 	for i := range p.inputs {
-		p.inputs[i].Width = max(20, min(60, w-22))
+		p.inputs[i].Width = max(20, min(60, w-p.labelWidth()))
 	}
 }
 
@@ -229,7 +235,7 @@ func (p *passwordPanel) View() string {
 		return "  "
 	}
 	for i, label := range []string{c.t("user.pw.new"), c.t("user.pw.confirm")} {
-		b.WriteString(marker(i) + st.Label.Render(safe.Pad(label, 22)) + " " + p.inputs[i].View() + "\n")
+		b.WriteString(marker(i) + st.Label.Render(safe.Pad(label, p.labelWidth())) + " " + p.inputs[i].View() + "\n")
 	}
 	b.WriteString("\n")
 	pw, confirm := p.inputs[0].Value(), p.inputs[1].Value()

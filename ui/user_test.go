@@ -103,7 +103,7 @@ func TestUserPasswordMismatchSavesNothingAndKeepsFields(t *testing.T) {
 	}
 	h.typeText("dupont")
 	h.keys("ctrl+s")
-	h.mustShow("✗ at least 15 characters (6 so far)", "✗ does not contain your login, e-mail, name or organization")
+	h.mustShow("✗ at least 15 characters (6 so far)", "✗ does not contain the user's login code, e-mail, name or organization")
 	if n := f.count(`SELECT count(*) FROM users WHERE id = $1 AND version = 1 AND password_hash = 'x' AND password_changed_at IS NULL`, f.id); n != 1 {
 		t.Error("the user row changed")
 	}
@@ -176,7 +176,7 @@ func TestUserSetPasswordFromTheForm(t *testing.T) {
 	h.keys("tab")
 	h.typeText(userTestPassword)
 	h.keys("enter")
-	h.mustShow("Refused, nothing was saved:", "✗ not one of your last 5 passwords")
+	h.mustShow("Refused, nothing was saved:", "✗ not one of the user's last 5 passwords")
 	if uv.pw.inputs[0].Value() != userTestPassword {
 		t.Error("fields not kept after the store's refusal")
 	}
@@ -391,7 +391,7 @@ func TestUserActions(t *testing.T) {
 	}{
 		{[]string{"r", "y"}, "Reset link e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'reset_link'`},
 		{[]string{"c", "y"}, "Login code e-mailed to Jean Dupont.", `SELECT count(*) FROM outbox WHERE kind = 'login_code'`},
-		{[]string{"X", "y"}, "1 session(s) ended.", `SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL`},
+		{[]string{"X", "y"}, "1 session ended.", `SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL`},
 		{[]string{"2", "lost her phone", "enter"}, "2FA reset for Jean Dupont", `SELECT count(*) FROM users WHERE NOT totp_enabled AND totp_secret IS NULL`},
 		{nil, "2FA reset for Jean Dupont", `SELECT count(*) FROM audit_entries WHERE action = 'user.totp_reset' AND summary LIKE '%; reason: lost her phone'`},
 		{[]string{"d", "y"}, "Jean Dupont disabled; sessions ended.", `SELECT count(*) FROM users WHERE status = 'disabled'`},

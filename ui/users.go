@@ -322,11 +322,11 @@ func (s *usersScreen) askBulk(what bulkAction) tea.Cmd {
 	run := func(answer string) tea.Cmd { return s.bulk(what, ids, answer) }
 	switch what {
 	case bulkUnlock:
-		return s.prompt.Ask(askReason, c.t("bulk.unlock.prompt", len(ids)), "", "", run)
+		return s.prompt.Ask(askReason, c.tn("bulk.unlock.prompt", len(ids)), "", "", run)
 	case bulkReset:
-		return s.prompt.Ask(askYesNo, c.t("bulk.reset.prompt", len(ids)), "", "", run)
+		return s.prompt.Ask(askYesNo, c.tn("bulk.reset.prompt", len(ids)), "", "", run)
 	}
-	return s.prompt.Ask(askYesNo, c.t("bulk.disable.prompt", len(ids)), "", "", run)
+	return s.prompt.Ask(askYesNo, c.tn("bulk.disable.prompt", len(ids)), "", "", run)
 }
 
 // bulk runs a bulk action on the users asked about. Every check (scope, role) is the store's.
@@ -379,7 +379,7 @@ func (s *usersScreen) bulkDone(msg bulkDoneMsg) tea.Cmd {
 		flash = flashCmd(flashWarn, c.t("bulk.partial", msg.done, msg.failed, c.errText(msg.err)))
 	default:
 		done := [...]string{bulkUnlock: "bulk.unlocked", bulkReset: "bulk.reset.sent", bulkDisable: "bulk.disabled"}
-		flash = flashCmd(flashInfo, c.t(done[msg.what], msg.done))
+		flash = flashCmd(flashInfo, c.tn(done[msg.what], msg.done))
 		s.list.ClearSelection()
 	}
 	return tea.Batch(flash, s.list.Reload())
@@ -539,7 +539,7 @@ func (s *usersScreen) countLine() string {
 		line = c.t("users.rows", from, to, humanCount(est))
 	}
 	if k := len(s.list.Selected()); k > 0 {
-		line += "  ·  " + c.t("users.selected", k)
+		line += "  ·  " + c.tn("users.selected", k)
 	}
 	for _, u := range page.Rows {
 		if u.MailFailed {

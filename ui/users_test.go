@@ -225,12 +225,12 @@ func TestUsersScreenBulkActions(t *testing.T) {
 
 	// Select the first two rows, unlock them with a reason.
 	h.keys("space", "space", "u")
-	h.mustShow("Unlock 2 user(s) — reason:")
+	h.mustShow("Unlock 2 users — reason:")
 	h.keys("enter") // an empty reason is refused, the question stays open
-	h.mustShow("A reason is required", "Unlock 2 user(s) — reason:")
+	h.mustShow("A reason is required", "Unlock 2 users — reason:")
 	h.typeText("called the help desk")
 	h.keys("enter")
-	h.mustShow("Unlocked 2 user(s).")
+	h.mustShow("Unlocked 2 users.")
 	var locked, audits int
 	if err := st.DB().Get(&locked, `SELECT count(*) FROM users WHERE locked_at IS NOT NULL`); err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	h.keys("G", "d", "n")
 	h.mustShow("Cancelled; nothing changed.")
 	h.keys("d", "y")
-	h.mustShow("Disabled 1 user(s).")
+	h.mustShow("Disabled 1 user.")
 	var disabled int
 	if err := st.DB().Get(&disabled, `SELECT count(*) FROM users WHERE status = 'disabled' AND login_code = 'BULK-00003'`); err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestUsersScreenBulkActions(t *testing.T) {
 	oc := registered(t, st, "dave", model.RoleOncall)
 	h2 := newHarness(t, st, oc, 120, 30)
 	h2.keys("d")
-	h2.mustNotShow("Disable 1 user(s)")
+	h2.mustNotShow("Disable 1 user")
 }
 
 // TestUsersSortIndicatorAndClear: the sorted column says so in its header, and x clears the

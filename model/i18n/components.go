@@ -9,9 +9,9 @@ func init() {
 		"prompt.no":             {"no", "non"},
 		"prompt.submit":         {"send", "valider"},
 		"prompt.cancel":         {"cancel", "annuler"},
-		"prompt.option":         {"%s: %s [%s]", "%s : %s [%s]"},
+		"prompt.option":         {"%s: %s [%s]", "%s\u00a0: %s [%s]"},
 		"key.tabs.next":         {"next pane", "volet suivant"},
 		"key.tabs.prev":         {"previous pane", "volet précédent"},
-		"prompt.typed.mismatch": {"That is not the expected text; nothing changed.", "Ce n'est pas le texte attendu ; rien n'a changé."},
+		"prompt.typed.mismatch": {"That is not the expected text; nothing changed.", "Ce n'est pas le texte attendu\u00a0; rien n'a changé."},
 	})
 }

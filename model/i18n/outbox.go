@@ -80,8 +80,8 @@ func init() {
 			"échap ou entrée\u00a0: retour à la liste · ↑/↓\u00a0: courriel précédent ou suivant"},
 
 		// The flash of a delivery failure, on whatever screen the operator is.
-		"outbox.flash.one":  {"E-mail not delivered: %s to %s: %s (see :outbox)", "Courriel non remis\u00a0: %s à %s\u00a0: %s (voir :outbox)"},
-		"outbox.flash.many": {"%d e-mails not delivered, the latest: %s to %s: %s (see :outbox)", "%d courriels non remis, dont le dernier\u00a0: %s à %s\u00a0: %s (voir :outbox)"},
+		"outbox.flash.one":  {"E-mail not delivered: %s to %s: %s (see :outbox)", "Courriel non remis\u00a0: %s à %s\u00a0: %s (voir :courriels)"},
+		"outbox.flash.many": {"%d e-mails not delivered, the latest: %s to %s: %s (see :outbox)", "%d courriels non remis, dont le dernier\u00a0: %s à %s\u00a0: %s (voir :courriels)"},
 
 		// An account's recent e-mails (the User screen).
 		"mailpane.title": {"Recent e-mails", "Courriels récents"},
@@ -89,6 +89,6 @@ func init() {
 
 		// The Users list's mark of an account whose latest e-mail failed.
 		"users.mail.failed.mark":   {"✉✗ ", "✉✗ "},
-		"users.mail.failed.legend": {"✉✗ latest e-mail not delivered (:outbox)", "✉✗ dernier courriel non remis (:outbox)"},
+		"users.mail.failed.legend": {"✉✗ latest e-mail not delivered (:outbox)", "✉✗ dernier courriel non remis (:courriels)"},
 	})
 }

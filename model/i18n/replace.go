@@ -8,11 +8,11 @@ func init() {
 		// The replacement's e-mail: each organization with its rights, and what accepting does.
 		"mail.replace.org":       {"%s: %s", "%s\u00a0: %s"},
 		"mail.replace.norights":  {"no rights", "aucun droit"},
-		"mail.replace.note":      {"This invitation replaces your former identifier on the portal: it is deleted when you accept.", "Cette invitation remplace votre ancien identifiant du portail\u00a0: il sera supprimé dès que vous l'aurez acceptée."},
-		"user.key.replace":       {"replace identifier", "remplacer l'identifiant"},
+		"mail.replace.note":      {"This invitation replaces your former identifier on the portal: it is deleted when you accept.", "Cette invitation remplace votre ancien compte du portail\u00a0: il sera supprimé dès que vous l'aurez acceptée."},
+		"user.key.replace":       {"replace identifier", "remplacer le compte"},
 		"user.key.undelete":      {"undelete", "restaurer le compte"},
 		"user.prompt.replace":    {"New e-mail address of %s (the replacement is sent there):", "Nouvelle adresse de courriel de %s (le remplacement y sera envoyé)\u00a0:"},
-		"user.prompt.replace.to": {"Name on the new identifier:", "Nom sur le nouvel identifiant\u00a0:"},
+		"user.prompt.replace.to": {"Name on the new identifier:", "Nom sur le nouveau compte\u00a0:"},
 		"user.replace.ask": {
 			"Invite %s <%s> with: %s. Left out: %s. %s is deleted when the invitation is accepted. Send? (y/n)",
 			"Inviter %s <%s> avec\u00a0: %s. Laissé de côté\u00a0: %s. %s sera supprimé dès que l'invitation sera acceptée. Envoyer\u00a0? (o/n)"},
@@ -23,7 +23,7 @@ func init() {
 		"user.replace.link":       {"Replacement sent to %s (login code %s); %s is deleted when it is accepted. Its link is in the e-mail.", "Remplacement envoyé à %s (code d'usager %s)\u00a0; %s sera supprimé dès que le remplacement sera accepté. Le lien est dans le courriel."},
 		"user.replace.same":       {"This is the account's own e-mail address: give the person's new one.", "C'est déjà l'adresse de courriel du compte\u00a0: donnez la nouvelle adresse de la personne."},
 		"user.replace.open":       {"A replacement of this account is already open (invitation #%d): revoke it first.", "Un remplacement de ce compte est déjà en cours (invitation n°\u00a0%d)\u00a0: révoquez-la d'abord."},
-		"user.replace.exists":     {"This e-mail address already belongs to %s (%s): it cannot be the new identifier.", "Cette adresse de courriel appartient déjà à %s (%s)\u00a0: elle ne peut pas servir de nouvel identifiant."},
+		"user.replace.exists":     {"This e-mail address already belongs to %s (%s): it cannot be the new identifier.", "Cette adresse de courriel appartient déjà à %s (%s)\u00a0: elle ne peut pas servir au nouveau compte."},
 		"user.replace.invited":    {"This e-mail address already has an open invitation: revoke or resend it.", "Cette adresse de courriel a déjà une invitation en cours\u00a0: révoquez-la ou renvoyez-la."},
 		"user.replace.nothing":    {"This account belongs to no organization: invite the person instead.", "Ce compte n'appartient à aucun établissement\u00a0: invitez plutôt la personne."},
 

@@ -221,7 +221,7 @@ var journeyWords = []words{
 		sent: "an e-mail with a link is on its way", resetDone: "Your new password is saved and your account is unlocked.",
 		forcedTitle: "Choose your own password", passwordDone: "Your password was changed."},
 	{lang: "fr", switchTo: "Français", refusedPassword: "Ce mot de passe a été refusé",
-		tooShort: "au moins 15 caractères (11 pour l’instant)", account: "Votre compte",
+		tooShort: "au moins 15 caractères (11 pour l'instant)", account: "Votre compte",
 		twoFAOn: "L'authentification à deux facteurs est activée.", signedOut: "Déconnexion effectuée.",
 		setUp2FA: "Configurer l'authentification à deux facteurs", failed: "Connexion refusée",
 		forgot: "Mot de passe oublié\u00a0?", sent: "un courriel contenant un lien vous a été envoyé",

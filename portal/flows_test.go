@@ -97,7 +97,7 @@ func TestForcedChangeAfterATemporaryPassword(t *testing.T) {
 	}
 	newPw := "orchard velvet granite sixty"
 	p = b.post("/password", "password", newPw, "confirm", newPw+"x")
-	w.mustSee(p, "This password was refused", "the two passwords match")
+	w.mustSee(p, "This password was refused", "the two passwords must match")
 	p = b.post("/password", "password", newPw, "confirm", newPw)
 	if !strings.HasSuffix(p.url, "/account?done=password") {
 		t.Fatalf("after the change: %s", p.url)

@@ -13,7 +13,7 @@ import (
 	"gatehouse/model/i18n"
 )
 
-// The rights catalog (SPEC §2): seeded by the first migration, edited by support from the CLI.
+// The rights catalog: seeded by the first migration, edited by support from the CLI.
 
 var rightCode = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 

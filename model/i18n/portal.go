@@ -134,7 +134,7 @@ func init() {
 		"portal.demo.title":              {"Demo mailbox", "Boîte de courriels de la démo"},
 		"portal.demo.intro":              {"Every e-mail the demo sends lands here (and in the maildir %s).", "Tous les courriels envoyés par la démo arrivent ici (et dans le maildir %s)."},
 		"portal.demo.empty":              {"No e-mail yet.", "Aucun courriel pour l'instant."},
-		"portal.demo.date":               {"Date (UTC)", "Date (UTC)"},
+		"portal.demo.date":               {"Date (UTC)", "Date (heure UTC)"},
 		"portal.demo.to":                 {"To", "À"},
 		"portal.demo.subject":            {"Subject", "Objet"},
 		"portal.demo.back":               {"Back to the mailbox", "Retour à la boîte de courriels"},

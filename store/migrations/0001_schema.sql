@@ -1,4 +1,4 @@
--- gatehouse schema, version 1: the whole domain of SPEC §2.
+-- gatehouse schema, version 1: the whole domain (organizations, users, memberships, rights, invitations, auth events, audit, outbox, operators).
 -- Constraints live here, not only in Go: the portal shares this schema.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

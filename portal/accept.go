@@ -34,24 +34,34 @@ func acceptRefusal(err error) (string, bool) {
 	return "portal.accept.refused.unknown", true
 }
 
-func (p *Portal) acceptPage(w http.ResponseWriter, r *http.Request) {
-	if p.landToken(w, r, p.cfg.cookies.accept, "/accept") {
-		return
-	}
-	vs := p.visit(r)
+// openInvitation reads the invitation the page's link cookie names. When there is none, or
+// the link is refused, it answers the page itself and reports false.
+func (p *Portal) openInvitation(w http.ResponseWriter, r *http.Request, vs *visit) (string, store.InvitationPreview, bool) {
 	tok := cookieValue(r, p.cfg.cookies.accept)
 	if tok == "" {
 		v := p.view(r, vs, "portal.accept.title", "")
 		v.Error = v.T("portal.accept.nolink")
 		p.render(w, r, http.StatusOK, "accept", v)
-		return
+		return "", store.InvitationPreview{}, false
 	}
 	prev, err := p.st.InspectInvitation(r.Context(), tok)
 	if p.acceptRefused(w, r, vs, err) {
-		return
+		return "", store.InvitationPreview{}, false
 	}
 	if err != nil {
 		p.fail(w, r, err)
+		return "", store.InvitationPreview{}, false
+	}
+	return tok, prev, true
+}
+
+func (p *Portal) acceptPage(w http.ResponseWriter, r *http.Request) {
+	if p.landToken(w, r, p.cfg.cookies.accept, "/accept") {
+		return
+	}
+	vs := p.visit(r)
+	_, prev, ok := p.openInvitation(w, r, vs)
+	if !ok {
 		return
 	}
 	v, err := p.acceptForm(r, vs, prev, nil, nil)
@@ -117,19 +127,8 @@ func (p *Portal) acceptSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vs := p.visit(r)
-	tok := cookieValue(r, p.cfg.cookies.accept)
-	if tok == "" {
-		v := p.view(r, vs, "portal.accept.title", "")
-		v.Error = v.T("portal.accept.nolink")
-		p.render(w, r, http.StatusOK, "accept", v)
-		return
-	}
-	prev, err := p.st.InspectInvitation(r.Context(), tok)
-	if p.acceptRefused(w, r, vs, err) {
-		return
-	}
-	if err != nil {
-		p.fail(w, r, err)
+	tok, prev, ok := p.openInvitation(w, r, vs)
+	if !ok {
 		return
 	}
 	a := store.Acceptance{IP: p.clientIP(r), UserAgent: r.UserAgent()}

@@ -214,6 +214,7 @@ func newFlags(e *env, c *command, withGlobal bool) *flags {
 	f := &flags{FlagSet: fs, cmd: c}
 	if withGlobal {
 		f.global = addGlobalFlags(fs, e.pre)
+		f.global.notes = e.stderr
 	}
 	return f
 }

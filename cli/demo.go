@@ -18,6 +18,10 @@ import (
 	"gatehouse/ui"
 )
 
+// demoPortalListen is where the demo's portal listens unless told otherwise (another free
+// port when it is taken).
+const demoPortalListen = "127.0.0.1:8080"
+
 // demoSeed is the demo's data set: small enough to generate in a few seconds.
 var demoSeed = demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
 
@@ -51,7 +55,7 @@ func runDemo(e *env, c *command, args []string) int {
 	readOnly := f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
 	portalOnly := f.Bool("portal-only", false, "serve the demo portal and mailbox without the console, until interrupted")
-	portalListen := f.String("portal-listen", "127.0.0.1:8080", "the demo portal's listen `ADDR` (another free port when it is taken)")
+	portalListen := f.String("portal-listen", demoPortalListen, "the demo portal's listen `ADDR` (another free port when it is taken)")
 	pos, code, ok := f.parse(e, args)
 	if !ok {
 		return code
@@ -109,6 +113,10 @@ func runDemo(e *env, c *command, args []string) int {
 	op.ReadOnly = *readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: *readOnly})
 }
+
+// demoPortalURL is the portal's URL for a listen address (before it listens: 8080 may be
+// taken then, and another port chosen).
+func demoPortalURL(listen string) string { return "http://" + localURLHost(listen) }
 
 // listenDemoPortal listens on addr, or on another free port of its host when addr is taken.
 func listenDemoPortal(addr string) (net.Listener, error) {

@@ -35,7 +35,12 @@ func (c *Config) dataDir() string {
 // openStore opens the configured database: the URL if one is configured, otherwise the
 // embedded cluster (started if needed, database created if missing). label names the
 // database for the console header, without credentials. cleanup closes the store.
+// With the demo setting (--demo, GATEHOUSE_DEMO, demo in the file) it is the demo's database
+// of the embedded cluster.
 func openStore(ctx context.Context, cfg *Config) (st *store.Store, label string, cleanup func(), err error) {
+	if cfg.Demo {
+		return openEmbedded(ctx, cfg, demoDB)
+	}
 	if cfg.DatabaseURL == "" {
 		return openEmbedded(ctx, cfg, embeddedDB)
 	}

@@ -139,7 +139,7 @@ func listenDemoPortal(addr string) (net.Listener, error) {
 // maildir in the data directory, the outbox delivered to it every second, and /demo/mail
 // showing it. The portal's request log goes to a file (the console owns the terminal).
 func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (stop func(), err error) {
-	maildir := filepath.Join(cfg.dataDir(), "demo-mail")
+	maildir := demoMaildir(cfg)
 	mb, err := startDemoMailbox(maildir)
 	if err != nil {
 		return nil, err
@@ -157,8 +157,10 @@ func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (sto
 	mailerDone := make(chan struct{})
 	go func() {
 		defer close(mailerDone)
-		err := st.RunMailer(ctx, store.MailerConfig{SMTPURL: "smtp://" + mb.addr, From: "portal@gatehouse-demo.localhost",
-			Interval: time.Second, Logf: func(format string, a ...any) { logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...))) }})
+		mc := mb.mailerConfig()
+		mc.Interval = time.Second
+		mc.Logf = func(format string, a ...any) { logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...))) }
+		err := st.RunMailer(ctx, mc)
 		if err != nil {
 			logger.Error("demo mailer", "err", err.Error())
 		}

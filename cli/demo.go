@@ -116,7 +116,7 @@ func runDemo(e *env, c *command, args []string) int {
 		return fail(e, err)
 	}
 	if *noConsole {
-		fmt.Fprintf(e.stdout, "portal:   %s/login while the demo runs (gatehouse demo, or\n"+
+		fmt.Fprintf(e.stdout, "\nportal:   %s/login while the demo runs (gatehouse demo, or\n"+
 			"          gatehouse demo --portal-only without the console)\n", demoPortalURL(*portalListen))
 		return exitOK
 	}
@@ -186,7 +186,7 @@ func printDemoPrepared(e *env, cfg *Config, st *store.Store, op model.Operator, 
 		return nil
 	}
 	printSamples(e.stdout, samples)
-	fmt.Fprintln(e.stdout, "  (as the first run printed them; a password changed since on the portal is not shown)")
+	fmt.Fprintln(e.stdout, "  (as the first run printed them: a password changed on the portal since is not shown)")
 	return nil
 }
 

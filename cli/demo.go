@@ -67,11 +67,7 @@ func runDemo(e *env, c *command, args []string) int {
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
 	portalOnly := f.Bool("portal-only", false, "serve the demo portal and mailbox without the console, until interrupted")
 	portalListen := f.String("portal-listen", demoPortalListen, "the demo portal's listen `ADDR` (another free port when it is taken)")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	for _, name := range []string{"database-url", "read-database-url"} {

@@ -55,11 +55,7 @@ func runMail(e *env, c *command, args []string) int {
 	from := f.String("from", "", "sender `ADDR` (default: GATEHOUSE_MAIL_FROM or mail_from, else noreply@ the portal's host)")
 	interval := f.Duration("interval", 5*time.Second, "pause between rounds when nothing is due")
 	batch := f.Int("batch", 20, "messages taken per round")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *interval <= 0 || *batch <= 0 {
@@ -122,7 +118,7 @@ func runMail(e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	code = exitOK
+	code := exitOK
 	if left.Pending > 0 {
 		code = exitRefused
 		fmt.Fprintf(e.stderr, "gatehouse mail: %d e-mail(s) still pending: %s\n", left.Pending, pendingReasons(left))

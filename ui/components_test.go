@@ -634,3 +634,37 @@ func TestPickerTypesLettersAndMovesWithTheArrows(t *testing.T) {
 		t.Fatalf("asked %d times after the pauses:\n%s", asked-before, p.View())
 	}
 }
+
+// A typed question too long for the line wraps and its answer goes under it, so what is
+// typed is seen; a short one keeps its answer beside it; the width is the screen's, set
+// before or after the question is asked.
+func TestPromptLongQuestionKeepsTheAnswerInView(t *testing.T) {
+	c := componentCommon()
+	p := newPrompt(c)
+	p.SetWidth(40)
+	p.Ask(askReason, "Reset 2FA for Amélie Rousseau (they set it up again at their next login). Reason:", "", "",
+		func(string) tea.Cmd { return nil })
+	for _, r := range "lost her phone" {
+		p.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	lines := strings.Split(p.View(), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[len(lines)-1], "lost her phone") ||
+		!strings.Contains(strings.Join(lines, " "), "their next login). Reason:") {
+		t.Fatalf("the long question:\n%s", p.View())
+	}
+	for _, l := range lines {
+		if w := lipgloss.Width(l); w > 40 {
+			t.Fatalf("a line of %d cells: %q", w, l)
+		}
+	}
+	p.Cancel()
+	p.Ask(askText, "Days:", "", "", func(string) tea.Cmd { return nil })
+	p.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("30")})
+	if v := p.View(); strings.Contains(v, "\n") || !strings.Contains(v, "Days: 30") {
+		t.Fatalf("a short question keeps its answer beside it: %q", v)
+	}
+	p.SetWidth(12) // narrower than the question now
+	if v := p.View(); !strings.Contains(v, "\n") || strings.TrimSpace(v[strings.LastIndex(v, "\n")+1:]) != "30" {
+		t.Fatalf("after a resize: %q", v)
+	}
+}

@@ -635,6 +635,48 @@ func TestPickerTypesLettersAndMovesWithTheArrows(t *testing.T) {
 	}
 }
 
+// Whole is the row under the cursor with no cell cut: each column's title and its cell
+// (sanitized), wrapped to the width asked; a pane's own parts when it gives them; nothing
+// without a row.
+func TestListPaneWholeRow(t *testing.T) {
+	c := componentCommon()
+	long := "a browser whose name is far longer than its column \x1b[31mred\x1b[0m"
+	cols := func(int) []column[string] {
+		return []column[string]{{"Key", 4, func(s string) string { return s }}, {"Browser", 8, func(string) string { return long }}}
+	}
+	p := newListPane(c, letters("ab"), cols)
+	p.SetSize(20, 4)
+	if p.Whole(30) != nil {
+		t.Fatal("a whole row before any row")
+	}
+	drive := func(cmd tea.Cmd) {
+		for cmd != nil {
+			cmd = p.Update(cmd())
+		}
+	}
+	drive(p.First())
+	if !strings.Contains(p.View(), "a brows…") {
+		t.Fatalf("the column cuts the cell:\n%s", p.View())
+	}
+	whole := p.Whole(30)
+	text := strings.Join(whole, " ")
+	if !strings.Contains(text, "Key: a") || !strings.Contains(text, "Browser: a browser whose name is far longer than its column red") ||
+		strings.Contains(text, "\x1b") {
+		t.Fatalf("the whole row: %q", whole)
+	}
+	for _, l := range whole {
+		if w := lipgloss.Width(l); w > 30 {
+			t.Fatalf("a line of %d cells: %q", w, l)
+		}
+	}
+	p.whole = func(s string) [][2]string {
+		return [][2]string{{"To", s + "@example.org"}, {"", "untitled"}, {"Empty", ""}}
+	}
+	if got := strings.Join(p.Whole(80), "|"); got != "To: a@example.org  ·  untitled" {
+		t.Fatalf("the pane's own parts: %q", got)
+	}
+}
+
 // A typed question too long for the line wraps and its answer goes under it, so what is
 // typed is seen; a short one keeps its answer beside it; the width is the screen's, set
 // before or after the question is asked.

@@ -368,7 +368,7 @@ func steps(lang i18n.Lang, strokes []stroke) string {
 		if s.key == "" {
 			k = "“" + s.text + "”"
 		}
-		fmt.Fprintf(&b, "  %2d. %-32s %s\n", i+1, k, s.note)
+		fmt.Fprintf(&b, "  %2d. %s %s\n", i+1, safe.Pad(k, 32), s.note)
 	}
 	return b.String()
 }

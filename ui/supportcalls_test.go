@@ -751,6 +751,7 @@ func rightLabel(r *callRun, code string) string {
 func TestSupportCalls(t *testing.T) {
 	for _, call := range supportCalls() {
 		t.Run(call.name, func(t *testing.T) {
+			t.Parallel() // each call has its own database, console and SMTP server
 			for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
 				t.Run(string(lang), func(t *testing.T) {
 					w := newCallWorld(t)

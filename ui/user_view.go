@@ -8,7 +8,8 @@ import (
 
 // Drawing the User screen: the open panel or box, else one page (the form, the sessions
 // pane, the events pane, the e-mails pane, the focused pane's cursor row whole under it)
-// scrolled so that the focus is in view, with the open question under it. Every string from the database goes through model/safe (the form, the panes).
+// scrolled so that the focus is in view, with the open question under it. Every string from
+// the database goes through model/safe (the form, the panes).
 
 func (s *userView) View() string {
 	c, st := s.c, s.c.styles

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -439,9 +440,17 @@ func (a *App) View() string {
 	} else {
 		body = a.active().View()
 	}
-	b.WriteString(fit(body, w, bh))
+	// A flash too long for its line goes on in the body's empty bottom lines, if it has
+	// some: it never hides what the screen shows (a question, the page's position).
+	lines := strings.Split(fit(body, w, bh), "\n")
+	room := 0
+	for room < len(lines)-1 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1-room])) == "" {
+		room++
+	}
+	flash := a.flashLines(1 + room)
+	b.WriteString(strings.Join(lines[:len(lines)-len(flash)+1], "\n"))
 	b.WriteByte('\n')
-	b.WriteString(a.flashLine())
+	b.WriteString(strings.Join(flash, "\n"))
 	b.WriteByte('\n')
 	switch {
 	case a.cmdActive:
@@ -471,16 +480,23 @@ func (a *App) header() string {
 	if c.op.ReadOnly {
 		parts = append(parts, c.t("hdr.readonly"))
 	}
-	return c.styles.Header.Render(safe.Pad(strings.Join(parts, " · "), c.width))
+	// A narrow window drops the database's part (the least needed) before cutting the line.
+	line := strings.Join(parts, " · ")
+	if safe.Width(line) > c.width {
+		line = strings.Join(slices.Delete(parts, 3, 4), " · ")
+	}
+	return c.styles.Header.Render(safe.Pad(line, c.width))
 }
 
-func (a *App) flashLine() string {
+// flashLines is the status line: the flash, on up to most lines (three at the most) when one
+// cannot hold it, cut after the last; or the spinner while the screen works.
+func (a *App) flashLines(most int) []string {
 	c := a.c
 	if a.flash.Text == "" {
 		if w, ok := a.active().(interface{ Busy() bool }); ok && w.Busy() {
-			return a.spin.View() + " " + c.styles.Dim.Render(c.t("working"))
+			return []string{a.spin.View() + " " + c.styles.Dim.Render(c.t("working"))}
 		}
-		return ""
+		return []string{""}
 	}
 	st := c.styles.Flash
 	switch a.flash.Level {
@@ -489,7 +505,18 @@ func (a *App) flashLine() string {
 	case flashError:
 		st = c.styles.FlashError
 	}
-	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
+	text := safe.Line(a.flash.Text)
+	if safe.Width(text) <= c.width || most <= 1 {
+		return []string{st.Render(safe.Truncate(text, c.width))}
+	}
+	lines := wrapCells(text, c.width)
+	if most = min(most, 3); len(lines) > most {
+		lines = append(lines[:most-1], strings.Join(lines[most-1:], " "))
+	}
+	for i, l := range lines {
+		lines[i] = st.Render(safe.Truncate(l, c.width))
+	}
+	return lines
 }
 
 // refreshHelp lays the active screen's full help out for the body.

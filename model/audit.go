@@ -345,13 +345,26 @@ func ActionIn(lang i18n.Lang, action string) string {
 	return action
 }
 
-// auditNumber reads a whole number (an int in memory, a float64 once read back from JSON).
+// auditNumber reads a whole number (an integer in memory, a float64 once read back from
+// JSON).
 func auditNumber(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int:
 		return int64(n), true
 	case int64:
 		return n, true
+	case int32:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
 	case float64:
 		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
 			return int64(n), true

@@ -47,7 +47,7 @@ func (s *Store) AddOrganization(ctx context.Context, op model.Operator, slug, na
 		if err := tx.GetContext(ctx, &id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
 			return err
 		}
-		return audit(ctx, tx, op, "org.add", nil, &id, "organization "+slug+" created")
+		return audit(ctx, tx, op, "org.add", nil, &id, model.AuditDetail{"org": slug})
 	})
 	return id, err
 }

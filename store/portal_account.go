@@ -242,7 +242,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, token, current, password,
 			return err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.password_changed", &u.ID, nil,
-			fmt.Sprintf("%s changed their password in the portal (%d session(s) ended)", u.Login, n)); err != nil {
+			model.AuditDetail{"login": u.Login, "sessions": n}); err != nil {
 			return err
 		}
 		var orgID *int64
@@ -344,11 +344,11 @@ func (s *Store) SetOrganizationTOTPRequired(ctx context.Context, op model.Operat
 		if err != nil {
 			return mapErr(err)
 		}
-		what := "no longer requires 2FA"
+		rule := "totp_optional"
 		if required {
-			what = "requires 2FA of every member"
+			rule = "totp_required"
 		}
-		return audit(ctx, tx, op, "org.require_totp", nil, &orgID, slug+" "+what)
+		return audit(ctx, tx, op, "org.require_totp", nil, &orgID, model.AuditDetail{"org": slug, "rule": rule})
 	})
 }
 

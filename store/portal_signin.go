@@ -445,7 +445,7 @@ func (s *Store) continuePassword(ctx context.Context, ticket string, t ticketRow
 			return err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.password_changed", &u.ID, nil,
-			fmt.Sprintf("%s chose a new password at sign-in (it had to be changed)", u.Login)); err != nil {
+			model.AuditDetail{"login": u.Login, model.AuditVariant: "forced"}); err != nil {
 			return err
 		}
 		res, err = s.afterStep(ctx, tx, u.ID, in, spol, now)
@@ -506,7 +506,7 @@ func (s *Store) continueEnrol(ctx context.Context, ticket string, in StepInput, 
 			return err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.totp_enrolled", &u.ID, nil,
-			fmt.Sprintf("%s set up 2FA with an authenticator app", u.Login)); err != nil {
+			model.AuditDetail{"login": u.Login}); err != nil {
 			return err
 		}
 		// A new factor is a privilege change: the session it was started from (if any) ends,

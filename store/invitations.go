@@ -285,7 +285,7 @@ func (s *Store) getInvitation(ctx context.Context, q sqlx.QueryerContext, op mod
 // InvitationQuery selects a page of invitations, newest first. Zero values mean "any".
 type InvitationQuery struct {
 	State  InvitationState
-	Search string // substring of the e-mail, the name or the login code, case-insensitive
+	Search string // words each found in the name, the e-mail or the login code, in any order, ignoring case and accents
 	OrgID  int64
 	After  *Cursor // next page: invitations older than this cursor (Time = created_at)
 	Limit  int
@@ -316,9 +316,12 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 	if q.OrgID != 0 {
 		b.and("i.org_id = " + b.arg(q.OrgID))
 	}
-	if term := strings.ToLower(strings.TrimSpace(q.Search)); term != "" {
-		p := b.arg("%" + escapeLike(term) + "%")
-		b.and("(lower(i.email) LIKE " + p + " OR lower(i.name) LIKE " + p + " OR lower(" + invitationLoginSQL(b, op) + ") LIKE " + p + ")")
+	if words := model.SearchWords(q.Search); len(words) > 0 {
+		login := "lower(" + invitationLoginSQL(b, op) + ")" // login codes are ASCII: lower case is their folding
+		for _, w := range words {
+			p := b.arg("%" + escapeLike(w) + "%")
+			b.and("(i.search LIKE " + p + " OR " + login + " LIKE " + p + ")")
+		}
 	}
 	if q.After != nil {
 		b.and("(i.created_at, i.id) < (" + b.arg(q.After.Time) + ", " + b.arg(q.After.ID) + ")")

@@ -9,14 +9,16 @@ import (
 	"gatehouse/model"
 )
 
-// ListOrganizations returns the organizations in the operator's scope, by name.
+// ListOrganizations returns the organizations in the operator's scope, by name in the order
+// people expect ("Élan" between "Eagle" and "Zoé": name_order, the users' names' collation).
+// Every list and picker of organizations reads them from here.
 func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]model.Organization, error) {
 	b := &queryBuilder{}
 	if !op.AllOrgs() {
 		b.and("o.id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
 	}
 	var out []model.Organization
-	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
+	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name COLLATE name_order, o.id`, b.args...)
 	return out, mapErr(err)
 }
 

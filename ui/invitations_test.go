@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"gatehouse/store"
@@ -55,4 +56,30 @@ func TestInvitationsSearchAsTheCallerSpellsIt(t *testing.T) {
 	h.keys("enter") // the search stays in force, the list has the keys again
 	h.mustShow("Élodie Lefèvre")
 	h.mustNotShow("Élodie Côté", "Amélie Rousseau")
+}
+
+// The invitation wizard's organization picker lists the organizations in the order people
+// expect: "Élan" between "Eagle" and "Zoé", not after them as their bytes would.
+func TestInviteWizardOrganizationsInNameOrder(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("zoe", "Zoé")
+	f.org("elan", "Élan")
+	f.org("eagle", "Eagle")
+	f.org("cadre", "cadre bleu")
+	h := newHarness(t, st, support, 100, 30)
+	h.keys("i")
+	if _, ok := h.app.active().(*inviteScreen); !ok {
+		t.Fatalf("i from Users opened %T", h.app.active())
+	}
+	view := h.view()
+	order := []string{"cadre bleu (cadre)", "Eagle (eagle)", "Élan (elan)", "Zoé (zoe)"}
+	last := -1
+	for _, o := range order {
+		i := strings.Index(view, o)
+		if i < 0 || i < last {
+			t.Fatalf("the picker does not list %q in order %q:\n%s", o, order, view)
+		}
+		last = i
+	}
 }

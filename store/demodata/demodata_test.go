@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
@@ -26,7 +27,8 @@ func count(t *testing.T, db *sqlx.DB, q string, args ...any) int64 {
 }
 
 func TestLoad(t *testing.T) {
-	db := storetest.New(t).DB()
+	st := storetest.New(t)
+	db := st.DB()
 	ctx := context.Background()
 	var calls int
 	var last, total int64
@@ -160,9 +162,19 @@ func TestLoad(t *testing.T) {
 			t.Errorf("none: %s", q)
 		}
 	}
-	// The audit rows are chained by the trigger.
+	// The audit rows are chained by the trigger, and read in the reader's language: each has
+	// its structured part, an action of the store's, and its English summary is its text.
 	if n := count(t, db, `SELECT count(*) FROM audit_entries WHERE length(hash) <> 32`); n != 0 {
 		t.Errorf("%d unchained audit rows", n)
+	}
+	rows, err := st.ListAudit(ctx, model.Operator{Name: "sue", Role: model.RoleSupport}, store.AuditQuery{Limit: 500})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("the demo's audit rows: %d, %v", len(rows), err)
+	}
+	for _, e := range rows {
+		if fr := e.SummaryIn(i18n.FR); e.Detail == nil || !model.HasAuditText(e.Action) || e.SummaryIn(i18n.EN) != e.Summary || fr == e.Summary {
+			t.Fatalf("a demo audit row that does not read in French: %s %q (French %q)", e.Action, e.Summary, fr)
+		}
 	}
 	// Names from many scripts; the generated search column is filled.
 	if n := count(t, db, `SELECT count(*) FROM users WHERE name ~ '[^\x01-\x7f]'`); n < 500 {

@@ -469,7 +469,7 @@ func (s *Store) continuePassword(ctx context.Context, ticket string, t ticketRow
 			return AuthResult{}, err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.password_changed", &u.ID, nil,
-			fmt.Sprintf("%s chose a new password at sign-in (it had to be changed)", u.Login)); err != nil {
+			model.AuditDetail{"login": u.Login, model.AuditVariant: "forced"}); err != nil {
 			return AuthResult{}, err
 		}
 		return s.afterStep(ctx, tx, u.ID, in, spol, now)
@@ -510,7 +510,7 @@ func (s *Store) continueEnrol(ctx context.Context, ticket string, in StepInput, 
 			return AuthResult{}, err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.totp_enrolled", &u.ID, nil,
-			fmt.Sprintf("%s set up 2FA with an authenticator app", u.Login)); err != nil {
+			model.AuditDetail{"login": u.Login}); err != nil {
 			return AuthResult{}, err
 		}
 		// A new factor is a privilege change: the session it was started from (if any) ends,

@@ -234,10 +234,10 @@ func Load(ctx context.Context, db *sqlx.DB, opt Options, progress func(done, tot
 	}
 	if len(audit.action) > 0 {
 		if _, err := conn.ExecContext(ctx, `INSERT INTO audit_entries
-			(operator_name, action, target_user_id, target_org_id, summary)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])`,
+			(operator_name, action, target_user_id, target_org_id, summary, detail)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::jsonb[])`,
 			pq.Array(audit.operator), pq.Array(audit.action), pq.Array(audit.user),
-			pq.Array(audit.org), pq.Array(audit.summary)); err != nil {
+			pq.Array(audit.org), pq.Array(audit.summary), pq.Array(audit.detail)); err != nil {
 			return Summary{}, fmt.Errorf("seed: audit: %w", err)
 		}
 		cp.done += int64(len(audit.action))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
@@ -25,7 +27,8 @@ func count(t *testing.T, db *sqlx.DB, q string, args ...any) int64 {
 }
 
 func TestLoad(t *testing.T) {
-	db := storetest.New(t).DB()
+	st := storetest.New(t)
+	db := st.DB()
 	ctx := context.Background()
 	var calls int
 	var last, total int64
@@ -159,9 +162,19 @@ func TestLoad(t *testing.T) {
 			t.Errorf("none: %s", q)
 		}
 	}
-	// The audit rows are chained by the trigger.
+	// The audit rows are chained by the trigger, and read in the reader's language: each has
+	// its structured part, an action of the store's, and its English summary is its text.
 	if n := count(t, db, `SELECT count(*) FROM audit_entries WHERE length(hash) <> 32`); n != 0 {
 		t.Errorf("%d unchained audit rows", n)
+	}
+	rows, err := st.ListAudit(ctx, model.Operator{Name: "sue", Role: model.RoleSupport}, store.AuditQuery{Limit: 500})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("the demo's audit rows: %d, %v", len(rows), err)
+	}
+	for _, e := range rows {
+		if fr := e.SummaryIn(i18n.FR); e.Detail == nil || !model.HasAuditText(e.Action) || e.SummaryIn(i18n.EN) != e.Summary || fr == e.Summary {
+			t.Fatalf("a demo audit row that does not read in French: %s %q (French %q)", e.Action, e.Summary, fr)
+		}
 	}
 	// Names from many scripts; the generated search column is filled.
 	if n := count(t, db, `SELECT count(*) FROM users WHERE name ~ '[^\x01-\x7f]'`); n < 500 {
@@ -272,4 +285,41 @@ func TestLoadLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("seeded %+v", sum)
+}
+
+// The demo's attack from one IPv6 /64 walks its addresses: on a demo-sized seed, the Lockouts
+// screen's by-IP pane (FailuresByIP over the last 24 hours) shows 2001:db8:bad:1::/64 as one
+// source that failed on at least 6 accounts, flagged as a likely attack, though none of its
+// addresses failed on more than a few.
+func TestDemoIPv6AttackIsFlaggedAsOneSource(t *testing.T) {
+	for _, seed := range []int64{1, 2, 42} {
+		s := storetest.New(t)
+		ctx := context.Background()
+		// The demo's size (cli/demo.go's demoSeed).
+		if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: seed}, nil); err != nil {
+			t.Fatal(err)
+		}
+		oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
+		rows, err := s.FailuresByIP(ctx, oncall, time.Now().Add(-24*time.Hour), 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *store.IPFailures
+		for i, r := range rows {
+			if store.SourceText(r.Source) == "2001:db8:bad:1::/64" {
+				found = &rows[i]
+			}
+		}
+		if found == nil || found.Accounts < 6 || !found.LikelyAttack {
+			t.Fatalf("seed %d: the /64 in the by-IP pane: %+v (of %d sources)", seed, found, len(rows))
+		}
+		if n := count(t, s.DB(), `SELECT count(DISTINCT ip) FROM auth_events WHERE ip << '2001:db8:bad:1::/64'
+			AND kind = 'login_failure' AND at > now() - interval '24 hours'`); n < 6 {
+			t.Errorf("seed %d: the /64 failed from %d addresses, want many", seed, n)
+		}
+		if n := count(t, s.DB(), `SELECT max(c) FROM (SELECT count(DISTINCT coalesce(user_id::text, login)) c FROM auth_events
+			WHERE ip << '2001:db8:bad:1::/64' AND kind = 'login_failure' AND at > now() - interval '24 hours' GROUP BY ip) x`); n >= 5 {
+			t.Errorf("seed %d: one address of the /64 failed on %d accounts: flagged by itself, not as a /64", seed, n)
+		}
+	}
 }

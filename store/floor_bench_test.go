@@ -59,10 +59,10 @@ func BenchmarkFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	var bigOrg, midOrg, userID int64
-	mustB(b, db.Get(&bigOrg, `SELECT org_id FROM memberships GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`))
-	mustB(b, db.Get(&midOrg, `SELECT org_id FROM memberships GROUP BY 1
+	noErr(b, db.Get(&bigOrg, `SELECT org_id FROM memberships GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`))
+	noErr(b, db.Get(&midOrg, `SELECT org_id FROM memberships GROUP BY 1
 		ORDER BY abs(count(*) - (SELECT count(*) / 330 FROM users)) LIMIT 1`))
-	mustB(b, db.Get(&userID, `SELECT user_id FROM auth_events WHERE user_id IS NOT NULL ORDER BY id DESC LIMIT 1`))
+	noErr(b, db.Get(&userID, `SELECT user_id FROM auth_events WHERE user_id IS NOT NULL ORDER BY id DESC LIMIT 1`))
 	op := model.Operator{Name: "floor", Role: model.RoleSupport}
 	admin := model.Operator{Name: "floor-admin", Role: model.RoleAdmin, OrgIDs: []int64{midOrg}}
 	yes := true
@@ -158,17 +158,17 @@ func BenchmarkFloor(b *testing.B) {
 			}
 			defer stmt.Close()
 			for range 10 { // warm both, and let the floor's plan be the cached one
-				mustB(b, c.store())
-				mustB(b, readRaw(stmt, c.args))
+				noErr(b, c.store())
+				noErr(b, readRaw(stmt, c.args))
 			}
 			var sTimes, fTimes []time.Duration
 			b.ResetTimer()
 			for range b.N {
 				t0 := time.Now()
-				mustB(b, c.store())
+				noErr(b, c.store())
 				sTimes = append(sTimes, time.Since(t0))
 				t0 = time.Now()
-				mustB(b, readRaw(stmt, c.args))
+				noErr(b, readRaw(stmt, c.args))
 				fTimes = append(fTimes, time.Since(t0))
 			}
 			b.StopTimer()
@@ -214,7 +214,7 @@ func quantile(d []time.Duration, p int) float64 {
 	return float64(s[(len(s)-1)*p/100]) / float64(time.Millisecond)
 }
 
-func mustB(b testing.TB, err error) {
+func noErr(b testing.TB, err error) {
 	b.Helper()
 	if err != nil {
 		b.Fatal(err)

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/netip"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"gatehouse/model"
@@ -50,7 +52,7 @@ func lockedWhere(b *queryBuilder, op model.Operator, orgID int64, now time.Time)
 	b.and("(u.locked_until IS NULL OR u.locked_until > " + b.arg(now) + ")")
 	b.and("u.status <> 'deleted'")
 	if orgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(orgID) + ")")
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.lit(orgID) + ")")
 	}
 	scopeUsers(b, op, "u")
 }
@@ -64,7 +66,7 @@ func (s *Store) CountLocked(ctx context.Context, op model.Operator, orgID int64)
 	b := &queryBuilder{}
 	lockedWhere(b, op, orgID, s.now())
 	var n int
-	err := s.read.GetContext(ctx, &n, `SELECT count(*) FROM users u`+b.whereSQL(), b.args...)
+	err := sqlx.GetContext(ctx, s.prepared(), &n, `SELECT count(*) FROM users u`+b.whereSQL(), b.args...)
 	return n, mapErr(err)
 }
 
@@ -88,10 +90,10 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		b.and("(u.locked_at < " + at + " OR (u.locked_at = " + at + " AND u.id > " + b.arg(q.AfterID) + "))")
 	}
 	orgs := orgsExpr(b, op, "u")
-	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
+	rows, err := s.prepared().QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
 			u.locked_at, u.locked_until, u.lock_reason, u.lock_count, u.failed_attempts, u.last_failed_at,
-			host(u.last_failed_ip)
-		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id LIMIT `+b.arg(q.Limit), b.args...)
+			host(u.last_failed_ip), `+likelyAttackSQL("u")+`
+		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id LIMIT `+itoa(q.Limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -103,7 +105,7 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		var until, lastFail sql.NullTime
 		var reason, ip sql.NullString
 		if err := rows.Scan(&a.ID, &a.Login, &a.Email, &a.Name, &orgSlugs, &a.LockedAt, &until, &reason,
-			&a.LockCount, &a.FailedAttempts, &lastFail, &ip); err != nil {
+			&a.LockCount, &a.FailedAttempts, &lastFail, &ip, &a.LikelyAttack); err != nil {
 			return nil, err
 		}
 		a.Organizations = []string(orgSlugs)
@@ -121,25 +123,18 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
-	return out, s.flagLocked(ctx, out)
+	return out, nil
 }
 
-// flagLocked flags the accounts whose last failure came from a likely attack.
-func (s *Store) flagLocked(ctx context.Context, list []LockedAccount) error {
-	ws := make([]sourceWindow, len(list))
-	for i, a := range list {
-		if ip, err := netip.ParseAddr(a.LastFailedIP); err == nil && a.LastFailedAt != nil {
-			ws[i] = sourceWindow{FailureSource(ip), a.LastFailedAt.Add(-AttackWindow)}
-		}
-	}
-	flags, err := s.flaggedSources(ctx, ws)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		list[i].LikelyAttack = ws[i].source.IsValid() && flags[ws[i]]
-	}
-	return nil
+// likelyAttackSQL is likelyAttack applied in the statement to the last failure of the account
+// of alias (a users row) and its source over the AttackWindow before it: the source's newest
+// AttackAccounts entries of failure_ip_accounts answer it (flaggedSources' rule, per row).
+func likelyAttackSQL(alias string) string {
+	return fmt.Sprintf(`(%[1]s.last_failed_ip IS NOT NULL AND %[1]s.last_failed_at IS NOT NULL
+				AND (SELECT count(*) FROM (SELECT fa.last_at FROM failure_ip_accounts fa
+					WHERE fa.source = failure_source(%[1]s.last_failed_ip) ORDER BY fa.last_at DESC LIMIT %[2]d) fa
+					WHERE fa.last_at >= %[1]s.last_failed_at - interval '%[3]d seconds') >= %[2]d)`,
+		alias, AttackAccounts, int64(AttackWindow/time.Second))
 }
 
 // Failure is one failed login, with the account it concerned (if known).
@@ -186,15 +181,16 @@ func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q Failure
 		b.and("e.id < " + b.arg(q.BeforeID))
 	}
 	if q.OrgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = e.user_id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = e.user_id AND fm.org_id = " + b.lit(q.OrgID) + ")")
 	}
 	if !op.AllOrgs() {
-		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.lit(op.OrgIDs) + "))")
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''),
+	// A walk of auth_events_failures from its newest entry, whatever the values: prepared.
+	rows, err := s.prepared().QueryContext(ctx, `SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''),
 			host(e.ip), e.user_agent, coalesce(u.name, '')
 		FROM auth_events e LEFT JOIN users u ON u.id = e.user_id`+b.whereSQL()+`
-		ORDER BY e.at DESC, e.id DESC LIMIT `+b.arg(q.Limit), b.args...)
+		ORDER BY e.at DESC, e.id DESC LIMIT `+itoa(q.Limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -254,7 +250,8 @@ const AttackWindow = 24 * time.Hour
 
 // likelyAttack is the rule that flags a source: it failed on AttackAccounts distinct accounts
 // or more (known accounts and unknown identifiers, of every organization) within the window
-// looked at. The by-IP pane and the locked accounts are flagged by it alone.
+// looked at. The by-IP pane and the locked accounts are flagged by it alone (the locked
+// accounts in their statement: likelyAttackSQL).
 func likelyAttack(accounts int) bool { return accounts >= AttackAccounts }
 
 // sourceWindow asks whether one source is flagged since a time.

@@ -31,7 +31,7 @@ func TestScreenListsAreOneStatement(t *testing.T) {
 	var orgID int64
 	noErr(t, db.Get(&orgID, `SELECT org_id FROM memberships GROUP BY org_id ORDER BY count(*) DESC LIMIT 1`))
 	admin := model.Operator{ID: 7, Name: "lists-admin", Role: model.RoleAdmin, OrgIDs: []int64{orgID}}
-	one := func(what string, run func() error) {
+	statement := func(what string, prepared bool, run func() error) {
 		t.Helper()
 		tr.Start()
 		err := run()
@@ -39,14 +39,15 @@ func TestScreenListsAreOneStatement(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if len(stmts) != 1 || !stmts[0].Prepared {
+		if len(stmts) != 1 || stmts[0].Prepared != prepared {
 			var texts []string
 			for _, q := range stmts {
 				texts = append(texts, fmt.Sprintf("(prepared %v) %.80s", q.Prepared, strings.Join(strings.Fields(q.SQL), " ")))
 			}
-			t.Errorf("%s: %d statements, want one prepared:\n%s", what, len(stmts), strings.Join(texts, "\n"))
+			t.Errorf("%s: %d statements, want one (prepared %v):\n%s", what, len(stmts), prepared, strings.Join(texts, "\n"))
 		}
 	}
+	one := func(what string, run func() error) { t.Helper(); statement(what, true, run) }
 	plain := func(q string, args ...any) []int64 {
 		t.Helper()
 		var ids []int64
@@ -180,6 +181,14 @@ func TestScreenListsAreOneStatement(t *testing.T) {
 	}
 	same("recent failures", ids, plain(`SELECT id FROM auth_events WHERE kind = 'login_failure' AND at >= $1
 		ORDER BY at DESC, id DESC LIMIT 100`, s.Now().Add(-30*24*time.Hour)))
+
+	// Failures by source: planned with the window (an hour's summaries, or an admin's events).
+	for _, who := range []model.Operator{op, admin} {
+		statement("failures by source, "+who.Name, false, func() error {
+			_, err := s.FailuresByIP(ctx, who, s.Now().Add(-24*time.Hour), 50)
+			return err
+		})
+	}
 
 	// Invitations.
 	var inv store.InvitationPage

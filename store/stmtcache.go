@@ -23,8 +23,9 @@ import (
 // cursors, clocks and ids that are looked up stay parameters. A statement whose plan hangs on
 // a value that cannot be written in (a search pattern) is sent as is.
 
-// preparedMax bounds the statements a pool keeps prepared (each on every connection it ran on).
-const preparedMax = 64
+// preparedMax bounds the statements a pool keeps prepared (each on every connection it ran
+// on, a generic plan apiece in the server's memory). One operator's screens use a dozen.
+const preparedMax = 48
 
 // stmtCache holds one pool's prepared statements by SQL text.
 type stmtCache struct {

@@ -226,3 +226,55 @@ func noErr(b testing.TB, err error) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkPreparedPaths compares the ways of sending one small lookup: through the store's
+// statement cache (database/sql's Stmt on the pool, prepared again lazily per connection),
+// a Stmt prepared on one held connection, and the statement sent as is (lib/pq parses it,
+// then binds: two round trips and a plan per call). Same database as BenchmarkFloor.
+func BenchmarkPreparedPaths(b *testing.B) {
+	ctx := context.Background()
+	url := os.Getenv("GATEHOUSE_FLOOR_DATABASE_URL")
+	var st *store.Store
+	if url != "" {
+		var err error
+		if st, err = store.Open(ctx, store.Config{DatabaseURL: url, SkipMigrate: true}); err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+	} else {
+		st = storetest.New(b)
+	}
+	const q = `SELECT id, name FROM users WHERE status <> 'deleted' AND id = $1`
+	conn, err := store.PreparedDB(st).Connx(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	held, err := conn.PreparexContext(ctx, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	drain := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+		}
+		return rows.Close()
+	}
+	paths := []struct {
+		name string
+		run  func() error
+	}{
+		{"store cache", func() error { _, err := store.QueryPrepared(ctx, st, q, 5); return err }},
+		{"one connection", func() error { return drain(held.QueryContext(ctx, 5)) }},
+		{"as is", func() error { return drain(st.DB().QueryContext(ctx, q, 5)) }},
+	}
+	for _, p := range paths {
+		b.Run(p.name, func(b *testing.B) {
+			for range b.N {
+				noErr(b, p.run())
+			}
+		})
+	}
+}

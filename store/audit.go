@@ -120,8 +120,14 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	sql += " ORDER BY a.id DESC LIMIT " + arg(q.Limit)
-	rows, err := s.read.QueryxContext(ctx, sql, args...)
+	sql += " ORDER BY a.id DESC LIMIT " + itoa(q.Limit)
+	// A walk of the log from its newest row, whatever the values: prepared. An action's prefix
+	// and a time window choose the plan by their values (an index of their own, or the walk).
+	reader := sqlx.QueryerContext(s.prepared())
+	if q.Action != "" || !q.Since.IsZero() || !q.Until.IsZero() {
+		reader = s.read
+	}
+	rows, err := reader.QueryxContext(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

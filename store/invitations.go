@@ -260,7 +260,7 @@ func visibleAccountSQL(b *queryBuilder, op model.Operator, alias string) string 
 // scopeInvitations restricts alias i to the operator's organizations.
 func scopeInvitations(b *queryBuilder, op model.Operator) {
 	if !op.AllOrgs() {
-		b.and("i.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
+		b.and("i.org_id = ANY(" + b.lit(op.OrgIDs) + ")")
 	}
 }
 
@@ -314,7 +314,7 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 		b.and(cond)
 	}
 	if q.OrgID != 0 {
-		b.and("i.org_id = " + b.arg(q.OrgID))
+		b.and("i.org_id = " + b.lit(q.OrgID))
 	}
 	if words := model.SearchWords(q.Search); len(words) > 0 {
 		login := "lower(" + invitationLoginSQL(b, op) + ")" // login codes are ASCII: lower case is their folding
@@ -327,9 +327,13 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 		b.and("(i.created_at, i.id) < (" + b.arg(q.After.Time) + ", " + b.arg(q.After.ID) + ")")
 	}
 	sel := invitationSelect(b, op, now)
-	sqlText := sel + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + b.arg(q.Limit+1)
+	sqlText := sel + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + itoa(q.Limit+1)
+	reader := sqlx.QueryerContext(s.prepared()) // a walk of invitations_created (or of an organization's)
+	if q.Search != "" {
+		reader = s.read // a pattern's plan hangs on it
+	}
 	var rows []invitationRow
-	if err := s.read.SelectContext(ctx, &rows, sqlText, b.args...); err != nil {
+	if err := sqlx.SelectContext(ctx, reader, &rows, sqlText, b.args...); err != nil {
 		return InvitationPage{}, mapErr(err)
 	}
 	page := InvitationPage{HasNext: len(rows) > q.Limit}

@@ -13,10 +13,11 @@
 // fixed bijection of it, e-mails end with it), organization slugs are checked against the
 // existing ones, and invitation token hashes are derived from the invitation id.
 //
-// Loading uses COPY … FROM STDIN inside one transaction; the rows are generated in a goroutine
-// while the previous batch is being copied. When the role is a superuser, foreign-key
-// triggers are skipped during the load (session_replication_role = replica); the generator
-// only produces consistent references. For large loads into small tables, the secondary
+// Loading uses COPY … FROM STDIN in two transactions at once (see LoadReport: the users and
+// what hangs on them, and the events); the rows are generated in a goroutine while the
+// previous batch is being copied. When the role is a superuser, foreign-key triggers are
+// skipped during the load (session_replication_role = replica); the generator only produces
+// consistent references. For large loads into small tables, the secondary
 // (non-constraint) indexes of users, memberships and auth_events are dropped and rebuilt
 // from their own definitions after the load, which is several times faster than maintaining
 // them row by row. Audit rows are INSERTed, so the audit trigger chains them.

@@ -228,7 +228,7 @@ func TestBenchFloorMustYieldTheStorePage(t *testing.T) {
 		t.Fatalf("the right floor: %+v", row)
 	}
 	wrong := first
-	wrong.floor = strings.Replace(first.floor, "ORDER BY u.name, u.id", "ORDER BY u.name DESC, u.id DESC", 1)
+	wrong.floor = strings.Replace(first.floor, "ORDER BY k.sort_key, k.id", "ORDER BY k.sort_key DESC, k.id DESC", 1)
 	if wrong.floor == first.floor {
 		t.Fatal("the floor's order was not found")
 	}

@@ -50,8 +50,20 @@ func floorUserColumns(scope []int64) string {
 		coalesce((SELECT x.status = 'failed' FROM outbox x WHERE x.user_id = u.id ORDER BY x.id DESC LIMIT 1), false) AS mail_failed`
 }
 
+// floorUsersWalk walks a sort index of users (an index-only scan: every filtered column is in
+// the index) from its start to the first 51 rows that pass where, then reads those rows.
+func floorUsersWalk(where, key string, desc bool) string {
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	return fmt.Sprintf(`SELECT %s FROM (SELECT u.id, %s AS sort_key FROM users u WHERE %s
+			ORDER BY 2%s, 1%s LIMIT 51) k
+		JOIN users u ON u.id = k.id ORDER BY k.sort_key%s, k.id%s`, floorUserColumns(nil), key, where, dir, dir, dir, dir)
+}
+
 // floorUsersByName walks users_name_cover (name, id) from its start, or from after a cursor,
-// keeping the rows that pass cond (every filtered column is in the index), 51 of them.
+// keeping the rows that pass cond.
 func floorUsersByName(cond string, after *store.Cursor) string {
 	where := "u.status <> 'deleted'"
 	if cond != "" {
@@ -60,26 +72,23 @@ func floorUsersByName(cond string, after *store.Cursor) string {
 	if after != nil {
 		where += fmt.Sprintf(" AND (u.name, u.id) > (%s, %d)", pq.QuoteLiteral(after.Name), after.ID)
 	}
-	return `SELECT ` + floorUserColumns(nil) + ` FROM users u WHERE ` + where + ` ORDER BY u.name, u.id LIMIT 51`
+	return floorUsersWalk(where, "u.name", false)
 }
 
 // floorUsersByStatus walks users_name_cover keeping one status.
 func floorUsersByStatus(status string) string {
-	return `SELECT ` + floorUserColumns(nil) + ` FROM users u WHERE u.status = ` + pq.QuoteLiteral(status) +
-		` ORDER BY u.name, u.id LIMIT 51`
+	return floorUsersWalk("u.status = "+pq.QuoteLiteral(status), "u.name", false)
 }
 
 // floorUsersByLastLogin walks users_last_login_keyset backwards: the most recent logins first,
 // never-logged-in last.
 func floorUsersByLastLogin() string {
-	return `SELECT ` + floorUserColumns(nil) + ` FROM users u WHERE u.status <> 'deleted'
-		ORDER BY coalesce(u.last_login_at, '-infinity'::timestamptz) DESC, u.id DESC LIMIT 51`
+	return floorUsersWalk("u.status <> 'deleted'", "coalesce(u.last_login_at, '-infinity'::timestamptz)", true)
 }
 
 // floorUsersByCreated walks users_created_keyset backwards: the newest accounts first.
 func floorUsersByCreated() string {
-	return `SELECT ` + floorUserColumns(nil) + ` FROM users u WHERE u.status <> 'deleted'
-		ORDER BY u.created_at DESC, u.id DESC LIMIT 51`
+	return floorUsersWalk("u.status <> 'deleted'", "u.created_at", true)
 }
 
 // floorOrgMembers walks memberships_org_name (org_id, user_name, user_id), the organization's

@@ -2,9 +2,12 @@ package demodata_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,5 +324,130 @@ func TestDemoIPv6AttackIsFlaggedAsOneSource(t *testing.T) {
 			WHERE ip << '2001:db8:bad:1::/64' AND kind = 'login_failure' AND at > now() - interval '24 hours' GROUP BY ip) x`); n >= 5 {
 			t.Errorf("seed %d: one address of the /64 failed on %d accounts: flagged by itself, not as a /64", seed, n)
 		}
+	}
+}
+
+// LoadReport names every phase, ends each once with its duration, and its overall work
+// never goes back and ends at its total: the phases after the COPY (search blocks, the
+// failures' summaries, VACUUM ANALYZE) are in the progress and its ETA too.
+func TestLoadReportsEveryPhase(t *testing.T) {
+	db := storetest.New(t).DB()
+	var mu sync.Mutex
+	var reports []demodata.Progress
+	sum, err := demodata.LoadReport(context.Background(), db, demodata.Options{Users: 1500, Events: 9000, Seed: 3},
+		func(p demodata.Progress) {
+			mu.Lock()
+			reports = append(reports, p)
+			mu.Unlock()
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := map[string]int{}
+	var last int64
+	for _, p := range reports {
+		if p.Work < last || p.Work > p.WorkTotal {
+			t.Fatalf("work %d of %d after %d", p.Work, p.WorkTotal, last)
+		}
+		last = p.Work
+		if p.Took > 0 {
+			ended[p.Phase]++
+		}
+	}
+	end := reports[len(reports)-1]
+	if end.Work != end.WorkTotal || end.Took == 0 {
+		t.Errorf("last report %+v", end)
+	}
+	for _, phase := range []string{"planning", "organizations", "users", "memberships", "membership rights", "invitations",
+		"auth events", "audit entries", "search blocks", "failure summaries", "vacuum analyze users",
+		"vacuum analyze auth events", "vacuum analyze memberships", "vacuum analyze the other tables"} {
+		if ended[phase] != 1 {
+			t.Errorf("phase %q ended %d times", phase, ended[phase])
+		}
+	}
+	if len(sum.Phases) != len(ended) || sum.DatabaseSize <= 0 {
+		t.Errorf("summary: %d phases (%d ended), database size %d", len(sum.Phases), len(ended), sum.DatabaseSize)
+	}
+	for _, p := range sum.Phases {
+		if p.Phase == "users" && p.Rows != 1500 || p.Phase == "auth events" && p.Rows != 9000 {
+			t.Errorf("phase %+v", p)
+		}
+	}
+}
+
+// A role that is not a superuser (it owns the tables, it cannot skip the foreign-key checks)
+// loads the events once the users are committed, with the triggers it must disable off
+// during the load, and ends with the same blocks and summaries as a rebuild.
+func TestLoadWithoutSuperuser(t *testing.T) {
+	dsn := storetest.NewDSN(t)
+	admin, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	role := fmt.Sprintf("seeder_%d", time.Now().UnixNano()%1e9)
+	stmts := []string{`CREATE ROLE ` + role + ` LOGIN NOSUPERUSER`,
+		`GRANT CREATE ON SCHEMA public TO ` + role}
+	var tables []string
+	if err := admin.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		stmts = append(stmts, `ALTER TABLE `+tb+` OWNER TO `+role)
+	}
+	for _, q := range stmts {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`REASSIGN OWNED BY ` + role + ` TO CURRENT_USER`)
+		_, _ = admin.Exec(`DROP OWNED BY ` + role)
+		_, _ = admin.Exec(`DROP ROLE ` + role)
+	})
+	var roleDSN string
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(role)
+		roleDSN = u.String()
+	} else {
+		var parts []string
+		for _, p := range strings.Fields(dsn) {
+			if !strings.HasPrefix(p, "user=") {
+				parts = append(parts, p)
+			}
+		}
+		roleDSN = strings.Join(append(parts, "user="+role), " ")
+	}
+	db, err := sqlx.Open("postgres", roleDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var super bool
+	if err := db.Get(&super, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`); err != nil || super {
+		t.Fatalf("connected as a superuser (%v)", err)
+	}
+	sum, err := demodata.Load(context.Background(), db, demodata.Options{Users: 800, Events: 6000, Seed: 9}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM auth_events`); n != 6000 || sum.Users != 800 {
+		t.Errorf("%d events, %d users", n, sum.Users)
+	}
+	if n := count(t, db, `SELECT count(*) FROM pg_trigger WHERE tgname IN ('users_search_blocks_insert', 'auth_events_failure_rollups') AND tgenabled = 'O'`); n != 2 {
+		t.Errorf("%d of the two triggers enabled after the load", n)
+	}
+	// The summaries and the blocks are what a rebuild makes of the rows loaded.
+	before := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	if _, err := db.Exec(`BEGIN; SELECT failure_rollups_rebuild(); SELECT search_blocks_rebuild(32); COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	after := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	if before == 0 || before != after {
+		t.Errorf("summaries and blocks: %d rows after the load, %d after a rebuild", before, after)
 	}
 }

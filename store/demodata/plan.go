@@ -95,7 +95,6 @@ type invPlan struct {
 }
 
 type seedGen struct {
-	names   []string // each user's name, kept by writeUsers for writeMemberships
 	opt     Options
 	now     time.Time
 	nowUnix int64

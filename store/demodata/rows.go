@@ -121,11 +121,9 @@ func (g *seedGen) writeOrgs(w *rowSink) error {
 
 func (g *seedGen) writeUsers(w *rowSink) error {
 	r := newSeedRNG()
-	g.names = make([]string, len(g.users)) // copied onto memberships (their triggers are off)
 	for i := range g.users {
 		u, st := &g.users[i], &g.state[i]
 		id := g.identity(r, i)
-		g.names[i] = id.name
 		w.int(g.userBase + int64(i))
 		w.str(g.loginCode(i))
 		w.str(id.email)
@@ -210,17 +208,25 @@ func (g *seedGen) writeUsers(w *rowSink) error {
 	return nil
 }
 
+// writeMemberships copies each user's name and status onto its memberships (their triggers
+// are off). The name is the user's identity, drawn again: the users may be written at the
+// same time, by another transaction.
 func (g *seedGen) writeMemberships(w *rowSink) error {
+	r := newSeedRNG()
 	for i := range g.users {
 		u := &g.users[i]
+		name := ""
 		for k, o := range u.org {
 			if o < 0 {
 				continue
 			}
+			if name == "" {
+				name = g.identity(r, i).name
+			}
 			w.int(g.userBase + int64(i))
 			w.int(g.orgBase + int64(o))
 			w.ts(g.us(u.created + int32(k)*int32(30*day)%max(1, -u.created)))
-			w.str(g.names[i])
+			w.str(name)
 			w.str(statusNames[u.status])
 			if err := w.end(); err != nil {
 				return err

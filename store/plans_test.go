@@ -146,15 +146,18 @@ func seqScanOf(node map[string]any, watched ...string) string {
 // match to a partial index, fails here.
 func TestPreparedPlansKeepTheirShape(t *testing.T) {
 	tr := &store.Tracer{}
-	s := storetest.New(t, func(c *store.Config) { c.Tracer = tr; c.MaxOpenConns = 1 })
+	s := storetest.New(t, func(c *store.Config) { c.Tracer = tr })
 	ctx := context.Background()
 	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 5000, Events: 50000, Orgs: 25, Invitations: 2000, Seed: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	db := s.DB()
 	db.MustExec(`VACUUM ANALYZE`)
-	// The one connection of the prepared statements' pool: small tables priced as big ones.
+	// One connection in each pool from here (the seed loads on three): the prepared
+	// statements' connection prices small tables as big ones.
+	db.SetMaxOpenConns(1)
 	pdb := store.PreparedDB(s)
+	pdb.SetMaxOpenConns(1)
 	pdb.MustExec(`SET enable_seqscan = off`)
 	type key struct {
 		Name string

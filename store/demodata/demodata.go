@@ -148,6 +148,11 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	}
 	g.bcryptHash = string(b)
 
+	// One connection plans the load while two load it (the users' side and the events' side):
+	// a smaller pool would wait for itself forever.
+	if n := db.Stats().MaxOpenConnections; n > 0 && n < 3 {
+		return Summary{}, fmt.Errorf("seed: the pool allows %d connection(s); the load needs 3", n)
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return Summary{}, err

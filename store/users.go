@@ -278,14 +278,6 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 	if err != nil {
 		return UserPage{}, err
 	}
-	if q.walkBudget > 0 && len(list) <= q.Limit {
-		// The bounded walk did not fill a page: the matches lie further in the name order
-		// ("jean" under J), or there are no more. The blocks that can hold them answer.
-		q.walkBudget, q.byBlocks = 0, true
-		if list, err = s.usersPage(ctx, op, q, now, members); err != nil {
-			return UserPage{}, err
-		}
-	}
 	backward := q.Before != nil && q.After == nil
 	page := UserPage{}
 	more := len(list) > q.Limit
@@ -345,8 +337,8 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 
 // searchKeysSQL is the keys step of a search sorted by name with more matches than are worth
 // sorting (trigramMaxMatches): a walk of the name index bounded to walkBudget entries from
-// the cursor, or, with byBlocks, a walk inside each block of search_blocks that can match, in
-// order, until a page is found (migration 0008 tells why it cannot miss a match).
+// the cursor, the search blocks going on from the last row it found when it falls short (in
+// the same statement), or, with byBlocks, the search blocks alone.
 func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder string) string {
 	cmp := ">"
 	if scanOrder == "DESC" {
@@ -356,79 +348,143 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 	if cursor == nil {
 		cursor = q.Before
 	}
-	if !q.byBlocks {
-		// The budget counts entries of the name index, whatever the filters: the walk reads
-		// walkBudget entries from the cursor (every filtered column is in the index), then
-		// the filters, the term among them, pick the page's rows from those.
-		walk := "u.status <> 'deleted'"
-		if cursor != nil {
-			walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, b.arg(cursor.Name), b.arg(cursor.ID))
-		}
-		budget := b.arg(q.walkBudget)
-		q.filters(b, now)
-		scopeUsers(b, op, "u")
-		return fmt.Sprintf(`SELECT u.id, u.name AS sort_key FROM (SELECT u.id, u.name, u.status, u.search, u.locked_at,
+	var cn, ci string
+	if cursor != nil {
+		cn, ci = b.arg(cursor.Name), b.arg(cursor.ID)
+	}
+	limit := b.arg(q.Limit + 1)
+	if q.byBlocks {
+		return blockKeysSQL(b, op, q, now, scanOrder, cn, ci, limit)
+	}
+	// The budget counts entries of the name index, whatever the filters: the walk reads
+	// walkBudget entries from the cursor (every filtered column is in the index), then
+	// the filters, the term among them, pick the page's rows from those.
+	w := &queryBuilder{args: b.args}
+	walk := "u.status <> 'deleted'"
+	if cursor != nil {
+		walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, cn, ci)
+	}
+	budget := w.arg(q.walkBudget)
+	q.filters(w, now)
+	scopeUsers(w, op, "u")
+	b.args = w.args
+	walkSQL := fmt.Sprintf(`SELECT u.id, u.name AS sort_key FROM (SELECT u.id, u.name, u.status, u.search, u.locked_at,
 				u.locked_until, u.totp_enabled, u.must_change_password, u.last_login_at, u.created_at
 			FROM users u WHERE %s ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[3]s) u%[4]s
-		ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[5]s`, walk, scanOrder, budget, b.whereSQL(), b.arg(q.Limit+1))
+		ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[5]s`, walk, scanOrder, budget, w.whereSQL(), limit)
+	// Short of a page, the blocks go on from the walk's last row (from the cursor when it
+	// found none; a first page from before the first user: every name sorts after '', every
+	// id is positive), for the rows still missing: the rows are pulled in order, the walk's
+	// first, and a walk that fills the page leaves the blocks unread.
+	if cursor == nil {
+		cn, ci = "''", "0"
 	}
-	// A block can hold a user's match only if its summary holds every word (of three
-	// characters or more: a shorter one is in nearly every block, and the trigram index
-	// cannot look it up). Inside a block the users are walked in the name index, never
-	// looked up in the trigram index (search || ''): taking two words as independent, the
-	// planner expected a few hundred matches of "baptiste jean" and read its 12,000 through
-	// the trigram index once per block (385 blocks, 50 s).
-	var summary []string
+	cn = fmt.Sprintf("coalesce((SELECT wl.sort_key FROM wl), %s)", cn)
+	ci = fmt.Sprintf("coalesce((SELECT wl.id FROM wl), %s)", ci)
+	blocks := blockKeysSQL(b, op, q, now, scanOrder, cn, ci, limit)
+	return fmt.Sprintf(`WITH w AS MATERIALIZED (%[1]s),
+			wl AS (SELECT w.id, w.sort_key FROM w ORDER BY w.sort_key %[2]s, w.id %[2]s LIMIT 1)
+		SELECT x.id, x.sort_key FROM (SELECT w.id, w.sort_key FROM w UNION ALL (%[3]s)) x LIMIT %[4]s`,
+		walkSQL, map[string]string{"ASC": "DESC", "DESC": "ASC"}[scanOrder], blocks, limit)
+}
+
+// blockKeysSQL walks the search blocks from the cursor (cn, ci: SQL expressions of its name
+// and id, empty for none) and stops after limit rows.
+//
+// The blocks are walked a bucket at a time, in order from the cursor's (migration 0019): the
+// index names the bucket's blocks whose summary holds every trigram of the words, the
+// bucket's search_fresh rows that hold every word join them, sorted by position, and a
+// summary is checked as the walk reaches its block (only then: a bucket may hold a thousand
+// candidates where the page needs two).
+func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder, cn, ci, limit string) string {
+	k := &queryBuilder{args: b.args}
+	defer func() { b.args = k.args }()
+	// Inside a block the users are walked in the name index, never looked up in the trigram
+	// index (search || ''): taking two words as independent, the planner expected a few
+	// hundred matches of "baptiste jean" and read its 12,000 through the trigram index once
+	// per block.
 	words := q.words()
-	long := slices.ContainsFunc(words, trigramWord)
+	grams := fmt.Sprintf("(SELECT search_word_grams(%s::text[]))", k.arg(pq.Array(words)))
+	var summary, fresh []string
 	for _, w := range words {
-		p := b.arg("%" + escapeLike(w) + "%")
-		b.and("(u.search || '') LIKE " + p)
-		if trigramWord(w) || !long {
-			summary = append(summary, "sb.summary LIKE "+p)
-		}
+		p := k.arg("%" + escapeLike(w) + "%")
+		k.and("(u.search || '') LIKE " + p)
+		summary = append(summary, "s.summary LIKE "+p)
+		fresh = append(fresh, " AND f.texts LIKE "+p)
 	}
-	if len(summary) == 0 {
-		summary = []string{"true"}
+	check := ""
+	if len(summary) > 0 {
+		check = fmt.Sprintf(" WHERE c.fresh OR (SELECT %s FROM search_blocks s WHERE s.ctid = c.tid)", strings.Join(summary, " AND "))
 	}
 	rest := q
 	rest.Search = ""
-	rest.filters(b, now)
-	scopeUsers(b, op, "u")
-	limit := b.arg(q.Limit + 1)
-	// Each candidate block is walked between two inclusive bounds, the cursor folded into them
-	// (one bound per side, so that the index scan starts there: given both a block's lo and
-	// the cursor, it started at the cursor for every block). Ids are integers: rows after
-	// (name, id) are those at or after (name, id+1).
-	lo, hi := "sb.lo_key, sb.lo_id", "sb.hi_name, sb.hi_id"
-	blockCond := ""
-	if cursor != nil {
-		cn, ci := b.arg(cursor.Name), b.arg(cursor.ID)
-		if cmp == ">" {
-			blockCond = fmt.Sprintf(" AND (sb.hi_name, sb.hi_id) > (%s, %s)", cn, ci)
-			lo = fmt.Sprintf(`CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_key ELSE %[1]s END,
-				CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_id ELSE %[2]s + 1 END`, cn, ci)
+	rest.filters(k, now)
+	scopeUsers(k, op, "u")
+	// The walk starts at the bucket of the block that holds the cursor and ends at the last
+	// block's. Positions are non-decreasing in the name order, so a block of a position past
+	// the cursor's block lies past it; only the blocks that share that position are compared
+	// by name. Each candidate block is walked between two inclusive bounds, the cursor folded
+	// into them (one bound per side, so that the index scan starts there: given both a
+	// block's lo and the cursor, it started at the cursor for every block). Ids are integers:
+	// rows after (name, id) are those at or after (name, id+1).
+	first := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name, c.lo_id LIMIT 1)"
+	last := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)"
+	from, to, step := first, last, "1"
+	if scanOrder == "DESC" {
+		from, to, step = last, first, "-1"
+	}
+	loName, loID, hiName, hiID := "sb.lo_name", "sb.lo_id", "sb.hi_name", "sb.hi_id"
+	blockCond := func(string) string { return "" }
+	if cn != "" {
+		if scanOrder == "ASC" {
+			holder := fmt.Sprintf(`FROM search_blocks c WHERE (c.lo_name, c.lo_id) <= (%s, %s)
+				ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1`, cn, ci)
+			from = "(SELECT c.pos " + holder + ")"
+			blockCond = func(t string) string {
+				return fmt.Sprintf(" AND %[1]s.pos >= %[2]s AND (%[1]s.pos > %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) >= (SELECT c.lo_name, c.lo_id %[3]s))",
+					t, from, holder)
+			}
+			past := fmt.Sprintf("(sb.lo_name, sb.lo_id) > (%s, %s)", cn, ci)
+			loName = fmt.Sprintf("CASE WHEN %s THEN sb.lo_name ELSE %s END", past, cn)
+			loID = fmt.Sprintf("CASE WHEN %s THEN sb.lo_id ELSE %s + 1 END", past, ci)
 		} else {
-			blockCond = fmt.Sprintf(" AND (sb.lo_name, sb.lo_id) < (%s, %s)", cn, ci)
-			hi = fmt.Sprintf(`CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_name ELSE %[1]s END,
-				CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_id ELSE %[2]s - 1 END`, cn, ci)
+			from = fmt.Sprintf(`(SELECT c.pos FROM search_blocks c WHERE (c.lo_name, c.lo_id) < (%s, %s)
+				ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)`, cn, ci)
+			blockCond = func(t string) string {
+				return fmt.Sprintf(" AND %[1]s.pos <= %[2]s AND (%[1]s.pos < %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) < (%[3]s, %[4]s))",
+					t, from, cn, ci)
+			}
+			before := fmt.Sprintf("(sb.hi_name, sb.hi_id) < (%s, %s)", cn, ci)
+			hiName = fmt.Sprintf("CASE WHEN %s THEN sb.hi_name ELSE %s END", before, cn)
+			hiID = fmt.Sprintf("CASE WHEN %s THEN sb.hi_id ELSE %s - 1 END", before, ci)
 		}
 	}
-	b.and(fmt.Sprintf("(u.name, u.id) >= (%s) AND (u.name, u.id) <= (%s)", lo, hi))
-	// lo_name || '': the blocks that can match come from the trigram index and are sorted (a
-	// walk of the primary key with the LIKE on every summary is the planner's other choice,
-	// 50 ms for "jean"). The page is the first rows of the nested loop, in block order: the
-	// blocks do not overlap and each block's rows come out in the order of its walk, so
-	// ordering by the block alone keeps the order and stops at the page, whatever the
-	// planner expects. Ordered by the users' keys too, the planner sorted every candidate
-	// block's rows when it expected few blocks (the words' estimates multiplied: 385 blocks
-	// walked for "baptiste jean" where 3 hold the page).
-	return fmt.Sprintf(`SELECT x.id, x.sort_key FROM (SELECT sb.lo_name || '' AS lo_key, sb.lo_id, sb.hi_name, sb.hi_id
-			FROM search_blocks sb WHERE %[1]s%[2]s ORDER BY 1 %[3]s, 2 %[3]s) sb
-		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u%[4]s
-			ORDER BY u.name %[3]s, u.id %[3]s LIMIT %[5]s) x
-		ORDER BY sb.lo_key %[3]s, sb.lo_id %[3]s LIMIT %[5]s`,
-		strings.Join(summary, " AND "), blockCond, scanOrder, b.whereSQL(), limit)
+	k.and(fmt.Sprintf("(u.name, u.id) >= (%s, %s) AND (u.name, u.id) <= (%s, %s)", loName, loID, hiName, hiID))
+	// The names alone again, implied by the rows' bounds: the planner prices a range of
+	// names it cannot see as a small one, and a range of rows as a third of the index. Priced
+	// so, "baptiste jean" (two words: few matches expected in a block) passed the cost at
+	// which the planner compiles a plan (JIT): 480 ms of compiling for 2 ms of walking.
+	k.and(fmt.Sprintf("u.name >= %s AND u.name <= %s", loName, hiName))
+	// The page is the first rows of the nested loop: the buckets in order, each bucket's
+	// candidates in the order of their positions and names (the blocks do not overlap), each
+	// block's rows in the order of its walk. Ordering by the bucket alone keeps that order
+	// and stops at the page, whatever the planner expects (ordered by the users' keys too,
+	// the planner would sort every candidate's rows). A block that is a candidate twice is
+	// walked once, to its search_fresh row's hi (never below its own).
+	return fmt.Sprintf(`SELECT x.id, x.sort_key
+		FROM (SELECT g.b FROM generate_series(search_bucket(%[1]s), search_bucket(%[2]s), %[3]s) g(b) ORDER BY 1 %[4]s) g
+		CROSS JOIN LATERAL (SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id
+			FROM (SELECT DISTINCT ON (c.pos, c.lo_name, c.lo_id) c.*
+				FROM (SELECT sb.ctid AS tid, sb.pos, sb.lo_name, sb.lo_id, sb.hi_name, sb.hi_id, false AS fresh FROM search_blocks sb
+						WHERE search_block_grams(sb.pos, sb.summary) @> ARRAY(SELECT (g.b || ':' || t)::bytea FROM unnest(%[5]s) t)%[6]s
+					UNION ALL
+					SELECT NULL, f.pos, f.lo_name, f.lo_id, f.hi_name, f.hi_id, true FROM search_fresh f
+						WHERE search_bucket(f.pos) = g.b%[7]s%[8]s) c
+				ORDER BY c.pos %[4]s, c.lo_name %[4]s, c.lo_id %[4]s, c.fresh DESC) c%[9]s) sb
+		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u%[10]s
+			ORDER BY u.name %[4]s, u.id %[4]s LIMIT %[11]s) x
+		ORDER BY g.b %[4]s LIMIT %[11]s`,
+		from, to, step, scanOrder, grams, blockCond("sb"), strings.Join(fresh, ""), blockCond("f"), check, k.whereSQL(), limit)
 }
 
 // The members plan reads every member (~6 µs each: an index entry and a heap row), the walk

@@ -60,15 +60,17 @@ type UserQuery struct {
 }
 
 // searchWalkBudget bounds the first try of a search with many matches: a walk of the name
-// index from the cursor reading at most this many entries (about 4 ms here). Matches spread
-// through the alphabet fill a page well within it ("son", 39,000 matches: one every 26
-// entries); when they do not, the search blocks find the page instead.
-const searchWalkBudget = 25000
+// index from the cursor reading at most this many entries (about 1 ms here). A term common
+// all through the name order fills its page within it ("mar", one match in 11 entries;
+// "son", one in 35), more cheaply than the search blocks; when it does not, the search
+// blocks go on from the last row it found.
+const searchWalkBudget = 4000
 
 // trigramMaxMatches is the planner's estimate of a search's matches under which its page is
-// drawn from the trigram index: reading and sorting 6,000 matches takes about 20 ms here,
-// whereas walking the name index depends on where the matches sit in the name order.
-const trigramMaxMatches = 6000
+// drawn from the trigram index: reading and sorting 1,500 matches takes about 5 ms here
+// (4,500 took 15), about what the search blocks' walk costs when it has to cross every
+// bucket to find few matches late in the name order.
+const trigramMaxMatches = 1500
 
 // words are what a search must all find, in any order, each as a substring of a user's name,
 // e-mail or login code, ignoring case and accents (model.SearchWords: folded as the search
@@ -264,10 +266,11 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 	}
 	est := int64(-2) // not asked yet
 	if q.searchByTrigram() && !q.planForced {
-		// A substring of a few thousand users is read through the trigram index and sorted
-		// (a bounded cost) rather than found by walking the name index, which the planner
-		// prices as if matches were spread evenly: "sat" matches 4,500 users, nearly all with
-		// Japanese names sorted last, and the walk read 900,000 entries (130 ms, 20 by trigram).
+		// A substring of few users is read through the trigram index and sorted (a bounded
+		// cost) rather than found by walking the name index, which the planner prices as if
+		// matches were spread evenly: "sat" matches 4,500 users, nearly all with Japanese
+		// names sorted last, and the walk read 900,000 entries (130 ms). More matches than
+		// that go to the bounded walk, then the search blocks, whose cost follows the page.
 		est = s.estimateUsers(ctx, op, q, now)
 		q.byTrigram = est >= 0 && est <= trigramMaxMatches
 	}

@@ -81,11 +81,7 @@ func runAuditList(e *env, c *command, args []string) int {
 	before := f.Int64("before", 0, "only rows older than the id `ID` (paging)")
 	limit := f.Int("limit", 50, "at most `N` rows (1-500)")
 	asJSON := f.Bool("json", false, "print one JSON array, one row per line")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *limit < 1 || *limit > 500 {

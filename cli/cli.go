@@ -214,6 +214,7 @@ func newFlags(e *env, c *command, withGlobal bool) *flags {
 	f := &flags{FlagSet: fs, cmd: c}
 	if withGlobal {
 		f.global = addGlobalFlags(fs, e.pre)
+		f.global.notes = e.stderr
 	}
 	return f
 }
@@ -222,6 +223,15 @@ func newFlags(e *env, c *command, withGlobal bool) *flags {
 // common: `operator add alice --role support`); "--" ends the flags. It returns the
 // positional arguments, or ok=false with the exit code when parsing ends the command
 // (--help: 0, a bad flag: 2).
+// parseNone parses a command that takes flags only: a positional argument is a usage error.
+func (f *flags) parseNone(e *env, args []string) (code int, ok bool) {
+	pos, code, ok := f.parse(e, args)
+	if !ok {
+		return code, false
+	}
+	return f.wantArgs(e, pos, 0, "")
+}
+
 func (f *flags) parse(e *env, args []string) (pos []string, code int, ok bool) {
 	for {
 		err := f.FlagSet.Parse(args)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +28,7 @@ var settings = []setting{
 	{key: "database_url", flag: "database-url", env: "DATABASE_URL"},
 	{key: "read_database_url", flag: "read-database-url", env: "GATEHOUSE_READ_DATABASE_URL"},
 	{key: "data_dir", flag: "data-dir", env: "GATEHOUSE_DATA_DIR"},
+	{key: "demo", flag: "demo", env: "GATEHOUSE_DEMO"},
 	{key: "lang", flag: "lang", env: "GATEHOUSE_LANG"},
 	{key: "smtp_url", env: "GATEHOUSE_SMTP_URL"},
 	{key: "outbox_key_file", env: "GATEHOUSE_OUTBOX_KEY_FILE"},
@@ -45,6 +48,7 @@ const globalFlagsHelp = `Global flags (every command that uses the database):
   --database-url URL       PostgreSQL URL (default: the embedded cluster in the data directory)
   --read-database-url URL  a read replica for lists and searches
   --data-dir DIR           state directory of the embedded cluster and the outbox key
+  --demo                   use the demo's database (gatehouse_demo, made by gatehouse demo)
   --lang en|fr             language of the console
   --config FILE            configuration file
   --portal-url URL         base of the portal's pages, for the links in e-mails
@@ -81,23 +85,67 @@ type globalFlags struct {
 	fs     *flag.FlagSet
 	values map[string]*string // flag name → value
 	pre    *globalFlags       // flags given before the command name
+	notes  io.Writer          // where opening the store says which database it uses (stderr); nil: nowhere
 }
 
-var globalFlagNames = []struct{ name, arg, usage string }{
-	{"database-url", "URL", "PostgreSQL `URL` (default: the embedded cluster)"},
-	{"read-database-url", "URL", "read replica `URL` for lists and searches"},
-	{"data-dir", "DIR", "state directory `DIR` of the embedded cluster and the outbox key"},
-	{"lang", "LANG", "console language `LANG`: en or fr (default: from $LANG)"},
-	{"config", "FILE", "configuration `FILE`"},
-	{"portal-url", "URL", "base `URL` of the portal's pages: every link in every e-mail starts with it"},
+var globalFlagNames = []struct {
+	name, arg, usage string
+	isBool           bool // --demo alone means --demo=true
+}{
+	{"database-url", "URL", "PostgreSQL `URL` (default: the embedded cluster)", false},
+	{"read-database-url", "URL", "read replica `URL` for lists and searches", false},
+	{"data-dir", "DIR", "state directory `DIR` of the embedded cluster and the outbox key", false},
+	{"demo", "", "use the demo's database (gatehouse_demo in the embedded cluster, made by gatehouse demo); its e-mails link to the demo's portal", true},
+	{"lang", "LANG", "console language `LANG`: en or fr (default: from $LANG)", false},
+	{"config", "FILE", "configuration `FILE`", false},
+	{"portal-url", "URL", "base `URL` of the portal's pages: every link in every e-mail starts with it", false},
 }
 
 func addGlobalFlags(fs *flag.FlagSet, pre *globalFlags) *globalFlags {
 	g := &globalFlags{fs: fs, values: map[string]*string{}, pre: pre}
 	for _, gf := range globalFlagNames {
+		if gf.isBool {
+			v := new(string)
+			fs.Var(boolText{v}, gf.name, gf.usage)
+			g.values[gf.name] = v
+			continue
+		}
 		g.values[gf.name] = fs.String(gf.name, "", gf.usage)
 	}
 	return g
+}
+
+// boolText is a boolean flag kept as text ("true", "false"), like the other global flags: the
+// configuration reads it as it reads the environment and the file.
+type boolText struct{ p *string }
+
+func (b boolText) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+
+func (b boolText) Set(s string) error {
+	v, err := parseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = strconv.FormatBool(v)
+	return nil
+}
+
+func (b boolText) IsBoolFlag() bool { return true }
+
+// parseBool reads a yes/no setting: 1, t, true, yes, on; 0, f, false, no, off (any case).
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "t", "true", "yes", "y", "on":
+		return true, nil
+	case "0", "f", "false", "no", "n", "off", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a yes/no value (true or false, 1 or 0)", s)
 }
 
 func (g *globalFlags) owns(name string) bool { _, ok := g.values[name]; return ok }
@@ -125,6 +173,7 @@ type Config struct {
 	DatabaseURL     string
 	ReadDatabaseURL string
 	DataDir         string // "" = store.DefaultStateDir() (resolved by dataDir)
+	Demo            bool   // use the demo's database of the embedded cluster (DatabaseURL is then "")
 	Lang            string // "en", "fr" or "" (from LANG)
 	SMTPURL         string
 	OutboxKeyFile   string
@@ -136,6 +185,7 @@ type Config struct {
 	statementTimeout time.Duration // 0 = the store's default (interactive)
 	tracer           *store.Tracer // benchmarks: record the SQL each store call sends
 	maxOpenConns     int           // 0 = the store's default
+	notes            io.Writer     // where opening the store says which database it uses; nil: nowhere
 
 	values map[string]string // every key, resolved
 	source map[string]string // where each value came from: "flag", "env NAME", "FILE:LINE"
@@ -160,6 +210,9 @@ func loadConfig(g *globalFlags) (*Config, error) {
 	file := map[string]string{}
 	fileLine := map[string]int{}
 	cfg := &Config{values: map[string]string{}, source: map[string]string{}}
+	if g != nil {
+		cfg.notes = g.notes
+	}
 	if path != "" {
 		var err error
 		file, fileLine, err = readConfigFile(path)
@@ -189,6 +242,9 @@ func loadConfig(g *globalFlags) (*Config, error) {
 	}
 	cfg.DatabaseURL = cfg.values["database_url"]
 	cfg.ReadDatabaseURL = cfg.values["read_database_url"]
+	if err := cfg.resolveDemo(); err != nil {
+		return nil, err
+	}
 	cfg.DataDir = expandHome(cfg.values["data_dir"])
 	cfg.SMTPURL = cfg.values["smtp_url"]
 	cfg.OutboxKeyFile = expandHome(cfg.values["outbox_key_file"])
@@ -199,12 +255,70 @@ func loadConfig(g *globalFlags) (*Config, error) {
 		return nil, fmt.Errorf("%s (from %s)", err, cfg.source["portal_url"])
 	}
 	cfg.PortalURL = pu
+	if cfg.Demo && cfg.PortalURL == "" {
+		// The e-mails queued in the demo's database link to the demo's portal.
+		cfg.PortalURL = demoPortalURL(demoPortalListen)
+	}
 	lang, err := normalizeLang(cfg.values["lang"])
 	if err != nil {
 		return nil, fmt.Errorf("%s (from %s)", err, cfg.source["lang"])
 	}
 	cfg.Lang = lang
 	return cfg, nil
+}
+
+// resolveDemo reads the demo setting. The demo's database and a database URL are two
+// different databases: the setting from the stronger source (flag, then environment, then
+// file) wins, and the same source naming both is refused.
+func (c *Config) resolveDemo() error {
+	demo, err := parseBool(c.values["demo"])
+	if err != nil {
+		return fmt.Errorf("demo: %s (from %s)", err, c.source["demo"])
+	}
+	if !demo {
+		return nil
+	}
+	for _, key := range []string{"database_url", "read_database_url"} {
+		if c.values[key] == "" {
+			continue
+		}
+		rd, ru := sourceRank(c.source["demo"]), sourceRank(c.source[key])
+		if rd == ru {
+			return fmt.Errorf("%s and %s cannot be used together: %s opens the demo's database (%s in the embedded cluster of the data directory), %s another database; give one of them",
+				settingName(c, "demo"), settingName(c, key), settingName(c, "demo"), demoDB, settingName(c, key))
+		}
+		if ru > rd {
+			return nil // the URL wins: no demo
+		}
+	}
+	c.Demo, c.DatabaseURL, c.ReadDatabaseURL = true, "", ""
+	return nil
+}
+
+// sourceRank orders the sources of a setting: flag 3, environment 2, file 1.
+func sourceRank(source string) int {
+	switch {
+	case strings.HasPrefix(source, "flag "):
+		return 3
+	case strings.HasPrefix(source, "env "):
+		return 2
+	case source != "":
+		return 1
+	}
+	return 0
+}
+
+// settingName names a setting as its source spells it: --demo, GATEHOUSE_DEMO, or the file
+// key with its line.
+func settingName(c *Config, key string) string {
+	src := c.source[key]
+	switch {
+	case strings.HasPrefix(src, "flag "):
+		return strings.TrimPrefix(src, "flag ")
+	case strings.HasPrefix(src, "env "):
+		return strings.TrimPrefix(src, "env ")
+	}
+	return key + " (" + src + ")"
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/gatehouse/config, else ~/.config/gatehouse/config.

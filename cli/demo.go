@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gatehouse/model"
@@ -17,6 +20,10 @@ import (
 	"gatehouse/store/demodata"
 	"gatehouse/ui"
 )
+
+// demoPortalListen is where the demo's portal listens unless told otherwise (another free
+// port when it is taken).
+const demoPortalListen = "127.0.0.1:8080"
 
 // demoSeed is the demo's data set: small enough to generate in a few seconds.
 var demoSeed = demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: 1}
@@ -35,12 +42,20 @@ The portal's account pages run beside the console, on http://127.0.0.1:8080 (ano
 when 8080 is taken; --portal-listen): every link the demo e-mails points there. The demo needs
 no mail server: its e-mails go to an SMTP server of its own that writes them to a maildir in
 the data directory (<data dir>/demo-mail), and the portal's /demo/mail page shows them. Invite
-someone in the console (i), open the e-mail's link, choose a password, set up 2FA, sign in.`,
+someone in the console (i), open the e-mail's link, choose a password, set up 2FA, sign in.
+
+Before the console opens, the demo waits for Enter (on a terminal); --portal-only serves the
+portal and its mailbox without the console, --no-console prepares the database and exits.
+A later run finds the data prepared and says so, with the sample accounts the first run
+printed. Every other command reaches the demo's database with --demo (or GATEHOUSE_DEMO=1, or
+demo = true in the config file): gatehouse users list --demo; gatehouse mail --demo --once
+delivers its e-mails into the demo's mailbox, as the running demo does.`,
 		examples: []string{
 			"gatehouse demo",
 			"gatehouse demo --lang fr",
 			"gatehouse demo --data-dir /tmp/gatehouse-demo",
 			"gatehouse demo --portal-only   # the portal and its mailbox, no console",
+			"gatehouse demo --no-console    # prepare the database (or say what it holds), then exit",
 		},
 		run: runDemo,
 	})
@@ -51,12 +66,8 @@ func runDemo(e *env, c *command, args []string) int {
 	readOnly := f.Bool("read-only", false, "change nothing: action keys disabled, every change refused by the store (any role)")
 	noConsole := f.Bool("no-console", false, "prepare the demo database, then exit")
 	portalOnly := f.Bool("portal-only", false, "serve the demo portal and mailbox without the console, until interrupted")
-	portalListen := f.String("portal-listen", "127.0.0.1:8080", "the demo portal's listen `ADDR` (another free port when it is taken)")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	portalListen := f.String("portal-listen", demoPortalListen, "the demo portal's listen `ADDR` (another free port when it is taken)")
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	for _, name := range []string{"database-url", "read-database-url"} {
@@ -91,8 +102,18 @@ func runDemo(e *env, c *command, args []string) int {
 			thousands(sum.Users), thousands(sum.Orgs), thousands(sum.Events), label)
 		fmt.Fprintf(e.stdout, "you are the demo's support operator %q\n", sanitizeLine(op.Name))
 		printSamples(e.stdout, sum.Samples)
+		if err := saveDemoAccounts(cfg, sum.Samples); err != nil {
+			fmt.Fprintf(e.stderr, "gatehouse demo: the sample accounts could not be kept for the next runs: %s\n", oneLine(err.Error()))
+		}
+	} else if err := printDemoPrepared(e, cfg, st, op, label); err != nil {
+		return fail(e, err)
+	}
+	if err := printDemoReach(e.stdout, cfg); err != nil {
+		return fail(e, err)
 	}
 	if *noConsole {
+		fmt.Fprintf(e.stdout, "\nportal:   %s/login while the demo runs (gatehouse demo, or\n"+
+			"          gatehouse demo --portal-only without the console)\n", demoPortalURL(*portalListen))
 		return exitOK
 	}
 	stop, err := startDemoPortal(e, cfg, st, ln)
@@ -105,9 +126,108 @@ func runDemo(e *env, c *command, args []string) int {
 		<-e.ctx.Done()
 		return exitOK
 	}
-	waitForEnter(e, "\nPress Enter to open the console (the portal keeps running beside it)… ")
+	if !demoPrompt(e) {
+		return exitOK // interrupted at the prompt: the portal stops with the demo
+	}
 	op.ReadOnly = *readOnly // every store call of the session carries it: the store refuses changes
 	return console(e, st, op, ui.Options{Lang: cfg.Lang, DBLabel: label, ReadOnly: *readOnly})
+}
+
+// demoPromptText is what the demo says before it opens the console: what Enter does, and how
+// to run the demo without this step.
+const demoPromptText = `
+Enter opens the console on the demo's database. The portal keeps running beside
+it until you quit the console (q); ctrl+c here stops the demo. Without this step:
+gatehouse demo --portal-only (the portal and its mailbox, no console), or
+gatehouse demo --no-console (prepare the database, then exit).
+Press Enter to open the console… `
+
+// demoPrompt waits for Enter on a terminal (elsewhere it returns at once). It returns false
+// when the demo is interrupted meanwhile.
+func demoPrompt(e *env) bool {
+	if !isTerminal(e.stdin) || !isTerminal(e.stdout) {
+		return true
+	}
+	fmt.Fprint(e.stdout, demoPromptText)
+	line := make(chan struct{})
+	go func() {
+		_, _ = bufio.NewReader(e.stdin).ReadString('\n')
+		close(line)
+	}()
+	select {
+	case <-line:
+		return true
+	case <-e.ctx.Done():
+		fmt.Fprintln(e.stdout)
+		return false
+	}
+}
+
+// printDemoPrepared is the summary of a run that finds the demo database already prepared:
+// what it holds, who you are in it, and the sample accounts the first run printed.
+func printDemoPrepared(e *env, cfg *Config, st *store.Store, op model.Operator, label string) error {
+	var n struct{ Users, Orgs, Events int64 }
+	err := st.DB().GetContext(e.ctx, &n, `SELECT (SELECT count(*) FROM users) AS users,
+		(SELECT count(*) FROM organizations) AS orgs, (SELECT count(*) FROM auth_events) AS events`)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo data prepared by an earlier run: %s users, %s organizations, %s auth events (%s)\n",
+		thousands(n.Users), thousands(n.Orgs), thousands(n.Events), label)
+	fmt.Fprintf(e.stdout, "you are the demo's support operator %q\n", sanitizeLine(op.Name))
+	samples, err := loadDemoAccounts(cfg)
+	if err != nil || len(samples) == 0 {
+		fmt.Fprintf(e.stdout, "\nSample accounts: printed by the first run (every account: gatehouse users list --demo).\n"+
+			"Each demo account's password is one of: %s.\n", strings.Join(demodata.Passwords[:], ", "))
+		return nil
+	}
+	printSamples(e.stdout, samples)
+	fmt.Fprintln(e.stdout, "  (as the first run printed them: a password changed on the portal since is not shown)")
+	return nil
+}
+
+// printDemoReach says how other commands, psql and scripts reach the demo's database.
+func printDemoReach(w io.Writer, cfg *Config) error {
+	cl, err := store.NewCluster(cfg.dataDir())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\ndatabase: %s in the embedded cluster of %s\n", demoDB, cl.StateDir)
+	fmt.Fprintf(w, "          other commands reach it with --demo (or GATEHOUSE_DEMO=1), e.g.\n")
+	fmt.Fprintf(w, "          gatehouse users list --demo, gatehouse mail --demo --once\n")
+	fmt.Fprintf(w, "          psql %s\n", shellQuote(clusterURL(cl, demoDB)))
+	return nil
+}
+
+// demoPortalURL is the portal's URL for a listen address (before it listens: 8080 may be
+// taken then, and another port chosen).
+func demoPortalURL(listen string) string { return "http://" + localURLHost(listen) }
+
+// demoAccountsFile keeps the sample accounts of the first run (demo passwords only: public),
+// for the summary of the next runs.
+func demoAccountsFile(cfg *Config) string { return filepath.Join(cfg.dataDir(), "demo-accounts.json") }
+
+func saveDemoAccounts(cfg *Config, samples []demodata.Sample) error {
+	b, err := json.Marshal(samples)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.dataDir(), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(demoAccountsFile(cfg), b, 0o600)
+}
+
+func loadDemoAccounts(cfg *Config) ([]demodata.Sample, error) {
+	b, err := os.ReadFile(demoAccountsFile(cfg))
+	if err != nil {
+		return nil, err
+	}
+	var samples []demodata.Sample
+	if err := json.Unmarshal(b, &samples); err != nil {
+		return nil, fmt.Errorf("%s: %w", demoAccountsFile(cfg), err)
+	}
+	return samples, nil
 }
 
 // listenDemoPortal listens on addr, or on another free port of its host when addr is taken.
@@ -131,7 +251,7 @@ func listenDemoPortal(addr string) (net.Listener, error) {
 // maildir in the data directory, the outbox delivered to it every second, and /demo/mail
 // showing it. The portal's request log goes to a file (the console owns the terminal).
 func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (stop func(), err error) {
-	maildir := filepath.Join(cfg.dataDir(), "demo-mail")
+	maildir := demoMaildir(cfg)
 	mb, err := startDemoMailbox(maildir)
 	if err != nil {
 		return nil, err
@@ -149,8 +269,10 @@ func startDemoPortal(e *env, cfg *Config, st *store.Store, ln net.Listener) (sto
 	mailerDone := make(chan struct{})
 	go func() {
 		defer close(mailerDone)
-		err := st.RunMailer(ctx, store.MailerConfig{SMTPURL: "smtp://" + mb.addr, From: "portal@gatehouse-demo.localhost",
-			Interval: time.Second, Logf: func(format string, a ...any) { logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...))) }})
+		mc := mb.mailerConfig()
+		mc.Interval = time.Second
+		mc.Logf = func(format string, a ...any) { logger.Info("mail", "msg", oneLine(fmt.Sprintf(format, a...))) }
+		err := st.RunMailer(ctx, mc)
 		if err != nil {
 			logger.Error("demo mailer", "err", err.Error())
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"gatehouse/store"
 )
 
 // The demo's mailbox: an SMTP server on 127.0.0.1 that writes every message it accepts to a
@@ -22,6 +24,18 @@ type demoMailbox struct {
 	dir  string
 	addr string
 	srv  *smtp.Server
+}
+
+// demoMailFrom is the sender of the demo's e-mails.
+const demoMailFrom = "portal@gatehouse-demo.localhost"
+
+// demoMaildir is the demo's maildir in the data directory.
+func demoMaildir(cfg *Config) string { return filepath.Join(cfg.dataDir(), "demo-mail") }
+
+// mailerConfig delivers the outbox to this mailbox: the demo's mailer and `mail --demo`
+// (without an SMTP server of its own) send the same way.
+func (mb *demoMailbox) mailerConfig() store.MailerConfig {
+	return store.MailerConfig{SMTPURL: "smtp://" + mb.addr, From: demoMailFrom}
 }
 
 // maxDemoMessage bounds one message (the demo's are a few kilobytes).

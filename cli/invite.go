@@ -55,11 +55,7 @@ func runInvite(e *env, c *command, args []string) int {
 	var rights stringList
 	f.Var(&rights, "right", "a right `CODE` to grant (repeat it; at least one)")
 	asJSON := f.Bool("json", false, "print one JSON object")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	switch {

@@ -26,11 +26,7 @@ func runLockouts(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
 	asJSON := f.Bool("json", false, "print one JSON array, one account per line")
 	limit := f.Int("limit", 0, "at most `N` accounts; 0 = all")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *limit < 0 {

@@ -24,12 +24,14 @@ by one of them.
 
 The SMTP URL comes from --smtp-url, else GATEHOUSE_SMTP_URL, else smtp_url in the config file
 (prefer the environment or the file: a password on the command line is visible to other local
-users); the sender from --from, else GATEHOUSE_MAIL_FROM, else mail_from. The links in the
-e-mails start with the portal URL (--portal-url, GATEHOUSE_PORTAL_URL or portal_url) of the
-process that queued them. The installation has one outbox key, recorded (as a fingerprint) by
-the database the first time a key is used: every process must hold it (GATEHOUSE_OUTBOX_KEY,
-or outbox_key_file in the config file; by default each OS user has its own <data
-dir>/outbox.key). A mailer with another key delivers nothing and exits 2, saying so.
+users); the sender from --from, else GATEHOUSE_MAIL_FROM, else mail_from. With --demo and no
+SMTP server configured, the demo's outbox goes to the demo's own mailbox (the maildir <data
+dir>/demo-mail that the demo portal's /demo/mail page shows), as the running demo delivers
+it. The links in the e-mails start with the portal URL (--portal-url, GATEHOUSE_PORTAL_URL or
+portal_url) of the process that queued them. The installation has one outbox key, recorded
+(as a fingerprint) by the database the first time a key is used: every process must hold it
+(GATEHOUSE_OUTBOX_KEY, or outbox_key_file in the config file; by default each OS user has its
+own <data dir>/outbox.key). A mailer with another key delivers nothing and exits 2, saying so.
 
 With --once: delivers what is due now, then exits 0 if nothing is left pending and nothing
 failed in this pass; 1 if messages are still pending (waiting for a retry after a failure,
@@ -40,6 +42,7 @@ interrupted.`,
 		examples: []string{
 			"GATEHOUSE_SMTP_URL=smtp://mailer:secret@smtp.example.com:587 gatehouse mail",
 			"gatehouse mail --once --smtp-url smtp://127.0.0.1:2525 --from portal@example.com",
+			"gatehouse mail --demo --once   # the demo's e-mails, into the demo's mailbox",
 		},
 		run: runMail,
 	})
@@ -52,11 +55,7 @@ func runMail(e *env, c *command, args []string) int {
 	from := f.String("from", "", "sender `ADDR` (default: GATEHOUSE_MAIL_FROM or mail_from, else noreply@ the portal's host)")
 	interval := f.Duration("interval", 5*time.Second, "pause between rounds when nothing is due")
 	batch := f.Int("batch", 20, "messages taken per round")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *interval <= 0 || *batch <= 0 {
@@ -72,14 +71,29 @@ func runMail(e *env, c *command, args []string) int {
 	if *from == "" {
 		*from = cfg.MailFrom
 	}
-	if *smtpURL == "" {
-		return f.usageError(e, "no SMTP server: give --smtp-url, or set GATEHOUSE_SMTP_URL or smtp_url in the config file")
+	if *smtpURL == "" && !cfg.Demo {
+		return f.usageError(e, "no SMTP server: give --smtp-url, or set GATEHOUSE_SMTP_URL or smtp_url in the config file (the demo's e-mails: gatehouse mail --demo)")
 	}
 	st, _, cleanup, err := openStore(e.ctx, cfg)
 	if err != nil {
 		return fail(e, err)
 	}
 	defer cleanup()
+	if *smtpURL == "" {
+		// The demo's database without a mail server: its own mailbox, as the running demo does.
+		maildir := demoMaildir(cfg)
+		mb, err := startDemoMailbox(maildir)
+		if err != nil {
+			return fail(e, err)
+		}
+		defer mb.close()
+		dm := mb.mailerConfig()
+		*smtpURL = dm.SMTPURL
+		if *from == "" {
+			*from = dm.From
+		}
+		fmt.Fprintf(e.stderr, "gatehouse mail: no SMTP server configured: the demo's e-mails go to its maildir %s (the demo portal's /demo/mail page shows them)\n", maildir)
+	}
 	mc := store.MailerConfig{SMTPURL: *smtpURL, From: *from, Interval: *interval, Batch: *batch,
 		Logf: func(format string, a ...any) {
 			fmt.Fprintf(e.stderr, "%s %s\n", time.Now().UTC().Format(time.RFC3339), oneLine(fmt.Sprintf(format, a...)))
@@ -104,7 +118,7 @@ func runMail(e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	code = exitOK
+	code := exitOK
 	if left.Pending > 0 {
 		code = exitRefused
 		fmt.Fprintf(e.stderr, "gatehouse mail: %d e-mail(s) still pending: %s\n", left.Pending, pendingReasons(left))

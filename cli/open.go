@@ -35,9 +35,18 @@ func (c *Config) dataDir() string {
 // openStore opens the configured database: the URL if one is configured, otherwise the
 // embedded cluster (started if needed, database created if missing). label names the
 // database for the console header, without credentials. cleanup closes the store.
+// With the demo setting (--demo, GATEHOUSE_DEMO, demo in the file) it is the demo's database
+// of the embedded cluster.
 func openStore(ctx context.Context, cfg *Config) (st *store.Store, label string, cleanup func(), err error) {
+	if cfg.Demo {
+		return openEmbedded(ctx, cfg, demoDB)
+	}
 	if cfg.DatabaseURL == "" {
-		return openEmbedded(ctx, cfg, embeddedDB)
+		st, label, cleanup, err = openEmbedded(ctx, cfg, embeddedDB)
+		if err == nil {
+			noteDemoElsewhere(ctx, cfg, st)
+		}
+		return st, label, cleanup, err
 	}
 	key, err := outboxKey(cfg)
 	if err != nil {
@@ -83,6 +92,23 @@ func openEmbedded(ctx context.Context, cfg *Config, dbname string) (*store.Store
 		label = "embedded " + dbname + " (" + c.StateDir + ")"
 	}
 	return st, label, func() { st.Close() }, nil
+}
+
+// noteDemoElsewhere says on stderr which database a command uses when it is the embedded
+// default, empty, while the demo's database holds the data a newcomer has been looking at.
+// Only the notes writer hears it: stdout stays for what scripts parse.
+func noteDemoElsewhere(ctx context.Context, cfg *Config, st *store.Store) {
+	if cfg.notes == nil {
+		return
+	}
+	var empty bool
+	err := st.DB().GetContext(ctx, &empty, `SELECT NOT EXISTS (SELECT 1 FROM users)
+		AND EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, demoDB)
+	if err != nil || !empty {
+		return // a note only: a failure here is the command's own to report, if it matters
+	}
+	fmt.Fprintf(cfg.notes, "note: using the embedded database %s, which is empty; the demo's data is in %s: add --demo (or set GATEHOUSE_DEMO=1)\n",
+		embeddedDB, demoDB)
 }
 
 // ensureDatabase creates the database if it does not exist yet (concurrent callers: one wins,

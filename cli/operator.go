@@ -178,11 +178,7 @@ func explainOperatorErr(err error) error {
 func runOperatorList(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
 	asJSON := f.Bool("json", false, "print one JSON array")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	st, actor, cleanup, err := openForSetup(e, f)

@@ -180,11 +180,7 @@ func runPortal(e *env, c *command, args []string) int {
 	smtpURL := f.String("smtp-url", "", "deliver the outbox to the SMTP server `URL` (default: GATEHOUSE_SMTP_URL or smtp_url)")
 	from := f.String("from", "", "sender `ADDR` of the e-mails (default: GATEHOUSE_MAIL_FROM or mail_from)")
 	logFormat := f.String("log-format", "text", "log `FORMAT`: text or json")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	var logger *slog.Logger

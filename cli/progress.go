@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gatehouse/store/demodata"
 )
 
 // progressBar draws one line on a terminal, redrawn at most every 100 ms. It is safe to call
@@ -43,6 +45,22 @@ func (p *progressBar) update(done, total int64) {
 	fmt.Fprint(p.w, "\r"+progressLine(p.label, done, total, now.Sub(p.start), 30)+"\x1b[K")
 }
 
+// phase is the progress callback of a load reported by phase: the phase running and its rows,
+// the bar and the ETA of the whole load.
+func (p *progressBar) phase(pr demodata.Progress) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.drawn && now.Sub(p.last) < 100*time.Millisecond && pr.Took == 0 {
+		return
+	}
+	p.last, p.drawn = now, true
+	fmt.Fprint(p.w, "\r"+phaseLine(p.label, pr, now.Sub(p.start), 30)+"\x1b[K")
+}
+
 // finish clears the bar's line.
 func (p *progressBar) finish() {
 	if p == nil {
@@ -77,4 +95,42 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// phaseLine renders: label █████░░░░░  45%  0:42, ~0:50 left  ·  users 1,234/2,000 rows · auth events 5,000/9,000 rows
+// (the bar, the percentage and the time left are the whole load's; then the phases running).
+func phaseLine(label string, p demodata.Progress, elapsed time.Duration, width int) string {
+	frac := 0.0
+	if p.WorkTotal > 0 {
+		frac = min(1, max(0, float64(p.Work)/float64(p.WorkTotal)))
+	}
+	full := int(frac * float64(width))
+	bar := strings.Repeat("█", full) + strings.Repeat("░", width-full)
+	s := fmt.Sprintf("%s %s %3d%%  %s", label, bar, int(frac*100), clock(elapsed))
+	if frac > 0.02 && frac < 1 {
+		left := time.Duration(float64(elapsed) * (1 - frac) / frac)
+		s += ", ~" + clock(left) + " left"
+	}
+	if running := p.String(); running != "" {
+		s += "  ·  " + running
+	}
+	return s
+}
+
+// phaseLogLine is the line a load writes at the end of each phase when its output is not a
+// terminal: label: phase (rows) took, elapsed since the start.
+func phaseLogLine(label string, p demodata.Progress, elapsed time.Duration) string {
+	s := label + ": " + p.Phase
+	if p.Total > 0 {
+		s += " (" + thousands(p.Total) + " rows)"
+	}
+	return s + " " + seconds(p.Took) + ", " + clock(elapsed) + " in all"
+}
+
+// seconds renders a duration in seconds, to the tenth (to the millisecond under a second).
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.3f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }

@@ -48,11 +48,7 @@ func runPrune(e *env, c *command, args []string) int {
 	older := f.String("older-than", "", "delete events older than `DURATION` (e.g. 90d; required)")
 	batch := f.Int("batch", 10000, "ids per batch (`N`)")
 	pause := f.Duration("pause", 50*time.Millisecond, "pause between batches (`DURATION`)")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *older == "" {

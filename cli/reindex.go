@@ -25,11 +25,7 @@ Acts as the local operator, who must be support; audited.`,
 
 func runReindex(e *env, c *command, args []string) int {
 	f := newFlags(e, c, true)
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	st, op, cleanup, err := openAsOperator(e, f)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"gatehouse/store"
 	"gatehouse/store/demodata"
 )
@@ -18,8 +20,12 @@ func init() {
 		help: `Generates organizations, users (with memberships, invitations, locks) and authentication
 events, deterministically from --seed. Meant for demo and benchmark databases: it refuses a
 database that already has users unless --force is given. Prints a few sample accounts with
-their passwords — demo data only, never real accounts. A progress bar is drawn on stderr when
-it is a terminal.`,
+their passwords — demo data only, never real accounts, and the database's size.
+
+The users and the events are loaded by two transactions at once (each with its indexes, the
+search blocks, the failures' summaries), then VACUUM ANALYZE. On stderr, when it is a
+terminal, a progress bar of the whole seed with its ETA and the phases running; otherwise one
+line per phase with its duration.`,
 		examples: []string{
 			"gatehouse seed --users 1000000 --events 10000000",
 			"gatehouse seed --users 300 --events 3000 --orgs 12 --json",
@@ -29,8 +35,12 @@ it is a terminal.`,
 	})
 }
 
-// seedDatabase fills a database with generated demo data; tests replace it.
-var seedDatabase = demodata.Load
+// seedDatabase, when set (tests), replaces the seed: demodata.LoadReport otherwise.
+var seedDatabase func(ctx context.Context, db *sqlx.DB, opt demodata.Options, progress func(done, total int64)) (demodata.Summary, error)
+
+// phaseLogMin is the size (users + events) from which a seed whose output is not a terminal
+// logs one line per phase: the demo's smaller one takes a second or two.
+const phaseLogMin = 10000
 
 // seedTimeout bounds each statement of a seed (bulk COPY of millions of rows takes minutes,
 // more than the interactive 5 s).
@@ -89,11 +99,25 @@ func runSeed(e *env, c *command, args []string) int {
 	return exitOK
 }
 
-// seedWithProgress runs the seed with a progress bar on w (when it is a terminal).
+// seedWithProgress runs the seed with a progress bar on w when it is a terminal: every phase
+// named, the whole seed's ETA. Otherwise, for a large seed, one line per phase with its
+// duration, so that a log shows where the time went.
 func seedWithProgress(ctx context.Context, st *store.Store, opt demodata.Options, w io.Writer, label string) (demodata.Summary, error) {
 	bar := newProgress(w, label)
 	start := time.Now()
-	sum, err := seedDatabase(ctx, st.DB(), opt, bar.update)
+	var sum demodata.Summary
+	var err error
+	if seedDatabase != nil {
+		sum, err = seedDatabase(ctx, st.DB(), opt, bar.update)
+	} else {
+		logPhases := bar == nil && int64(opt.Users)+int64(opt.Events) >= phaseLogMin
+		sum, err = demodata.LoadReport(ctx, st.DB(), opt, func(p demodata.Progress) {
+			bar.phase(p)
+			if logPhases && p.Took > 0 {
+				fmt.Fprintln(w, phaseLogLine(label, p, time.Since(start)))
+			}
+		})
+	}
 	bar.finish()
 	if sum.Elapsed == 0 {
 		sum.Elapsed = time.Since(start)
@@ -107,6 +131,12 @@ type seedSampleJSON struct {
 	Password string `json:"password"`
 }
 
+type seedPhaseJSON struct {
+	Phase  string `json:"phase"`
+	Rows   int64  `json:"rows,omitempty"`
+	TookMS int64  `json:"took_ms"`
+}
+
 type seedResultJSON struct {
 	Users         int64            `json:"users"`
 	Events        int64            `json:"events"`
@@ -116,6 +146,8 @@ type seedResultJSON struct {
 	Audit         int64            `json:"audit"`
 	ElapsedMS     int64            `json:"elapsed_ms"`
 	RowsPerSecond int64            `json:"rows_per_second"`
+	DatabaseBytes int64            `json:"database_bytes,omitempty"`
+	Phases        []seedPhaseJSON  `json:"phases,omitempty"`
 	Samples       []seedSampleJSON `json:"samples"`
 }
 
@@ -123,7 +155,10 @@ func seedJSON(s demodata.Summary) seedResultJSON {
 	out := seedResultJSON{
 		Users: s.Users, Events: s.Events, Orgs: s.Orgs, Memberships: s.Memberships,
 		Invitations: s.Invitations, Audit: s.Audit, ElapsedMS: s.Elapsed.Milliseconds(),
-		RowsPerSecond: rowsPerSecond(s), Samples: []seedSampleJSON{},
+		RowsPerSecond: rowsPerSecond(s), Samples: []seedSampleJSON{}, DatabaseBytes: s.DatabaseSize,
+	}
+	for _, p := range s.Phases {
+		out.Phases = append(out.Phases, seedPhaseJSON{Phase: p.Phase, Rows: p.Rows, TookMS: p.Took.Milliseconds()})
 	}
 	for _, x := range s.Samples {
 		out.Samples = append(out.Samples, seedSampleJSON{Login: x.Login, Email: x.Email, Password: x.Password})
@@ -152,6 +187,9 @@ func printSeedSummary(w io.Writer, s demodata.Summary) {
 	t.add("auth events", thousands(s.Events))
 	t.add("audit entries", thousands(s.Audit))
 	_ = t.write(w)
+	if s.DatabaseSize > 0 {
+		fmt.Fprintf(w, "database size: %s\n", humanBytes(s.DatabaseSize))
+	}
 	printSamples(w, s.Samples)
 }
 
@@ -167,4 +205,22 @@ func printSamples(w io.Writer, samples []demodata.Sample) {
 		t.add("  "+x.Login, x.Email, x.Password)
 	}
 	_ = t.write(w)
+}
+
+// humanBytes renders a size in bytes with a binary unit: 7.4 GB, 312 MB, 18 kB.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	format := "%.0f %s"
+	if v < 10 {
+		format = "%.1f %s"
+	}
+	return fmt.Sprintf(format, v, []string{"kB", "MB", "GB", "TB", "PB"}[i])
 }

@@ -79,11 +79,7 @@ func runServe(e *env, c *command, args []string) int {
 	from := f.String("from", "", "sender `ADDR` of the e-mails (default: GATEHOUSE_MAIL_FROM or mail_from, else noreply@ the portal's host)")
 	logFormat := f.String("log-format", "text", "log `FORMAT`: text or json")
 	verbose := f.Bool("verbose", false, "log debug lines too (accepted keys)")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	if *maxSessions <= 0 || *idle <= 0 || *maxTimeout <= 0 {

@@ -75,11 +75,7 @@ func runUsersList(e *env, c *command, args []string) int {
 	sortBy := f.String("sort", "name", "sort `ORDER`: name, last_login (most recent first) or created (newest first)")
 	limit := f.Int("limit", 50, "at most `N` users; 0 = all")
 	asJSON := f.Bool("json", false, "print one JSON array, one user per line")
-	pos, code, ok := f.parse(e, args)
-	if !ok {
-		return code
-	}
-	if code, ok := f.wantArgs(e, pos, 0, ""); !ok {
+	if code, ok := f.parseNone(e, args); !ok {
 		return code
 	}
 	q := store.UserQuery{Search: *search}

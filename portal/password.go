@@ -16,20 +16,11 @@ import (
 
 func (p *Portal) passwordPage(w http.ResponseWriter, r *http.Request) {
 	vs := p.visit(r)
-	if ticket := cookieValue(r, p.cfg.cookies.pending); ticket != "" {
-		pend, err := p.st.PendingSignIn(r.Context(), ticket)
-		switch {
-		case err == nil && pend.Step == store.StepPassword:
+	if _, pend, state := p.pendingAt(w, r, store.StepPassword); state != noPending {
+		if state == atStep {
 			p.render(w, r, http.StatusOK, "password", p.forcedForm(r, vs, pend, nil, nil))
-			return
-		case err == nil:
-			p.redirect(w, r, p.url("/login")) // another step is pending: the sign-in page routes it
-			return
-		case !errors.Is(err, store.ErrSignInExpired):
-			p.fail(w, r, err)
-			return
 		}
-		p.clearCookie(w, p.cfg.cookies.pending)
+		return
 	}
 	if vs.acct == nil {
 		p.redirect(w, r, p.url("/login"))
@@ -44,6 +35,37 @@ func (p *Portal) passwordPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // forcedForm is the forced change's form; after a refusal, tried is what was typed.
+// pendingState is where a page stands with the browser's pending sign-in.
+type pendingState int
+
+const (
+	noPending pendingState = iota // none (or expired: its cookie is cleared)
+	atStep                        // pending at the page's own step
+	answered                      // another step, or a failure: the response is written
+)
+
+// pendingAt reads the browser's pending sign-in for a page that serves one step of it. Another
+// step pending goes to the sign-in page, which routes it.
+func (p *Portal) pendingAt(w http.ResponseWriter, r *http.Request, step store.SignInStep) (string, store.PendingSignIn, pendingState) {
+	ticket := cookieValue(r, p.cfg.cookies.pending)
+	if ticket == "" {
+		return "", store.PendingSignIn{}, noPending
+	}
+	pend, err := p.st.PendingSignIn(r.Context(), ticket)
+	switch {
+	case err == nil && pend.Step == step:
+		return ticket, pend, atStep
+	case err == nil:
+		p.redirect(w, r, p.url("/login"))
+		return "", pend, answered
+	case !errors.Is(err, store.ErrSignInExpired):
+		p.fail(w, r, err)
+		return "", pend, answered
+	}
+	p.clearCookie(w, p.cfg.cookies.pending)
+	return "", store.PendingSignIn{}, noPending
+}
+
 func (p *Portal) forcedForm(r *http.Request, vs *visit, pend store.PendingSignIn, tried *string, failed []model.RuleResult) *view {
 	v := p.view(r, vs, "portal.forced.title", pend.Lang)
 	v.Step = "forced"

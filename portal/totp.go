@@ -25,25 +25,16 @@ import (
 
 func (p *Portal) totpPage(w http.ResponseWriter, r *http.Request) {
 	vs := p.visit(r)
-	if ticket := cookieValue(r, p.cfg.cookies.pending); ticket != "" {
-		pend, err := p.st.PendingSignIn(r.Context(), ticket)
-		switch {
-		case err == nil && pend.Step == store.StepEnrol:
+	if ticket, pend, state := p.pendingAt(w, r, store.StepEnrol); state != noPending {
+		if state == atStep {
 			v, err := p.enrolForm(r, vs, ticket, pend)
 			if err != nil {
 				p.fail(w, r, err)
 				return
 			}
 			p.render(w, r, http.StatusOK, "totp", v)
-			return
-		case err == nil:
-			p.redirect(w, r, p.url("/login"))
-			return
-		case !errors.Is(err, store.ErrSignInExpired):
-			p.fail(w, r, err)
-			return
 		}
-		p.clearCookie(w, p.cfg.cookies.pending)
+		return
 	}
 	if vs.acct == nil {
 		p.redirect(w, r, p.url("/login"))

@@ -146,9 +146,7 @@ func (s *Store) UnlockUsers(ctx context.Context, op model.Operator, ids []int64,
 		if err := s.notify(ctx, tx, u, "mail.unlock.subject", "mail.unlock.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
 			return auditEntry{}, err
 		}
-		return auditEntry{"user.unlock", detailed{fmt.Sprintf("unlocked %s (was locked: %v, failures: %d); reason: %s",
-			u.Login, u.LockedAt != nil, u.FailedAttempts, reason),
-			model.AuditDetail{"login": u.Login, "was_locked": u.LockedAt != nil, "failures": u.FailedAttempts, "reason": reason}}}, nil
+		return auditEntry{"user.unlock", model.AuditDetail{"login": u.Login, "was_locked": u.LockedAt != nil, "failures": u.FailedAttempts, "reason": reason}}, nil
 	}
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		res = UnlockResult{}
@@ -198,7 +196,7 @@ func (s *Store) resetLink(ctx context.Context, op model.Operator) userChange {
 			"mail.reset.subject", "mail.reset.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
 			return auditEntry{}, err
 		}
-		return auditEntry{"user.reset_link", detailed{"reset link e-mailed to " + u.Login, model.AuditDetail{"login": u.Login}}},
+		return auditEntry{"user.reset_link", model.AuditDetail{"login": u.Login}},
 			operatorEvent(ctx, tx, now, op, u, "reset_requested")
 	}
 }

@@ -3,47 +3,41 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 )
 
 // audit appends one audit row inside the caller's transaction. The database computes the
-// hash chain (trigger audit_chain). The summary must never hold a secret. A read-only
-// operator's change is refused here too: the transaction it belongs to rolls back. The row belongs to
-// its target organization, or else to its target user's organizations as they are now
-// (within the acting admin's scope: an admin acts in their organizations only).
-func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string) error {
-	return auditIn(ctx, tx, op, action, userID, orgID, nil, summary)
+// hash chain (trigger audit_chain). d is the row's structured part, from which a reader sees
+// it in their language; its summary, the English record, is the action's English text
+// rendered from d (model.AuditText). An action without a text, or a detail lacking one of its
+// arguments, is refused (the transaction rolls back): every row reads in every language. The
+// detail must never hold a secret. A read-only operator's change is refused here too. The row
+// belongs to its target organization, or else to its target user's organizations as they are
+// now (within the acting admin's scope: an admin acts in their organizations only).
+func audit(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, d model.AuditDetail) error {
+	return auditIn(ctx, tx, op, action, userID, orgID, nil, d)
 }
 
 // auditIn is audit with the row's organizations given (orgIDs non-nil; empty: a row only
 // support and oncall read).
-func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string) error {
-	return auditRow(ctx, tx, op, action, userID, orgID, orgIDs, summary, nil)
-}
-
-// auditDetailed is audit with the row's structured part (model.AuditDetail), from which the
-// row is shown in the reader's language; summary stays its English record.
-func auditDetailed(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, summary string, d model.AuditDetail) error {
-	return auditRow(ctx, tx, op, action, userID, orgID, nil, summary, d)
-}
-
-// auditRow writes one audit row: auditIn's, with its structured part when d is not nil.
-func auditRow(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, summary string, d model.AuditDetail) error {
+func auditIn(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string, userID, orgID *int64, orgIDs []int64, d model.AuditDetail) error {
 	if err := writable(op); err != nil {
 		return err
 	}
-	var detail any
-	if d != nil {
-		b, err := json.Marshal(d)
-		if err != nil {
-			return err
-		}
-		detail = string(b)
+	summary, ok := model.AuditText(i18n.EN, action, d)
+	if !ok {
+		return fmt.Errorf("audit %s: no text for this action and detail (model.AuditText)", action)
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
 	}
 	var given, scope any
 	if orgIDs != nil {
@@ -52,13 +46,13 @@ func auditRow(ctx context.Context, tx *sqlx.Tx, op model.Operator, action string
 	if op.Role == model.RoleAdmin {
 		scope = int64Array(op.OrgIDs)
 	}
-	_, err := tx.ExecContext(ctx, `
+	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_entries (operator_id, operator_name, action, target_user_id, target_org_id, summary, prev_hash, hash, org_ids, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, '\x', '\x', coalesce($7::bigint[],
 			CASE WHEN $5::bigint IS NOT NULL THEN ARRAY[$5::bigint]
 			ELSE coalesce((SELECT array_agg(m.org_id ORDER BY m.org_id) FROM memberships m
 				WHERE m.user_id = $4::bigint AND ($8::bigint[] IS NULL OR m.org_id = ANY($8::bigint[]))), '{}') END), $9::jsonb)`,
-		nullID(op.ID), op.Name, action, userID, orgID, summary, given, scope, detail)
+		nullID(op.ID), op.Name, action, userID, orgID, summary, given, scope, string(raw))
 	return err
 }
 
@@ -126,8 +120,14 @@ func (s *Store) ListAudit(ctx context.Context, op model.Operator, q AuditQuery) 
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	sql += " ORDER BY a.id DESC LIMIT " + arg(q.Limit)
-	rows, err := s.read.QueryxContext(ctx, sql, args...)
+	sql += " ORDER BY a.id DESC LIMIT " + itoa(q.Limit)
+	// A walk of the log from its newest row, whatever the values: prepared. An action's prefix
+	// and a time window choose the plan by their values (an index of their own, or the walk).
+	reader := sqlx.QueryerContext(s.prepared())
+	if q.Action != "" || !q.Since.IsZero() || !q.Until.IsZero() {
+		reader = s.read
+	}
+	rows, err := reader.QueryxContext(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/netip"
 
 	"gatehouse/model"
@@ -10,6 +11,9 @@ import (
 
 // UserTimeline returns a user's most recent authentication events, newest first, within the
 // operator's scope (ErrNotFound otherwise). beforeID pages further back (0 = newest).
+//
+// One statement: the user's row in scope, then its events (none: one row of NULLs), so that
+// a user out of scope and a user without events stay apart.
 func (s *Store) UserTimeline(ctx context.Context, op model.Operator, userID int64, beforeID int64, limit int) ([]model.AuthEvent, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
@@ -17,40 +21,45 @@ func (s *Store) UserTimeline(ctx context.Context, op model.Operator, userID int6
 	b := &queryBuilder{}
 	b.and("u.id = " + b.arg(userID))
 	scopeUsers(b, op, "u")
-	var ok bool
-	if err := s.read.GetContext(ctx, &ok, `SELECT true FROM users u`+b.whereSQL(), b.args...); err != nil {
-		return nil, mapErr(err)
-	}
-	q := `SELECT id, at, user_id, login, kind, coalesce(reason, '') AS reason, host(ip) AS ip, user_agent
-		FROM auth_events WHERE user_id = $1`
-	args := []any{userID}
+	before := ""
 	if beforeID > 0 {
-		q += ` AND id < $3`
-		args = append(args, limit, beforeID)
-	} else {
-		args = append(args, limit)
+		before = " AND e.id < " + b.arg(beforeID)
 	}
-	q += ` ORDER BY at DESC, id DESC LIMIT $2`
-	return s.scanEvents(ctx, q, args...)
-}
-
-func (s *Store) scanEvents(ctx context.Context, q string, args ...any) ([]model.AuthEvent, error) {
-	rows, err := s.read.QueryxContext(ctx, q, args...)
+	q := fmt.Sprintf(`SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''), host(e.ip), e.user_agent
+		FROM users u LEFT JOIN LATERAL (SELECT e.id, e.at, e.user_id, e.login, e.kind, e.reason, e.ip, e.user_agent
+			FROM auth_events e WHERE e.user_id = u.id%s
+			ORDER BY e.at DESC, e.id DESC LIMIT %d) e ON true%s
+		ORDER BY e.at DESC, e.id DESC`, before, limit, b.whereSQL())
+	rows, err := s.prepared().QueryContext(ctx, q, b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
+	found := false
 	var out []model.AuthEvent
 	for rows.Next() {
+		found = true
+		var id sql.NullInt64
+		var at sql.NullTime
+		var login, kind, reason, ip, agent sql.NullString
 		var e model.AuthEvent
-		var ip sql.NullString
-		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Login, &e.Kind, &e.Reason, &ip, &e.UserAgent); err != nil {
+		if err := rows.Scan(&id, &at, &e.UserID, &login, &kind, &reason, &ip, &agent); err != nil {
 			return nil, err
 		}
+		if !id.Valid {
+			continue // the user, without events (this page)
+		}
+		e.ID, e.At, e.Login, e.Kind, e.Reason, e.UserAgent = id.Int64, at.Time, login.String, kind.String, reason.String, agent.String
 		if ip.Valid {
 			e.IP, _ = netip.ParseAddr(ip.String)
 		}
 		out = append(out, e)
 	}
-	return out, mapErr(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	if !found {
+		return nil, ErrNotFound
+	}
+	return out, nil
 }

@@ -260,7 +260,7 @@ func visibleAccountSQL(b *queryBuilder, op model.Operator, alias string) string 
 // scopeInvitations restricts alias i to the operator's organizations.
 func scopeInvitations(b *queryBuilder, op model.Operator) {
 	if !op.AllOrgs() {
-		b.and("i.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
+		b.and("i.org_id = ANY(" + b.lit(op.OrgIDs) + ")")
 	}
 }
 
@@ -285,7 +285,7 @@ func (s *Store) getInvitation(ctx context.Context, q sqlx.QueryerContext, op mod
 // InvitationQuery selects a page of invitations, newest first. Zero values mean "any".
 type InvitationQuery struct {
 	State  InvitationState
-	Search string // substring of the e-mail, the name or the login code, case-insensitive
+	Search string // words each found in the name, the e-mail or the login code, in any order, ignoring case and accents
 	OrgID  int64
 	After  *Cursor // next page: invitations older than this cursor (Time = created_at)
 	Limit  int
@@ -314,19 +314,26 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 		b.and(cond)
 	}
 	if q.OrgID != 0 {
-		b.and("i.org_id = " + b.arg(q.OrgID))
+		b.and("i.org_id = " + b.lit(q.OrgID))
 	}
-	if term := strings.ToLower(strings.TrimSpace(q.Search)); term != "" {
-		p := b.arg("%" + escapeLike(term) + "%")
-		b.and("(lower(i.email) LIKE " + p + " OR lower(i.name) LIKE " + p + " OR lower(" + invitationLoginSQL(b, op) + ") LIKE " + p + ")")
+	if words := model.SearchWords(q.Search); len(words) > 0 {
+		login := "lower(" + invitationLoginSQL(b, op) + ")" // login codes are ASCII: lower case is their folding
+		for _, w := range words {
+			p := b.arg("%" + escapeLike(w) + "%")
+			b.and("(i.search LIKE " + p + " OR " + login + " LIKE " + p + ")")
+		}
 	}
 	if q.After != nil {
 		b.and("(i.created_at, i.id) < (" + b.arg(q.After.Time) + ", " + b.arg(q.After.ID) + ")")
 	}
 	sel := invitationSelect(b, op, now)
-	sqlText := sel + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + b.arg(q.Limit+1)
+	sqlText := sel + b.whereSQL() + " ORDER BY i.created_at DESC, i.id DESC LIMIT " + itoa(q.Limit+1)
+	reader := sqlx.QueryerContext(s.prepared()) // a walk of invitations_created (or of an organization's)
+	if q.Search != "" {
+		reader = s.read // a pattern's plan hangs on it
+	}
 	var rows []invitationRow
-	if err := s.read.SelectContext(ctx, &rows, sqlText, b.args...); err != nil {
+	if err := sqlx.SelectContext(ctx, reader, &rows, sqlText, b.args...); err != nil {
 		return InvitationPage{}, mapErr(err)
 	}
 	page := InvitationPage{HasNext: len(rows) > q.Limit}
@@ -718,38 +725,37 @@ func (s *Store) createInvitation(ctx context.Context, tx *sqlx.Tx, op model.Oper
 		if standIn {
 			shownAs = shownLogin
 		}
-		kind, kindWord := "existing account "+shownAs, "existing_account"
+		kindWord := "existing_account"
 		if newPerson {
-			kind, kindWord = "new person "+shownAs, "new_person"
+			kindWord = "new_person"
 		}
 		var target *int64
 		if hasAccount {
 			target = &u.ID
 		}
 		expires := now.Add(ttl).UTC().Format("2006-01-02 15:04")
-		summary := fmt.Sprintf("invited %s (%s) to %s with rights %s; expires %s",
-			email, kind, org.Slug, strings.Join(rights, ", "), expires)
-		if err := auditDetailed(ctx, tx, op, "invitation.create", target, &org.ID, summary, model.AuditDetail{
+		if err := audit(ctx, tx, op, "invitation.create", target, &org.ID, model.AuditDetail{
 			"email": email, "kind": kindWord, "login": shownAs, "org": org.Slug, "rights": strings.Join(rights, ", "), "expires": expires}); err != nil {
 			return err
 		}
 		if standIn {
-			var what string
+			var what model.AuditDetail
 			switch {
 			case !hasAccount && newPerson:
-				what = fmt.Sprintf("%s belongs to a disabled account the operator cannot see: nothing was sent", email)
+				what = model.AuditDetail{"part": "stand_in_disabled", "email": email}
 			case !hasAccount:
-				what = fmt.Sprintf("no account the operator may invite has both login code %s and e-mail %s: nothing was sent", login, email)
+				what = model.AuditDetail{"part": "stand_in_none", "login": login, "email": email}
 			case u.Status == model.StatusInvited:
-				what = fmt.Sprintf("%s belongs to %s (invited by another organization), which the operator cannot see: the invitation went to that account's address", email, u.Login)
+				what = model.AuditDetail{"part": "stand_in_invited", "email": email, "login": u.Login}
 			default:
-				what = fmt.Sprintf("%s belongs to %s, which the operator cannot see: the invitation went to that account's address; its password is needed to accept", email, u.Login)
+				what = model.AuditDetail{"part": "stand_in_other", "email": email, "login": u.Login}
 			}
+			parts := []model.AuditDetail{what}
 			if newPerson {
-				what += fmt.Sprintf("; the operator was shown login code %s and a link that grants nothing", shownLogin)
+				parts = append(parts, model.AuditDetail{"part": "stand_in_shown", "login": shownLogin})
 			}
 			if err := auditIn(ctx, tx, model.Operator{Name: "gatehouse"}, "invitation.stand_in", target, nil, []int64{},
-				fmt.Sprintf("invitation #%d by %s to %s: %s", id, op.Name, org.Slug, what)); err != nil {
+				model.AuditDetail{"invitation": id, "by": op.Name, "org": org.Slug, "what": parts}); err != nil {
 				return err
 			}
 		}
@@ -940,8 +946,7 @@ func (s *Store) ResendInvitation(ctx context.Context, op model.Operator, id int6
 			link = shownLink
 		}
 		until := expires.UTC().Format("2006-01-02 15:04")
-		if err := auditDetailed(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
-			fmt.Sprintf("resent invitation #%d to %s (%s); new link, expires %s", id, cur.Email, cur.OrgSlug, until),
+		if err := audit(ctx, tx, op, "invitation.resend", t.userID, &cur.OrgID,
 			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
@@ -995,8 +1000,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, op model.Operator, id int6
 		if err := cancelQueuedInvitationMail(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := auditDetailed(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
-			fmt.Sprintf("revoked invitation #%d to %s (%s)", id, cur.Email, cur.OrgSlug),
+		if err := audit(ctx, tx, op, "invitation.revoke", t.userID, &cur.OrgID,
 			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug}); err != nil {
 			return err
 		}
@@ -1038,8 +1042,7 @@ func (s *Store) ExtendInvitation(ctx context.Context, op model.Operator, id int6
 			return err
 		}
 		until := expires.UTC().Format("2006-01-02 15:04")
-		if err := auditDetailed(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
-			fmt.Sprintf("extended invitation #%d to %s (%s) until %s", id, cur.Email, cur.OrgSlug, until),
+		if err := audit(ctx, tx, op, "invitation.extend", t.userID, &cur.OrgID,
 			model.AuditDetail{"invitation": id, "email": cur.Email, "org": cur.OrgSlug, "expires": until}); err != nil {
 			return err
 		}
@@ -1334,7 +1337,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, token string, a Acceptance
 		// The link grants nothing; the real one went to the account's own address.
 		err := s.tx(ctx, func(tx *sqlx.Tx) error {
 			return auditIn(ctx, tx, model.Operator{Name: "gatehouse"}, "invitation.stand_in_used", nil, nil, []int64{},
-				fmt.Sprintf("the stand-in link of invitation #%d was used to choose a password: refused (it grants nothing)", p.InvitationID))
+				model.AuditDetail{"invitation": p.InvitationID})
 		})
 		if err != nil {
 			return AcceptedInvitation{}, err
@@ -1488,13 +1491,12 @@ func (s *Store) grantInvitation(ctx context.Context, tx *sqlx.Tx, r tokenRow, ac
 	if err := tx.SelectContext(ctx, &rights, `SELECT right_code FROM invitation_rights WHERE invitation_id = $1 ORDER BY right_code`, r.ID); err != nil {
 		return AcceptedInvitation{}, err
 	}
-	how, howWord := "existing account, password proven", "password_proven"
+	howWord := "password_proven"
 	if newAccount {
-		how, howWord = "new account, password chosen", "password_chosen"
+		howWord = "password_chosen"
 	}
 	invitee := model.Operator{Name: "invitee:" + acc.Login}
-	if err := auditDetailed(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
-		fmt.Sprintf("%s accepted invitation #%d to %s (%s); rights added: %s", acc.Login, r.ID, r.OrgSlug, how, strings.Join(added, ", ")),
+	if err := audit(ctx, tx, invitee, "invitation.accept", &acc.ID, &r.OrgID,
 		model.AuditDetail{"login": acc.Login, "invitation": r.ID, "org": r.OrgSlug, "how": howWord, "rights": strings.Join(added, ", ")}); err != nil {
 		return AcceptedInvitation{}, err
 	}

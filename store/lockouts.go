@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/netip"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"gatehouse/model"
@@ -50,7 +52,7 @@ func lockedWhere(b *queryBuilder, op model.Operator, orgID int64, now time.Time)
 	b.and("(u.locked_until IS NULL OR u.locked_until > " + b.arg(now) + ")")
 	b.and("u.status <> 'deleted'")
 	if orgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(orgID) + ")")
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.lit(orgID) + ")")
 	}
 	scopeUsers(b, op, "u")
 }
@@ -64,7 +66,7 @@ func (s *Store) CountLocked(ctx context.Context, op model.Operator, orgID int64)
 	b := &queryBuilder{}
 	lockedWhere(b, op, orgID, s.now())
 	var n int
-	err := s.read.GetContext(ctx, &n, `SELECT count(*) FROM users u`+b.whereSQL(), b.args...)
+	err := sqlx.GetContext(ctx, s.prepared(), &n, `SELECT count(*) FROM users u`+b.whereSQL(), b.args...)
 	return n, mapErr(err)
 }
 
@@ -88,10 +90,10 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		b.and("(u.locked_at < " + at + " OR (u.locked_at = " + at + " AND u.id > " + b.arg(q.AfterID) + "))")
 	}
 	orgs := orgsExpr(b, op, "u")
-	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
+	rows, err := s.prepared().QueryContext(ctx, `SELECT u.id, u.login_code, u.email, u.name, `+orgs+`,
 			u.locked_at, u.locked_until, u.lock_reason, u.lock_count, u.failed_attempts, u.last_failed_at,
-			host(u.last_failed_ip)
-		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id LIMIT `+b.arg(q.Limit), b.args...)
+			host(u.last_failed_ip), `+likelyAttackSQL("u")+`
+		FROM users u`+b.whereSQL()+` ORDER BY u.locked_at DESC, u.id LIMIT `+itoa(q.Limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -103,7 +105,7 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 		var until, lastFail sql.NullTime
 		var reason, ip sql.NullString
 		if err := rows.Scan(&a.ID, &a.Login, &a.Email, &a.Name, &orgSlugs, &a.LockedAt, &until, &reason,
-			&a.LockCount, &a.FailedAttempts, &lastFail, &ip); err != nil {
+			&a.LockCount, &a.FailedAttempts, &lastFail, &ip, &a.LikelyAttack); err != nil {
 			return nil, err
 		}
 		a.Organizations = []string(orgSlugs)
@@ -121,25 +123,15 @@ func (s *Store) ListLocked(ctx context.Context, op model.Operator, q LockedQuery
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
-	return out, s.flagLocked(ctx, out)
+	return out, nil
 }
 
-// flagLocked flags the accounts whose last failure came from a likely attack.
-func (s *Store) flagLocked(ctx context.Context, list []LockedAccount) error {
-	ws := make([]sourceWindow, len(list))
-	for i, a := range list {
-		if ip, err := netip.ParseAddr(a.LastFailedIP); err == nil && a.LastFailedAt != nil {
-			ws[i] = sourceWindow{FailureSource(ip), a.LastFailedAt.Add(-AttackWindow)}
-		}
-	}
-	flags, err := s.flaggedSources(ctx, ws)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		list[i].LikelyAttack = ws[i].source.IsValid() && flags[ws[i]]
-	}
-	return nil
+// likelyAttackSQL is likelyAttack applied in the statement to the last failure of the account
+// of alias (a users row): its source over the AttackWindow before it (attackSQL).
+func likelyAttackSQL(alias string) string {
+	return fmt.Sprintf(`(%[1]s.last_failed_ip IS NOT NULL AND %[1]s.last_failed_at IS NOT NULL AND %[2]s)`, alias,
+		attackSQL("failure_source("+alias+".last_failed_ip)", fmt.Sprintf("%s.last_failed_at - interval '%d seconds'",
+			alias, int64(AttackWindow/time.Second))))
 }
 
 // Failure is one failed login, with the account it concerned (if known).
@@ -186,15 +178,16 @@ func (s *Store) RecentFailures(ctx context.Context, op model.Operator, q Failure
 		b.and("e.id < " + b.arg(q.BeforeID))
 	}
 	if q.OrgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = e.user_id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = e.user_id AND fm.org_id = " + b.lit(q.OrgID) + ")")
 	}
 	if !op.AllOrgs() {
-		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
+		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.lit(op.OrgIDs) + "))")
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''),
+	// A walk of auth_events_failures from its newest entry, whatever the values: prepared.
+	rows, err := s.prepared().QueryContext(ctx, `SELECT e.id, e.at, e.user_id, e.login, e.kind, coalesce(e.reason, ''),
 			host(e.ip), e.user_agent, coalesce(u.name, '')
 		FROM auth_events e LEFT JOIN users u ON u.id = e.user_id`+b.whereSQL()+`
-		ORDER BY e.at DESC, e.id DESC LIMIT `+b.arg(q.Limit), b.args...)
+		ORDER BY e.at DESC, e.id DESC LIMIT `+itoa(q.Limit), b.args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -254,67 +247,20 @@ const AttackWindow = 24 * time.Hour
 
 // likelyAttack is the rule that flags a source: it failed on AttackAccounts distinct accounts
 // or more (known accounts and unknown identifiers, of every organization) within the window
-// looked at. The by-IP pane and the locked accounts are flagged by it alone.
+// looked at. The by-IP pane and the locked accounts are flagged by it alone (the locked
+// accounts in their statement: likelyAttackSQL).
 func likelyAttack(accounts int) bool { return accounts >= AttackAccounts }
 
-// sourceWindow asks whether one source is flagged since a time.
-type sourceWindow struct {
-	source netip.Prefix
-	since  time.Time
-}
-
-// flaggedSources applies likelyAttack to each source over its window, counting the accounts
-// of every organization whoever asks (an admin learns that an address attacks the
-// installation, never whom or how much elsewhere). The accounts a source tried since a time
-// are its newest entries of failure_ip_accounts by last failure, and the rule needs at most
-// AttackAccounts of them: one read of a source's newest AttackAccounts entries of
-// (source, last_at) answers every window asked of it.
-func (s *Store) flaggedSources(ctx context.Context, ws []sourceWindow) (map[sourceWindow]bool, error) {
-	out := map[sourceWindow]bool{}
-	index := map[netip.Prefix]int{}
-	var srcs []string
-	for _, w := range ws {
-		if !w.source.IsValid() {
-			continue
-		}
-		out[w] = false
-		if _, ok := index[w.source]; !ok {
-			index[w.source] = len(srcs)
-			srcs = append(srcs, w.source.String())
-		}
-	}
-	if len(srcs) == 0 {
-		return out, nil
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT w.i, a.last_at FROM unnest($1::inet[]) WITH ORDINALITY AS w(source, i)
-		CROSS JOIN LATERAL (SELECT last_at FROM failure_ip_accounts
-			WHERE source = w.source ORDER BY last_at DESC LIMIT $2) a`, pq.Array(srcs), AttackAccounts)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	newest := make([][]time.Time, len(srcs)) // per source, its accounts' last failures, newest first
-	for rows.Next() {
-		var i int
-		var at time.Time
-		if err := rows.Scan(&i, &at); err != nil {
-			return nil, err
-		}
-		newest[i-1] = append(newest[i-1], at)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	for w := range out {
-		n := 0
-		for _, at := range newest[index[w.source]] {
-			if !at.Before(w.since) {
-				n++
-			}
-		}
-		out[w] = likelyAttack(n)
-	}
-	return out, nil
+// attackSQL is likelyAttack in SQL: the source (an inet expression) failed on AttackAccounts
+// accounts or more since a time (an expression), counting the accounts of every organization
+// whoever asks (an admin learns that an address attacks the installation, never whom or how
+// much elsewhere). The accounts a source tried since a time are its newest entries of
+// failure_ip_accounts by last failure, and the rule needs at most AttackAccounts of them: a
+// few entries of the index on (source, last_at) answer it.
+func attackSQL(source, since string) string {
+	return fmt.Sprintf(`((SELECT count(*) FROM (SELECT fa.last_at FROM failure_ip_accounts fa
+					WHERE fa.source = %[1]s ORDER BY fa.last_at DESC LIMIT %[3]d) fa
+					WHERE fa.last_at >= %[2]s) >= %[3]d)`, source, since, AttackAccounts)
 }
 
 // IPFailures summarizes the failed logins from one source over a window.
@@ -355,29 +301,22 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 	for rows.Next() {
 		var g IPFailures
 		var src string
-		if err := rows.Scan(&src, &g.Accounts, &g.Attempts, &g.FirstSeen, &g.LastSeen); err != nil {
+		dest := []any{&src, &g.Accounts, &g.Attempts, &g.FirstSeen, &g.LastSeen}
+		if !op.AllOrgs() {
+			dest = append(dest, &g.LikelyAttack) // flagged in the statement, every organization counted
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		g.Source, _ = netip.ParsePrefix(src)
-		// Every organization's accounts are counted here: the rule reads the count itself.
-		g.LikelyAttack = op.AllOrgs() && likelyAttack(g.Accounts)
+		if op.AllOrgs() {
+			// Every organization's accounts are counted here: the rule reads the count itself.
+			g.LikelyAttack = likelyAttack(g.Accounts)
+		}
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
-	}
-	if !op.AllOrgs() && len(out) > 0 {
-		ws := make([]sourceWindow, len(out))
-		for i, g := range out {
-			ws[i] = sourceWindow{g.Source, since}
-		}
-		flags, err := s.flaggedSources(ctx, ws)
-		if err != nil {
-			return nil, err
-		}
-		for i := range out {
-			out[i].LikelyAttack = flags[ws[i]]
-		}
 	}
 	return out, nil
 }
@@ -405,11 +344,13 @@ func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limi
 }
 
 // failuresByIPEvents groups the events themselves: an admin sees only failures on accounts
-// of their organizations, which the summaries do not know.
+// of their organizations, which the summaries do not know. Each source is flagged in the
+// statement (attackSQL: every organization's accounts).
 func (s *Store) failuresByIPEvents(ctx context.Context, op model.Operator, since time.Time, limit int) (*sql.Rows, error) {
 	b := &queryBuilder{}
 	b.and("e.kind = 'login_failure'")
-	b.and("e.at >= " + b.arg(since))
+	sinceP := b.arg(since)
+	b.and("e.at >= " + sinceP)
 	b.and("e.ip IS NOT NULL")
 	if !op.AllOrgs() {
 		b.and("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = e.user_id AND sm.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + "))")
@@ -421,7 +362,9 @@ func (s *Store) failuresByIPEvents(ctx context.Context, op model.Operator, since
 			SELECT failure_source(e.ip) AS source, e.user_id, CASE WHEN e.user_id IS NULL THEN lower(e.login) END AS unknown,
 			       count(*) AS n, min(e.at) AS first, max(e.at) AS last
 			FROM auth_events e`+b.whereSQL()+`
-			GROUP BY 1, 2, 3)
-		SELECT text(source), count(*), sum(n), min(first), max(last) FROM per
-		GROUP BY source ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit), b.args...)
+			GROUP BY 1, 2, 3),
+		g AS (SELECT source, count(*) AS accounts, sum(n) AS attempts, min(first) AS first, max(last) AS last FROM per
+			GROUP BY source ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+b.arg(limit)+`)
+		SELECT text(g.source), g.accounts, g.attempts, g.first, g.last, `+attackSQL("g.source", sinceP)+` FROM g
+		ORDER BY 2 DESC, 3 DESC, 5 DESC`, b.args...)
 }

@@ -94,10 +94,6 @@ func (s *Store) SetOrganizationTimeZone(ctx context.Context, op model.Operator, 
 		if err := tx.GetContext(ctx, &id, `UPDATE organizations SET time_zone = NULLIF($2, '') WHERE slug = $1 RETURNING id`, slug, zone); err != nil {
 			return err
 		}
-		shown := zone
-		if shown == "" {
-			shown = "the default (by the recipient's language)"
-		}
-		return audit(ctx, tx, op, "org.time_zone", nil, &id, "organization "+slug+": e-mail dates in "+shown)
+		return audit(ctx, tx, op, "org.time_zone", nil, &id, model.AuditDetail{"org": slug, "zone": zone})
 	})
 }

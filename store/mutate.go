@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,18 +13,10 @@ import (
 // that may not write, then in one transaction lock the user, change it, write the audit row
 // of the change, and (changeUser) read the user again as now stored.
 
-// auditEntry is the audit row of a change to a user (its target is the user). An empty
-// action means nothing changed: no row is written. summary is the row's English summary: a
-// string, or a detailed summary (its structured part beside it, which shows the row in the
-// reader's language).
+// auditEntry is the audit row of a change to a user (its target is the user): its action and
+// its structured part (see audit). An empty action means nothing changed: no row is written.
 type auditEntry struct {
-	action  string
-	summary any // string or detailed
-}
-
-// detailed is a summary with the row's structured part.
-type detailed struct {
-	text   string
+	action string
 	detail model.AuditDetail
 }
 
@@ -90,13 +81,7 @@ func applyChange(ctx context.Context, tx *sqlx.Tx, op model.Operator, u model.Us
 	if err != nil || e.action == "" {
 		return err
 	}
-	switch s := e.summary.(type) {
-	case detailed:
-		return auditDetailed(ctx, tx, op, e.action, &u.ID, nil, s.text, s.detail)
-	case string:
-		return audit(ctx, tx, op, e.action, &u.ID, nil, s)
-	}
-	return fmt.Errorf("audit %s: a summary is a string or detailed, not %T", e.action, e.summary)
+	return audit(ctx, tx, op, e.action, &u.ID, nil, e.detail)
 }
 
 // atVersion locks the user for a change made from what the operator read at version

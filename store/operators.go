@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -83,8 +82,8 @@ func (s *Store) AddOperator(ctx context.Context, actor model.Operator, n NewOper
 				return err
 			}
 		}
-		return audit(ctx, tx, actor, "operator.add", nil, nil,
-			fmt.Sprintf("operator %s registered as %s (orgs: %s; keys: %d)", n.Name, n.Role, strings.Join(n.OrgSlugs, ","), len(n.Keys)))
+		return audit(ctx, tx, actor, "operator.add", nil, nil, model.AuditDetail{"operator": n.Name, "role": string(n.Role),
+			"orgs": strings.Join(n.OrgSlugs, ", "), "keys": len(n.Keys)})
 	})
 	return id, err
 }
@@ -129,7 +128,7 @@ func (s *Store) AddOperatorKey(ctx context.Context, actor model.Operator, name, 
 		if err := addKey(ctx, tx, id, line); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, "operator.key_add", nil, nil, "key "+fp+" added to operator "+name)
+		return audit(ctx, tx, actor, "operator.key_add", nil, nil, model.AuditDetail{"fingerprint": fp, "operator": name})
 	})
 	return fp, err
 }
@@ -151,7 +150,7 @@ func (s *Store) RemoveOperatorKey(ctx context.Context, actor model.Operator, nam
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return audit(ctx, tx, actor, "operator.key_remove", nil, nil, "key "+fingerprint+" removed from operator "+name)
+		return audit(ctx, tx, actor, "operator.key_remove", nil, nil, model.AuditDetail{"fingerprint": fingerprint, "operator": name})
 	})
 }
 
@@ -171,7 +170,7 @@ func (s *Store) RemoveOperator(ctx context.Context, actor model.Operator, name s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return audit(ctx, tx, actor, "operator.remove", nil, nil, "operator "+name+" removed")
+		return audit(ctx, tx, actor, "operator.remove", nil, nil, model.AuditDetail{"operator": name})
 	})
 }
 

@@ -9,14 +9,16 @@ import (
 	"gatehouse/model"
 )
 
-// ListOrganizations returns the organizations in the operator's scope, by name.
+// ListOrganizations returns the organizations in the operator's scope, by name in the order
+// people expect ("Élan" between "Eagle" and "Zoé": name_order, the users' names' collation).
+// Every list and picker of organizations reads them from here.
 func (s *Store) ListOrganizations(ctx context.Context, op model.Operator) ([]model.Organization, error) {
 	b := &queryBuilder{}
 	if !op.AllOrgs() {
 		b.and("o.id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")")
 	}
 	var out []model.Organization
-	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name, o.id`, b.args...)
+	err := s.read.SelectContext(ctx, &out, `SELECT o.id, o.slug, o.name, o.created_at, coalesce(o.time_zone, '') AS time_zone FROM organizations o`+b.whereSQL()+` ORDER BY o.name COLLATE name_order, o.id`, b.args...)
 	return out, mapErr(err)
 }
 
@@ -47,7 +49,7 @@ func (s *Store) AddOrganization(ctx context.Context, op model.Operator, slug, na
 		if err := tx.GetContext(ctx, &id, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id`, slug, name); err != nil {
 			return err
 		}
-		return audit(ctx, tx, op, "org.add", nil, &id, "organization "+slug+" created")
+		return audit(ctx, tx, op, "org.add", nil, &id, model.AuditDetail{"org": slug})
 	})
 	return id, err
 }

@@ -447,8 +447,8 @@ func (s *Store) RetryMail(ctx context.Context, op model.Operator, id int64) (Out
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "mail.retry", userID, orgID, fmt.Sprintf("e-mail #%d (%s to %s) made due again; it was %s after %d attempt(s)",
-			m.ID, m.Kind, mailWho(m), m.Status, m.Attempts)); err != nil {
+		if err := audit(ctx, tx, op, "mail.retry", userID, orgID, model.AuditDetail{"mail": m.ID, "kind": m.Kind,
+			"who": mailWho(m), "was": string(m.Status), "attempts": m.Attempts}); err != nil {
 			return err
 		}
 		out, err = s.getMail(ctx, tx, op, id)
@@ -482,8 +482,8 @@ func (s *Store) CancelMail(ctx context.Context, op model.Operator, id int64) (Ou
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "mail.cancel", userID, orgID, fmt.Sprintf("e-mail #%d (%s to %s) cancelled after %d attempt(s)",
-			m.ID, m.Kind, mailWho(m), m.Attempts)); err != nil {
+		if err := audit(ctx, tx, op, "mail.cancel", userID, orgID, model.AuditDetail{"mail": m.ID, "kind": m.Kind,
+			"who": mailWho(m), "attempts": m.Attempts}); err != nil {
 			return err
 		}
 		out, err = s.getMail(ctx, tx, op, id)

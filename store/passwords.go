@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -215,9 +214,7 @@ func (s *Store) SetPassword(ctx context.Context, op model.Operator, id int64, ve
 	}
 	return s.changeUser(ctx, op, id, version, nil, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
 		n, err := s.setByOperator(ctx, tx, op, u, hash, mustChange, nil, now)
-		return auditEntry{"user.password_set", detailed{
-			fmt.Sprintf("password set by operator for %s (must change: %v; %d session(s) ended)", u.Login, mustChange, n),
-			model.AuditDetail{"login": u.Login, "must_change": mustChange, "sessions": n}}}, err
+		return auditEntry{"user.password_set", model.AuditDetail{"login": u.Login, "must_change": mustChange, "sessions": n}}, err
 	})
 }
 
@@ -295,10 +292,7 @@ func (s *Store) SetTemporaryPassword(ctx context.Context, op model.Operator, id 
 		exp := now.Add(TemporaryPasswordTTL)
 		n, err := s.setByOperator(ctx, tx, op, u, hash, true, &exp, now)
 		expires := exp.UTC().Format("2006-01-02 15:04")
-		return auditEntry{"user.password_temporary", detailed{
-			fmt.Sprintf("temporary password set by operator for %s (must change: true; expires %s UTC; %d session(s) ended)",
-				u.Login, expires, n),
-			model.AuditDetail{"login": u.Login, "expires": expires, "sessions": n}}}, err
+		return auditEntry{"user.password_temporary", model.AuditDetail{"login": u.Login, "expires": expires, "sessions": n}}, err
 	})
 	if err != nil {
 		return "", model.User{}, err

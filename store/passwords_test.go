@@ -171,7 +171,7 @@ func TestSetPasswordStoresArgon2idAndHasEverySideEffect(t *testing.T) {
 	if err := a.s.DB().Select(&summaries, `SELECT summary FROM audit_entries WHERE action = 'user.password_set' AND target_user_id = $1 AND operator_name = 'alice'`, id); err != nil {
 		t.Fatal(err)
 	}
-	if len(summaries) != 1 || !strings.Contains(summaries[0], "must change: true") {
+	if len(summaries) != 1 || !strings.Contains(summaries[0], "must change at next login: yes") {
 		t.Errorf("audit rows: %q", summaries)
 	}
 	if hits := secretHits(t, a.s.DB(), goodPassword); len(hits) > 0 {

@@ -70,7 +70,7 @@ func (s *Store) PortalSession(ctx context.Context, token string) (PortalAccount,
 	if err := s.db.GetContext(ctx, &r, `SELECT s.id, s.user_id, s.idle_expires_at, s.expires_at, s.last_seen_at, s.org_id,
 		u.login_code, u.name, u.email, u.lang, u.status, u.totp_enabled,
 		coalesce((SELECT json_agg(json_build_object('id', o.id, 'slug', o.slug, 'name', o.name, 'created_at', o.created_at)
-			ORDER BY o.name, o.id) FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = u.id), '[]') AS orgs
+			ORDER BY o.name COLLATE name_order, o.id) FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = u.id), '[]') AS orgs
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.idle_expires_at > $2 AND s.expires_at > $2`,
 		model.HashToken(token), now); err != nil {
@@ -242,7 +242,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, token, current, password,
 			return err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.password_changed", &u.ID, nil,
-			fmt.Sprintf("%s changed their password in the portal (%d session(s) ended)", u.Login, n)); err != nil {
+			model.AuditDetail{"login": u.Login, "sessions": n}); err != nil {
 			return err
 		}
 		var orgID *int64
@@ -344,11 +344,11 @@ func (s *Store) SetOrganizationTOTPRequired(ctx context.Context, op model.Operat
 		if err != nil {
 			return mapErr(err)
 		}
-		what := "no longer requires 2FA"
+		rule := "totp_optional"
 		if required {
-			what = "requires 2FA of every member"
+			rule = "totp_required"
 		}
-		return audit(ctx, tx, op, "org.require_totp", nil, &orgID, slug+" "+what)
+		return audit(ctx, tx, op, "org.require_totp", nil, &orgID, model.AuditDetail{"org": slug, "rule": rule})
 	})
 }
 

@@ -354,6 +354,58 @@ func (s *Store) lockTicketAndUser(ctx context.Context, tx *sqlx.Tx, ticket strin
 	return t, r, false, nil
 }
 
+// withTicket runs one step of a pending sign-in in a transaction: the ticket and its
+// account's row locked and checked (a voided ticket answers ErrAuthFailed), then step. A step
+// refuses with refuse (what it wrote is kept) or undo (what it wrote is rolled back): the
+// refusal is the caller's answer, not a failure of the transaction.
+func (s *Store) withTicket(ctx context.Context, ticket string, step func(tx *sqlx.Tx, t ticketRow, r authRow, now time.Time) (AuthResult, error)) (AuthResult, error) {
+	var res AuthResult
+	var public error
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		res, public = AuthResult{}, nil
+		t, r, voided, err := s.lockTicketAndUser(ctx, tx, ticket)
+		if err != nil {
+			return err
+		}
+		if voided {
+			public = ErrAuthFailed
+			return nil
+		}
+		out, err := step(tx, t, r, s.now())
+		var ref stepRefusal
+		if errors.As(err, &ref) {
+			public = ref.err
+			if ref.undo {
+				return errRollback
+			}
+			return nil
+		}
+		res = out
+		return err
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	if err != nil {
+		return AuthResult{}, err
+	}
+	if public != nil {
+		return AuthResult{}, public
+	}
+	return res, nil
+}
+
+// stepRefusal is a sign-in step's answer to the person (a wrong code, an expired sign-in).
+type stepRefusal struct {
+	err  error
+	undo bool // roll back what the step wrote
+}
+
+func (r stepRefusal) Error() string { return r.err.Error() }
+
+func refuse(err error) error { return stepRefusal{err: err} }
+func undo(err error) error   { return stepRefusal{err: err, undo: true} }
+
 // useTicket marks a ticket used (and forgets an enrolment secret).
 func useTicket(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE signin_tickets SET used_at = $2, totp_secret = NULL WHERE id = $1`, id, now)
@@ -365,47 +417,31 @@ func (s *Store) continueTOTP(ctx context.Context, ticket string, in StepInput, s
 	if err != nil {
 		return AuthResult{}, err
 	}
-	var res AuthResult
-	var public error
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		res, public = AuthResult{}, nil
-		t, r, voided, err := s.lockTicketAndUser(ctx, tx, ticket)
-		if err != nil {
-			return err
-		}
-		if voided {
-			public = ErrAuthFailed
-			return nil
-		}
-		now := s.now()
+	return s.withTicket(ctx, ticket, func(tx *sqlx.Tx, t ticketRow, r authRow, now time.Time) (AuthResult, error) {
 		// The password was verified when the ticket was written, on this very version.
 		o := s.judge(r, verified{hash: r.PasswordHash, ok: true}, AuthRequest{TOTP: in.TOTP}, false, now)
 		if o.reason != "" {
-			public = o.publicEr
-			if errors.Is(public, ErrTOTPRequired) {
-				return nil // nothing typed: ask again, nothing recorded
+			if errors.Is(o.publicEr, ErrTOTPRequired) {
+				return AuthResult{}, refuse(o.publicEr) // nothing typed: ask again, nothing recorded
 			}
 			if err := authEvent(ctx, tx, now, &r.ID, r.Login, "login_failure", o.reason, in.IP, in.UserAgent); err != nil {
-				return err
+				return AuthResult{}, err
 			}
 			if !o.count {
-				return useTicket(ctx, tx, t.ID, now)
+				err = useTicket(ctx, tx, t.ID, now)
+			} else {
+				err = s.countFailure(ctx, tx, r, false, pol, now, in.IP)
 			}
-			return s.countFailure(ctx, tx, r, false, pol, now, in.IP)
+			if err != nil {
+				return AuthResult{}, err
+			}
+			return AuthResult{}, refuse(o.publicEr)
 		}
 		if err := useTicket(ctx, tx, t.ID, now); err != nil {
-			return err
+			return AuthResult{}, err
 		}
-		res, err = s.completeSignIn(ctx, tx, r, signInDone{ident: r.Login, totpStep: o.totpStep, ip: in.IP, ua: in.UserAgent}, spol, now)
-		return err
+		return s.completeSignIn(ctx, tx, r, signInDone{ident: r.Login, totpStep: o.totpStep, ip: in.IP, ua: in.UserAgent}, spol, now)
 	})
-	if err != nil {
-		return AuthResult{}, err
-	}
-	if public != nil {
-		return AuthResult{}, public
-	}
-	return res, nil
 }
 
 func (s *Store) continuePassword(ctx context.Context, ticket string, t ticketRow, in StepInput, spol SessionPolicy) (AuthResult, error) {
@@ -420,94 +456,62 @@ func (s *Store) continuePassword(ctx context.Context, ticket string, t ticketRow
 	if err != nil {
 		return AuthResult{}, err
 	}
-	var res AuthResult
-	var public error
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		res, public = AuthResult{}, nil
-		t, r, voided, err := s.lockTicketAndUser(ctx, tx, ticket)
-		if err != nil {
-			return err
-		}
-		if voided {
-			public = ErrAuthFailed
-			return nil
-		}
-		now := s.now()
+	return s.withTicket(ctx, ticket, func(tx *sqlx.Tx, t ticketRow, r authRow, now time.Time) (AuthResult, error) {
 		u, err := s.userForUpdate(ctx, tx, supportScope, r.ID)
 		if err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if err := useTicket(ctx, tx, t.ID, now); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if _, err := s.storePassword(ctx, tx, u, passwordChange{hash: hash, endReason: "password_changed",
 			eventKind: "password_changed", eventWhy: "self", actor: "self", notice: noticeOwnPassword}, now); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.password_changed", &u.ID, nil,
-			fmt.Sprintf("%s chose a new password at sign-in (it had to be changed)", u.Login)); err != nil {
-			return err
+			model.AuditDetail{"login": u.Login, model.AuditVariant: "forced"}); err != nil {
+			return AuthResult{}, err
 		}
-		res, err = s.afterStep(ctx, tx, u.ID, in, spol, now)
-		return err
+		return s.afterStep(ctx, tx, u.ID, in, spol, now)
 	})
-	if err != nil {
-		return AuthResult{}, err
-	}
-	if public != nil {
-		return AuthResult{}, public
-	}
-	return res, nil
 }
 
 func (s *Store) continueEnrol(ctx context.Context, ticket string, in StepInput, spol SessionPolicy) (AuthResult, error) {
-	var res AuthResult
-	var public error
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		res, public = AuthResult{}, nil
-		t, r, voided, err := s.lockTicketAndUser(ctx, tx, ticket)
-		if err != nil {
-			return err
-		}
-		if voided {
-			public = ErrAuthFailed
-			return nil
-		}
-		now := s.now()
+	return s.withTicket(ctx, ticket, func(tx *sqlx.Tx, t ticketRow, r authRow, now time.Time) (AuthResult, error) {
 		if !t.TOTPSecret.Valid {
-			public = ErrTOTPCode // the page never showed a secret
-			return nil
+			return AuthResult{}, refuse(ErrTOTPCode) // the page never showed a secret
 		}
 		step, ok := model.VerifyTOTP(t.TOTPSecret.String, in.TOTP, now, math.MinInt64)
 		if !ok {
-			public = ErrTOTPCode
-			_, err := tx.ExecContext(ctx, `UPDATE signin_tickets SET attempts = attempts + 1,
+			if _, err := tx.ExecContext(ctx, `UPDATE signin_tickets SET attempts = attempts + 1,
 				used_at = CASE WHEN attempts + 1 >= $2 THEN $3::timestamptz END,
 				totp_secret = CASE WHEN attempts + 1 >= $2 THEN NULL ELSE totp_secret END WHERE id = $1`,
-				t.ID, maxEnrolAttempts, now)
-			return err
+				t.ID, maxEnrolAttempts, now); err != nil {
+				return AuthResult{}, err
+			}
+			return AuthResult{}, refuse(ErrTOTPCode)
 		}
 		if err := useTicket(ctx, tx, t.ID, now); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		u, err := s.userForUpdate(ctx, tx, supportScope, r.ID)
 		if err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = true, totp_secret = $2, totp_last_step = $3,
 			must_enrol_totp = false, version = version + 1, updated_at = $4 WHERE id = $1`,
 			u.ID, t.TOTPSecret.String, step, now); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if err := authEvent(ctx, tx, now, &u.ID, u.Login, "totp_enrolled", "self", in.IP, in.UserAgent); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if err := s.notify(ctx, tx, u, "mail.totp_enrolled.subject", "mail.totp_enrolled.body", u.Login, now.UTC().Format("2006-01-02 15:04")); err != nil {
-			return err
+			return AuthResult{}, err
 		}
 		if err := audit(ctx, tx, selfOperator, "user.totp_enrolled", &u.ID, nil,
-			fmt.Sprintf("%s set up 2FA with an authenticator app", u.Login)); err != nil {
-			return err
+			model.AuditDetail{"login": u.Login}); err != nil {
+			return AuthResult{}, err
 		}
 		// A new factor is a privilege change: the session it was started from (if any) ends,
 		// and a new one opens with its organization and absolute expiry.
@@ -521,32 +525,21 @@ func (s *Store) continueEnrol(ctx context.Context, ticket string, in StepInput, 
 			err := tx.GetContext(ctx, &old, `UPDATE sessions SET ended_at = $2, end_reason = 'totp_enrolled'
 				WHERE id = $1 AND ended_at IS NULL AND idle_expires_at > $2 AND expires_at > $2 RETURNING org_id, expires_at`, t.SessionID.Int64, now)
 			if isNoRows(err) {
-				public = ErrSignInExpired // the session ended meanwhile: sign in again
-				return errRollback
+				return AuthResult{}, undo(ErrSignInExpired) // the session ended meanwhile: sign in again
 			}
 			if err != nil {
-				return err
+				return AuthResult{}, err
 			}
 			if old.OrgID.Valid {
 				orgID = &old.OrgID.Int64
 			}
 			expires = old.ExpiresAt
-			res = AuthResult{UserID: u.ID, Login: u.Login}
-			return s.openSession(ctx, tx, &res, u.ID, orgID, expires, in.IP, in.UserAgent, spol, now)
+			res := AuthResult{UserID: u.ID, Login: u.Login}
+			err = s.openSession(ctx, tx, &res, u.ID, orgID, expires, in.IP, in.UserAgent, spol, now)
+			return res, err
 		}
-		res, err = s.afterStep(ctx, tx, u.ID, in, spol, now)
-		return err
+		return s.afterStep(ctx, tx, u.ID, in, spol, now)
 	})
-	if errors.Is(err, errRollback) {
-		err = nil
-	}
-	if err != nil {
-		return AuthResult{}, err
-	}
-	if public != nil {
-		return AuthResult{}, public
-	}
-	return res, nil
 }
 
 // errRollback undoes a transaction whose answer is already decided.

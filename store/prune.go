@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -73,9 +72,9 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 	if runErr == nil {
 		runErr = s.pruneFailureSummaries(ctx, before, opt.Batch)
 	}
-	summary := fmt.Sprintf("pruned %d auth events older than %s", total, before.UTC().Format(time.RFC3339))
+	detail := model.AuditDetail{"events": total, "before": before.UTC().Format("2006-01-02 15:04")}
 	if runErr != nil {
-		summary += " (stopped early)"
+		detail[model.AuditVariant] = "stopped"
 	}
 	actx := ctx
 	if ctx.Err() != nil {
@@ -84,7 +83,7 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 		defer cancel()
 	}
 	if err := s.tx(actx, func(tx *sqlx.Tx) error {
-		return audit(actx, tx, op, "auth_events.prune", nil, nil, summary)
+		return audit(actx, tx, op, "auth_events.prune", nil, nil, detail)
 	}); err != nil && runErr == nil {
 		runErr = err
 	}

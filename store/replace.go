@@ -227,20 +227,15 @@ func (s *Store) ReplaceIdentifier(ctx context.Context, op model.Operator, userID
 		if err != nil {
 			return err
 		}
-		var carried, left []string
+		carried, left := []model.AuditDetail{}, []model.AuditDetail{}
 		for _, m := range plan.Carried {
-			carried = append(carried, m.OrgSlug+": "+rightsText(m.Rights))
+			carried = append(carried, model.AuditDetail{"part": "carried", "org": m.OrgSlug, "rights": strings.Join(m.Rights, ", ")})
 		}
 		for _, l := range plan.LeftOut {
-			left = append(left, l.OrgSlug+": "+l.Right)
+			left = append(left, model.AuditDetail{"part": "left_out", "org": l.OrgSlug, "right": l.Right})
 		}
-		leftText := "nothing"
-		if len(left) > 0 {
-			leftText = strings.Join(left, ", ") + " (not yours to grant)"
-		}
-		if err := audit(ctx, tx, op, "user.replace", &old.ID, nil, fmt.Sprintf(
-			"replacement of %s (%s) by %s sent as invitation #%d; carries %s; left out: %s; %s is deleted when it is accepted",
-			old.Login, old.Email, email, inv.ID, strings.Join(carried, "; "), leftText, old.Login)); err != nil {
+		if err := audit(ctx, tx, op, "user.replace", &old.ID, nil, model.AuditDetail{"login": old.Login, "email": old.Email,
+			"new_email": email, "invitation": inv.ID, "carried": carried, "left": left}); err != nil {
 			return err
 		}
 		out = ReplacementSent{Replacement: plan, Invitation: inv, Link: link}
@@ -254,13 +249,6 @@ func (s *Store) ReplaceIdentifier(ctx context.Context, op model.Operator, userID
 		return ReplacementSent{}, err
 	}
 	return out, nil
-}
-
-func rightsText(rights []string) string {
-	if len(rights) == 0 {
-		return "no rights"
-	}
-	return strings.Join(rights, ", ")
 }
 
 // recordReplacement writes, with a new invitation, the account it replaces and the memberships
@@ -384,15 +372,15 @@ func (s *Store) acceptReplacement(ctx context.Context, tx *sqlx.Tx, r tokenRow, 
 		return "", nil, err
 	}
 	invitee := model.Operator{Name: "invitee:" + acc.Login}
-	keep := func(why string) (string, []string, error) {
+	keep := func(why model.AuditDetail) (string, []string, error) {
 		return ReplacedKept, added, audit(ctx, tx, invitee, "user.replace_kept", &old.ID, nil,
-			fmt.Sprintf("%s kept on acceptance of its replacement (invitation #%d by %s): %s", old.Login, r.ID, acc.Login, why))
+			model.AuditDetail{"login": old.Login, "invitation": r.ID, "by": acc.Login, "why": why})
 	}
 	switch {
 	case old.Status == model.StatusDeleted:
-		return keep("it was deleted already")
+		return keep(model.AuditDetail{"part": "kept_deleted"})
 	case old.ID == acc.ID:
-		return keep("it is the accepting account")
+		return keep(model.AuditDetail{"part": "kept_accepting"})
 	}
 	var outside []string
 	if err := tx.SelectContext(ctx, &outside, `SELECT o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -401,13 +389,13 @@ func (s *Store) acceptReplacement(ctx context.Context, tx *sqlx.Tx, r tokenRow, 
 		return "", nil, err
 	}
 	if len(outside) > 0 {
-		return keep(fmt.Sprintf("it belongs now to %d organization(s) the replacement does not carry", len(outside)))
+		return keep(model.AuditDetail{"part": "kept_outside", "orgs": len(outside)})
 	}
 	n, err := softDelete(ctx, tx, now, old.ID)
 	if err != nil {
 		return "", nil, err
 	}
-	return ReplacedDeleted, added, audit(ctx, tx, invitee, "user.delete", &old.ID, nil,
-		fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended): replaced by %s on acceptance of invitation #%d",
-			old.Login, old.Email, old.Status, n, acc.Login, r.ID))
+	return ReplacedDeleted, added, audit(ctx, tx, invitee, "user.delete", &old.ID, nil, model.AuditDetail{
+		"login": old.Login, "email": old.Email, "was": string(old.Status), "sessions": n, "by": acc.Login,
+		"invitation": r.ID, model.AuditVariant: "replaced"})
 }

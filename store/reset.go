@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/netip"
 
 	"github.com/jmoiron/sqlx"
@@ -128,8 +127,8 @@ func (s *Store) RedeemResetToken(ctx context.Context, token, password, confirm s
 			}
 		}
 		login = u.Login
-		return audit(ctx, tx, selfOperator, "user.reset_completed", &u.ID, nil,
-			fmt.Sprintf("reset link completed by %s (was locked: %v, failures: %d; %d session(s) ended)", u.Login, wasLocked, u.FailedAttempts, n))
+		return audit(ctx, tx, selfOperator, "user.reset_completed", &u.ID, nil, model.AuditDetail{"login": u.Login,
+			"was_locked": wasLocked, "failures": u.FailedAttempts, "sessions": n})
 	})
 	if err != nil {
 		var te *tokenError

@@ -56,7 +56,7 @@ func (s *Store) AddRight(ctx context.Context, op model.Operator, r model.Right) 
 			r.Code, r.Label, r.Description, r.LabelFR, r.DescriptionFR); err != nil {
 			return err
 		}
-		return audit(ctx, tx, op, "right.add", nil, nil, fmt.Sprintf("right %s (%s) added to the catalog", r.Code, r.Label))
+		return audit(ctx, tx, op, "right.add", nil, nil, model.AuditDetail{"right": r.Code, "label": r.Label})
 	})
 }
 
@@ -110,24 +110,32 @@ func (s *Store) SetRightText(ctx context.Context, op model.Operator, code string
 		if err := tx.GetContext(ctx, &found, `SELECT code FROM rights WHERE code = $1 FOR UPDATE`, code); err != nil {
 			return err
 		}
-		var changed []string
+		var changed []model.AuditDetail
 		if t.Label != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE rights SET `+labelCol+` = `+nullIfEmpty(lang)+` WHERE code = $1`, code, label); err != nil {
 				return err
 			}
-			changed = append(changed, fmt.Sprintf("label %q", label))
+			changed = append(changed, rightTextPart("label", label))
 		}
 		if t.Description != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE rights SET `+descCol+` = `+nullIfEmpty(lang)+` WHERE code = $1`, code, desc); err != nil {
 				return err
 			}
-			changed = append(changed, fmt.Sprintf("description %q", desc))
+			changed = append(changed, rightTextPart("description", desc))
 		}
 		if len(changed) == 0 {
 			return nil
 		}
-		return audit(ctx, tx, op, "right.set", nil, nil, fmt.Sprintf("right %s, %s text: %s", code, lang, strings.Join(changed, ", ")))
+		return audit(ctx, tx, op, "right.set", nil, nil, model.AuditDetail{"right": code, "lang": string(lang), "changes": changed})
 	})
+}
+
+// rightTextPart is the audit row's part for a right's text set (or removed, when empty).
+func rightTextPart(which, text string) model.AuditDetail {
+	if text == "" {
+		return model.AuditDetail{"part": which + "_cleared"}
+	}
+	return model.AuditDetail{"part": which, "text": text}
 }
 
 // nullIfEmpty is the SQL of the new text ($2): a French text left empty is none (NULL); an
@@ -189,8 +197,8 @@ func (s *Store) RemoveRight(ctx context.Context, op model.Operator, code string,
 				return err
 			}
 		}
-		return audit(ctx, tx, op, "right.remove", nil, nil, fmt.Sprintf("right %s removed from the catalog (held by %d membership(s), %d open invitation(s), %d operator(s))",
-			code, use.Memberships, use.OpenInvitations, use.Operators))
+		return audit(ctx, tx, op, "right.remove", nil, nil, model.AuditDetail{"right": code,
+			"memberships": use.Memberships, "invitations": use.OpenInvitations, "operators": use.Operators})
 	})
 	return use, err
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -35,7 +34,7 @@ func (s *Store) RebuildSearchBlocks(ctx context.Context, op model.Operator) (int
 		if err := tx.GetContext(ctx, &n, `SELECT search_blocks_rebuild($1)`, SearchBlockSize); err != nil {
 			return err
 		}
-		return audit(ctx, tx, op, "search.reindex", nil, nil, fmt.Sprintf("rebuilt %d search blocks", n))
+		return audit(ctx, tx, op, "search.reindex", nil, nil, model.AuditDetail{"blocks": n})
 	})
 	if err != nil {
 		return 0, err

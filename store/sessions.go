@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -102,8 +101,7 @@ func (s *Store) EndSession(ctx context.Context, op model.Operator, sessionID int
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = $2, end_reason = 'operator' WHERE id = $1`, sessionID, now); err != nil {
 			return auditEntry{}, err
 		}
-		return auditEntry{"session.end", detailed{fmt.Sprintf("ended session %d of %s", sessionID, u.Login),
-				model.AuditDetail{"session": sessionID, "login": u.Login}}},
+		return auditEntry{"session.end", model.AuditDetail{"session": sessionID, "login": u.Login}},
 			operatorEvent(ctx, tx, now, op, u, "session_ended")
 	})
 }
@@ -131,8 +129,7 @@ func (s *Store) EndAllSessions(ctx context.Context, op model.Operator, userID in
 		if err == nil && n > 0 {
 			err = operatorEvent(ctx, tx, now, op, u, "session_ended")
 		}
-		return auditEntry{"session.end_all", detailed{fmt.Sprintf("ended %d session(s) of %s", n, u.Login),
-			model.AuditDetail{"sessions": n, "login": u.Login}}}, err
+		return auditEntry{"session.end_all", model.AuditDetail{"sessions": n, "login": u.Login}}, err
 	})
 	if err != nil {
 		return 0, err

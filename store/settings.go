@@ -131,11 +131,11 @@ func (s *Store) SetLockoutPolicy(ctx context.Context, op model.Operator, p model
 	}
 	mode, w, b, m := string(p.Mode), p.Window.String(), p.BaseDuration.String(), p.MaxDuration.String()
 	j := lockoutJSON{Threshold: &p.Threshold, Window: &w, Mode: &mode, Base: &b, Max: &m}
-	summary := fmt.Sprintf("lockout policy: %d failures within %s, mode %s", p.Threshold, w, mode)
+	how := model.AuditDetail{"part": "lock_until_reset"}
 	if p.Mode == model.LockTemporary {
-		summary += fmt.Sprintf(" (%s doubling up to %s)", b, m)
+		how = model.AuditDetail{"part": "lock_temporary", "base": seconds(p.BaseDuration), "max": seconds(p.MaxDuration)}
 	}
-	return s.writeSetting(ctx, op, settingLockout, j, summary)
+	return s.writeSetting(ctx, op, settingLockout, j, model.AuditDetail{"threshold": p.Threshold, "window": seconds(p.Window), "mode": how})
 }
 
 // SessionPolicy returns the installation's portal session lifetimes.
@@ -174,10 +174,14 @@ func (s *Store) SetSessionPolicy(ctx context.Context, op model.Operator, p Sessi
 	}
 	i, a := p.Idle.String(), p.Absolute.String()
 	return s.writeSetting(ctx, op, settingSessions, sessionsJSON{Idle: &i, Absolute: &a},
-		fmt.Sprintf("session policy: idle %s, absolute %s", i, a))
+		model.AuditDetail{"idle": seconds(p.Idle), "absolute": seconds(p.Absolute)})
 }
 
-func (s *Store) writeSetting(ctx context.Context, op model.Operator, key string, v any, summary string) error {
+// seconds is a duration in whole seconds, as an audit row's detail holds a span of time.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// writeSetting stores a setting; its audit row is "settings.KEY" with the detail d.
+func (s *Store) writeSetting(ctx context.Context, op model.Operator, key string, v any, d model.AuditDetail) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -188,6 +192,6 @@ func (s *Store) writeSetting(ctx context.Context, op model.Operator, key string,
 			key, raw, s.now()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, op, "settings."+key, nil, nil, summary)
+		return audit(ctx, tx, op, "settings."+key, nil, nil, d)
 	})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,4 +28,28 @@ func stringArray(v []string) any {
 		v = []string{}
 	}
 	return pq.Array(v)
+}
+
+// lit writes a value into the statement's text instead of passing it as a parameter: a value
+// that chooses the plan (a status, a flag, an organization), so that a prepared statement's
+// generic plan is the one for that value (stmtcache.go). Integers, booleans, strings (quoted
+// by pq.QuoteLiteral) and lists of ids only.
+func (b *queryBuilder) lit(v any) string {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return pq.QuoteLiteral(x)
+	case []int64:
+		parts := make([]string, len(x))
+		for i, id := range x {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		return "'{" + strings.Join(parts, ",") + "}'::bigint[]"
+	}
+	panic(fmt.Sprintf("store: no literal for %T", v))
 }

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -53,6 +54,10 @@ type Store struct {
 	key  []byte
 	// orgSizes caches member counts for the Users page's choice of plan.
 	orgSizes sizeCache
+	// stmts are the prepared statements of the read pools (stmtcache.go).
+	stmts stmtCaches
+	// estimates are the Users queries' recent estimated totals (estimates.go).
+	estimates estimateCache
 }
 
 // Open connects, checks the server is reachable and applies pending migrations.
@@ -81,34 +86,47 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := s.stmts.open(db, cfg.DatabaseURL, cfg); err != nil {
 		db.Close()
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("cannot reach the database: %w", err)
 	}
 	if !cfg.SkipMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
-			db.Close()
+			s.Close()
 			return nil, err
 		}
 	}
 	if cfg.ReadDatabaseURL != "" {
 		r, err := openPool(cfg.ReadDatabaseURL, cfg)
 		if err != nil {
-			db.Close()
+			s.Close()
 			return nil, err
 		}
 		s.read.replica = r
+		if err := s.stmts.open(r, cfg.ReadDatabaseURL, cfg); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
 
-func openPool(dsn string, cfg Config) (*sqlx.DB, error) {
-	dsn, err := withParams(dsn, map[string]string{
+// openPool opens a pool on dsn; extra are connection parameters of its own.
+func openPool(dsn string, cfg Config, extra ...map[string]string) (*sqlx.DB, error) {
+	params := map[string]string{
 		"connect_timeout":   strconv.Itoa(int(cfg.ConnectTimeout / time.Second)),
 		"statement_timeout": strconv.Itoa(int(cfg.StatementTimeout / time.Millisecond)),
 		"application_name":  "gatehouse",
 		"timezone":          "UTC",
-	})
+	}
+	for _, m := range extra {
+		maps.Copy(params, m)
+	}
+	dsn, err := withParams(dsn, params)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +179,7 @@ func withParams(dsn string, params map[string]string) (string, error) {
 
 // Close releases the pools.
 func (s *Store) Close() error {
+	s.stmts.close()
 	s.read.Close()
 	return s.db.Close()
 }
@@ -197,6 +216,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return mapErr(err)
 	}
 	s.read.wrote() // the next reads of this process see this write, whatever the replica's lag
+	s.estimates.forget()
 	return nil
 }
 

@@ -13,6 +13,8 @@ import (
 type TracedQuery struct {
 	SQL  string
 	Args []any
+	// Prepared: an execution of a statement the store keeps prepared (its plan cached).
+	Prepared bool
 }
 
 // Tracer records the statements sent through stores opened with Config.Tracer. The benchmarks
@@ -38,7 +40,11 @@ func (t *Tracer) Stop() []TracedQuery {
 	return t.log
 }
 
-func (t *Tracer) record(q string, args []driver.NamedValue) {
+func (t *Tracer) record(q string, args []driver.NamedValue) { t.add(q, args, false) }
+
+func (t *Tracer) recordPrepared(q string, args []driver.NamedValue) { t.add(q, args, true) }
+
+func (t *Tracer) add(q string, args []driver.NamedValue, prepared bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.on {
@@ -48,7 +54,7 @@ func (t *Tracer) record(q string, args []driver.NamedValue) {
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	t.log = append(t.log, TracedQuery{SQL: q, Args: vals})
+	t.log = append(t.log, TracedQuery{SQL: q, Args: vals, Prepared: prepared})
 }
 
 var (
@@ -92,6 +98,32 @@ func (c *traceConn) QueryContext(ctx context.Context, q string, args []driver.Na
 func (c *traceConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	c.t.record(q, args)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
+}
+
+// PrepareContext prepares on the server; each execution of the statement is recorded.
+func (c *traceConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &traceStmt{Stmt: st, q: q, t: c.t}, nil
+}
+
+// traceStmt records the executions of a prepared statement, as Prepared.
+type traceStmt struct {
+	driver.Stmt
+	q string
+	t *Tracer
+}
+
+func (s *traceStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.t.recordPrepared(s.q, args)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s *traceStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.t.recordPrepared(s.q, args)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (c *traceConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -210,7 +210,7 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 		return model.User{}, &FieldError{Field: FieldStatus, Kind: ErrInvalid, Err: ErrBadStatus}
 	}
 	return s.changeUser(ctx, op, id, version, e.Base, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
-		var changes []string
+		var changes []model.AuditDetail
 		emailChanged := !strings.EqualFold(email, u.Email)
 		if emailChanged {
 			if err := wholeAccount(ctx, tx, op, id); err != nil {
@@ -221,10 +221,10 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 			}
 		}
 		if name != u.Name {
-			changes = append(changes, "name")
+			changes = append(changes, model.AuditDetail{"part": "name"})
 		}
 		if emailChanged {
-			changes = append(changes, "e-mail "+u.Email+" → "+email)
+			changes = append(changes, model.AuditDetail{"part": "email", "from": u.Email, "to": email})
 		}
 		newStatus := u.Status
 		if e.Status != nil {
@@ -239,7 +239,7 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 			}
 		}
 		if newStatus != u.Status {
-			changes = append(changes, "status "+string(u.Status)+" → "+string(newStatus))
+			changes = append(changes, model.AuditDetail{"part": "status", "from": string(u.Status), "to": string(newStatus)})
 		}
 		if e.Memberships != nil {
 			mc, err := s.applyMemberships(ctx, tx, op, id, e.Memberships, now)
@@ -275,7 +275,7 @@ func (s *Store) UpdateUser(ctx context.Context, op model.Operator, id int64, ver
 				}
 			}
 		}
-		return auditEntry{"user.update", u.Login + ": " + strings.Join(changes, "; ")}, nil
+		return auditEntry{"user.update", model.AuditDetail{"login": u.Login, "changes": changes}}, nil
 	})
 }
 
@@ -291,7 +291,7 @@ func enabledStatus(u model.User) model.Status {
 // applyMemberships makes the memberships of the operator's scope match want; it returns the
 // audit phrases of what changed. Rights the operator may not grant can be neither added nor
 // removed (ErrForbidden); organizations outside the scope are ErrNotFound.
-func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Operator, userID int64, want map[int64][]string, now time.Time) ([]string, error) {
+func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Operator, userID int64, want map[int64][]string, now time.Time) ([]model.AuditDetail, error) {
 	for org := range want {
 		if !op.InScope(org) {
 			return nil, ErrNotFound
@@ -351,7 +351,7 @@ func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Oper
 			return nil, err
 		}
 	}
-	var changes []string
+	var changes []model.AuditDetail
 	for _, org := range orgIDs {
 		slug, ok := slugs[org]
 		if !ok {
@@ -383,13 +383,13 @@ func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Oper
 			if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = $1 AND org_id = $2`, userID, org); err != nil {
 				return nil, err
 			}
-			changes = append(changes, "removed from "+slug)
+			changes = append(changes, model.AuditDetail{"part": "left", "org": slug})
 			continue
 		case !isMember:
 			if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, created_at) VALUES ($1, $2, $3)`, userID, org, now); err != nil {
 				return nil, err
 			}
-			changes = append(changes, "added to "+slug)
+			changes = append(changes, model.AuditDetail{"part": "joined", "org": slug})
 		}
 		for _, r := range removed {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM membership_rights WHERE user_id = $1 AND org_id = $2 AND right_code = $3`, userID, org, r); err != nil {
@@ -406,10 +406,10 @@ func (s *Store) applyMemberships(ctx context.Context, tx *sqlx.Tx, op model.Oper
 			}
 		}
 		if len(added) > 0 {
-			changes = append(changes, slug+" +"+strings.Join(added, " +"))
+			changes = append(changes, model.AuditDetail{"part": "rights_added", "org": slug, "rights": strings.Join(added, ", ")})
 		}
 		if len(removed) > 0 && keep {
-			changes = append(changes, slug+" -"+strings.Join(removed, " -"))
+			changes = append(changes, model.AuditDetail{"part": "rights_removed", "org": slug, "rights": strings.Join(removed, ", ")})
 		}
 	}
 	return changes, nil
@@ -429,8 +429,7 @@ func (s *Store) DisableUser(ctx context.Context, op model.Operator, id int64, ve
 			return auditEntry{}, err
 		}
 		n, err := endSessions(ctx, tx, now, id, "disabled")
-		return auditEntry{"user.disable", detailed{fmt.Sprintf("disabled %s (%d session(s) ended)", u.Login, n),
-			model.AuditDetail{"login": u.Login, "sessions": n}}}, err
+		return auditEntry{"user.disable", model.AuditDetail{"login": u.Login, "sessions": n}}, err
 	})
 }
 
@@ -440,7 +439,7 @@ func (s *Store) EnableUser(ctx context.Context, op model.Operator, id int64, ver
 		if u.Status != model.StatusDisabled {
 			return auditEntry{}, &DBError{Kind: ErrInvalid, Detail: "the account is not disabled"}
 		}
-		return auditEntry{"user.enable", detailed{"enabled " + u.Login, model.AuditDetail{"login": u.Login}}},
+		return auditEntry{"user.enable", model.AuditDetail{"login": u.Login}},
 			setStatus(ctx, tx, now, id, enabledStatus(u))
 	})
 }
@@ -466,8 +465,7 @@ func (s *Store) DeleteUser(ctx context.Context, op model.Operator, id int64, ver
 			return auditEntry{}, err
 		}
 		n, err := softDelete(ctx, tx, now, id)
-		return auditEntry{"user.delete", detailed{fmt.Sprintf("deleted %s (%s, was %s; %d session(s) ended)", u.Login, u.Email, u.Status, n),
-			model.AuditDetail{"login": u.Login, "email": u.Email, "was": string(u.Status), "sessions": n}}}, err
+		return auditEntry{"user.delete", model.AuditDetail{"login": u.Login, "email": u.Email, "was": string(u.Status), "sessions": n}}, err
 	})
 }
 
@@ -579,9 +577,8 @@ func (s *Store) UndeleteUser(ctx context.Context, op model.Operator, id int64, r
 			}
 			return err
 		}
-		if err := audit(ctx, tx, op, "user.undelete", &u.ID, nil, fmt.Sprintf(
-			"undeleted %s (%s; deleted %s UTC); back disabled, without password or 2FA; reason: %s",
-			u.Login, u.Email, deletedAt.UTC().Format("2006-01-02 15:04"), reason)); err != nil {
+		if err := audit(ctx, tx, op, "user.undelete", &u.ID, nil, model.AuditDetail{"login": u.Login, "email": u.Email,
+			"deleted": deletedAt.UTC().Format("2006-01-02 15:04"), "reason": reason}); err != nil {
 			return err
 		}
 		out, err = s.getUser(ctx, tx, op, id)
@@ -639,17 +636,14 @@ func (s *Store) ResetTOTP(ctx context.Context, op model.Operator, id int64, vers
 			return auditEntry{}, err
 		}
 		reason := cleanText(reason, 500)
-		return auditEntry{"user.totp_reset", detailed{
-			fmt.Sprintf("2FA reset for %s (was enabled: %v; %d session(s) ended); re-enrolls at next login; reason: %s",
-				u.Login, u.TOTPEnabled, n, reason),
-			model.AuditDetail{"login": u.Login, "was_enabled": u.TOTPEnabled, "sessions": n, "reason": reason}}}, nil
+		return auditEntry{"user.totp_reset", model.AuditDetail{"login": u.Login, "was_enabled": u.TOTPEnabled, "sessions": n, "reason": reason}}, nil
 	})
 }
 
 // SendLoginCode e-mails the user their login code (for the caller who lost it).
 func (s *Store) SendLoginCode(ctx context.Context, op model.Operator, id int64) error {
 	return s.withUser(ctx, op, id, s.liveUser, func(tx *sqlx.Tx, u model.User, now time.Time) (auditEntry, error) {
-		return auditEntry{"user.login_code", detailed{"login code e-mailed to " + u.Login, model.AuditDetail{"login": u.Login}}}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},
+		return auditEntry{"user.login_code", model.AuditDetail{"login": u.Login}}, s.mailUser(ctx, tx, u, Mail{Kind: "login_code"},
 			"mail.login_code.subject", "mail.login_code.body", u.Login, now.UTC().Format("2006-01-02 15:04"))
 	})
 }

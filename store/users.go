@@ -129,6 +129,14 @@ const userColumns = `u.id, u.login_code, u.email, u.name, u.lang, u.status,
 	host(u.last_failed_ip) AS last_failed_ip, u.locked_at, u.locked_until, u.lock_reason,
 	u.last_login_at, host(u.last_login_ip) AS last_login_ip, u.created_at, u.updated_at, u.version`
 
+// dest are the fields of r in the order of userColumns (for rows.Scan).
+func (r *userRow) dest() []any {
+	return []any{&r.ID, &r.Login, &r.Email, &r.Name, &r.Lang, &r.Status, &r.HasPassword,
+		&r.MustChangePassword, &r.PasswordChangedAt, &r.PasswordExpiresAt, &r.TOTPEnabled,
+		&r.FailedAttempts, &r.LastFailedAt, &r.LastFailedIP, &r.LockedAt, &r.LockedUntil,
+		&r.LockReason, &r.LastLoginAt, &r.LastLoginIP, &r.CreatedAt, &r.UpdatedAt, &r.Version}
+}
+
 func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
@@ -184,7 +192,7 @@ func scopeUsers(b *queryBuilder, op model.Operator, alias string) {
 		return
 	}
 	b.and(fmt.Sprintf("EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = %s.id AND sm.org_id = ANY(%s))",
-		alias, b.arg(int64Array(op.OrgIDs))))
+		alias, b.lit(op.OrgIDs)))
 }
 
 // orgsExpr lists the slugs of a user's organizations (limited to the operator's scope).
@@ -200,7 +208,7 @@ func orgsExpr(b *queryBuilder, op model.Operator, alias string) string {
 
 func (q UserQuery) filters(b *queryBuilder, now time.Time) {
 	if q.Status != "" {
-		b.and("u.status = " + b.arg(string(q.Status)))
+		b.and("u.status = " + b.lit(string(q.Status)))
 	} else {
 		b.and("u.status <> 'deleted'")
 	}
@@ -208,7 +216,7 @@ func (q UserQuery) filters(b *queryBuilder, now time.Time) {
 		b.and("u.search LIKE " + b.arg("%"+escapeLike(w)+"%"))
 	}
 	if q.OrgID != 0 {
-		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.arg(q.OrgID) + ")")
+		b.and("EXISTS (SELECT 1 FROM memberships fm WHERE fm.user_id = u.id AND fm.org_id = " + b.lit(q.OrgID) + ")")
 	}
 	if q.Locked != nil {
 		cond := "(u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > " + b.arg(now) + "))"
@@ -218,10 +226,10 @@ func (q UserQuery) filters(b *queryBuilder, now time.Time) {
 		b.and(cond)
 	}
 	if q.TOTP != nil {
-		b.and("u.totp_enabled = " + b.arg(*q.TOTP))
+		b.and("u.totp_enabled = " + b.lit(*q.TOTP))
 	}
 	if q.MustChange != nil {
-		b.and("u.must_change_password = " + b.arg(*q.MustChange))
+		b.and("u.must_change_password = " + b.lit(*q.MustChange))
 	}
 	if q.InactiveDays > 0 {
 		b.and("coalesce(u.last_login_at, u.created_at) < " + b.arg(now.Add(-time.Duration(q.InactiveDays)*24*time.Hour)))
@@ -271,7 +279,7 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		// matches were spread evenly: "sat" matches 4,500 users, nearly all with Japanese
 		// names sorted last, and the walk read 900,000 entries (130 ms). More matches than
 		// that go to the bounded walk, then the search blocks, whose cost follows the page.
-		est = s.estimateUsers(ctx, op, q, now)
+		est = s.estimatedUsers(ctx, op, q, now)
 		q.byTrigram = est >= 0 && est <= trigramMaxMatches
 	}
 	if !q.planForced && !q.byTrigram && est > trigramMaxMatches && members == nil && q.Status != model.StatusDeleted {
@@ -303,7 +311,7 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 		page.Estimated = int64(len(list))
 	} else {
 		if est == -2 {
-			est = s.estimateUsers(ctx, op, q, now)
+			est = s.estimatedUsers(ctx, op, q, now)
 		}
 		page.Estimated = est
 	}
@@ -313,23 +321,32 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 // usersPage runs a page query and reads its rows (Limit+1 of them at most, in scan order).
 func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, now time.Time, members []int64) ([]model.User, error) {
 	sqlText, args := usersPageSQL(op, q, now, members)
-	rows, err := s.read.QueryxContext(ctx, sqlText, args...)
+	var rows *sqlx.Rows
+	var err error
+	if q.Search == "" {
+		rows, err = s.prepared().QueryxContext(ctx, sqlText, args...)
+	} else {
+		// A search's plan hangs on its patterns (how many users each matches): planned with them.
+		rows, err = s.read.QueryxContext(ctx, sqlText, args...)
+	}
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	var list []model.User
+	var r userRow
+	var sortKey sql.RawBytes
+	var mailFailed bool
+	dest := append(r.dest(), &sortKey, &mailFailed, &r.Orgs)
 	for rows.Next() {
-		var r struct {
-			userRow
-			SortKey    any  `db:"sort_key"`
-			MailFailed bool `db:"mail_failed"`
-		}
-		if err := rows.StructScan(&r); err != nil {
+		// By position: the columns are userColumns, sort_key, mail_failed and orgs (reading
+		// them by name took a third of a page's time).
+		r.Orgs = nil
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		u := r.userRow.user(now)
-		u.MailFailed = r.MailFailed
+		u := r.user(now)
+		u.MailFailed = mailFailed
 		list = append(list, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -571,7 +588,7 @@ func (q UserQuery) memberOrgs(op model.Operator) []int64 {
 // memberStatusCond is the status filter on a membership's copy of its user's status.
 func memberStatusCond(b *queryBuilder, q UserQuery) string {
 	if q.Status != "" {
-		return "m.user_status = " + b.arg(string(q.Status))
+		return "m.user_status = " + b.lit(string(q.Status))
 	}
 	return "m.user_status <> 'deleted'"
 }
@@ -591,7 +608,7 @@ func membersByNameSQL(b *queryBuilder, q UserQuery, orgs []int64, scanOrder stri
 	case q.Before != nil:
 		cond += fmt.Sprintf(" AND (m.user_name, m.user_id) %s (%s, %s)", cmp, b.arg(q.Before.Name), b.arg(q.Before.ID))
 	}
-	limit := b.arg(q.Limit + 1)
+	limit := itoa(q.Limit + 1)
 	parts := make([]string, len(orgs))
 	for i, org := range orgs {
 		parts[i] = fmt.Sprintf(`(SELECT m.user_id AS id, m.user_name AS sort_key FROM memberships m
@@ -623,6 +640,9 @@ func usersPageSQL(op model.Operator, q UserQuery, now time.Time, members []int64
 			return searchKeysSQL(b, op, q, now, scanOrder)
 		})
 	}
+	if members == nil && q.walkOnly(op) {
+		return usersWalkSQL(q)
+	}
 	q.filters(b, now)
 	scopeUsers(b, op, "u")
 	key, desc := q.sortSpec()
@@ -651,14 +671,54 @@ func usersPageSQL(op model.Operator, q UserQuery, now time.Time, members []int64
 			orderKey = key + " || ''" // the same order, but not the index's: matches are sorted
 		}
 		return fmt.Sprintf(`%sSELECT u.id, %s AS sort_key FROM %s%s
-		ORDER BY %s %s, u.id %s LIMIT %s`, mem, key, from, b.whereSQL(), orderKey, scanOrder, scanOrder, b.arg(q.Limit+1))
+		ORDER BY %s %s, u.id %s LIMIT %d`, mem, key, from, b.whereSQL(), orderKey, scanOrder, scanOrder, q.Limit+1)
 	})
+}
+
+// walkOnly tells whether a page is the first rows of its sort index from the cursor, each of
+// them in the page: no filter but the index's own (not deleted), every organization.
+func (q UserQuery) walkOnly(op model.Operator) bool {
+	return op.AllOrgs() && q.Search == "" && q.Status == "" && q.OrgID == 0 && q.Locked == nil &&
+		q.TOTP == nil && q.MustChange == nil && q.InactiveDays == 0
+}
+
+// mailFailedSQL is true when the latest e-mail of the account of alias failed (one probe of
+// outbox_failed_user, a small index).
+func mailFailedSQL(alias string) string {
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM outbox f WHERE f.user_id = %[1]s.id AND f.status = 'failed'
+			AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.user_id = %[1]s.id AND n.id > f.id))`, alias)
+}
+
+// usersWalkSQL is the page of a walkOnly query in one walk of the sort index, each row read
+// as it is walked: no keys step (a walk that skips no entry gains nothing from reading the
+// index alone, and each row would be looked up again by id). Rows come in scan order.
+func usersWalkSQL(q UserQuery) (string, []any) {
+	b := &queryBuilder{}
+	b.and("u.status <> 'deleted'")
+	key, desc := q.sortSpec()
+	order := "ASC"
+	if desc {
+		order = "DESC"
+	}
+	cmp := map[bool]string{false: ">", true: "<"}[desc]
+	if q.Before != nil && q.After == nil {
+		order = map[string]string{"ASC": "DESC", "DESC": "ASC"}[order]
+		cmp = map[string]string{">": "<", "<": ">"}[cmp]
+	}
+	if c := q.After; c != nil || q.Before != nil {
+		if c == nil {
+			c = q.Before
+		}
+		b.and(fmt.Sprintf("(%s, u.id) %s (%s, %s)", key, cmp, b.arg(q.cursorValue(c)), b.arg(c.ID)))
+	}
+	return fmt.Sprintf(`SELECT %s, %s AS sort_key, %s AS mail_failed, %s AS orgs
+		FROM users u%s ORDER BY %s %s, u.id %s LIMIT %d`,
+		userColumns, key, mailFailedSQL("u"), orgSlugsSQL("u", ""), b.whereSQL(), key, order, order, q.Limit+1), b.args
 }
 
 // usersPageWith completes a page query around its keys step (ids and sort keys in scan
 // order): the rows, whether each account's latest e-mail failed (one probe per row of
-// outbox_failed_user, a small index), then their organizations (within the operator's scope)
-// in one join.
+// outbox_failed_user, a small index), then their organizations (within the operator's scope).
 func usersPageWith(b *queryBuilder, op model.Operator, q UserQuery, keys func(scanOrder string) string) (string, []any) {
 	_, desc := q.sortSpec()
 	order := "ASC"
@@ -675,14 +735,18 @@ func usersPageWith(b *queryBuilder, op model.Operator, q UserQuery, keys func(sc
 		scope = " AND m.org_id = ANY(" + b.arg(int64Array(op.OrgIDs)) + ")"
 	}
 	sqlText := fmt.Sprintf(`WITH k AS (%[1]s),
-		p AS MATERIALIZED (SELECT %[2]s, k.sort_key, EXISTS (SELECT 1 FROM outbox f WHERE f.user_id = u.id AND f.status = 'failed'
-			AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.user_id = u.id AND n.id > f.id)) AS mail_failed FROM k JOIN users u ON u.id = k.id),
-		po AS (SELECT m.user_id, array_agg(o.slug ORDER BY o.slug) AS orgs
-			FROM p JOIN memberships m ON m.user_id = p.id%[3]s JOIN organizations o ON o.id = m.org_id
-			GROUP BY m.user_id)
-		SELECT p.*, coalesce(po.orgs, '{}') AS orgs FROM p LEFT JOIN po ON po.user_id = p.id
-		ORDER BY p.sort_key %[4]s, p.id %[4]s`, k, userColumns, scope, scanOrder)
+		p AS MATERIALIZED (SELECT %[2]s, k.sort_key, %[5]s AS mail_failed FROM k JOIN users u ON u.id = k.id)
+		SELECT p.*, %[3]s AS orgs FROM p
+		ORDER BY p.sort_key %[4]s, p.id %[4]s`, k, userColumns, orgSlugsSQL("p", scope), scanOrder, mailFailedSQL("u"))
 	return sqlText, b.args
+}
+
+// orgSlugsSQL lists the slugs of the organizations of the user of alias (its id column), in
+// order; scope, when not empty, restricts the memberships (a condition on m). One probe of
+// the memberships' primary key per row: its plan is the same whatever the page.
+func orgSlugsSQL(alias, scope string) string {
+	return fmt.Sprintf(`array(SELECT o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
+				WHERE m.user_id = %s.id%s ORDER BY o.slug)`, alias, scope)
 }
 
 func (q UserQuery) cursorOf(u model.User) *Cursor {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case navigateMsg:
 		f, ok := screens[msg.Screen]
 		if !ok {
-			return a, flashCmd(flashError, a.c.t("cmd.unknown", msg.Screen, a.screenNames()))
+			return a, flashCmd(flashError, a.c.t("cmd.unknown", msg.Screen, a.commandNames()))
 		}
 		s := f(a.c, msg.Arg)
 		s.SetSize(a.bodySize())
@@ -256,7 +257,6 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Command):
 			a.cmdActive = true
 			a.cmdInput.SetValue("")
-			a.cmdInput.Placeholder = a.c.t("cmd.prompt", a.commandNames())
 			return a, a.cmdInput.Focus()
 		case key.Matches(msg, k.Quit):
 			if len(a.stack) > 1 {
@@ -270,22 +270,103 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return a, cmd
 }
 
-// screenNames lists the screens reachable by name, in the session's language.
-func (a *App) screenNames() string {
-	var names []string
-	for n := range screens {
-		if n != "user" {
-			names = append(names, screenName(a.c.lang, n))
-		}
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+// command is one entry of the command line: a name it accepts (a registered screen or a
+// command word; typed in either language, see resolveScreen), the argument it takes (the
+// catalog's placeholder for it, "" for none) and what it does with the words after it.
+type command struct {
+	name string
+	arg  string
+	run  func(a *App, args []string) tea.Cmd
 }
 
-// commandNames is what the command line offers: the screens, then the scope and quit.
-func (a *App) commandNames() string {
+// commands is the command line's table, in the order its help lists them: every screen (by
+// its name in the session's language), then :user LOGIN|EMAIL|ID, :org SLUG and :quit.
+// runCommand dispatches from it and its help is written from it: a screen registered or a
+// command added here is offered without a second list to keep. "home" (the Users list) and
+// "q" are shorthands of users and quit.
+func (a *App) commands() []command {
 	l := a.c.lang
-	return a.screenNames() + ", " + screenName(l, "org") + " " + a.c.t("cmd.org.arg") + ", " + screenName(l, "quit")
+	var out []command
+	for n := range screens {
+		switch n {
+		case "user":
+		case "users":
+			out = append(out, command{name: n, run: func(a *App, _ []string) tea.Cmd { return a.home() }})
+		default:
+			out = append(out, command{name: n, run: func(_ *App, args []string) tea.Cmd {
+				var arg any
+				if len(args) > 0 {
+					arg = strings.Join(args, " ")
+				}
+				return navigate(n, arg)
+			}})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return screenName(l, out[i].name) < screenName(l, out[j].name) })
+	return append(out,
+		command{name: "user", arg: "cmd.user.arg", run: func(a *App, args []string) tea.Cmd {
+			if len(args) == 0 {
+				return navigate("user", nil)
+			}
+			return a.findUser(strings.Join(args, " "))
+		}},
+		command{name: "org", arg: "cmd.org.arg", run: func(a *App, args []string) tea.Cmd { return a.setScope(args) }},
+		command{name: "quit", run: func(*App, []string) tea.Cmd { return tea.Quit }},
+	)
+}
+
+// commandNames lists what the command line accepts, in the session's language, each command
+// with its argument ("user LOGIN|EMAIL|ID").
+func (a *App) commandNames() string {
+	return strings.Join(a.commandItems(), ", ")
+}
+
+func (a *App) commandItems() []string {
+	var items []string
+	for _, cmd := range a.commands() {
+		item := screenName(a.c.lang, cmd.name)
+		if cmd.arg != "" {
+			item += " " + a.c.t(cmd.arg)
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// commandHelp is the command line's help ("go to screen (…):") in lines of at most w cells,
+// broken between two commands, never inside one: every command stays readable at 80 columns.
+func (a *App) commandHelp(w int) []string {
+	prompt := a.c.t("cmd.prompt", "\x00")
+	head, tail, _ := strings.Cut(prompt, "\x00")
+	items := a.commandItems()
+	var lines []string
+	line := head
+	for i, item := range items {
+		part := item
+		if i < len(items)-1 {
+			part += ","
+		} else {
+			part += tail
+		}
+		switch {
+		case line == head:
+			line += part
+		case safe.Width(line)+1+safe.Width(part) <= w:
+			line += " " + part
+		default:
+			lines = append(lines, line)
+			line = part
+		}
+	}
+	return append(lines, line)
+}
+
+// home goes back to the Users list, the console's first screen, and refreshes it.
+func (a *App) home() tea.Cmd {
+	a.stack = a.stack[:1]
+	s, cmd := a.active().Update(reconnectedMsg{})
+	a.stack[0] = s
+	return cmd
 }
 
 // typedRunes drops from typed or pasted text what model/safe would not draw: controls and
@@ -328,27 +409,17 @@ func (a *App) runCommand(line string) tea.Cmd {
 		name = n
 	}
 	switch name {
-	case "q", "quit":
-		return tea.Quit
-	case "org":
-		return a.setScope(fields[1:])
-	case "users", "home":
-		a.stack = a.stack[:1]
-		s, cmd := a.active().Update(reconnectedMsg{})
-		a.stack[0] = s
-		return cmd
+	case "q":
+		name = "quit"
+	case "home":
+		name = "users"
 	}
-	if _, ok := screens[name]; !ok {
-		return flashCmd(flashError, a.c.t("cmd.unknown", name, a.screenNames()))
+	for _, cmd := range a.commands() {
+		if cmd.name == name {
+			return cmd.run(a, fields[1:])
+		}
 	}
-	if name == "user" && len(fields) > 1 {
-		return a.findUser(strings.Join(fields[1:], " "))
-	}
-	var arg any
-	if len(fields) > 1 {
-		arg = strings.Join(fields[1:], " ")
-	}
-	return navigate(name, arg)
+	return flashCmd(flashError, a.c.t("cmd.unknown", name, a.commandNames()))
 }
 
 // findUser opens the user a login code, an e-mail or an id names (":user ACME-7K2Q9"): the
@@ -439,10 +510,32 @@ func (a *App) View() string {
 	} else {
 		body = a.active().View()
 	}
-	b.WriteString(fit(body, w, bh))
-	b.WriteByte('\n')
-	b.WriteString(a.flashLine())
-	b.WriteByte('\n')
+	if a.cmdActive {
+		// The command line's help, above it: its last line on the flash line.
+		cmdHelp := a.commandHelp(w - 1)
+		if len(cmdHelp) > bh {
+			cmdHelp = cmdHelp[len(cmdHelp)-bh:]
+		}
+		b.WriteString(fit(body, w, bh-len(cmdHelp)+1))
+		b.WriteByte('\n')
+		for _, l := range cmdHelp {
+			b.WriteString(c.styles.Dim.Render(safe.Pad(" "+l, w)))
+			b.WriteByte('\n')
+		}
+	} else {
+		// A flash too long for its line goes on in the body's empty bottom lines, if it has
+		// some: it never hides what the screen shows (a question, the page's position).
+		lines := strings.Split(fit(body, w, bh), "\n")
+		room := 0
+		for room < len(lines)-1 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1-room])) == "" {
+			room++
+		}
+		flash := a.flashLines(1 + room)
+		b.WriteString(strings.Join(lines[:len(lines)-len(flash)+1], "\n"))
+		b.WriteByte('\n')
+		b.WriteString(strings.Join(flash, "\n"))
+		b.WriteByte('\n')
+	}
 	switch {
 	case a.cmdActive:
 		b.WriteString(ansi.Truncate(a.cmdInput.View(), w, ""))
@@ -471,16 +564,23 @@ func (a *App) header() string {
 	if c.op.ReadOnly {
 		parts = append(parts, c.t("hdr.readonly"))
 	}
-	return c.styles.Header.Render(safe.Pad(strings.Join(parts, " · "), c.width))
+	// A narrow window drops the database's part (the least needed) before cutting the line.
+	line := strings.Join(parts, " · ")
+	if safe.Width(line) > c.width {
+		line = strings.Join(slices.Delete(parts, 3, 4), " · ")
+	}
+	return c.styles.Header.Render(safe.Pad(line, c.width))
 }
 
-func (a *App) flashLine() string {
+// flashLines is the status line: the flash, on up to most lines (three at the most) when one
+// cannot hold it, cut after the last; or the spinner while the screen works.
+func (a *App) flashLines(most int) []string {
 	c := a.c
 	if a.flash.Text == "" {
 		if w, ok := a.active().(interface{ Busy() bool }); ok && w.Busy() {
-			return a.spin.View() + " " + c.styles.Dim.Render(c.t("working"))
+			return []string{a.spin.View() + " " + c.styles.Dim.Render(c.t("working"))}
 		}
-		return ""
+		return []string{""}
 	}
 	st := c.styles.Flash
 	switch a.flash.Level {
@@ -489,7 +589,18 @@ func (a *App) flashLine() string {
 	case flashError:
 		st = c.styles.FlashError
 	}
-	return st.Render(safe.Truncate(safe.Line(a.flash.Text), c.width))
+	text := safe.Line(a.flash.Text)
+	if safe.Width(text) <= c.width || most <= 1 {
+		return []string{st.Render(safe.Truncate(text, c.width))}
+	}
+	lines := wrapCells(text, c.width)
+	if most = min(most, 3); len(lines) > most {
+		lines = append(lines[:most-1], strings.Join(lines[most-1:], " "))
+	}
+	for i, l := range lines {
+		lines[i] = st.Render(safe.Truncate(l, c.width))
+	}
+	return lines
 }
 
 // refreshHelp lays the active screen's full help out for the body.

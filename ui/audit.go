@@ -408,7 +408,8 @@ func wrapCells(text string, w int) []string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
 		line := ""
-		for _, word := range strings.Fields(para) {
+		// Broken at spaces and tabs only: a no-break space (French "connexion ;") holds.
+		for _, word := range strings.FieldsFunc(para, func(r rune) bool { return r == ' ' || r == '\t' }) {
 			ww := safe.Width(word)
 			for ww > w { // a word longer than the line: cut it
 				if line != "" {

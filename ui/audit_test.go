@@ -268,3 +268,49 @@ func TestParseAuditFilter(t *testing.T) {
 		}
 	}
 }
+
+// The Audit screen of a French console reads the rows of the operators' day in French: a
+// user's edit, an organization added, its e-mails' time zone, the lockout policy, a search
+// reindex. Opened by keys, filtered by keys; nothing of their English summaries shows.
+func TestAuditScreenReadsEveryActionInFrench(t *testing.T) {
+	st, sue, ids := auditWorld(t, 0)
+	ctx := context.Background()
+	id := ids["ACME-7K2Q9"]
+	u, err := st.GetUser(ctx, sue, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateUser(ctx, sue, id, u.Version, store.UserEdit{Name: "Jean-Paul Dupont", Email: u.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddOrganization(ctx, sue, "initech", "Initech"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetOrganizationTimeZone(ctx, sue, "initech", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetLockoutPolicy(ctx, sue, model.DefaultLockoutPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RebuildSearchBlocks(ctx, sue); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessFR(t, st, sue, 200, 30)
+	h.keys(":")
+	h.typeText("journal")
+	h.keys("enter")
+	h.mustShow("ACME-7K2Q9 modifié\u00a0: nom modifié", "établissement initech créé",
+		"établissement initech\u00a0: dates des courriels selon le fuseau par défaut (selon la langue du destinataire)",
+		"politique de verrouillage\u00a0: 5 échecs en 15\u00a0min, verrouillé jusqu'au déverrouillage",
+		"1 bloc de recherche reconstruit", "opérateur sue enregistré comme support (établissements\u00a0: aucun\u00a0; 0 clé)",
+		"ajout d'établissement", "fuseau horaire", "règle de verrouillage", "index de recherche", "modification")
+	h.mustNotShow("updated ACME", "organization initech", "lockout policy", "rebuilt", "registered as", "org.add", "settings.lockout")
+	// Filtered to one action, the row in full.
+	h.keys("/")
+	h.typeText("action:settings")
+	h.keys("enter")
+	h.mustShow("règle de verrouillage", "page 1 · 1 entrée")
+	h.mustNotShow("établissement initech créé")
+	h.keys("enter")
+	h.mustShow("règle de verrouillage (settings.lockout)", "verrouillé jusqu'au déverrouillage par un opérateur ou à l'usage d'un lien de réinitialisation")
+}

@@ -634,3 +634,79 @@ func TestPickerTypesLettersAndMovesWithTheArrows(t *testing.T) {
 		t.Fatalf("asked %d times after the pauses:\n%s", asked-before, p.View())
 	}
 }
+
+// Whole is the row under the cursor with no cell cut: each column's title and its cell
+// (sanitized), wrapped to the width asked; a pane's own parts when it gives them; nothing
+// without a row.
+func TestListPaneWholeRow(t *testing.T) {
+	c := componentCommon()
+	long := "a browser whose name is far longer than its column \x1b[31mred\x1b[0m"
+	cols := func(int) []column[string] {
+		return []column[string]{{"Key", 4, func(s string) string { return s }}, {"Browser", 8, func(string) string { return long }}}
+	}
+	p := newListPane(c, letters("ab"), cols)
+	p.SetSize(20, 4)
+	if p.Whole(30) != nil {
+		t.Fatal("a whole row before any row")
+	}
+	drive := func(cmd tea.Cmd) {
+		for cmd != nil {
+			cmd = p.Update(cmd())
+		}
+	}
+	drive(p.First())
+	if !strings.Contains(p.View(), "a brows…") {
+		t.Fatalf("the column cuts the cell:\n%s", p.View())
+	}
+	whole := p.Whole(30)
+	text := strings.Join(whole, " ")
+	if !strings.Contains(text, "Key: a") || !strings.Contains(text, "Browser: a browser whose name is far longer than its column red") ||
+		strings.Contains(text, "\x1b") {
+		t.Fatalf("the whole row: %q", whole)
+	}
+	for _, l := range whole {
+		if w := lipgloss.Width(l); w > 30 {
+			t.Fatalf("a line of %d cells: %q", w, l)
+		}
+	}
+	p.whole = func(s string) [][2]string {
+		return [][2]string{{"To", s + "@example.org"}, {"", "untitled"}, {"Empty", ""}}
+	}
+	if got := strings.Join(p.Whole(80), "|"); got != "To: a@example.org  ·  untitled" {
+		t.Fatalf("the pane's own parts: %q", got)
+	}
+}
+
+// A typed question too long for the line wraps and its answer goes under it, so what is
+// typed is seen; a short one keeps its answer beside it; the width is the screen's, set
+// before or after the question is asked.
+func TestPromptLongQuestionKeepsTheAnswerInView(t *testing.T) {
+	c := componentCommon()
+	p := newPrompt(c)
+	p.SetWidth(40)
+	p.Ask(askReason, "Reset 2FA for Amélie Rousseau (they set it up again at their next login). Reason:", "", "",
+		func(string) tea.Cmd { return nil })
+	for _, r := range "lost her phone" {
+		p.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	lines := strings.Split(p.View(), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[len(lines)-1], "lost her phone") ||
+		!strings.Contains(strings.Join(lines, " "), "their next login). Reason:") {
+		t.Fatalf("the long question:\n%s", p.View())
+	}
+	for _, l := range lines {
+		if w := lipgloss.Width(l); w > 40 {
+			t.Fatalf("a line of %d cells: %q", w, l)
+		}
+	}
+	p.Cancel()
+	p.Ask(askText, "Days:", "", "", func(string) tea.Cmd { return nil })
+	p.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("30")})
+	if v := p.View(); strings.Contains(v, "\n") || !strings.Contains(v, "Days: 30") {
+		t.Fatalf("a short question keeps its answer beside it: %q", v)
+	}
+	p.SetWidth(12) // narrower than the question now
+	if v := p.View(); !strings.Contains(v, "\n") || strings.TrimSpace(v[strings.LastIndex(v, "\n")+1:]) != "30" {
+		t.Fatalf("after a resize: %q", v)
+	}
+}

@@ -103,10 +103,10 @@ func (r *inviteResult) View() string {
 		if r.known {
 			note = c.t("invite.done.mail.existing")
 		}
-		b.WriteString("\n" + st.Dim.Render(note) + "\n\n")
+		b.WriteString("\n" + wrapStyled(st.Dim, note, r.width-2) + "\n\n")
 		return b.String()
 	}
-	b.WriteString("\n" + st.Dim.Render(c.t("invite.done.mail")) + "\n\n")
+	b.WriteString("\n" + wrapStyled(st.Dim, c.t("invite.done.mail"), r.width-2) + "\n\n")
 	b.WriteString(st.Section.Render(c.t("invite.done.link")) + "\n")
 	b.WriteString(wrapLink(r.link, r.width) + "\n\n")
 	return b.String()

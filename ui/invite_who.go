@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/model"
 	"gatehouse/model/safe"
@@ -391,6 +393,9 @@ func (w *inviteWho) userLoginErr() string {
 		}
 		return ""
 	}
+	if _, listed := w.users.Current(); listed && !w.showErrs {
+		return "" // a name typed to search the users, and they are listed: not a login code yet
+	}
 	if !loginCodeForm(model.NormalizeLogin(w.users.Value())) {
 		return w.c.t("invite.user.badlogin")
 	}
@@ -487,6 +492,16 @@ func (w *inviteWho) label(text string, focused bool) string {
 	return st.Label.Render("  " + l)
 }
 
+// wrapStyled is text (sanitized) wrapped to w cells, each line in style: the wizard's notes
+// and the account picked are read whole, at 80 columns too.
+func wrapStyled(style lipgloss.Style, text string, w int) string {
+	lines := strings.Split(ansi.Wrap(text, max(10, w), ""), "\n")
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // under draws text (one line or several) in the fields' column.
 func under(b *strings.Builder, text string) {
 	if text == "" {
@@ -535,9 +550,9 @@ func (w *inviteWho) View() string {
 		w.errLine(&b, w.userEmailErr())
 		if w.pickedMatches() {
 			who := safe.Line(w.picked.Name) + " · " + safe.Line(w.picked.Login)
-			under(&b, st.OK.Render("✓ "+safe.Truncate(who+" · "+safe.Line(w.picked.Email), max(10, w.width-22))))
+			under(&b, wrapStyled(st.OK, "✓ "+who+" · "+safe.Line(w.picked.Email), w.width-indentW-2))
 		} else {
-			under(&b, st.Dim.Render(safe.Truncate(c.t("invite.user.both"), max(10, w.width-18))))
+			under(&b, wrapStyled(st.Dim, c.t("invite.user.both"), w.width-indentW-2))
 		}
 	}
 	b.WriteString("\n" + w.label(c.t("invite.org"), w.focus == fieldOrg) + w.orgs.FieldView() + "\n")

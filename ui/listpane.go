@@ -7,6 +7,9 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"gatehouse/model/safe"
 )
 
 // A list pane is the one table component of the console: it owns its rows, the cursor, the
@@ -121,6 +124,9 @@ type listPane[T any] struct {
 	// the rows it holds (no padding to its height). cols may then be nil.
 	draw  func(item T, current, selected bool) string
 	lines int
+	// whole, when set, is what Whole shows of a row: label and value pairs (nil: each
+	// column's title and cell).
+	whole func(item T) [][2]string
 
 	width, height int
 	page          listPage[T]
@@ -356,6 +362,39 @@ func (p *listPane[T]) Current() (T, bool) {
 		return zero, false
 	}
 	return p.page.Rows[p.cursor], true
+}
+
+// Whole is the row under the cursor with nothing of it cut, wrapped to w cells: each label
+// and its value ("Reason: wrong password"), one after the other; nil without a row. A screen
+// shows it under the focused pane, whose columns cut long cells at a narrow width.
+func (p *listPane[T]) Whole(w int) []string {
+	r, ok := p.Current()
+	if !ok || (p.whole == nil && p.cols == nil) {
+		return nil
+	}
+	var pairs [][2]string
+	if p.whole != nil {
+		pairs = p.whole(r)
+	} else {
+		for _, col := range p.cols(p.width) {
+			pairs = append(pairs, [2]string{col.title, col.cell(r)})
+		}
+	}
+	var parts []string
+	for _, pr := range pairs {
+		value := safe.Line(pr[1])
+		switch {
+		case value == "":
+		case pr[0] == "":
+			parts = append(parts, value)
+		default:
+			parts = append(parts, p.c.t("outbox.label", safe.Line(pr[0]))+" "+value)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(strings.Join(parts, "  ·  "), max(10, w), ""), "\n")
 }
 
 // Seek puts the cursor on the first row of the page that match reports (a list that opens on

@@ -99,6 +99,10 @@ func userMailLoader(c *common, userID int64) listLoader[store.OutboxMail] {
 func newUserMailPane(c *common, userID int64) *listPane[store.OutboxMail] {
 	p := newListPane(c, userMailLoader(c, userID), userMailColumns(c))
 	p.empty = c.t("mailpane.empty")
+	p.whole = func(m store.OutboxMail) [][2]string { // the recipient too: it has no column
+		return [][2]string{{c.t("outbox.col.when"), fmtTime(&m.CreatedAt, true)}, {c.t("outbox.col.kind"), mailKind(c, m.Kind)},
+			{c.t("outbox.col.status"), mailStatus(c, m.Status)}, {c.t("outbox.col.to"), m.Recipient}, {c.t("outbox.col.answer"), mailAnswer(m)}}
+	}
 	p.styled = func(m store.OutboxMail, j int, cell string) string {
 		if j == 2 {
 			return mailStatusStyle(c, m.Status).Render(cell)

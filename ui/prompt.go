@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/model/safe"
 )
@@ -17,6 +18,9 @@ import (
 //   - askReason: like askText, but an answer is required (it goes to the audit log).
 //   - askTyped: the operator types a given text to confirm a destructive action (the account's
 //     e-mail before a delete); any other answer keeps the prompt open with the reason shown.
+//
+// A typed question too long to leave its answer room on the line wraps, and the answer's
+// field goes on the line under it: what is typed is always in view, at 80 columns too.
 //
 // A typed question may carry an option (Offer): a yes/no choice beside the answer ("and send
 // a reset link"), flipped with tab, shown on the line under the question.
@@ -55,7 +59,12 @@ type prompt struct {
 	input  textinput.Model
 	answer func(value string) tea.Cmd
 	opt    *promptOption // nil: the question has no option
+	width  int           // the screen's width (0: not known yet)
 }
+
+// promptRoom is the least room a typed answer is given beside its question; a longer
+// question wraps and the field goes on the line under it, so what is typed is always seen.
+const promptRoom = 24
 
 func newPrompt(c *common) *prompt {
 	b := func(help, desc string, keys ...string) key.Binding {
@@ -83,6 +92,7 @@ func (p *prompt) Ask(kind promptKind, label, value, want string, answer func(str
 		return nil
 	}
 	p.input.Prompt = ""
+	p.fit()
 	return p.input.Focus()
 }
 
@@ -164,8 +174,29 @@ func (p *prompt) Update(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-// SetWidth bounds the typed answer's field.
-func (p *prompt) SetWidth(w int) { p.input.Width = max(10, w-safe.Width(p.label)-4) }
+// SetWidth is the screen's width: the question and the typed answer's field fit in it.
+func (p *prompt) SetWidth(w int) {
+	p.width = w
+	p.fit()
+}
+
+// stacked reports whether the typed answer goes under its question (the question leaves it
+// less than promptRoom cells).
+func (p *prompt) stacked() bool {
+	return p.Typing() && p.width > 0 && safe.Width(safe.Line(p.label))+1+promptRoom > p.width
+}
+
+// fit sizes the answer's field for the question asked: beside it, or the whole line under it.
+func (p *prompt) fit() {
+	switch {
+	case p.width == 0: // no width yet: the field is not bounded
+		return
+	case p.stacked():
+		p.input.Width = max(10, p.width-4)
+	default:
+		p.input.Width = max(10, p.width-safe.Width(safe.Line(p.label))-4)
+	}
+}
 
 // View is the question line (and an option's line under it). An answer refused (no reason
 // given, the wrong text typed) is said on the flash line, and the question stays open.
@@ -175,7 +206,14 @@ func (p *prompt) View() string {
 	}
 	st := p.c.styles
 	line := st.FlashWarn.Render(safe.Line(p.label)) + " "
-	if p.kind != askYesNo {
+	switch {
+	case p.stacked():
+		var lines []string
+		for _, l := range strings.Split(ansi.Wrap(safe.Line(p.label), p.width, ""), "\n") {
+			lines = append(lines, st.FlashWarn.Render(l))
+		}
+		line = strings.Join(lines, "\n") + "\n" + p.input.View()
+	case p.kind != askYesNo:
 		line += p.input.View()
 	}
 	if p.opt != nil {

@@ -449,7 +449,7 @@ func (s *sshServer) publicKeyAuth(ctx ssh.Context, key ssh.PublicKey) bool {
 
 func (s *sshServer) refuseChannel(_ *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, _ ssh.Context) {
 	s.log.Warn("ssh channel refused", "remote", conn.RemoteAddr().String(), "type", safe.Line(ch.ChannelType()))
-	_ = ch.Reject(gossh.Prohibited, "gatehouse: port forwarding and other channels are disabled")
+	_ = ch.Reject(gossh.Prohibited, refusalText("", false, "ssh.refused.channel")) // no session: no language known
 }
 
 func (s *sshServer) refuseRequest(ctx ssh.Context, _ *ssh.Server, req *gossh.Request) (bool, []byte) {
@@ -470,10 +470,22 @@ func (s *sshServer) recoverMiddleware(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// refuse ends a session with a message on its error stream and exit status 1.
-func refuse(sess ssh.Session, msg string) {
-	_, _ = fmt.Fprintf(sess.Stderr(), "gatehouse: %s\n", msg)
+// refuse ends a session with a message on its error stream and exit status 1: the catalog's
+// key, in the client's language when it is known (refusalText).
+func refuse(sess ssh.Session, lang string, known bool, key string, args ...any) {
+	_, _ = fmt.Fprintf(sess.Stderr(), "%s\n", refusalText(lang, known, key, args...))
 	_ = sess.Exit(1)
+}
+
+// refusalText is a refusal in the client's language when it is known (the client's
+// environment named it, or the server was given one), else in both languages on one line,
+// English first: a refused session ends before anyone could ask.
+func refusalText(lang string, known bool, key string, args ...any) string {
+	if known {
+		l := i18n.Lang(lang)
+		return i18n.T(l, "ssh.refused", i18n.T(l, key, args...))
+	}
+	return i18n.T(i18n.EN, "ssh.refused", i18n.T(i18n.EN, key, args...)+" / "+i18n.T(i18n.FR, key, args...))
 }
 
 // consoleMiddleware admits a session (a slot under the cap, a shell with a PTY, the operator
@@ -481,7 +493,7 @@ func refuse(sess ssh.Session, msg string) {
 func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		remote := sess.RemoteAddr().String()
-		lang := s.sessionLang(sess)
+		lang, known := s.sessionLang(sess)
 		if !s.admit() {
 			s.log.Info("ssh session refused: server shutting down", "remote", remote)
 			_, _ = fmt.Fprintf(sess.Stderr(), "%s\n", i18n.T(i18n.Lang(lang), "ssh.shutdown"))
@@ -491,25 +503,32 @@ func (s *sshServer) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		defer s.sessions.Done()
 		if !s.acquire() {
 			s.log.Warn("ssh session refused: too many sessions", "remote", remote, "max", s.cfg.MaxSessions)
-			refuse(sess, fmt.Sprintf("too many sessions (%d), try again later", s.cfg.MaxSessions))
+			refuse(sess, lang, known, "ssh.refused.busy", s.cfg.MaxSessions)
 			return
 		}
 		defer s.active.Add(-1)
 		if sess.RawCommand() != "" || sess.Subsystem() != "" {
 			s.log.Warn("ssh session refused: command", "remote", remote)
-			refuse(sess, "commands are not accepted here; connect without one (ssh -t HOST) to open the console")
+			refuse(sess, lang, known, "ssh.refused.command")
 			return
 		}
 		pty, _, hasPty := sess.Pty()
 		if !hasPty {
 			s.log.Warn("ssh session refused: no terminal", "remote", remote)
-			refuse(sess, "the console needs a terminal; connect with ssh -t")
+			refuse(sess, lang, known, "ssh.refused.terminal")
 			return
 		}
 		op, fp, err := s.operatorOf(sess)
 		if err != nil {
 			s.log.Warn("ssh session refused: "+err.Error(), "remote", remote, "key", fp)
-			refuse(sess, "permission denied")
+			switch {
+			case errors.Is(err, store.ErrNotFound): // removed since the handshake
+				refuse(sess, lang, known, "ssh.refused.unknown_key", fp)
+			case errors.Is(err, errUnprovedKey):
+				refuse(sess, lang, known, "ssh.refused.denied")
+			default:
+				refuse(sess, lang, known, "ssh.refused.lookup")
+			}
 			return
 		}
 		start := time.Now()
@@ -613,11 +632,11 @@ func (s *sshServer) acquire() bool {
 func (s *sshServer) operatorOf(sess ssh.Session) (model.Operator, string, error) {
 	pk := sess.PublicKey()
 	if pk == nil {
-		return model.Operator{}, "", errors.New("no public key")
+		return model.Operator{}, "", fmt.Errorf("%w: no public key", errUnprovedKey)
 	}
 	fp := gossh.FingerprintSHA256(pk)
 	if perms := sess.Permissions().Permissions; perms == nil || perms.Extensions[permFingerprint] != fp {
-		return model.Operator{}, fp, errors.New("key does not match the authenticated one")
+		return model.Operator{}, fp, fmt.Errorf("%w: key does not match the authenticated one", errUnprovedKey)
 	}
 	ctx, cancel := context.WithTimeout(sess.Context(), operatorLookupTimeout)
 	defer cancel()
@@ -628,9 +647,13 @@ func (s *sshServer) operatorOf(sess ssh.Session) (model.Operator, string, error)
 	return op, fp, nil
 }
 
+// errUnprovedKey: a session whose key is not the one its handshake proved.
+var errUnprovedKey = errors.New("unproved key")
+
 // sessionLang picks the console language from the client's environment (GATEHOUSE_LANG,
-// LC_ALL, LC_MESSAGES, LANG when the client sends them), else the server's setting.
-func (s *sshServer) sessionLang(sess ssh.Session) string {
+// LC_ALL, LC_MESSAGES, LANG when the client sends them), else the server's setting; known
+// is false when neither names one (English is then the console's language).
+func (s *sshServer) sessionLang(sess ssh.Session) (lang string, known bool) {
 	env := map[string]string{}
 	for _, kv := range sess.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -639,13 +662,13 @@ func (s *sshServer) sessionLang(sess ssh.Session) string {
 	}
 	for _, k := range []string{"GATEHOUSE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
 		if v := env[k]; v != "" && v != "C" && v != "POSIX" && !strings.HasPrefix(v, "C.") {
-			return string(i18n.Parse(v))
+			return string(i18n.Parse(v)), true
 		}
 	}
 	if s.cfg.Lang != "" {
-		return s.cfg.Lang
+		return s.cfg.Lang, true
 	}
-	return string(i18n.EN)
+	return string(i18n.EN), false
 }
 
 // liveConsole is the console program of an SSH session: the App, drawn by its sshScreen

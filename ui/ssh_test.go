@@ -89,6 +89,9 @@ type sshTestServer struct {
 }
 
 // startSSH serves the console on 127.0.0.1 (a free port) until the test ends.
+// noLang, as startSSH's cfg.Lang, starts a server given no language (else it is English).
+const noLang = "none"
+
 func startSSH(t testing.TB, st *store.Store, cfg SSHConfig) *sshTestServer {
 	t.Helper()
 	if cfg.HostKeyPath == "" {
@@ -98,7 +101,13 @@ func startSSH(t testing.TB, st *store.Store, cfg SSHConfig) *sshTestServer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	cfg.Lang, cfg.DBLabel = "en", "test"
+	switch cfg.Lang {
+	case "":
+		cfg.Lang = "en"
+	case noLang:
+		cfg.Lang = ""
+	}
+	cfg.DBLabel = "test"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -574,6 +583,78 @@ func TestSSHRefusesCommandsNoPtyAndForwarding(t *testing.T) {
 	// The connection is still usable for the console after all these refusals.
 	term := openTerminal(t, c, 100, 30)
 	term.waitFor("Jean Dupont")
+}
+
+// A refused session says why in the client's language when it is known (its environment, or
+// the server's configured language), else in English and French on one line.
+func TestSSHRefusalsInTheClientsLanguage(t *testing.T) {
+	st, key := sshWorld(t)
+	refusal := func(t *testing.T, srv *sshTestServer, env ...string) string {
+		t.Helper()
+		sess, err := srv.dial(t, gossh.PublicKeys(key)).NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			if err := sess.Setenv(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stderr bytes.Buffer
+		sess.Stderr = &stderr
+		var ee *gossh.ExitError
+		if err := sess.Run("ls"); !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+			t.Fatalf("exec: %v", err)
+		}
+		return stderr.String()
+	}
+	en := "gatehouse: commands are not accepted here; connect without one (ssh -t HOST) to open the console"
+	fr := "gatehouse\u00a0: les commandes ne sont pas acceptées ici\u00a0; connectez-vous sans commande (ssh -t HÔTE) pour ouvrir la console"
+	both := "gatehouse: commands are not accepted here; connect without one (ssh -t HOST) to open the console / les commandes ne sont pas acceptées ici\u00a0; connectez-vous sans commande (ssh -t HÔTE) pour ouvrir la console\n"
+
+	unset := startSSH(t, st, SSHConfig{Lang: noLang})
+	if got := refusal(t, unset, "LANG=fr_FR.UTF-8"); got != fr+"\n" {
+		t.Errorf("a French client: %q", got)
+	}
+	if got := refusal(t, unset, "LC_ALL=en_GB.UTF-8"); got != en+"\n" {
+		t.Errorf("an English client: %q", got)
+	}
+	if got := refusal(t, unset); got != both {
+		t.Errorf("a client of no known language: %q", got)
+	}
+	french := startSSH(t, st, SSHConfig{Lang: "fr"})
+	if got := refusal(t, french); got != fr+"\n" {
+		t.Errorf("no client language, a French server: %q", got)
+	}
+	if got := refusal(t, french, "LANG=C"); got != fr+"\n" {
+		t.Errorf("LANG=C, a French server: %q", got)
+	}
+
+	// A key removed after the handshake: the next session on that connection is told which
+	// key and what to do, in the client's language.
+	c := french.dial(t, gossh.PublicKeys(key))
+	if err := st.RemoveOperatorKey(context.Background(), model.Operator{Name: "test"}, "carol", gossh.FingerprintSHA256(key.PublicKey())); err != nil {
+		t.Fatal(err)
+	}
+	term := openTerminal(t, c, 100, 30, "LANG=fr_FR.UTF-8")
+	if code := exitStatus(t, term.sess); code != 1 {
+		t.Fatalf("exit status %d, want 1", code)
+	}
+	term.waitFor("gatehouse\u00a0: cette clé (" + gossh.FingerprintSHA256(key.PublicKey()) + ") n'appartient plus à aucun opérateur\u00a0: demandez au support de l'enregistrer")
+
+	// Port forwarding, refused before any session: both languages.
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	other := newKey(t)
+	addOperatorWithKeys(t, st, "dora", model.RoleSupport, nil, other)
+	if _, err := french.dial(t, gossh.PublicKeys(other)).Dial("tcp", target.Addr().String()); err == nil ||
+		!strings.Contains(err.Error(), "port forwarding and other channels are disabled / la redirection de ports et les autres canaux sont désactivés") {
+		t.Fatalf("forwarding: %v", err)
+	}
 }
 
 func TestSSHHostKeyIsKept(t *testing.T) {

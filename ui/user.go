@@ -148,6 +148,7 @@ func (s *userView) SetSize(w, h int) {
 	s.form.SetSize(w)
 	s.pw.SetSize(w, h)
 	s.prompt.SetWidth(w)
+	s.temp.SetWidth(w)
 	s.layout()
 }
 

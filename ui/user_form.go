@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/model"
 	"gatehouse/model/safe"
@@ -45,6 +46,7 @@ type userForm struct {
 	rights      map[int64]map[string]bool
 	fieldErr    map[string]string
 	focus       int // index in items(); -1: the focus is not in the form
+	width       int // the screen's width: a longer value wraps under itself
 }
 
 func newUserForm(c *common) *userForm {
@@ -65,6 +67,7 @@ var formLabels = []string{"user.field.name", "user.field.email", "user.field.log
 func (f *userForm) labelWidth() int { return max(14, f.c.widestOf(formLabels...)) }
 
 func (f *userForm) SetSize(w int) {
+	f.width = w
 	iw := max(20, min(60, w-f.labelWidth()-8))
 	f.name.Width, f.email.Width = iw, iw
 }
@@ -382,8 +385,21 @@ func (f *userForm) Lines() (lines []string, focusLine int) {
 		return " "
 	}
 	lw := f.labelWidth()
+	// A value longer than the line (a lock's dates and failures, a password's state in French
+	// at 80 columns) goes on under itself, wrapped at its spaces: nothing of it is cut.
+	room := f.width - lw - 3
 	field := func(m, label, value string) {
-		lines = append(lines, m+" "+st.Label.Render(safe.Pad(label, lw))+" "+value)
+		lead := m + " " + st.Label.Render(safe.Pad(label, lw)) + " "
+		if f.width <= 0 || room < 10 || ansi.StringWidth(value) <= room {
+			lines = append(lines, lead+value)
+			return
+		}
+		for i, l := range strings.Split(ansi.Wrap(value, room, ""), "\n") {
+			if i > 0 {
+				lead = strings.Repeat(" ", lw+3)
+			}
+			lines = append(lines, lead+l)
+		}
 	}
 	inlineErr := func(name string) {
 		if e, ok := f.fieldErr[name]; ok {

@@ -145,12 +145,12 @@ func TestUserSetPasswordFromTheForm(t *testing.T) {
 		t.Errorf("the stored hash does not verify: %v %v", ok, err)
 	}
 	for q, want := range map[string]int{
-		`SELECT count(*) FROM password_history WHERE user_id = $1`:                                            1,
-		`SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`:                               0,
-		`SELECT count(*) FROM outbox WHERE user_id = $1 AND kind = 'notice'`:                                  1,
-		`SELECT count(*) FROM audit_entries WHERE target_user_id = $1 AND action = 'user.password_set'`:       1,
-		`SELECT count(*) FROM audit_entries WHERE target_user_id = $1 AND summary LIKE '%must change: true%'`: 1,
-		`SELECT count(*) FROM auth_events WHERE user_id = $1 AND kind = 'password_changed'`:                   1,
+		`SELECT count(*) FROM password_history WHERE user_id = $1`:                                        1,
+		`SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`:                           0,
+		`SELECT count(*) FROM outbox WHERE user_id = $1 AND kind = 'notice'`:                              1,
+		`SELECT count(*) FROM audit_entries WHERE target_user_id = $1 AND action = 'user.password_set'`:   1,
+		`SELECT count(*) FROM audit_entries WHERE target_user_id = $1 AND detail->'must_change' = 'true'`: 1,
+		`SELECT count(*) FROM auth_events WHERE user_id = $1 AND kind = 'password_changed'`:               1,
 	} {
 		if n := f.count(q, f.id); n != want {
 			t.Errorf("%s: %d, want %d", q, n, want)

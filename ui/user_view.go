@@ -7,8 +7,9 @@ import (
 )
 
 // Drawing the User screen: the open panel or box, else one page (the form, the sessions
-// pane, the events pane) scrolled so that the focus is in view, with the open question
-// under it. Every string from the database goes through model/safe (the form, the panes).
+// pane, the events pane, the e-mails pane, the focused pane's cursor row whole under it)
+// scrolled so that the focus is in view, with the open question under it. Every string from
+// the database goes through model/safe (the form, the panes).
 
 func (s *userView) View() string {
 	c, st := s.c, s.c.styles
@@ -42,18 +43,26 @@ func (s *userView) View() string {
 
 	lines, focusLine := s.form.Lines()
 	lo, hi := focusLine, focusLine+2 // the focused line and one of context under it
-	pane := func(zone focusZone, title, view string) {
+	// The focused pane shows under it the row under its cursor whole (its columns cut long
+	// cells at a narrow width: a French reason, a browser, the server's answer).
+	pane := func(zone focusZone, title, view string, whole func(int) []string) {
 		mark := ""
 		if s.zone == zone {
 			mark = "› "
-			lo, hi = len(lines)+1, len(lines)+2+strings.Count(view, "\n")+1
+			lo = len(lines) + 1
 		}
 		lines = append(lines, "", mark+st.Section.Render(title))
 		lines = append(lines, strings.Split(view, "\n")...)
+		if s.zone == zone {
+			for _, l := range whole(w - 4) {
+				lines = append(lines, "    "+st.Dim.Render(l))
+			}
+			hi = len(lines)
+		}
 	}
-	pane(focusSessions, c.t("user.sessions", len(s.sessions.Rows())), s.sessions.View())
-	pane(focusEvents, c.t("user.events"), s.events.View())
-	pane(focusMail, c.t("mailpane.title"), s.mail.View())
+	pane(focusSessions, c.t("user.sessions", len(s.sessions.Rows())), s.sessions.View(), s.sessions.Whole)
+	pane(focusEvents, c.t("user.events"), s.events.View(), s.events.Whole)
+	pane(focusMail, c.t("mailpane.title"), s.mail.View(), s.mail.Whole)
 
 	h := max(1, s.height-len(top)-len(bottom))
 	start := 0

@@ -415,8 +415,12 @@ func (s *usersScreen) columns(width int) []column[model.User] {
 	c := s.c
 	wide := width >= 140
 	fixed := []column[model.User]{
-		{c.t("users.col.login"), 12, func(u model.User) string { return u.Login }},
-		{c.t("users.col.status"), 12, func(u model.User) string { return c.t("status." + u.Badge(c.now())) }},
+		// As wide as its title in the session's language ("Code d'usager"), never cut.
+		{c.t("users.col.login"), max(12, safe.Width(c.t("users.col.login"))), func(u model.User) string { return u.Login }},
+		// As wide as its longest badge in the session's language.
+		{c.t("users.col.status"), c.widestOf("users.col.status", "status.active", "status.invited", "status.disabled",
+			"status.deleted", "status.locked", "status.must-change"),
+			func(u model.User) string { return c.t("status." + u.Badge(c.now())) }},
 		{c.t("users.col.totp"), 4, func(u model.User) string {
 			if u.TOTPEnabled {
 				return c.t("users.yes")
@@ -454,6 +458,9 @@ func (s *usersScreen) columns(width int) []column[model.User] {
 		rest = 30
 	}
 	nameW, emailW := rest*36/100, rest*40/100
+	if width < 100 { // a narrow window keeps the name whole first: it is what a caller gives
+		nameW, emailW = rest*45/100, rest*35/100
+	}
 	orgW := rest - nameW - emailW - 2
 	return []column[model.User]{
 		{nameTitle, nameW, func(u model.User) string {

@@ -14,6 +14,7 @@ func init() {
 		"screen.org":         {"org", "établissement"},
 		"screen.quit":        {"quit", "quitter"},
 		"cmd.org.arg":        {"SLUG", "CODE"},
+		"cmd.user.arg":       {"LOGIN|EMAIL|ID", "CODE-D'USAGER|COURRIEL|ID"},
 
 		"hdr.scope.is": {"scope: %s", "périmètre\u00a0: %s"},
 		"hdr.db.is":    {"db: %s", "base\u00a0: %s"},

@@ -106,12 +106,10 @@ func (w *rowSink) flush() error {
 	return nil
 }
 
-// copier runs COPY statements on one connection and reports progress.
+// copier runs COPY statements on one connection and reports each table's rows to tr.
 type copier struct {
-	conn        *sql.Conn
-	done, total int64
-	progress    func(done, total int64)
-	lastReport  time.Time
+	conn *sql.Conn
+	tr   *track
 }
 
 // copyIn is lib/pq's statement for a COPY … FROM STDIN: CopyData sends rows, and Exec(nil)
@@ -153,6 +151,7 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 		}
 	}()
 
+	done := int64(0)
 	err := cp.conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -175,11 +174,8 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 			if _, err := cd.CopyData(context.Background(), string(chunk.b[:len(chunk.b)-1])); err != nil {
 				return err
 			}
-			cp.done += chunk.rows
-			if now := time.Now(); now.Sub(cp.lastReport) >= 50*time.Millisecond {
-				cp.lastReport = now
-				cp.progress(cp.done, cp.total)
-			}
+			done += chunk.rows
+			cp.tr.advance(done)
 			select {
 			case free <- chunk:
 			default:
@@ -191,9 +187,5 @@ func (cp *copier) copy(ctx context.Context, table string, cols []string, gen fun
 	if err != nil {
 		return err
 	}
-	if err := <-genErr; err != nil {
-		return err
-	}
-	cp.progress(cp.done, cp.total)
-	return nil
+	return <-genErr
 }

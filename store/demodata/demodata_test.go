@@ -2,14 +2,19 @@ package demodata_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 	"gatehouse/store/demodata"
 	"gatehouse/store/storetest"
@@ -25,7 +30,8 @@ func count(t *testing.T, db *sqlx.DB, q string, args ...any) int64 {
 }
 
 func TestLoad(t *testing.T) {
-	db := storetest.New(t).DB()
+	st := storetest.New(t)
+	db := st.DB()
 	ctx := context.Background()
 	var calls int
 	var last, total int64
@@ -159,9 +165,19 @@ func TestLoad(t *testing.T) {
 			t.Errorf("none: %s", q)
 		}
 	}
-	// The audit rows are chained by the trigger.
+	// The audit rows are chained by the trigger, and read in the reader's language: each has
+	// its structured part, an action of the store's, and its English summary is its text.
 	if n := count(t, db, `SELECT count(*) FROM audit_entries WHERE length(hash) <> 32`); n != 0 {
 		t.Errorf("%d unchained audit rows", n)
+	}
+	rows, err := st.ListAudit(ctx, model.Operator{Name: "sue", Role: model.RoleSupport}, store.AuditQuery{Limit: 500})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("the demo's audit rows: %d, %v", len(rows), err)
+	}
+	for _, e := range rows {
+		if fr := e.SummaryIn(i18n.FR); e.Detail == nil || !model.HasAuditText(e.Action) || e.SummaryIn(i18n.EN) != e.Summary || fr == e.Summary {
+			t.Fatalf("a demo audit row that does not read in French: %s %q (French %q)", e.Action, e.Summary, fr)
+		}
 	}
 	// Names from many scripts; the generated search column is filled.
 	if n := count(t, db, `SELECT count(*) FROM users WHERE name ~ '[^\x01-\x7f]'`); n < 500 {
@@ -272,4 +288,166 @@ func TestLoadLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("seeded %+v", sum)
+}
+
+// The demo's attack from one IPv6 /64 walks its addresses: on a demo-sized seed, the Lockouts
+// screen's by-IP pane (FailuresByIP over the last 24 hours) shows 2001:db8:bad:1::/64 as one
+// source that failed on at least 6 accounts, flagged as a likely attack, though none of its
+// addresses failed on more than a few.
+func TestDemoIPv6AttackIsFlaggedAsOneSource(t *testing.T) {
+	for _, seed := range []int64{1, 2, 42} {
+		s := storetest.New(t)
+		ctx := context.Background()
+		// The demo's size (cli/demo.go's demoSeed).
+		if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 300, Events: 3000, Orgs: 12, Seed: seed}, nil); err != nil {
+			t.Fatal(err)
+		}
+		oncall := model.Operator{Name: "olga", Role: model.RoleOncall}
+		rows, err := s.FailuresByIP(ctx, oncall, time.Now().Add(-24*time.Hour), 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *store.IPFailures
+		for i, r := range rows {
+			if store.SourceText(r.Source) == "2001:db8:bad:1::/64" {
+				found = &rows[i]
+			}
+		}
+		if found == nil || found.Accounts < 6 || !found.LikelyAttack {
+			t.Fatalf("seed %d: the /64 in the by-IP pane: %+v (of %d sources)", seed, found, len(rows))
+		}
+		if n := count(t, s.DB(), `SELECT count(DISTINCT ip) FROM auth_events WHERE ip << '2001:db8:bad:1::/64'
+			AND kind = 'login_failure' AND at > now() - interval '24 hours'`); n < 6 {
+			t.Errorf("seed %d: the /64 failed from %d addresses, want many", seed, n)
+		}
+		if n := count(t, s.DB(), `SELECT max(c) FROM (SELECT count(DISTINCT coalesce(user_id::text, login)) c FROM auth_events
+			WHERE ip << '2001:db8:bad:1::/64' AND kind = 'login_failure' AND at > now() - interval '24 hours' GROUP BY ip) x`); n >= 5 {
+			t.Errorf("seed %d: one address of the /64 failed on %d accounts: flagged by itself, not as a /64", seed, n)
+		}
+	}
+}
+
+// LoadReport names every phase, ends each once with its duration, and its overall work
+// never goes back and ends at its total: the phases after the COPY (search blocks, the
+// failures' summaries, VACUUM ANALYZE) are in the progress and its ETA too.
+func TestLoadReportsEveryPhase(t *testing.T) {
+	db := storetest.New(t).DB()
+	var mu sync.Mutex
+	var reports []demodata.Progress
+	sum, err := demodata.LoadReport(context.Background(), db, demodata.Options{Users: 1500, Events: 9000, Seed: 3},
+		func(p demodata.Progress) {
+			mu.Lock()
+			reports = append(reports, p)
+			mu.Unlock()
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := map[string]int{}
+	var last int64
+	for _, p := range reports {
+		if p.Work < last || p.Work > p.WorkTotal {
+			t.Fatalf("work %d of %d after %d", p.Work, p.WorkTotal, last)
+		}
+		last = p.Work
+		if p.Took > 0 {
+			ended[p.Phase]++
+		}
+	}
+	end := reports[len(reports)-1]
+	if end.Work != end.WorkTotal || end.Took == 0 {
+		t.Errorf("last report %+v", end)
+	}
+	for _, phase := range []string{"planning", "organizations", "users", "memberships", "membership rights", "invitations",
+		"auth events", "audit entries", "search blocks", "failure summaries", "vacuum analyze users",
+		"vacuum analyze auth events", "vacuum analyze memberships", "vacuum analyze the other tables"} {
+		if ended[phase] != 1 {
+			t.Errorf("phase %q ended %d times", phase, ended[phase])
+		}
+	}
+	if len(sum.Phases) != len(ended) || sum.DatabaseSize <= 0 {
+		t.Errorf("summary: %d phases (%d ended), database size %d", len(sum.Phases), len(ended), sum.DatabaseSize)
+	}
+	for _, p := range sum.Phases {
+		if p.Phase == "users" && p.Rows != 1500 || p.Phase == "auth events" && p.Rows != 9000 {
+			t.Errorf("phase %+v", p)
+		}
+	}
+}
+
+// A role that is not a superuser (it owns the tables, it cannot skip the foreign-key checks)
+// loads the events once the users are committed, with the triggers it must disable off
+// during the load, and ends with the same blocks and summaries as a rebuild.
+func TestLoadWithoutSuperuser(t *testing.T) {
+	dsn := storetest.NewDSN(t)
+	admin, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	role := fmt.Sprintf("seeder_%d", time.Now().UnixNano()%1e9)
+	stmts := []string{`CREATE ROLE ` + role + ` LOGIN NOSUPERUSER`,
+		`GRANT CREATE ON SCHEMA public TO ` + role}
+	var tables []string
+	if err := admin.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		stmts = append(stmts, `ALTER TABLE `+tb+` OWNER TO `+role)
+	}
+	for _, q := range stmts {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`REASSIGN OWNED BY ` + role + ` TO CURRENT_USER`)
+		_, _ = admin.Exec(`DROP OWNED BY ` + role)
+		_, _ = admin.Exec(`DROP ROLE ` + role)
+	})
+	var roleDSN string
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(role)
+		roleDSN = u.String()
+	} else {
+		var parts []string
+		for _, p := range strings.Fields(dsn) {
+			if !strings.HasPrefix(p, "user=") {
+				parts = append(parts, p)
+			}
+		}
+		roleDSN = strings.Join(append(parts, "user="+role), " ")
+	}
+	db, err := sqlx.Open("postgres", roleDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var super bool
+	if err := db.Get(&super, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`); err != nil || super {
+		t.Fatalf("connected as a superuser (%v)", err)
+	}
+	sum, err := demodata.Load(context.Background(), db, demodata.Options{Users: 800, Events: 6000, Seed: 9}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM auth_events`); n != 6000 || sum.Users != 800 {
+		t.Errorf("%d events, %d users", n, sum.Users)
+	}
+	if n := count(t, db, `SELECT count(*) FROM pg_trigger WHERE tgname IN ('users_search_blocks_insert', 'auth_events_failure_rollups') AND tgenabled = 'O'`); n != 2 {
+		t.Errorf("%d of the two triggers enabled after the load", n)
+	}
+	// The summaries and the blocks are what a rebuild makes of the rows loaded.
+	before := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	if _, err := db.Exec(`BEGIN; SELECT failure_rollups_rebuild(); SELECT search_blocks_rebuild(32); COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	after := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	if before == 0 || before != after {
+		t.Errorf("summaries and blocks: %d rows after the load, %d after a rebuild", before, after)
+	}
 }

@@ -166,6 +166,9 @@ func (g *seedGen) planSpecials() {
 			t += int32(2 + r.IntN(5))
 		}
 	}
+	// ... walks the addresses of one /64, a try or two on each of walkAccounts accounts
+	// within the last day (its own stream: the rest of the plan is as it was) ...
+	g.planWalk64(add, attack)
 	// ... and sprays unknown logins, mostly during the night, some over the past week.
 	spray := g.opt.Events / 100
 	for range spray {
@@ -179,6 +182,43 @@ func (g *seedGen) planSpecials() {
 	}
 	slices.SortStableFunc(sp, func(a, b seedEvent) int { return int(a.t) - int(b.t) })
 	g.specials = sp
+}
+
+// walkAccounts is how many accounts the attack from 2001:db8:bad:1::/64 fails on: more than
+// the AttackAccounts that flag a source, so the Lockouts screen's by-IP pane shows the /64
+// flagged, its addresses each failing on one or two accounts.
+const walkAccounts = 8
+
+// planWalk64 adds the attack spread over the addresses of 2001:db8:bad:1::/64 (walk64): one
+// or two wrong passwords on each of walkAccounts active accounts (not locked, older than the
+// walk), in the night's attack when it is less than 20 hours old, else 20 hours ago: always
+// within the last day, the by-IP pane's window.
+func (g *seedGen) planWalk64(add func(seedEvent) bool, attack int32) {
+	r := newSeedRNG()
+	r.reset(g.opt.Seed, streamSpecials, 64)
+	start := max(attack, -int32(20*hour))
+	var pool []int32
+	for i := range g.users {
+		u := &g.users[i]
+		if u.status == stActive && u.flags&(fLocked|fMustChange) == 0 && u.created < start-hour {
+			pool = append(pool, int32(i))
+		}
+	}
+	attackerUA := uint8(len(seedUserAgents))
+	for k := 0; k < walkAccounts && len(pool) > 0; k++ {
+		j := r.IntN(len(pool))
+		i := pool[j]
+		pool[j] = pool[len(pool)-1]
+		pool = pool[:len(pool)-1]
+		u := &g.users[i]
+		u.flags |= fHit
+		t := start + int32(k*5*60+r.IntN(120))
+		ip, ua := int32(ipPoolSize+k%len(walk64)), attackerUA+uint8(r.IntN(len(attackerAgents)))
+		for range 1 + r.IntN(2) {
+			add(seedEvent{t: t, user: i, kind: kFailure, reason: rBadPassword, ip: ip, ua: ua})
+			t += int32(2 + r.IntN(5))
+		}
+	}
 }
 
 // junkLogin is what attackers and typos send: names, e-mails, made-up codes.

@@ -95,7 +95,6 @@ type invPlan struct {
 }
 
 type seedGen struct {
-	names   []string // each user's name, kept by writeUsers for writeMemberships
 	opt     Options
 	now     time.Time
 	nowUnix int64
@@ -462,6 +461,13 @@ const (
 	ipPoolUsers = 8 // the first entries are the attackers'
 )
 
+// walk64 are more addresses of the attackers' 2001:db8:bad:1::/64 (beside its ::66, in the
+// pool's first entries): the seedIPs after the pool, where no user's address is picked. An
+// attacker given a /64 walks its addresses, so one /64 fails on many accounts from many
+// addresses, each address on a few only.
+var walk64 = []string{"2001:db8:bad:1::1a7", "2001:db8:bad:1:4::9", "2001:db8:bad:1:9e::31", "2001:db8:bad:1::d0c",
+	"2001:db8:bad:1:77::5", "2001:db8:bad:1:c1::e2", "2001:db8:bad:1::4f", "2001:db8:bad:1:2a::b"}
+
 var seedIPs = func() []string {
 	r := newSeedRNG()
 	r.reset(0, 99, 0)
@@ -477,7 +483,7 @@ var seedIPs = func() []string {
 			ips = append(ips, fmt.Sprintf("2001:db8:%x:%x::%x", r.IntN(0x10000), r.IntN(0x10000), 1+r.IntN(0xffff)))
 		}
 	}
-	return ips
+	return append(ips, walk64...)
 }()
 
 var seedUserAgents = []string{

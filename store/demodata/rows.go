@@ -4,8 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
+
+	"gatehouse/model"
+	"gatehouse/model/i18n"
 )
 
 // The sample accounts, the audit rows, and the writers of every table's COPY rows.
@@ -30,9 +35,12 @@ func (g *seedGen) samples() []Sample {
 	return out
 }
 
+// auditPlan is the demo's audit rows, as the store writes them: each with its structured
+// part (JSON), which shows it in the reader's language, and its English summary rendered
+// from it.
 type auditPlan struct {
-	operator, action, summary []string
-	user, org                 []int64
+	operator, action, summary, detail []string
+	user, org                         []int64
 }
 
 func (g *seedGen) planAudit() auditPlan {
@@ -44,31 +52,40 @@ func (g *seedGen) planAudit() auditPlan {
 	r := newSeedRNG()
 	r.reset(g.opt.Seed, streamAudit, 0)
 	ops := []string{"seed", "c.martin", "support.lyon", "oncall.nuit", "a.nowak"}
+	expires := g.now.Add(72 * time.Hour).UTC().Format("2006-01-02 15:04")
 	for range n {
 		ui := r.IntN(len(g.users))
 		u := &g.users[ui]
-		var action, summary string
+		login := g.loginCode(ui)
+		var action string
+		var d model.AuditDetail
 		switch r.IntN(8) {
 		case 0:
-			action, summary = "user.invite", "invited to "+g.orgs[u.org[0]].slug
+			action, d = "user.enable", model.AuditDetail{"login": login}
 		case 1:
-			action, summary = "user.unlock", fmt.Sprintf("unlocked after a call (ticket #%d)", 4000+r.IntN(6000))
+			action, d = "user.unlock", model.AuditDetail{"login": login, "was_locked": true, "failures": 5 + r.IntN(4),
+				"reason": fmt.Sprintf("ticket #%d", 4000+r.IntN(6000))}
 		case 2:
-			action, summary = "user.password.temporary", "temporary password generated; must change at next login"
+			action, d = "user.password_temporary", model.AuditDetail{"login": login, "expires": expires, "sessions": r.IntN(2)}
 		case 3:
-			action, summary = "user.disable", "left the company"
+			action, d = "user.disable", model.AuditDetail{"login": login, "sessions": r.IntN(3)}
 		case 4:
-			action, summary = "user.totp.reset", "lost phone; 2FA reset, re-enrolls at next login"
+			action, d = "user.totp_reset", model.AuditDetail{"login": login, "was_enabled": true, "sessions": r.IntN(2),
+				"reason": fmt.Sprintf("ticket #%d", 4000+r.IntN(6000))}
 		case 5:
-			action, summary = "membership.rights", "rights set to reports.view, bookings.manage"
+			action, d = "user.update", model.AuditDetail{"login": login, "changes": []model.AuditDetail{
+				{"part": "rights_added", "org": g.orgs[u.org[0]].slug, "rights": "bookings.manage, reports.view"}}}
 		case 6:
-			action, summary = "user.reset_link", "reset link sent"
+			action, d = "user.reset_link", model.AuditDetail{"login": login}
 		default:
-			action, summary = "user.login_code", "login code sent by e-mail"
+			action, d = "user.login_code", model.AuditDetail{"login": login}
 		}
+		summary, _ := model.AuditText(i18n.EN, action, d)
+		raw, _ := json.Marshal(d)
 		a.operator = append(a.operator, ops[r.IntN(len(ops))])
 		a.action = append(a.action, action)
 		a.summary = append(a.summary, summary)
+		a.detail = append(a.detail, string(raw))
 		a.user = append(a.user, g.userBase+int64(ui))
 		a.org = append(a.org, g.orgBase+int64(u.org[0]))
 	}
@@ -104,11 +121,9 @@ func (g *seedGen) writeOrgs(w *rowSink) error {
 
 func (g *seedGen) writeUsers(w *rowSink) error {
 	r := newSeedRNG()
-	g.names = make([]string, len(g.users)) // copied onto memberships (their triggers are off)
 	for i := range g.users {
 		u, st := &g.users[i], &g.state[i]
 		id := g.identity(r, i)
-		g.names[i] = id.name
 		w.int(g.userBase + int64(i))
 		w.str(g.loginCode(i))
 		w.str(id.email)
@@ -193,17 +208,25 @@ func (g *seedGen) writeUsers(w *rowSink) error {
 	return nil
 }
 
+// writeMemberships copies each user's name and status onto its memberships (their triggers
+// are off). The name is the user's identity, drawn again: the users may be written at the
+// same time, by another transaction.
 func (g *seedGen) writeMemberships(w *rowSink) error {
+	r := newSeedRNG()
 	for i := range g.users {
 		u := &g.users[i]
+		name := ""
 		for k, o := range u.org {
 			if o < 0 {
 				continue
 			}
+			if name == "" {
+				name = g.identity(r, i).name
+			}
 			w.int(g.userBase + int64(i))
 			w.int(g.orgBase + int64(o))
 			w.ts(g.us(u.created + int32(k)*int32(30*day)%max(1, -u.created)))
-			w.str(g.names[i])
+			w.str(name)
 			w.str(statusNames[u.status])
 			if err := w.end(); err != nil {
 				return err

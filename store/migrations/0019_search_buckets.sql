@@ -155,9 +155,11 @@ END $$;
 -- without a candidate costs one index lookup (a walk may cross them all), a bucket whose
 -- every block is a candidate reads them all (a thousand reads a millisecond here). The
 -- index is built without a pending list (fastupdate off): a search looks it up once per
--- bucket, and each lookup would read the whole list again.
+-- bucket, and each lookup would read the whole list again; and with 256 MB to sort its keys
+-- in, whoever calls (the seed, a migration, gatehouse reindex).
 DROP FUNCTION search_blocks_rebuild(int);
-CREATE FUNCTION search_blocks_rebuild(block_size int, bucket_blocks int DEFAULT NULL) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE FUNCTION search_blocks_rebuild(block_size int, bucket_blocks int DEFAULT NULL) RETURNS bigint LANGUAGE plpgsql
+SET maintenance_work_mem = '256MB' AS $$
 DECLARE
     n bigint;
 BEGIN
@@ -189,5 +191,4 @@ BEGIN
     RETURN n;
 END $$;
 
-SET LOCAL maintenance_work_mem = '256MB';
 SELECT search_blocks_rebuild(32);

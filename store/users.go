@@ -323,10 +323,12 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 	sqlText, args := usersPageSQL(op, q, now, members)
 	var rows *sqlx.Rows
 	var err error
-	if q.Search == "" {
+	if q.Search == "" || q.walkBudget > 0 || q.byBlocks {
 		rows, err = s.prepared().QueryxContext(ctx, sqlText, args...)
 	} else {
-		// A search's plan hangs on its patterns (how many users each matches): planned with them.
+		// A search's plan hangs on its patterns (how many users each matches): planned with
+		// them. Not the bounded walk's and the search blocks', whose shape fixes their plan
+		// (and whose planning took 2.7 ms of a 10 ms page).
 		rows, err = s.read.QueryxContext(ctx, sqlText, args...)
 	}
 	if err != nil {
@@ -372,7 +374,7 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 	if cursor != nil {
 		cn, ci = b.arg(cursor.Name), b.arg(cursor.ID)
 	}
-	limit := b.arg(q.Limit + 1)
+	limit := itoa(q.Limit + 1)
 	if q.byBlocks {
 		return blockKeysSQL(b, op, q, now, scanOrder, cn, ci, limit)
 	}
@@ -384,7 +386,7 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 	if cursor != nil {
 		walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, cn, ci)
 	}
-	budget := w.arg(q.walkBudget)
+	budget := itoa(q.walkBudget)
 	q.filters(w, now)
 	scopeUsers(w, op, "u")
 	b.args = w.args

@@ -415,28 +415,24 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 //
 // The blocks are walked a bucket at a time, in order from the cursor's (migration 0019): the
 // index names the bucket's blocks whose summary holds every trigram of the words, the
-// bucket's search_fresh rows that hold every word join them, sorted by position, and a
-// summary is checked as the walk reaches its block (only then: a bucket may hold a thousand
-// candidates where the page needs two).
+// bucket's search_fresh rows that hold every word join them, sorted by position; as the walk
+// reaches a block, the texts of its summary (and of its search_fresh row) that hold every
+// word name the users to read, by id (only then: a bucket may hold a thousand candidates
+// where the page needs two).
 func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder, cn, ci, limit string) string {
 	k := &queryBuilder{args: b.args}
 	defer func() { b.args = k.args }()
-	// Inside a block the users are walked in the name index, never looked up in the trigram
-	// index (search || ''): taking two words as independent, the planner expected a few
-	// hundred matches of "baptiste jean" and read its 12,000 through the trigram index once
-	// per block.
+	// A user read is checked again against its row: a summary keeps the old text of a user
+	// renamed or deleted since (search || '': the trigram index is never the way to a
+	// handful of users read by id).
 	words := q.words()
 	grams := fmt.Sprintf("(SELECT search_word_grams(%s::text[]))", k.arg(pq.Array(words)))
-	var summary, fresh []string
+	var texts, fresh []string
 	for _, w := range words {
-		p := k.arg("%" + escapeLike(w) + "%")
-		k.and("(u.search || '') LIKE " + p)
-		summary = append(summary, "s.summary LIKE "+p)
+		k.and("(u.search || '') LIKE " + k.arg("%"+escapeLike(w)+"%"))
+		p := k.arg("%" + escapeLike(strings.ReplaceAll(w, "\x01", " ")) + "%") // as the texts are kept
+		texts = append(texts, " AND x.t LIKE "+p)
 		fresh = append(fresh, " AND f.texts LIKE "+p)
-	}
-	check := ""
-	if len(summary) > 0 {
-		check = fmt.Sprintf(" WHERE c.fresh OR (SELECT %s FROM search_blocks s WHERE s.ctid = c.tid)", strings.Join(summary, " AND "))
 	}
 	rest := q
 	rest.Search = ""
@@ -445,17 +441,13 @@ func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time
 	// The walk starts at the bucket of the block that holds the cursor and ends at the last
 	// block's. Positions are non-decreasing in the name order, so a block of a position past
 	// the cursor's block lies past it; only the blocks that share that position are compared
-	// by name. Each candidate block is walked between two inclusive bounds, the cursor folded
-	// into them (one bound per side, so that the index scan starts there: given both a
-	// block's lo and the cursor, it started at the cursor for every block). Ids are integers:
-	// rows after (name, id) are those at or after (name, id+1).
+	// by name.
 	first := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name, c.lo_id LIMIT 1)"
 	last := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)"
 	from, to, step := first, last, "1"
 	if scanOrder == "DESC" {
 		from, to, step = last, first, "-1"
 	}
-	loName, loID, hiName, hiID := "sb.lo_name", "sb.lo_id", "sb.hi_name", "sb.hi_id"
 	blockCond := func(string) string { return "" }
 	if cn != "" {
 		if scanOrder == "ASC" {
@@ -466,9 +458,7 @@ func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time
 				return fmt.Sprintf(" AND %[1]s.pos >= %[2]s AND (%[1]s.pos > %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) >= (SELECT c.lo_name, c.lo_id %[3]s))",
 					t, from, holder)
 			}
-			past := fmt.Sprintf("(sb.lo_name, sb.lo_id) > (%s, %s)", cn, ci)
-			loName = fmt.Sprintf("CASE WHEN %s THEN sb.lo_name ELSE %s END", past, cn)
-			loID = fmt.Sprintf("CASE WHEN %s THEN sb.lo_id ELSE %s + 1 END", past, ci)
+			k.and(fmt.Sprintf("(u.name, u.id) > (%s, %s)", cn, ci))
 		} else {
 			from = fmt.Sprintf(`(SELECT c.pos FROM search_blocks c WHERE (c.lo_name, c.lo_id) < (%s, %s)
 				ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)`, cn, ci)
@@ -476,37 +466,40 @@ func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time
 				return fmt.Sprintf(" AND %[1]s.pos <= %[2]s AND (%[1]s.pos < %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) < (%[3]s, %[4]s))",
 					t, from, cn, ci)
 			}
-			before := fmt.Sprintf("(sb.hi_name, sb.hi_id) < (%s, %s)", cn, ci)
-			hiName = fmt.Sprintf("CASE WHEN %s THEN sb.hi_name ELSE %s END", before, cn)
-			hiID = fmt.Sprintf("CASE WHEN %s THEN sb.hi_id ELSE %s - 1 END", before, ci)
+			k.and(fmt.Sprintf("(u.name, u.id) < (%s, %s)", cn, ci))
 		}
 	}
-	k.and(fmt.Sprintf("(u.name, u.id) >= (%s, %s) AND (u.name, u.id) <= (%s, %s)", loName, loID, hiName, hiID))
-	// The names alone again, implied by the rows' bounds: the planner prices a range of
-	// names it cannot see as a small one, and a range of rows as a third of the index. Priced
-	// so, "baptiste jean" (two words: few matches expected in a block) passed the cost at
-	// which the planner compiles a plan (JIT): 480 ms of compiling for 2 ms of walking.
-	k.and(fmt.Sprintf("u.name >= %s AND u.name <= %s", loName, hiName))
+	// A user is a block's when it lies in its range: a user renamed to another block's range
+	// is that block's, wherever its old text still names it.
+	k.and("(u.name, u.id) >= (c.lo_name, c.lo_id) AND (u.name, u.id) <= (c.hi_name, c.hi_id)")
 	// The page is the first rows of the nested loop: the buckets in order, each bucket's
 	// candidates in the order of their positions and names (the blocks do not overlap), each
-	// block's rows in the order of its walk. Ordering by the bucket alone keeps that order
-	// and stops at the page, whatever the planner expects (ordered by the users' keys too,
-	// the planner would sort every candidate's rows). A block that is a candidate twice is
-	// walked once, to its search_fresh row's hi (never below its own).
+	// block's users in name order. Ordering by the bucket alone keeps that order and stops
+	// at the page, whatever the planner expects (ordered by the users' keys too, the planner
+	// would sort every candidate's rows). A block that is a candidate twice (its summary and
+	// its search_fresh row) is read once, to its search_fresh row's hi (never below its own).
 	return fmt.Sprintf(`SELECT x.id, x.sort_key
 		FROM (SELECT g.b FROM generate_series(search_bucket(%[1]s), search_bucket(%[2]s), %[3]s) g(b) ORDER BY 1 %[4]s) g
-		CROSS JOIN LATERAL (SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id
+		CROSS JOIN LATERAL (SELECT c.tid, c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.fresh
 			FROM (SELECT DISTINCT ON (c.pos, c.lo_name, c.lo_id) c.*
 				FROM (SELECT sb.ctid AS tid, sb.pos, sb.lo_name, sb.lo_id, sb.hi_name, sb.hi_id, false AS fresh FROM search_blocks sb
 						WHERE search_block_grams(sb.pos, sb.summary) @> ARRAY(SELECT (g.b || ':' || t)::bytea FROM unnest(%[5]s) t)%[6]s
 					UNION ALL
-					SELECT NULL, f.pos, f.lo_name, f.lo_id, f.hi_name, f.hi_id, true FROM search_fresh f
+					SELECT sb.ctid, f.pos, f.lo_name, f.lo_id, f.hi_name, f.hi_id, true
+						FROM search_fresh f JOIN search_blocks sb ON (sb.lo_name, sb.lo_id) = (f.lo_name, f.lo_id)
 						WHERE search_bucket(f.pos) = g.b%[7]s%[8]s) c
-				ORDER BY c.pos %[4]s, c.lo_name %[4]s, c.lo_id %[4]s, c.fresh DESC) c%[9]s) sb
-		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u%[10]s
+				ORDER BY c.pos %[4]s, c.lo_name %[4]s, c.lo_id %[4]s, c.fresh DESC) c) c
+		CROSS JOIN LATERAL (SELECT ARRAY(
+				SELECT s.ids[x.i] FROM search_blocks s, unnest(string_to_array(s.summary, E'\x01')) WITH ORDINALITY x(t, i)
+				WHERE s.ctid = c.tid%[9]s
+				UNION ALL
+				SELECT f.ids[x.i] FROM search_fresh f, unnest(string_to_array(f.texts, E'\x01')) WITH ORDINALITY x(t, i)
+				WHERE c.fresh AND (f.lo_name, f.lo_id) = (c.lo_name, c.lo_id)%[9]s) AS ids) h
+		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u WHERE u.id = ANY (h.ids) AND %[10]s
 			ORDER BY u.name %[4]s, u.id %[4]s LIMIT %[11]s) x
 		ORDER BY g.b %[4]s LIMIT %[11]s`,
-		from, to, step, scanOrder, grams, blockCond("sb"), strings.Join(fresh, ""), blockCond("f"), check, k.whereSQL(), limit)
+		from, to, step, scanOrder, grams, blockCond("sb"), strings.Join(fresh, ""), blockCond("f"),
+		strings.Join(texts, ""), strings.Join(k.where, " AND "), limit)
 }
 
 // The members plan reads every member (~6 µs each: an index entry and a heap row), the walk

@@ -6,11 +6,11 @@
 --
 -- Every block now holds a position, pos: non-decreasing in the name order of the blocks. The
 -- blocks are grouped by search_bucket(pos), a few hundred to a few thousand consecutive
--- blocks each (search_blocks_rebuild() below), and the index names, for one bucket, its blocks that hold every trigram of a search: a lookup
--- of a few keys whose answer holds that bucket's candidates only, sorted by pos (integers,
--- not names). A search walks the buckets in order from its cursor and stops after a page:
--- a bucket without a candidate costs one index lookup, a bucket with candidates what it
--- holds, whatever the term matches elsewhere.
+-- blocks each (search_blocks_rebuild() below), and the index names, for one bucket, its
+-- blocks that hold every trigram of a search: a lookup of a few keys whose answer holds that
+-- bucket's candidates only, sorted by pos (integers, not names). A search walks the buckets
+-- in order from its cursor and stops after a page: a bucket without a candidate costs one
+-- index lookup, a bucket with candidates what it holds, whatever the term matches elsewhere.
 --
 -- Positions: search_blocks_rebuild() numbers the blocks in name order, spread evenly through
 -- the buckets. A block cut again hands its range [pos, next block's pos) out to its new
@@ -20,17 +20,25 @@
 -- buckets only grow between rebuilds (a search costs a little more in an area that grew a
 -- lot), except at the end of the name order, where new buckets follow.
 --
+-- Reading a block: its users were walked in the name index between its bounds, ~100-300 µs
+-- a block (each entry compared with the bounds in the ICU order, Vietnamese names the
+-- slowest), most of a page whose rows each sit in a block of their own. A block now also
+-- holds its users' ids, ids[i] the id of the user of the i-th text of its summary (texts
+-- separated by U+0001, which a text's own U+0001 never is: it is written as a space): the
+-- texts that hold the words name the users to read by id (~30 µs a block).
+--
 -- Writing: every change of a block rewrote all its keys in the index (~600, 10 ms per user
 -- written here; the pending list that made that cheap would be read again at every bucket).
--- So a block is now written only when it is cut: the texts of the users written since go to
--- search_fresh, one row per block, which also carries how far past the block's hi they reach
--- (hi there is never below the block's own). The invariant of migration 0008 reads: every
--- live user lies in the range of the block with the greatest lo at or below its key (to that
--- block's hi, or its search_fresh row's), whose summary or search_fresh texts hold its
--- current search text. A block and its search_fresh row together outgrowing 8 kB are cut
--- again.
-ALTER TABLE search_blocks ADD COLUMN pos bigint NOT NULL DEFAULT 0;
-ALTER TABLE search_blocks ALTER COLUMN pos DROP DEFAULT;
+-- So a block is now written only when it is cut: the texts and ids of the users written
+-- since go to search_fresh, one row per block, which also carries how far past the block's
+-- hi they reach (hi there is never below the block's own). The invariant of migration 0008
+-- reads: every live user lies in the range of the block with the greatest lo at or below
+-- its key (to that block's hi, or its search_fresh row's), whose summary or search_fresh
+-- texts hold its current search text, beside its id. A block and its search_fresh row
+-- together outgrowing 8 kB are cut again.
+ALTER TABLE search_blocks ADD COLUMN pos bigint NOT NULL DEFAULT 0,
+    ADD COLUMN ids bigint[] NOT NULL DEFAULT '{}';
+ALTER TABLE search_blocks ALTER COLUMN pos DROP DEFAULT, ALTER COLUMN ids DROP DEFAULT;
 DROP INDEX search_blocks_trgm;
 
 CREATE TABLE search_fresh (
@@ -40,6 +48,7 @@ CREATE TABLE search_fresh (
     hi_name text COLLATE name_order NOT NULL,
     hi_id   bigint NOT NULL,
     texts   text NOT NULL,
+    ids     bigint[] NOT NULL,
     CONSTRAINT search_fresh_pkey PRIMARY KEY (lo_name, lo_id)
 );
 
@@ -72,11 +81,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHERE g.t = ANY (show_trgm(substr(w.w, i, 2))))
 $$;
 
--- search_blocks_cut also numbers the blocks it cuts (n, from 0 in name order). Its callers
--- give them their positions.
+-- search_blocks_cut also gives each block the ids of its users, in the order of their texts,
+-- and numbers the blocks it cuts (n, from 0 in name order): its callers give them their
+-- positions.
 DROP FUNCTION search_blocks_cut(text, bigint, text, bigint, int);
 CREATE FUNCTION search_blocks_cut(from_name text, from_id bigint, to_name text, to_id bigint, block_size int)
-RETURNS TABLE (lo_name text, lo_id bigint, hi_name text, hi_id bigint, summary text, n bigint)
+RETURNS TABLE (lo_name text, lo_id bigint, hi_name text, hi_id bigint, summary text, ids bigint[], n bigint)
 LANGUAGE sql STABLE AS $$
     WITH s AS (
         SELECT u.name, u.id, u.search, row_number() OVER w AS rn, lead(u.id) OVER w IS NULL AS final
@@ -90,7 +100,8 @@ LANGUAGE sql STABLE AS $$
                max(s.id) FILTER (WHERE (rn - 1) % block_size = 0) AS first_id,
                max(s.name) FILTER (WHERE rn % block_size = 0 OR final) AS last_name,
                max(s.id) FILTER (WHERE rn % block_size = 0 OR final) AS last_id,
-               string_agg(s.search, E'\x01') AS summary
+               string_agg(replace(s.search, E'\x01', ' '), E'\x01' ORDER BY s.rn) AS summary,
+               array_agg(s.id ORDER BY s.rn) AS ids
         FROM s GROUP BY 1)
     SELECT CASE WHEN g.b = 0 THEN from_name ELSE g.first_name END,
            CASE WHEN g.b = 0 THEN from_id ELSE g.first_id END,
@@ -98,10 +109,10 @@ LANGUAGE sql STABLE AS $$
                 THEN to_name ELSE g.last_name END,
            CASE WHEN g.final AND to_name IS NOT NULL AND (to_name, to_id) > (g.last_name, g.last_id)
                 THEN to_id ELSE g.last_id END,
-           g.summary, g.b
+           g.summary, g.ids, g.b
     FROM g
     UNION ALL
-    SELECT from_name, from_id, coalesce(to_name, from_name), coalesce(to_id, from_id), '', 0
+    SELECT from_name, from_id, coalesce(to_name, from_name), coalesce(to_id, from_id), '', '{}', 0
     WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.status <> 'deleted' AND (u.name, u.id) >= (from_name, from_id)
           AND (to_name IS NULL OR (u.name, u.id) <= (to_name, to_id)))
 $$;
@@ -128,11 +139,12 @@ BEGIN
             RAISE EXCEPTION 'search_blocks: no block covers (%, %): run gatehouse reindex', NEW.name, NEW.id;
         END IF;
     END LOOP;
-    INSERT INTO search_fresh AS f (lo_name, lo_id, pos, hi_name, hi_id, texts)
+    INSERT INTO search_fresh AS f (lo_name, lo_id, pos, hi_name, hi_id, texts, ids)
     VALUES (blk.lo_name, blk.lo_id, blk.pos,
             CASE WHEN (NEW.name, NEW.id) > (blk.hi_name, blk.hi_id) THEN NEW.name ELSE blk.hi_name END,
-            CASE WHEN (NEW.name, NEW.id) > (blk.hi_name, blk.hi_id) THEN NEW.id ELSE blk.hi_id END, NEW.search)
-    ON CONFLICT (lo_name, lo_id) DO UPDATE SET texts = f.texts || E'\x01' || EXCLUDED.texts,
+            CASE WHEN (NEW.name, NEW.id) > (blk.hi_name, blk.hi_id) THEN NEW.id ELSE blk.hi_id END,
+            replace(NEW.search, E'\x01', ' '), ARRAY[NEW.id])
+    ON CONFLICT (lo_name, lo_id) DO UPDATE SET texts = f.texts || E'\x01' || EXCLUDED.texts, ids = f.ids || EXCLUDED.ids,
         hi_name = CASE WHEN (EXCLUDED.hi_name, EXCLUDED.hi_id) > (f.hi_name, f.hi_id) THEN EXCLUDED.hi_name ELSE f.hi_name END,
         hi_id = CASE WHEN (EXCLUDED.hi_name, EXCLUDED.hi_id) > (f.hi_name, f.hi_id) THEN EXCLUDED.hi_id ELSE f.hi_id END
     RETURNING * INTO fresh;
@@ -142,8 +154,8 @@ BEGIN
         SELECT c.pos INTO next_pos FROM search_blocks c WHERE (c.lo_name, c.lo_id) > (blk.lo_name, blk.lo_id)
             ORDER BY c.lo_name, c.lo_id LIMIT 1;
         next_pos := coalesce(next_pos, blk.pos + 4294967296);
-        INSERT INTO search_blocks (lo_name, lo_id, hi_name, hi_id, summary, pos)
-        SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.summary, blk.pos + c.n * ((next_pos - blk.pos) / count(*) OVER ())
+        INSERT INTO search_blocks (lo_name, lo_id, hi_name, hi_id, summary, ids, pos)
+        SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.summary, c.ids, blk.pos + c.n * ((next_pos - blk.pos) / count(*) OVER ())
         FROM search_blocks_cut(blk.lo_name, blk.lo_id, fresh.hi_name, fresh.hi_id, 32) c;
     END IF;
     RETURN NULL;
@@ -173,8 +185,8 @@ BEGIN
     DELETE FROM search_fresh; -- not TRUNCATE: searches meanwhile read the old rows
     DROP TABLE IF EXISTS search_blocks_next;
     CREATE TABLE search_blocks_next (LIKE search_blocks INCLUDING DEFAULTS);
-    INSERT INTO search_blocks_next (lo_name, lo_id, hi_name, hi_id, summary, pos)
-    SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.summary,
+    INSERT INTO search_blocks_next (lo_name, lo_id, hi_name, hi_id, summary, ids, pos)
+    SELECT c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.summary, c.ids,
            c.n * ((1::bigint << 42) / coalesce(bucket_blocks, greatest(64, least(65536, round(4 * sqrt(count(*) OVER ())))::int)))
     FROM search_blocks_cut('', 0, NULL, NULL, block_size) c ORDER BY c.n;
     GET DIAGNOSTICS n = ROW_COUNT;

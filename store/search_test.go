@@ -272,3 +272,73 @@ func TestSearchEstimateKeepsWordsThatGoTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchWordGramsAreInEveryBlockHoldingTheWords: the search blocks' index is asked for
+// the blocks whose keys hold every trigram search_word_grams draws from the words; a block
+// whose summary holds a word it leaves out is a match never found. Every piece of every text
+// (names with accents and apostrophes, e-mails, login codes, other scripts, LIKE's
+// metacharacters) is held to the keys of a block summarizing those texts, alone and in pairs
+// of words; and the trigrams are those of the words' insides, not of their ends.
+func TestSearchWordGramsAreInEveryBlockHoldingTheWords(t *testing.T) {
+	s := storetest.New(t)
+	texts := []string{"Amélie Rousseau", "a.r@example.fr", "ACME-AMR42", "Jean-Baptiste O'Brien", "D’Artagnan",
+		"jeanne.dupont+test@sub.example.org", "Promo 100% Sure_Thing", `back\slash`, "Nguyễn Thị Hương",
+		"佐藤 さくら", "sato.sakura@example.jp", "ΟΔΟΣ ΣΟΦΟΣ", "Łukasz Wiśniewski", "Straße", "محمد بن علي",
+		"ﬃ ½ ²", "ab佐cd", "x-y-z", "MacDonald", "Al-Ali", "a1b2c3", "  spaced  out  "}
+	var folded []string
+	for _, x := range texts {
+		folded = append(folded, model.FoldSearch(x))
+	}
+	var words []string // every piece of a text without a space, of 1 to 8 characters
+	var pairs [][2]string
+	for _, f := range folded {
+		for _, field := range strings.Fields(f) {
+			r := []rune(field)
+			for i := range r {
+				for n := 1; n <= 8 && i+n <= len(r); n++ {
+					words = append(words, string(r[i:i+n]))
+				}
+			}
+		}
+		if fs := strings.Fields(f); len(fs) > 1 {
+			pairs = append(pairs, [2]string{fs[len(fs)-1], fs[0]})
+		}
+	}
+	summary := strings.Join(folded, "\x01")
+	const holds = `search_block_grams(1234::bigint << 42, $1) @> ARRAY(SELECT ('1234:' || g)::bytea FROM unnest(search_word_grams($2::text[])) g)`
+	var missed []string
+	must(t, s.DB().Select(&missed, `SELECT w FROM unnest($2::text[]) w WHERE NOT (`+strings.Replace(holds, "$2::text[]", "ARRAY[w]", 1)+`)`,
+		summary, pq.Array(words)))
+	if len(missed) > 0 {
+		t.Errorf("%d of %d pieces of the texts are not found in their block's keys: %q", len(missed), len(words), missed)
+	}
+	for _, p := range pairs {
+		var ok bool
+		must(t, s.DB().Get(&ok, `SELECT `+holds, summary, pq.Array([]string{p[0], p[1]})))
+		if !ok {
+			t.Errorf("%q %q: not found in their block's keys", p[0], p[1])
+		}
+	}
+	for _, c := range []struct {
+		words []string
+		want  []string // sorted
+	}{
+		{[]string{"jean"}, []string{"ean", "jea"}},
+		{[]string{"dup", "jean"}, []string{"dup", "ean", "jea"}},
+		{[]string{"a.r@ex"}, []string{""}}, // no piece of three characters between the dots
+		{[]string{"ma", "ri"}, []string{""}},
+		{[]string{"e_t"}, []string{""}},
+	} {
+		var got []string
+		must(t, s.DB().Get(pq.Array(&got), `SELECT array_agg(g ORDER BY g) FROM unnest(search_word_grams($1)) g`, pq.Array(c.words)))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("search_word_grams(%q) = %q, want %q", c.words, got, c.want)
+		}
+	}
+	// A word in no text is not in the keys (the check above can fail).
+	var found bool
+	must(t, s.DB().Get(&found, `SELECT `+holds, summary, pq.Array([]string{"zqxw"})))
+	if found {
+		t.Error(`"zqxw" is in the block's keys`)
+	}
+}

@@ -60,14 +60,20 @@ type UserQuery struct {
 }
 
 // searchWalkBudget bounds the first try of a search with many matches: a walk of the name
-// index from the cursor reading at most this many entries (about 4 ms here). Matches spread
-// through the alphabet fill a page well within it ("son", 39,000 matches: one every 26
-// entries); when they do not, the search blocks find the page instead.
-const searchWalkBudget = 25000
+// index from the cursor reading at most this many entries (about 1 ms here). A term common
+// all through the name order fills its page within it ("mar", one match in 11 entries;
+// "son", one in 35), more cheaply than the search blocks; when it does not, the search
+// blocks go on from the last row it found.
+const searchWalkBudget = 4000
 
-// trigramMaxMatches is the planner's estimate of a search's matches under which its page is
-// drawn from the trigram index: reading and sorting 6,000 matches takes about 20 ms here,
-// whereas walking the name index depends on where the matches sit in the name order.
+// searchWalkMin is the planner's estimate of a search's matches above which the bounded walk
+// is tried first: fewer, and they are too sparse to fill a page within its budget.
+const searchWalkMin = 20000
+
+// trigramMaxMatches is the planner's estimate of a search's matches under which a page the
+// search blocks cannot serve is drawn from the trigram index: reading and sorting 6,000
+// matches takes about 20 ms here, whereas walking the name index depends on where the
+// matches sit in the name order.
 const trigramMaxMatches = 6000
 
 // words are what a search must all find, in any order, each as a substring of a user's name,
@@ -272,27 +278,33 @@ func (s *Store) ListUsers(ctx context.Context, op model.Operator, q UserQuery) (
 	}
 	est := int64(-2) // not asked yet
 	if q.searchByTrigram() && !q.planForced {
-		// A substring of a few thousand users is read through the trigram index and sorted
-		// (a bounded cost) rather than found by walking the name index, which the planner
-		// prices as if matches were spread evenly: "sat" matches 4,500 users, nearly all with
-		// Japanese names sorted last, and the walk read 900,000 entries (130 ms, 20 by trigram).
+		// A search sorted by name goes through the search blocks, whose cost follows the page
+		// (the live users of every organization: not the members plan's nor the deleted). Its
+		// first try is a bounded walk of the name index when the term is common enough that
+		// the walk may fill the page. The trigram index is not the way to few matches any
+		// more: it reads every user holding each trigram of the words, and a login code's
+		// trigrams are common ("kob" of Kobayashi), 20-30 ms at 10M users where the blocks
+		// take 10. Without the blocks, a substring of a few thousand users is read through
+		// the trigram index and sorted (a bounded cost) rather than found by walking the name
+		// index, which the planner prices as if matches were spread evenly: "sat" matches
+		// 4,500 users, nearly all with Japanese names sorted last, and the walk read 900,000
+		// entries (130 ms).
 		est = s.estimatedUsers(ctx, op, q, now)
-		q.byTrigram = est >= 0 && est <= trigramMaxMatches
-	}
-	if !q.planForced && !q.byTrigram && est > trigramMaxMatches && members == nil && q.Status != model.StatusDeleted {
-		q.walkBudget = searchWalkBudget
+		switch {
+		case est < 0:
+		case members == nil && q.Status != model.StatusDeleted:
+			if est > searchWalkMin {
+				q.walkBudget = searchWalkBudget
+			} else {
+				q.byBlocks = true
+			}
+		default:
+			q.byTrigram = est <= trigramMaxMatches
+		}
 	}
 	list, err := s.usersPage(ctx, op, q, now, members)
 	if err != nil {
 		return UserPage{}, err
-	}
-	if q.walkBudget > 0 && len(list) <= q.Limit {
-		// The bounded walk did not fill a page: the matches lie further in the name order
-		// ("jean" under J), or there are no more. The blocks that can hold them answer.
-		q.walkBudget, q.byBlocks = 0, true
-		if list, err = s.usersPage(ctx, op, q, now, members); err != nil {
-			return UserPage{}, err
-		}
 	}
 	backward := q.Before != nil && q.After == nil
 	page := UserPage{}
@@ -328,10 +340,12 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 	sqlText, args := usersPageSQL(op, q, now, members)
 	var rows *sqlx.Rows
 	var err error
-	if q.Search == "" {
+	if q.Search == "" || q.walkBudget > 0 || q.byBlocks {
 		rows, err = s.prepared().QueryxContext(ctx, sqlText, args...)
 	} else {
-		// A search's plan hangs on its patterns (how many users each matches): planned with them.
+		// A search's plan hangs on its patterns (how many users each matches): planned with
+		// them. Not the bounded walk's and the search blocks', whose shape fixes their plan
+		// (and whose planning took 2.7 ms of a 10 ms page).
 		rows, err = s.read.QueryxContext(ctx, sqlText, args...)
 	}
 	if err != nil {
@@ -362,8 +376,8 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 
 // searchKeysSQL is the keys step of a search sorted by name with more matches than are worth
 // sorting (trigramMaxMatches): a walk of the name index bounded to walkBudget entries from
-// the cursor, or, with byBlocks, a walk inside each block of search_blocks that can match, in
-// order, until a page is found (migration 0008 tells why it cannot miss a match).
+// the cursor, the search blocks going on from the last row it found when it falls short (in
+// the same statement), or, with byBlocks, the search blocks alone.
 func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder string) string {
 	cmp := ">"
 	if scanOrder == "DESC" {
@@ -373,79 +387,136 @@ func searchKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Tim
 	if cursor == nil {
 		cursor = q.Before
 	}
-	if !q.byBlocks {
-		// The budget counts entries of the name index, whatever the filters: the walk reads
-		// walkBudget entries from the cursor (every filtered column is in the index), then
-		// the filters, the term among them, pick the page's rows from those.
-		walk := "u.status <> 'deleted'"
-		if cursor != nil {
-			walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, b.arg(cursor.Name), b.arg(cursor.ID))
-		}
-		budget := b.arg(q.walkBudget)
-		q.filters(b, now)
-		scopeUsers(b, op, "u")
-		return fmt.Sprintf(`SELECT u.id, u.name AS sort_key FROM (SELECT u.id, u.name, u.status, u.search, u.locked_at,
+	var cn, ci string
+	if cursor != nil {
+		cn, ci = b.arg(cursor.Name), b.arg(cursor.ID)
+	}
+	limit := itoa(q.Limit + 1)
+	if q.byBlocks {
+		return blockKeysSQL(b, op, q, now, scanOrder, cn, ci, limit)
+	}
+	// The budget counts entries of the name index, whatever the filters: the walk reads
+	// walkBudget entries from the cursor (every filtered column is in the index), then
+	// the filters, the term among them, pick the page's rows from those.
+	w := &queryBuilder{args: b.args}
+	walk := "u.status <> 'deleted'"
+	if cursor != nil {
+		walk += fmt.Sprintf(" AND (u.name, u.id) %s (%s, %s)", cmp, cn, ci)
+	}
+	budget := itoa(q.walkBudget)
+	q.filters(w, now)
+	scopeUsers(w, op, "u")
+	b.args = w.args
+	walkSQL := fmt.Sprintf(`SELECT u.id, u.name AS sort_key FROM (SELECT u.id, u.name, u.status, u.search, u.locked_at,
 				u.locked_until, u.totp_enabled, u.must_change_password, u.last_login_at, u.created_at
 			FROM users u WHERE %s ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[3]s) u%[4]s
-		ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[5]s`, walk, scanOrder, budget, b.whereSQL(), b.arg(q.Limit+1))
+		ORDER BY u.name %[2]s, u.id %[2]s LIMIT %[5]s`, walk, scanOrder, budget, w.whereSQL(), limit)
+	// Short of a page, the blocks go on from the walk's last row (from the cursor when it
+	// found none; a first page from before the first user: every name sorts after '', every
+	// id is positive), for the rows still missing: the rows are pulled in order, the walk's
+	// first, and a walk that fills the page leaves the blocks unread.
+	if cursor == nil {
+		cn, ci = "''", "0"
 	}
-	// A block can hold a user's match only if its summary holds every word (of three
-	// characters or more: a shorter one is in nearly every block, and the trigram index
-	// cannot look it up). Inside a block the users are walked in the name index, never
-	// looked up in the trigram index (search || ''): taking two words as independent, the
-	// planner expected a few hundred matches of "baptiste jean" and read its 12,000 through
-	// the trigram index once per block (385 blocks, 50 s).
-	var summary []string
+	cn = fmt.Sprintf("coalesce((SELECT wl.sort_key FROM wl), %s)", cn)
+	ci = fmt.Sprintf("coalesce((SELECT wl.id FROM wl), %s)", ci)
+	blocks := blockKeysSQL(b, op, q, now, scanOrder, cn, ci, limit)
+	return fmt.Sprintf(`WITH w AS MATERIALIZED (%[1]s),
+			wl AS (SELECT w.id, w.sort_key FROM w ORDER BY w.sort_key %[2]s, w.id %[2]s LIMIT 1)
+		SELECT x.id, x.sort_key FROM (SELECT w.id, w.sort_key FROM w UNION ALL (%[3]s)) x LIMIT %[4]s`,
+		walkSQL, map[string]string{"ASC": "DESC", "DESC": "ASC"}[scanOrder], blocks, limit)
+}
+
+// blockKeysSQL walks the search blocks from the cursor (cn, ci: SQL expressions of its name
+// and id, empty for none) and stops after limit rows.
+//
+// The blocks are walked a bucket at a time, in order from the cursor's (migration 0019): the
+// index names the bucket's blocks whose summary holds every trigram of the words, the
+// bucket's search_fresh rows that hold every word join them, sorted by position; as the walk
+// reaches a block, the texts of its summary (and of its search_fresh row) that hold every
+// word name the users to read, by id (only then: a bucket may hold a thousand candidates
+// where the page needs two).
+func blockKeysSQL(b *queryBuilder, op model.Operator, q UserQuery, now time.Time, scanOrder, cn, ci, limit string) string {
+	k := &queryBuilder{args: b.args}
+	defer func() { b.args = k.args }()
+	// A user read is checked again against its row: a summary keeps the old text of a user
+	// renamed or deleted since (search || '': the trigram index is never the way to a
+	// handful of users read by id).
 	words := q.words()
-	long := slices.ContainsFunc(words, trigramWord)
+	grams := fmt.Sprintf("(SELECT search_word_grams(%s::text[]))", k.arg(pq.Array(words)))
+	var texts, fresh []string
 	for _, w := range words {
-		p := b.arg("%" + escapeLike(w) + "%")
-		b.and("(u.search || '') LIKE " + p)
-		if trigramWord(w) || !long {
-			summary = append(summary, "sb.summary LIKE "+p)
-		}
-	}
-	if len(summary) == 0 {
-		summary = []string{"true"}
+		k.and("(u.search || '') LIKE " + k.arg("%"+escapeLike(w)+"%"))
+		p := k.arg("%" + escapeLike(strings.ReplaceAll(w, "\x01", " ")) + "%") // as the texts are kept
+		texts = append(texts, " AND x.t LIKE "+p)
+		fresh = append(fresh, " AND f.texts LIKE "+p)
 	}
 	rest := q
 	rest.Search = ""
-	rest.filters(b, now)
-	scopeUsers(b, op, "u")
-	limit := b.arg(q.Limit + 1)
-	// Each candidate block is walked between two inclusive bounds, the cursor folded into them
-	// (one bound per side, so that the index scan starts there: given both a block's lo and
-	// the cursor, it started at the cursor for every block). Ids are integers: rows after
-	// (name, id) are those at or after (name, id+1).
-	lo, hi := "sb.lo_key, sb.lo_id", "sb.hi_name, sb.hi_id"
-	blockCond := ""
-	if cursor != nil {
-		cn, ci := b.arg(cursor.Name), b.arg(cursor.ID)
-		if cmp == ">" {
-			blockCond = fmt.Sprintf(" AND (sb.hi_name, sb.hi_id) > (%s, %s)", cn, ci)
-			lo = fmt.Sprintf(`CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_key ELSE %[1]s END,
-				CASE WHEN (sb.lo_key, sb.lo_id) > (%[1]s, %[2]s) THEN sb.lo_id ELSE %[2]s + 1 END`, cn, ci)
+	rest.filters(k, now)
+	scopeUsers(k, op, "u")
+	// The walk starts at the bucket of the block that holds the cursor and ends at the last
+	// block's. Positions are non-decreasing in the name order, so a block of a position past
+	// the cursor's block lies past it; only the blocks that share that position are compared
+	// by name.
+	first := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name, c.lo_id LIMIT 1)"
+	last := "(SELECT c.pos FROM search_blocks c ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)"
+	from, to, step := first, last, "1"
+	if scanOrder == "DESC" {
+		from, to, step = last, first, "-1"
+	}
+	blockCond := func(string) string { return "" }
+	if cn != "" {
+		if scanOrder == "ASC" {
+			holder := fmt.Sprintf(`FROM search_blocks c WHERE (c.lo_name, c.lo_id) <= (%s, %s)
+				ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1`, cn, ci)
+			from = "(SELECT c.pos " + holder + ")"
+			blockCond = func(t string) string {
+				return fmt.Sprintf(" AND %[1]s.pos >= %[2]s AND (%[1]s.pos > %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) >= (SELECT c.lo_name, c.lo_id %[3]s))",
+					t, from, holder)
+			}
+			k.and(fmt.Sprintf("(u.name, u.id) > (%s, %s)", cn, ci))
 		} else {
-			blockCond = fmt.Sprintf(" AND (sb.lo_name, sb.lo_id) < (%s, %s)", cn, ci)
-			hi = fmt.Sprintf(`CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_name ELSE %[1]s END,
-				CASE WHEN (sb.hi_name, sb.hi_id) < (%[1]s, %[2]s) THEN sb.hi_id ELSE %[2]s - 1 END`, cn, ci)
+			from = fmt.Sprintf(`(SELECT c.pos FROM search_blocks c WHERE (c.lo_name, c.lo_id) < (%s, %s)
+				ORDER BY c.lo_name DESC, c.lo_id DESC LIMIT 1)`, cn, ci)
+			blockCond = func(t string) string {
+				return fmt.Sprintf(" AND %[1]s.pos <= %[2]s AND (%[1]s.pos < %[2]s OR (%[1]s.lo_name, %[1]s.lo_id) < (%[3]s, %[4]s))",
+					t, from, cn, ci)
+			}
+			k.and(fmt.Sprintf("(u.name, u.id) < (%s, %s)", cn, ci))
 		}
 	}
-	b.and(fmt.Sprintf("(u.name, u.id) >= (%s) AND (u.name, u.id) <= (%s)", lo, hi))
-	// lo_name || '': the blocks that can match come from the trigram index and are sorted (a
-	// walk of the primary key with the LIKE on every summary is the planner's other choice,
-	// 50 ms for "jean"). The page is the first rows of the nested loop, in block order: the
-	// blocks do not overlap and each block's rows come out in the order of its walk, so
-	// ordering by the block alone keeps the order and stops at the page, whatever the
-	// planner expects. Ordered by the users' keys too, the planner sorted every candidate
-	// block's rows when it expected few blocks (the words' estimates multiplied: 385 blocks
-	// walked for "baptiste jean" where 3 hold the page).
-	return fmt.Sprintf(`SELECT x.id, x.sort_key FROM (SELECT sb.lo_name || '' AS lo_key, sb.lo_id, sb.hi_name, sb.hi_id
-			FROM search_blocks sb WHERE %[1]s%[2]s ORDER BY 1 %[3]s, 2 %[3]s) sb
-		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u%[4]s
-			ORDER BY u.name %[3]s, u.id %[3]s LIMIT %[5]s) x
-		ORDER BY sb.lo_key %[3]s, sb.lo_id %[3]s LIMIT %[5]s`,
-		strings.Join(summary, " AND "), blockCond, scanOrder, b.whereSQL(), limit)
+	// A user is a block's when it lies in its range: a user renamed to another block's range
+	// is that block's, wherever its old text still names it.
+	k.and("(u.name, u.id) >= (c.lo_name, c.lo_id) AND (u.name, u.id) <= (c.hi_name, c.hi_id)")
+	// The page is the first rows of the nested loop: the buckets in order, each bucket's
+	// candidates in the order of their positions and names (the blocks do not overlap), each
+	// block's users in name order. Ordering by the bucket alone keeps that order and stops
+	// at the page, whatever the planner expects (ordered by the users' keys too, the planner
+	// would sort every candidate's rows). A block that is a candidate twice (its summary and
+	// its search_fresh row) is read once, to its search_fresh row's hi (never below its own).
+	return fmt.Sprintf(`SELECT x.id, x.sort_key
+		FROM (SELECT g.b FROM generate_series(search_bucket(%[1]s), search_bucket(%[2]s), %[3]s) g(b) ORDER BY 1 %[4]s) g
+		CROSS JOIN LATERAL (SELECT c.tid, c.lo_name, c.lo_id, c.hi_name, c.hi_id, c.fresh
+			FROM (SELECT DISTINCT ON (c.pos, c.lo_name, c.lo_id) c.*
+				FROM (SELECT sb.ctid AS tid, sb.pos, sb.lo_name, sb.lo_id, sb.hi_name, sb.hi_id, false AS fresh FROM search_blocks sb
+						WHERE search_block_grams(sb.pos, sb.summary) @> ARRAY(SELECT (g.b || ':' || t)::bytea FROM unnest(%[5]s) t)%[6]s
+					UNION ALL
+					SELECT sb.ctid, f.pos, f.lo_name, f.lo_id, f.hi_name, f.hi_id, true
+						FROM search_fresh f JOIN search_blocks sb ON (sb.lo_name, sb.lo_id) = (f.lo_name, f.lo_id)
+						WHERE search_bucket(f.pos) = g.b%[7]s%[8]s) c
+				ORDER BY c.pos %[4]s, c.lo_name %[4]s, c.lo_id %[4]s, c.fresh DESC) c) c
+		CROSS JOIN LATERAL (SELECT ARRAY(
+				SELECT s.ids[x.i] FROM search_blocks s, unnest(string_to_array(s.summary, E'\x01')) WITH ORDINALITY x(t, i)
+				WHERE s.ctid = c.tid%[9]s
+				UNION ALL
+				SELECT f.ids[x.i] FROM search_fresh f, unnest(string_to_array(f.texts, E'\x01')) WITH ORDINALITY x(t, i)
+				WHERE c.fresh AND (f.lo_name, f.lo_id) = (c.lo_name, c.lo_id)%[9]s) AS ids) h
+		CROSS JOIN LATERAL (SELECT u.id, u.name AS sort_key FROM users u WHERE u.id = ANY (h.ids) AND %[10]s
+			ORDER BY u.name %[4]s, u.id %[4]s LIMIT %[11]s) x
+		ORDER BY g.b %[4]s LIMIT %[11]s`,
+		from, to, step, scanOrder, grams, blockCond("sb"), strings.Join(fresh, ""), blockCond("f"),
+		strings.Join(texts, ""), strings.Join(k.where, " AND "), limit)
 }
 
 // The members plan reads every member (~6 µs each: an index entry and a heap row), the walk

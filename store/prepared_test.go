@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"slices"
 	"testing"
 	"time"
@@ -147,5 +148,23 @@ func TestPreparedStatementsAreBounded(t *testing.T) {
 	must2(fmt.Sprintf(`SELECT g FROM generate_series(1, %d) g WHERE g > $1`, store.PreparedMax+20), &last)
 	if first != 0 || last != 1 {
 		t.Fatalf("the oldest statement prepared: %d, the newest: %d", first, last)
+	}
+}
+
+// Every pool of the store runs without JIT compiling: the console's statements are small and
+// many, and compiling one cost more than running it.
+func TestPoolsRunWithoutJIT(t *testing.T) {
+	s := storetest.New(t)
+	for name, db := range map[string]*sqlx.DB{"read/write": s.DB(), "prepared": store.PreparedDB(s)} {
+		var jit, mode string
+		if err := db.QueryRowx(`SELECT current_setting('jit'), current_setting('plan_cache_mode')`).Scan(&jit, &mode); err != nil {
+			t.Fatal(err)
+		}
+		if jit != "off" {
+			t.Errorf("%s pool: jit = %q, want off", name, jit)
+		}
+		if want := map[string]string{"read/write": "auto", "prepared": "force_generic_plan"}[name]; mode != want {
+			t.Errorf("%s pool: plan_cache_mode = %q, want %q", name, mode, want)
+		}
 	}
 }

@@ -63,7 +63,8 @@ func floorUsersWalk(where, key string, desc bool) string {
 }
 
 // floorUsersByName walks users_name_cover (name, id) from its start, or from after a cursor,
-// keeping the rows that pass cond.
+// keeping the rows that pass cond; for the locked filter the planner walks users_locked_name
+// instead (the locked accounts alone, in name order), as the store's page does.
 func floorUsersByName(cond string, after *store.Cursor) string {
 	where := "u.status <> 'deleted'"
 	if cond != "" {
@@ -117,7 +118,8 @@ func floorAudit() string {
 
 // floorLocked walks users_locked_cover (locked_at DESC, id): the accounts locked now, 200,
 // with their organizations and whether their last failure's source is a likely attack (5
-// accounts tried from it over the 24 h before: failure_ip_accounts_source_last).
+// accounts tried from it over the 24 h before: failure_ip_accounts_source_last, with the
+// time in the index condition, as the store's attackSQL).
 func floorLocked() string {
 	return fmt.Sprintf(`SELECT u.id, u.login_code, u.email, u.name,
 		array(SELECT o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id

@@ -207,6 +207,15 @@ func (r invitationRow) invitation() Invitation {
 		ResendCount: r.ResendCount, LastSentAt: r.LastSentAt, Rights: rights, State: InvitationState(r.State)}
 }
 
+// dest are the fields of r in the order of invitationSelect's columns (for rows.Scan: a page
+// read by position, not by name through reflection, which cost a list page a fifth of its
+// time).
+func (r *invitationRow) dest() []any {
+	return []any{&r.ID, &r.OrgID, &r.OrgSlug, &r.OrgName, &r.Email, &r.Name, &r.UserID, &r.UserLogin,
+		&r.InvitedBy, &r.CreatedAt, &r.ExpiresAt, &r.AcceptedAt, &r.RevokedAt, &r.ResendCount, &r.LastSentAt,
+		&r.Rights, &r.State}
+}
+
 // invitationSelect is the select list of invitationRow as the operator may read it; now is
 // the placeholder of the clock. The account's login code is shown when the operator can see
 // the account, otherwise what they gave or were shown (shown_login); its id only once it is a
@@ -332,8 +341,8 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 	if q.Search != "" {
 		reader = s.read // a pattern's plan hangs on it
 	}
-	var rows []invitationRow
-	if err := sqlx.SelectContext(ctx, reader, &rows, sqlText, b.args...); err != nil {
+	rows, err := readInvitations(ctx, reader, sqlText, b.args)
+	if err != nil {
 		return InvitationPage{}, mapErr(err)
 	}
 	page := InvitationPage{HasNext: len(rows) > q.Limit}
@@ -348,6 +357,24 @@ func (s *Store) ListInvitations(ctx context.Context, op model.Operator, q Invita
 		page.Last = &Cursor{Time: rows[n-1].CreatedAt, ID: rows[n-1].ID}
 	}
 	return page, nil
+}
+
+// readInvitations runs a statement of invitationSelect's columns and reads its rows by position.
+func readInvitations(ctx context.Context, q sqlx.QueryerContext, sqlText string, args []any) ([]invitationRow, error) {
+	rs, err := q.QueryxContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []invitationRow
+	for rs.Next() {
+		var r invitationRow
+		if err := rs.Scan(r.dest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
 }
 
 // EmailAccount is what an e-mail address already is, as far as the operator may know.

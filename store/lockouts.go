@@ -254,13 +254,15 @@ func likelyAttack(accounts int) bool { return accounts >= AttackAccounts }
 // attackSQL is likelyAttack in SQL: the source (an inet expression) failed on AttackAccounts
 // accounts or more since a time (an expression), counting the accounts of every organization
 // whoever asks (an admin learns that an address attacks the installation, never whom or how
-// much elsewhere). The accounts a source tried since a time are its newest entries of
-// failure_ip_accounts by last failure, and the rule needs at most AttackAccounts of them: a
-// few entries of the index on (source, last_at) answer it.
+// much elsewhere). The accounts a source tried since a time are its entries of
+// failure_ip_accounts with a last failure since then, and the rule needs at most
+// AttackAccounts of them: a few entries of the index on (source, last_at), read from the
+// newest down to the time and no further (with the time in the index condition the scan
+// stops there, instead of reading every entry of the source on the index page).
 func attackSQL(source, since string) string {
-	return fmt.Sprintf(`((SELECT count(*) FROM (SELECT fa.last_at FROM failure_ip_accounts fa
-					WHERE fa.source = %[1]s ORDER BY fa.last_at DESC LIMIT %[3]d) fa
-					WHERE fa.last_at >= %[2]s) >= %[3]d)`, source, since, AttackAccounts)
+	return fmt.Sprintf(`((SELECT count(*) FROM (SELECT 1 FROM failure_ip_accounts fa
+					WHERE fa.source = %[1]s AND fa.last_at >= %[2]s ORDER BY fa.last_at DESC LIMIT %[3]d) fa) >= %[3]d)`,
+		source, since, AttackAccounts)
 }
 
 // IPFailures summarizes the failed logins from one source over a window.

@@ -650,6 +650,7 @@ func supportCalls() []supportCall {
 							r.t.Fatalf("no replacement invitation: %v", err)
 						}
 						r.flashShown("the replacement sent", r.msg("user.replace.link", "z.belanger@groupe-sante.fr", login, "CLIN-ZBL10"))
+						r.mustSee("the replacement sent", r.msg("user.replace.link", "z.belanger@groupe-sante.fr", login, "CLIN-ZBL10"))
 					}},
 				)
 			},

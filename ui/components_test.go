@@ -520,6 +520,39 @@ func TestListPaneDrawsItsOwnRows(t *testing.T) {
 	}
 }
 
+// A drawn row taller than its share (a description wrapped) is shown whole: fewer rows fit
+// the height, and the first rows give way so that the cursor's row is whole.
+func TestListPaneDrawnRowsTallerThanTheirShare(t *testing.T) {
+	load := func(pageRequest) func(context.Context) (listPage[int], error) {
+		return func(context.Context) (listPage[int], error) { return listPage[int]{Rows: []int{1, 2, 3, 4}}, nil }
+	}
+	p := newListPane(componentCommon(), load, nil)
+	p.draw = func(i int, current, _ bool) string {
+		mark := " "
+		if current {
+			mark = ">"
+		}
+		if i == 2 {
+			return mark + "2\n  a long\n  text"
+		}
+		return fmt.Sprintf("%s%d\n  about %d", mark, i, i)
+	}
+	p.lines = 2
+	p.SetSize(40, 4)
+	drive(p, p.First())
+	if got := p.View(); got != ">1\n  about 1" {
+		t.Fatalf("row 2 does not fit whole under row 1: only row 1:\n%s", got)
+	}
+	p.HandleKey(keyMsg("down"))
+	if got := p.View(); got != ">2\n  a long\n  text" {
+		t.Fatalf("the cursor's row whole:\n%s", got)
+	}
+	p.HandleKey(keyMsg("down"))
+	if got := p.View(); got != ">3\n  about 3\n 4\n  about 4" {
+		t.Fatalf("after the tall row:\n%s", got)
+	}
+}
+
 func TestActionWhenLeavesTheKeyToTheScreen(t *testing.T) {
 	c := componentCommon()
 	c.op = model.Operator{Name: "ann", Role: model.RoleSupport}

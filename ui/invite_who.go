@@ -83,11 +83,16 @@ func newInviteWho(c *common) *inviteWho {
 	w := &inviteWho{c: c, name: in("invite.name.ph", 200), email: in("invite.email.ph", 254), userEmail: in("invite.email.ph", 254)}
 	st := c.styles
 	w.users = newPicker(c, c.t("invite.user.ph"), 256, w.searchUsers, func(u model.User, current bool) string {
-		line := safe.Truncate(safe.Line(u.Name)+" · "+safe.Line(u.Login)+" · "+safe.Line(u.Email), max(10, w.width-20))
+		// The row is read whole: the e-mail goes on under the name where the line cannot hold it.
+		style := lipgloss.NewStyle()
 		if current {
-			line = st.RowCursor.Render(line)
+			style = st.RowCursor
 		}
-		return line
+		lines := wrapCells(safe.Line(u.Name)+" · "+safe.Line(u.Login)+" · "+safe.Line(u.Email), w.width-indentW-2)
+		for i, l := range lines {
+			lines[i] = style.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}, c.t("invite.user.nomatch")).debounced()
 	w.orgs = newPicker(c, c.t("invite.org.ph"), 200, w.filterOrgs, func(o model.Organization, current bool) string {
 		mark := "  "

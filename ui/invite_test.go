@@ -733,3 +733,42 @@ func TestInviteWizardFrenchAt80x24ReadsWhole(t *testing.T) {
 		}
 	}
 }
+
+// The wizard's organization filter folds as every search does: "elan" finds Élan Santé,
+// "CÔTÉ" and "cote boul" find Boulangerie Côté; a word that matches nothing says so. At 80×24.
+func TestInviteWizardOrganizationFilterFolds(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("es-mtl", "Élan Santé") // the slug does not spell the name
+	f.org("boulangerie-cote", "Boulangerie Côté")
+	f.org("acme", "Acme Corp")
+	h := newHarness(t, st, support, 80, 24)
+	h.keys("i")
+	h.keys("tab", "tab") // from the name, past the e-mail, to the organization
+	filter := func(text string, want ...string) {
+		t.Helper()
+		s := h.app.active().(*inviteScreen)
+		for s.who.orgs.Value() != "" {
+			h.keys("backspace")
+		}
+		h.typeText(text)
+		sizeCheck(t, h, "filter "+text)
+		var got []string
+		for _, o := range s.who.orgs.list.Rows() {
+			got = append(got, o.Name)
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Fatalf("filter %q lists %q, want %q:\n%s", text, got, want, h.view())
+		}
+		for _, name := range want {
+			h.mustShow(name)
+		}
+	}
+	filter("elan", "Élan Santé")
+	filter("SANTE", "Élan Santé")
+	filter("CÔTÉ", "Boulangerie Côté")
+	filter("cote boul", "Boulangerie Côté")
+	filter("acme", "Acme Corp")
+	filter("zzz")
+	h.mustShow("No organization of yours matches.")
+}

@@ -119,14 +119,24 @@ func (w *inviteWho) searchUsers(pageRequest) func(context.Context) (listPage[mod
 	}
 }
 
-// filterOrgs lists the organizations in scope whose name or slug holds the filter text.
+// filterOrgs lists the organizations in scope whose name or slug holds every word of the
+// filter, folded as every search folds (accents and case aside, in any order: "cote boul"
+// finds Boulangerie Côté).
 func (w *inviteWho) filterOrgs(pageRequest) func(context.Context) (listPage[model.Organization], error) {
-	q := strings.ToLower(strings.TrimSpace(w.orgs.Value()))
+	words := model.SearchWords(w.orgs.Value())
 	rows := w.inScope
-	if q != "" {
+	if len(words) > 0 {
 		rows = nil
 		for _, o := range w.inScope {
-			if strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.Slug, q) {
+			name, slug := model.FoldSearch(o.Name), model.FoldSearch(o.Slug)
+			all := true
+			for _, word := range words {
+				if !strings.Contains(name, word) && !strings.Contains(slug, word) {
+					all = false
+					break
+				}
+			}
+			if all {
 				rows = append(rows, o)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/model/safe"
 	"gatehouse/store"
+	"gatehouse/ui/table"
 )
 
 func init() {
@@ -298,6 +299,10 @@ func (s *auditScreen) target(e model.AuditEntry) string {
 	return "—"
 }
 
+// columns lays the list out within width: the operator, action and target columns as wide as
+// the rows on the page need (the target whole where the line allows: "initech
+// (établissement)"), each within its cap at this width; the summary takes the rest, at least
+// auditSummaryMin cells.
 func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	c := s.c
 	cols := []column[model.AuditEntry]{
@@ -308,17 +313,29 @@ func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	}
 	switch {
 	case width >= 140:
-		cols[1].width, cols[2].width, cols[3].width = 16, 22, 16
+		cols[1].width, cols[2].width, cols[3].width = 16, 22, 32
 	case width < 100:
-		cols[1].width, cols[2].width, cols[3].width = 10, 14, 11
+		cols[1].width, cols[2].width, cols[3].width = 10, 14, 24
 	}
+	// The sized columns' cells: their titles and the page's rows.
+	rows := [][]string{{cols[1].title, cols[2].title, cols[3].title}}
+	for _, e := range s.list.Rows() {
+		rows = append(rows, []string{cols[1].cell(e), cols[2].cell(e), cols[3].cell(e)})
+	}
+	fit := table.Widths(rows, []int{cols[1].width, cols[2].width, cols[3].width})
+	cols[1].width, cols[2].width = fit[0], fit[1]
 	used := 2
-	for _, col := range cols {
+	for _, col := range cols[:3] {
 		used += col.width + 1
 	}
+	cols[3].width = max(1, min(fit[2], width-used-1-auditSummaryMin))
+	used += cols[3].width + 1
 	rest := max(10, width-used)
 	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.SummaryIn(c.lang) }})
 }
+
+// auditSummaryMin is the least the summary column keeps on a narrow line.
+const auditSummaryMin = 12
 
 func (s *auditScreen) View() string {
 	if e, ok := s.list.Current(); ok && s.mode == auditDetail {

@@ -524,11 +524,16 @@ func (a *App) View() string {
 		}
 	} else {
 		// A flash too long for its line goes on in the body's empty bottom lines, if it has
-		// some: it never hides what the screen shows (a question, the page's position).
+		// some: it never hides what the screen shows (a question, the page's position). A
+		// screen whose body scrolls is drawn shorter when that is not enough, so that the
+		// flash is read whole.
 		lines := strings.Split(fit(body, w, bh), "\n")
-		room := 0
-		for room < len(lines)-1 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1-room])) == "" {
-			room++
+		room := emptyBottom(lines)
+		if need := a.flashNeed(); need > 1+room && !a.showHelp {
+			if sb, ok := a.active().(scrollingBody); ok {
+				lines = strings.Split(fit(sb.ViewIn(max(1, bh-(need-1))), w, bh), "\n")
+				room = emptyBottom(lines)
+			}
 		}
 		flash := a.flashLines(1 + room)
 		b.WriteString(strings.Join(lines[:len(lines)-len(flash)+1], "\n"))
@@ -570,6 +575,30 @@ func (a *App) header() string {
 		line = strings.Join(slices.Delete(parts, 3, 4), " · ")
 	}
 	return c.styles.Header.Render(safe.Pad(line, c.width))
+}
+
+// scrollingBody is a screen whose body scrolls: it can be drawn in fewer lines than its size
+// and still shows what matters (the focus, an open question).
+type scrollingBody interface {
+	ViewIn(height int) string
+}
+
+// emptyBottom counts the empty lines at the bottom of the body (never its first line).
+func emptyBottom(lines []string) int {
+	room := 0
+	for room < len(lines)-1 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1-room])) == "" {
+		room++
+	}
+	return room
+}
+
+// flashNeed is how many lines the flash needs to be read whole (three at the most).
+func (a *App) flashNeed() int {
+	text := safe.Line(a.flash.Text)
+	if text == "" || safe.Width(text) <= a.c.width {
+		return 1
+	}
+	return min(3, len(wrapCells(text, a.c.width)))
 }
 
 // flashLines is the status line: the flash, on up to most lines (three at the most) when one

@@ -14,6 +14,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/model/safe"
 	"gatehouse/store"
+	"gatehouse/ui/table"
 )
 
 func init() {
@@ -31,25 +32,15 @@ type auditScreen struct {
 	width  int
 	height int
 
-	mode       auditMode
 	filterText string // the filter in force, as typed
 	q          store.AuditQuery
 	resolve    request // the store's lookup of a filter's user
 
-	list    *listPane[model.AuditEntry]
-	prompt  *prompt
-	actions *actions // the list's keys
-	detail  *actions // the keys of one row shown in full
-	short   []*action
+	list   *listPane[model.AuditEntry]
+	rows   *listDetail[model.AuditEntry] // the list, or the row under the cursor in full
+	prompt *prompt
+	short  []*action
 }
-
-// auditMode is what the screen shows: the list, or the row under the cursor in full.
-type auditMode int
-
-const (
-	auditList auditMode = iota
-	auditDetail
-)
 
 // auditFilterMsg carries a filter whose user the store resolved (or did not find).
 type auditFilterMsg struct {
@@ -65,6 +56,7 @@ func newAudit(c *common, initial string) *auditScreen {
 	s.prompt.SetPlaceholder(c.t("audit.filter.ph"))
 	s.list = newListPane(c, s.loader, s.columns)
 	s.list.empty = c.t("audit.empty")
+	s.rows = newListDetail(c, s.list, c.keys.Open, s.noRow)
 	s.buildActions()
 	return s
 }
@@ -91,25 +83,15 @@ func (s *auditScreen) loader(r pageRequest) func(context.Context) (listPage[mode
 }
 
 func (s *auditScreen) buildActions() {
-	c, k := s.c, s.c.keys
+	k := s.c.keys
 	filter := &action{binding: s.filterKey(), group: 1, run: s.askFilter}
-	open := &action{binding: k.Open, group: 1, unavailable: s.noRow, run: func() tea.Cmd {
-		s.mode = auditDetail
-		return nil
-	}}
+	open := s.rows.open
 	clear := &action{binding: k.Clear, group: 1, run: s.clearFilter}
 	leave := &action{binding: k.Back, group: 1, run: func() tea.Cmd { return back }}
-	s.actions = newActions(c, filter, clear, open,
-		&action{binding: k.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
-		leave)
+	s.rows.setActions([]*action{filter, clear, open,
+		{binding: k.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
+		leave})
 	s.short = []*action{filter, open, clear, leave}
-	toList := func() tea.Cmd {
-		s.mode = auditList
-		return nil
-	}
-	s.detail = newActions(c,
-		&action{binding: k.Back, run: toList},
-		&action{binding: k.Open, run: toList})
 }
 
 func (s *auditScreen) noRow() string {
@@ -207,11 +189,7 @@ func (s *auditScreen) clearFilter() tea.Cmd {
 func (s *auditScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listPageMsg[model.AuditEntry]:
-		cmd := s.list.Update(msg)
-		if len(s.list.Rows()) == 0 {
-			s.mode = auditList
-		}
-		return s, cmd
+		return s, s.rows.Update(msg)
 	case auditFilterMsg:
 		return s, s.filterResolved(msg)
 	case reconnectedMsg, scopeChangedMsg:
@@ -243,20 +221,7 @@ func (s *auditScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
 	if s.prompt.Active() {
 		return s.prompt.Update(msg)
 	}
-	if s.mode == auditDetail {
-		k := s.c.keys
-		if key.Matches(msg, k.Up, k.Down) { // the previous or next entry
-			cmd, _ := s.list.HandleKey(msg)
-			return cmd
-		}
-		cmd, _ := s.detail.dispatch(msg)
-		return cmd
-	}
-	if cmd, ok := s.list.HandleKey(msg); ok {
-		return cmd
-	}
-	cmd, _ := s.actions.dispatch(msg)
-	return cmd
+	return s.rows.HandleKey(msg)
 }
 
 func (s *auditScreen) ShortHelp() []key.Binding {
@@ -264,16 +229,16 @@ func (s *auditScreen) ShortHelp() []key.Binding {
 	switch {
 	case s.prompt.Active():
 		return s.prompt.ShortHelp()
-	case s.mode == auditDetail:
-		return []key.Binding{k.Back, k.Up, k.Down}
+	case s.rows.Shown():
+		return s.rows.DetailShortHelp()
 	}
-	a := s.short
-	out := append(s.actions.short(a[0], a[1]), k.NextPage, k.PrevPage)
-	return append(out, s.actions.short(a[2:]...)...)
+	a, t := s.short, s.rows.actions
+	out := append(t.short(a[0], a[1]), k.NextPage, k.PrevPage)
+	return append(out, t.short(a[2:]...)...)
 }
 
 func (s *auditScreen) FullHelp() [][]key.Binding {
-	return append(s.list.FullHelp(), s.actions.full()...)
+	return append(s.list.FullHelp(), s.rows.actions.full()...)
 }
 
 // filterKey is "/" described as the audit filter.
@@ -298,6 +263,10 @@ func (s *auditScreen) target(e model.AuditEntry) string {
 	return "—"
 }
 
+// columns lays the list out within width: the operator, action and target columns as wide as
+// the rows on the page need (the target whole where the line allows: "initech
+// (établissement)"), each within its cap at this width; the summary takes the rest, at least
+// auditSummaryMin cells.
 func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	c := s.c
 	cols := []column[model.AuditEntry]{
@@ -308,20 +277,32 @@ func (s *auditScreen) columns(width int) []column[model.AuditEntry] {
 	}
 	switch {
 	case width >= 140:
-		cols[1].width, cols[2].width, cols[3].width = 16, 22, 16
+		cols[1].width, cols[2].width, cols[3].width = 16, 22, 32
 	case width < 100:
-		cols[1].width, cols[2].width, cols[3].width = 10, 14, 11
+		cols[1].width, cols[2].width, cols[3].width = 10, 14, 24
 	}
+	// The sized columns' cells: their titles and the page's rows.
+	rows := [][]string{{cols[1].title, cols[2].title, cols[3].title}}
+	for _, e := range s.list.Rows() {
+		rows = append(rows, []string{cols[1].cell(e), cols[2].cell(e), cols[3].cell(e)})
+	}
+	fit := table.Widths(rows, []int{cols[1].width, cols[2].width, cols[3].width})
+	cols[1].width, cols[2].width = fit[0], fit[1]
 	used := 2
-	for _, col := range cols {
+	for _, col := range cols[:3] {
 		used += col.width + 1
 	}
+	cols[3].width = max(1, min(fit[2], width-used-1-auditSummaryMin))
+	used += cols[3].width + 1
 	rest := max(10, width-used)
 	return append(cols, column[model.AuditEntry]{c.t("audit.col.summary"), rest, func(e model.AuditEntry) string { return e.SummaryIn(c.lang) }})
 }
 
+// auditSummaryMin is the least the summary column keeps on a narrow line.
+const auditSummaryMin = 12
+
 func (s *auditScreen) View() string {
-	if e, ok := s.list.Current(); ok && s.mode == auditDetail {
+	if e, ok := s.list.Current(); ok && s.rows.Shown() {
 		return s.detailView(e)
 	}
 	var b strings.Builder

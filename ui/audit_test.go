@@ -314,3 +314,21 @@ func TestAuditScreenReadsEveryActionInFrench(t *testing.T) {
 	h.keys("enter")
 	h.mustShow("règle de verrouillage (settings.lockout)", "verrouillé jusqu'au déverrouillage par un opérateur ou à l'usage d'un lien de réinitialisation")
 }
+
+// In French at 80×24 the "Concerne" column is as wide as its rows need: "initech
+// (établissement)" is read whole, the summary keeps the rest of the line.
+func TestAuditScreenTargetColumnFromItsContent(t *testing.T) {
+	st, sue, _ := auditWorld(t, 1)
+	if _, err := st.AddOrganization(context.Background(), sue, "initech", "Initech"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessFR(t, st, sue, 80, 24)
+	h.keys(":")
+	h.typeText("journal")
+	h.keys("enter")
+	sizeCheck(t, h, "the audit list")
+	// The target whole, then the summary's start (read whole with enter).
+	h.mustShow("Concerne", "initech (établissement) établisseme", "ACME-7K2Q9 ", "Ce qui a ch")
+	h.keys("enter")
+	h.mustShow("établissement initech créé")
+}

@@ -520,6 +520,115 @@ func TestListPaneDrawsItsOwnRows(t *testing.T) {
 	}
 }
 
+// A drawn row taller than its share (a description wrapped) is shown whole: fewer rows fit
+// the height, and the first rows give way so that the cursor's row is whole.
+func TestListPaneDrawnRowsTallerThanTheirShare(t *testing.T) {
+	load := func(pageRequest) func(context.Context) (listPage[int], error) {
+		return func(context.Context) (listPage[int], error) { return listPage[int]{Rows: []int{1, 2, 3, 4}}, nil }
+	}
+	p := newListPane(componentCommon(), load, nil)
+	p.draw = func(i int, current, _ bool) string {
+		mark := " "
+		if current {
+			mark = ">"
+		}
+		if i == 2 {
+			return mark + "2\n  a long\n  text"
+		}
+		return fmt.Sprintf("%s%d\n  about %d", mark, i, i)
+	}
+	p.lines = 2
+	p.SetSize(40, 4)
+	drive(p, p.First())
+	if got := p.View(); got != ">1\n  about 1" {
+		t.Fatalf("row 2 does not fit whole under row 1: only row 1:\n%s", got)
+	}
+	p.HandleKey(keyMsg("down"))
+	if got := p.View(); got != ">2\n  a long\n  text" {
+		t.Fatalf("the cursor's row whole:\n%s", got)
+	}
+	p.HandleKey(keyMsg("down"))
+	if got := p.View(); got != ">3\n  about 3\n 4\n  about 4" {
+		t.Fatalf("after the tall row:\n%s", got)
+	}
+}
+
+// listDetail: enter shows the row under the cursor in full, ↑/↓ move to the next row (and
+// page) meanwhile, esc or enter go back to the list, the detail's own actions run there and
+// the list's in the list; without rows enter says why, and the detail closes when the rows go.
+func TestListDetailOpensMovesAndGoesBack(t *testing.T) {
+	c := componentCommon()
+	calls, n := 0, 12
+	load := func(r pageRequest) func(context.Context) (listPage[int], error) {
+		calls++
+		return func(context.Context) (listPage[int], error) { return numberPage(n, r) }
+	}
+	p := newListPane(c, load, numberCols)
+	p.SetSize(40, 6) // a header and 5 rows
+	d := newListDetail(c, p, c.keys.Open, func() string {
+		if len(p.Rows()) == 0 {
+			return "no rows"
+		}
+		return ""
+	})
+	ran := ""
+	b := func(k string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, k)) }
+	d.setActions([]*action{d.open, {binding: b("x"), run: func() tea.Cmd { ran += "x"; return nil }}},
+		&action{binding: b("y"), run: func() tea.Cmd { ran += "y"; return nil }})
+	run := func(cmd tea.Cmd) {
+		for cmd != nil {
+			msg := cmd()
+			if m, ok := msg.(listPageMsg[int]); ok {
+				cmd = d.Update(m)
+				continue
+			}
+			if f, ok := msg.(flashMsg); ok {
+				ran += "[" + f.Text + "]"
+			}
+			cmd = nil
+		}
+	}
+	run(p.First())
+	press := func(k string) { run(d.HandleKey(keyMsg(k))) }
+	press("x")
+	press("y") // the detail's key does nothing in the list
+	press("enter")
+	if !d.Shown() {
+		t.Fatal("enter did not show the row")
+	}
+	press("y")
+	press("x") // the list's key does nothing in the detail
+	for range 5 {
+		press("down") // the sixth row is on the next page
+	}
+	if r, _ := p.Current(); !d.Shown() || r != 6 {
+		t.Fatalf("down in the detail: row %d, shown %v", r, d.Shown())
+	}
+	press("esc")
+	if d.Shown() || ran != "xy" {
+		t.Fatalf("esc: shown %v, ran %q", d.Shown(), ran)
+	}
+	press("enter")
+	press("enter")
+	if d.Shown() {
+		t.Fatal("enter in the detail did not go back")
+	}
+	if sh := d.DetailShortHelp(); len(sh) != 3 {
+		t.Fatalf("the detail's footer: %d keys", len(sh))
+	}
+	press("enter")
+	n = 0
+	run(p.First())
+	if d.Shown() {
+		t.Fatal("the detail stayed open without rows")
+	}
+	ran = ""
+	press("enter")
+	if d.Shown() || !strings.Contains(ran, "no rows") {
+		t.Fatalf("enter without rows: shown %v, said %q", d.Shown(), ran)
+	}
+}
+
 func TestActionWhenLeavesTheKeyToTheScreen(t *testing.T) {
 	c := componentCommon()
 	c.op = model.Operator{Name: "ann", Role: model.RoleSupport}

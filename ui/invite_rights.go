@@ -12,8 +12,8 @@ import (
 )
 
 // inviteRights is the wizard's second step: the rights this operator may grant, as a checklist
-// — a list pane whose selection is the ticked rights, each right drawn on two lines with its
-// description. Its keys are the pane's, as in every list: space ticks (or unticks) the right
+// — a list pane whose selection is the ticked rights, each right drawn with its description
+// under it (two lines, more where the description wraps). Its keys are the pane's, as in every list: space ticks (or unticks) the right
 // under the cursor and moves on to the next one.
 type inviteRights struct {
 	c        *common
@@ -46,11 +46,11 @@ func (r *inviteRights) loader(pageRequest) func(context.Context) (listPage[model
 	return func(context.Context) (listPage[model.Right], error) { return listPage[model.Right]{Rows: rows}, nil }
 }
 
-// SetSize keeps the checklist within the screen: two lines a right, under the step's title
-// and above its hint.
+// SetSize keeps the checklist within the screen, under the step's title and above its error
+// and hint: two lines a right, more for a description that wraps.
 func (r *inviteRights) SetSize(w, h int) {
 	r.width = w
-	r.list.SetSize(w, 2*max(1, (h-7)/2))
+	r.list.SetSize(w, max(2, h-6))
 }
 
 // HandleKey moves and ticks; a tick clears the "at least one" error.
@@ -106,8 +106,11 @@ func (r *inviteRights) drawRight(g model.Right, current, ticked bool) string {
 	if current {
 		head = st.RowCursor.Render(head)
 	}
-	return head + "  " + st.Dim.Render(safe.Line(g.Code)) + "\n    " +
-		st.Dim.Render(safe.Truncate(safe.Line(g.DescriptionIn(r.c.lang)), max(10, r.width-6)))
+	out := head + "  " + st.Dim.Render(safe.Line(g.Code))
+	for _, l := range wrapCells(safe.Line(g.DescriptionIn(r.c.lang)), max(10, r.width-6)) {
+		out += "\n    " + st.Dim.Render(l)
+	}
+	return out
 }
 
 // View is the checklist under its title; the wizard draws the hint under it.

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 )
 
@@ -689,4 +690,85 @@ func TestInviteWizardOpensOnTheScopesOrganization(t *testing.T) {
 	h.typeText("lou@example.org")
 	h.keys("tab", "enter")
 	h.mustShow("Access rights in Globex")
+}
+
+// In French at 80×24 the wizard is read whole: the account picker's rows (name, login code
+// and e-mail, the e-mail under the name where the line cannot hold it) and every right's
+// description in the checklist (a long one wraps; the rows scroll to keep the cursor's row
+// whole).
+func TestInviteWizardFrenchAt80x24ReadsWhole(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	cote := f.org("boulangerie-cote", "Boulangerie Côté")
+	mroy := f.org("hotel-mont-royal", "Hôtel Mont-Royal")
+	f.user("MROY-GSP11", "gaelle.saint-pierre@hotel-mont-royal.fr", "Gaëlle Saint-Pierre", mroy)
+	f.user("COTE-AMR42", "amelie.rousseau@boulangerie-cote.fr", "Amélie Rousseau", cote)
+	app := NewApp(context.Background(), st, support, Options{Lang: "fr", DBLabel: "test"}, asciiRenderer())
+	h := &harness{t: t, app: app, st: st, hl: newHeadless(app, 80, 24)}
+	whole := func(what string, texts ...string) {
+		t.Helper()
+		sizeCheck(t, h, what)
+		for _, s := range texts {
+			if !strings.Contains(flat(h.view()), flat(s)) {
+				t.Fatalf("%s: the screen does not show %q whole:\n%s", what, s, h.view())
+			}
+		}
+	}
+	h.keys("i", "shift+tab", "space", "tab")
+	whole("the account picker", "Gaëlle Saint-Pierre · MROY-GSP11 · gaelle.saint-pierre@hotel-mont-royal.fr",
+		"Amélie Rousseau · COTE-AMR42 · amelie.rousseau@boulangerie-cote.fr")
+	h.typeText("saint pierre")
+	whole("the account picker, searched", "Gaëlle Saint-Pierre · MROY-GSP11 · gaelle.saint-pierre@hotel-mont-royal.fr")
+	h.keys("enter")
+	h.typeText("boul")
+	h.keys("enter")
+	rights, err := st.ListRights(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range rights {
+		whole("the rights, cursor on "+g.Code, "[ ] "+g.LabelIn(i18n.FR)+" "+g.Code+" "+g.DescriptionIn(i18n.FR))
+		if i < len(rights)-1 {
+			h.keys("down")
+		}
+	}
+}
+
+// The wizard's organization filter folds as every search does: "elan" finds Élan Santé,
+// "CÔTÉ" and "cote boul" find Boulangerie Côté; a word that matches nothing says so. At 80×24.
+func TestInviteWizardOrganizationFilterFolds(t *testing.T) {
+	st := newStore(t)
+	f := fixture{t, st}
+	f.org("es-mtl", "Élan Santé") // the slug does not spell the name
+	f.org("boulangerie-cote", "Boulangerie Côté")
+	f.org("acme", "Acme Corp")
+	h := newHarness(t, st, support, 80, 24)
+	h.keys("i")
+	h.keys("tab", "tab") // from the name, past the e-mail, to the organization
+	filter := func(text string, want ...string) {
+		t.Helper()
+		s := h.app.active().(*inviteScreen)
+		for s.who.orgs.Value() != "" {
+			h.keys("backspace")
+		}
+		h.typeText(text)
+		sizeCheck(t, h, "filter "+text)
+		var got []string
+		for _, o := range s.who.orgs.list.Rows() {
+			got = append(got, o.Name)
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Fatalf("filter %q lists %q, want %q:\n%s", text, got, want, h.view())
+		}
+		for _, name := range want {
+			h.mustShow(name)
+		}
+	}
+	filter("elan", "Élan Santé")
+	filter("SANTE", "Élan Santé")
+	filter("CÔTÉ", "Boulangerie Côté")
+	filter("cote boul", "Boulangerie Côté")
+	filter("acme", "Acme Corp")
+	filter("zzz")
+	h.mustShow("No organization of yours matches.")
 }

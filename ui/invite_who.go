@@ -83,11 +83,16 @@ func newInviteWho(c *common) *inviteWho {
 	w := &inviteWho{c: c, name: in("invite.name.ph", 200), email: in("invite.email.ph", 254), userEmail: in("invite.email.ph", 254)}
 	st := c.styles
 	w.users = newPicker(c, c.t("invite.user.ph"), 256, w.searchUsers, func(u model.User, current bool) string {
-		line := safe.Truncate(safe.Line(u.Name)+" · "+safe.Line(u.Login)+" · "+safe.Line(u.Email), max(10, w.width-20))
+		// The row is read whole: the e-mail goes on under the name where the line cannot hold it.
+		style := lipgloss.NewStyle()
 		if current {
-			line = st.RowCursor.Render(line)
+			style = st.RowCursor
 		}
-		return line
+		lines := wrapCells(safe.Line(u.Name)+" · "+safe.Line(u.Login)+" · "+safe.Line(u.Email), w.width-indentW-2)
+		for i, l := range lines {
+			lines[i] = style.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}, c.t("invite.user.nomatch")).debounced()
 	w.orgs = newPicker(c, c.t("invite.org.ph"), 200, w.filterOrgs, func(o model.Organization, current bool) string {
 		mark := "  "
@@ -114,14 +119,24 @@ func (w *inviteWho) searchUsers(pageRequest) func(context.Context) (listPage[mod
 	}
 }
 
-// filterOrgs lists the organizations in scope whose name or slug holds the filter text.
+// filterOrgs lists the organizations in scope whose name or slug holds every word of the
+// filter, folded as every search folds (accents and case aside, in any order: "cote boul"
+// finds Boulangerie Côté).
 func (w *inviteWho) filterOrgs(pageRequest) func(context.Context) (listPage[model.Organization], error) {
-	q := strings.ToLower(strings.TrimSpace(w.orgs.Value()))
+	words := model.SearchWords(w.orgs.Value())
 	rows := w.inScope
-	if q != "" {
+	if len(words) > 0 {
 		rows = nil
 		for _, o := range w.inScope {
-			if strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.Slug, q) {
+			name, slug := model.FoldSearch(o.Name), model.FoldSearch(o.Slug)
+			all := true
+			for _, word := range words {
+				if !strings.Contains(name, word) && !strings.Contains(slug, word) {
+					all = false
+					break
+				}
+			}
+			if all {
 				rows = append(rows, o)
 			}
 		}

@@ -121,7 +121,9 @@ type listPane[T any] struct {
 	// draw, when set, draws each row itself instead of the columns (a short list inside a
 	// form, a checklist): current is the cursor's row, selected whether the row is selected.
 	// Such a pane has no header line, each row takes lines lines (0: one), and it draws only
-	// the rows it holds (no padding to its height). cols may then be nil.
+	// the rows it holds (no padding to its height). A row drawn on more lines (a text wrapped
+	// to be read whole) is shown whole: fewer rows fit, the cursor's row always in view.
+	// cols may then be nil.
 	draw  func(item T, current, selected bool) string
 	lines int
 	// whole, when set, is what Whole shows of a row: label and value pairs (nil: each
@@ -509,10 +511,34 @@ func (p *listPane[T]) drawnView() string {
 	if p.loaded && len(rows) == 0 && p.empty != "" {
 		return p.c.styles.Dim.Render(p.empty)
 	}
-	end := min(len(rows), p.top+p.visible())
-	lines := make([]string, 0, max(0, end-p.top))
+	end := min(len(rows), p.top+max(p.visible(), p.height)) // a row takes a line at the least
+	drawn := make([][]string, 0, max(0, end-p.top))
 	for i := p.top; i < end; i++ {
-		lines = append(lines, p.draw(rows[i], i == p.cursor, p.key != nil && p.sel[p.key(rows[i])]))
+		drawn = append(drawn, strings.Split(p.draw(rows[i], i == p.cursor, p.key != nil && p.sel[p.key(rows[i])]), "\n"))
+	}
+	// Rows taller than their share: the first rows give way until the cursor's row is whole
+	// within the height, and the rows that no longer fit are left for scrolling.
+	height := max(1, p.height)
+	if p.height == 0 {
+		height = len(drawn) * max(1, p.lines)
+	}
+	start, cur := 0, p.cursor-p.top
+	span := func(from, to int) int {
+		n := 0
+		for _, d := range drawn[from:to] {
+			n += len(d)
+		}
+		return n
+	}
+	for cur >= 0 && cur < len(drawn) && start < cur && span(start, cur+1) > height {
+		start++
+	}
+	var lines []string
+	for i, d := range drawn[start:] {
+		if i > 0 && len(lines)+len(d) > height {
+			break
+		}
+		lines = append(lines, d...)
 	}
 	return strings.Join(lines, "\n")
 }

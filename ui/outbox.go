@@ -30,14 +30,6 @@ type outboxKeys struct {
 	State, Detail, Retry, Cancel, NewLink, Account key.Binding
 }
 
-// outboxMode is what the screen shows: the list, or the e-mail under the cursor in full.
-type outboxMode int
-
-const (
-	outboxList outboxMode = iota
-	outboxDetail
-)
-
 // outboxOp is what an action does to one e-mail.
 type outboxOp int
 
@@ -58,15 +50,13 @@ type outboxScreen struct {
 	c             *common
 	keys          outboxKeys
 	width, height int
-	mode          outboxMode
 	status        string // store.MailPending, store.MailFailed, or "" for both
 
-	list    *listPane[store.OutboxMail]
-	prompt  *prompt
-	actions *actions // the list's keys
-	detail  *actions // the keys of one e-mail shown in full
-	short   []*action
-	busy    bool // an action is running
+	list   *listPane[store.OutboxMail]
+	rows   *listDetail[store.OutboxMail] // the list, or the e-mail under the cursor in full
+	prompt *prompt
+	short  []*action
+	busy   bool // an action is running
 }
 
 func newOutbox(c *common) *outboxScreen {
@@ -89,6 +79,7 @@ func newOutbox(c *common) *outboxScreen {
 		}
 		return cell
 	}
+	s.rows = newListDetail(c, s.list, s.keys.Detail, s.noRow)
 	s.buildActions()
 	return s
 }
@@ -105,11 +96,8 @@ func (s *outboxScreen) loader(r pageRequest) func(context.Context) (listPage[sto
 }
 
 func (s *outboxScreen) buildActions() {
-	c, ck, k := s.c, s.c.keys, s.keys
-	detail := &action{binding: k.Detail, group: 1, unavailable: s.noRow, run: func() tea.Cmd {
-		s.mode = outboxDetail
-		return nil
-	}}
+	ck, k := s.c.keys, s.keys
+	detail := s.rows.open
 	state := &action{binding: k.State, group: 1, run: func() tea.Cmd {
 		switch s.status {
 		case "":
@@ -135,18 +123,11 @@ func (s *outboxScreen) buildActions() {
 	newLink := &action{binding: k.NewLink, needs: model.ActionSendReset, group: 2, unavailable: s.noNewLink,
 		run: s.askNewLink}
 	leave := &action{binding: ck.Back, group: 1, run: func() tea.Cmd { return back }}
-	s.actions = newActions(c, detail, state, account,
-		&action{binding: ck.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
-		leave, retry, cancel, newLink)
-	s.short = []*action{detail, state, retry, cancel, newLink, account}
-	toList := func() tea.Cmd {
-		s.mode = outboxList
-		return nil
-	}
-	s.detail = newActions(c,
-		&action{binding: ck.Back, run: toList},
-		&action{binding: k.Detail, run: toList},
+	s.rows.setActions([]*action{detail, state, account,
+		{binding: ck.Refresh, group: 1, run: func() tea.Cmd { return s.list.Reload() }},
+		leave, retry, cancel, newLink},
 		retry, cancel, newLink, account)
+	s.short = []*action{detail, state, retry, cancel, newLink, account}
 }
 
 func (s *outboxScreen) noRow() string {
@@ -321,11 +302,7 @@ func (s *outboxScreen) InputFocused() bool { return s.prompt.Typing() }
 func (s *outboxScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listPageMsg[store.OutboxMail]:
-		cmd := s.list.Update(msg)
-		if len(s.list.Rows()) == 0 {
-			s.mode = outboxList
-		}
-		return s, cmd
+		return s, s.rows.Update(msg)
 	case outboxDoneMsg:
 		return s, s.done(msg)
 	case mailFailedMsg, reconnectedMsg, scopeChangedMsg:
@@ -346,37 +323,24 @@ func (s *outboxScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
 	if s.prompt.Active() {
 		return s.prompt.Update(msg)
 	}
-	if s.mode == outboxDetail {
-		if k := s.c.keys; key.Matches(msg, k.Up, k.Down) { // the previous or next e-mail
-			cmd, _ := s.list.HandleKey(msg)
-			return cmd
-		}
-		cmd, _ := s.detail.dispatch(msg)
-		return cmd
-	}
-	if cmd, ok := s.list.HandleKey(msg); ok {
-		return cmd
-	}
-	cmd, _ := s.actions.dispatch(msg)
-	return cmd
+	return s.rows.HandleKey(msg)
 }
 
 func (s *outboxScreen) ShortHelp() []key.Binding {
-	k := s.c.keys
 	switch {
 	case s.prompt.Active():
 		return s.prompt.ShortHelp()
-	case s.mode == outboxDetail:
-		return append([]key.Binding{k.Back, k.Up, k.Down}, s.detail.short(s.short[2:]...)...)
+	case s.rows.Shown():
+		return s.rows.DetailShortHelp(s.short[2:]...)
 	}
-	return s.actions.short(s.short...)
+	return s.rows.actions.short(s.short...)
 }
 
 func (s *outboxScreen) FullHelp() [][]key.Binding {
-	if s.mode == outboxDetail {
-		return append([][]key.Binding{{s.c.keys.Up, s.c.keys.Down}}, s.detail.full()...)
+	if s.rows.Shown() {
+		return append([][]key.Binding{{s.c.keys.Up, s.c.keys.Down}}, s.rows.detail.full()...)
 	}
-	return append(s.list.FullHelp(), s.actions.full()...)
+	return append(s.list.FullHelp(), s.rows.actions.full()...)
 }
 
 func (s *outboxScreen) columns(width int) []column[store.OutboxMail] {
@@ -431,7 +395,7 @@ func (s *outboxScreen) answerCell(m store.OutboxMail) string {
 }
 
 func (s *outboxScreen) View() string {
-	if m, ok := s.list.Current(); ok && s.mode == outboxDetail {
+	if m, ok := s.list.Current(); ok && s.rows.Shown() {
 		return s.detailView(m)
 	}
 	c, st := s.c, s.c.styles

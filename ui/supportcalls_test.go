@@ -514,9 +514,8 @@ func supportCalls() []supportCall {
 					press("tab", r.tr("the e-mail field", "le champ du courriel")),
 					press("ctrl+u", r.tr("clear it", "l'effacer")),
 					typed("helene.gagne@example.fr", r.tr("the address she spells", "l'adresse qu'elle épelle")),
-					press("ctrl+s", r.tr("save", "enregistrer"), "helene.gagne@example.fr").saying(r.msg("user.saved")),
-					press("shift+tab", r.tr("leave the field…", "quitter le champ…")),
-					press("shift+tab", r.tr("…and the form (keys act again)", "…et le formulaire (les touches agissent à nouveau)")),
+					press("ctrl+s", r.tr("save: out of the form (keys act again)", "enregistrer : hors du formulaire (les touches agissent à nouveau)"),
+						"helene.gagne@example.fr").saying(r.msg("user.saved")),
 					press("r", r.tr("a new reset link", "un nouveau lien"), r.msg("user.ask.resetlink", "Hélène Gagné")),
 					stroke{key: r.yes(), note: r.tr("yes (the mailer sends it meanwhile)", "oui (l'envoi se fait pendant ce temps)"),
 						flash: r.msg("user.done.resetlink", "Hélène Gagné"), then: func(r *callRun) {
@@ -650,6 +649,7 @@ func supportCalls() []supportCall {
 							r.t.Fatalf("no replacement invitation: %v", err)
 						}
 						r.flashShown("the replacement sent", r.msg("user.replace.link", "z.belanger@groupe-sante.fr", login, "CLIN-ZBL10"))
+						r.mustSee("the replacement sent", r.msg("user.replace.link", "z.belanger@groupe-sante.fr", login, "CLIN-ZBL10"))
 					}},
 				)
 			},

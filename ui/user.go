@@ -564,7 +564,9 @@ func (s *userView) loadedUser(m userLoadedMsg) tea.Cmd {
 }
 
 // save validates locally (inline errors, nothing sent) then saves in a command with the
-// version read; the form keeps its contents whatever the answer.
+// version read; the form keeps its contents whatever the answer. A save that succeeds leaves
+// the form (the focus back where the one-key actions work); a refused one keeps the field
+// focused.
 func (s *userView) save() tea.Cmd {
 	if !s.form.Dirty() {
 		return flashCmd(flashInfo, s.c.t("user.nothing"))
@@ -595,6 +597,7 @@ func (s *userView) saved(m userSavedMsg) tea.Cmd {
 	s.form.Load(m.user, s.catalog, true)
 	s.setConflict(nil)
 	s.buildActions()
+	s.setFocus(focusStop{}) // saved: out of the form, where the one-key actions work again
 	return tea.Batch(flashCmd(flashInfo, s.c.t("user.saved")), s.reload())
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 	"gatehouse/store"
 )
 
@@ -128,4 +129,41 @@ func TestUserUndelete(t *testing.T) {
 	h.clearFlash()
 	h.keys("U")
 	h.mustShow("This account is not deleted.")
+}
+
+// At 80×24 the User screen has no empty bottom line: the flash after a replacement (the new
+// address, the new login code, the old code deleted at acceptance) takes the lines it needs
+// from the page, which scrolls, and is read whole, in English and in French.
+func TestUserReplaceFlashReadWholeAt80x24(t *testing.T) {
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
+		t.Run(string(lang), func(t *testing.T) {
+			f := newUserFixture(t)
+			globex := f.org("clinique-ste-therese", "Clinique Sainte-Thérèse")
+			f.exec(`INSERT INTO memberships (user_id, org_id) VALUES ($1, $2)`, f.id, globex)
+			f.exec(`INSERT INTO membership_rights (user_id, org_id, right_code) VALUES ($1, $2, 'reports.view')`, f.id, globex)
+			op := registered(t, f.st, "claire", model.RoleSupport)
+			app := NewApp(context.Background(), f.st, op, Options{Lang: string(lang), DBLabel: "test"}, asciiRenderer())
+			h := &harness{t: t, app: app, st: f.st, hl: newHeadless(app, 80, 24)}
+			h.send(navigateMsg{Screen: "user", Arg: f.id})
+			lines := strings.Split(h.view(), "\n")
+			if strings.TrimSpace(lines[len(lines)-3]) == "" {
+				t.Fatalf("the page has an empty bottom line: the test proves nothing:\n%s", h.view())
+			}
+			h.keys("R")
+			h.typeText("z.belanger@groupe-sante.fr")
+			h.keys("enter", "enter", "y")
+			var login string
+			if err := f.st.DB().Get(&login, `SELECT u.login_code FROM invitations i JOIN users u ON u.id = i.user_id
+				WHERE i.replaces_user_id = $1`, f.id); err != nil {
+				t.Fatalf("no replacement invitation: %v\n%s", err, h.view())
+			}
+			sizeCheck(t, h, "after the replacement")
+			want := i18n.T(lang, "user.replace.link", "z.belanger@groupe-sante.fr", login, "ACME-7K2Q9")
+			lines = strings.Split(h.view(), "\n")
+			if got := flat(strings.Join(lines[len(lines)-4:len(lines)-1], " ")); !strings.Contains(got, flat(want)) {
+				t.Fatalf("the flash is not read whole above the footer: want %q\n%s", want, h.view())
+			}
+			h.mustShow(i18n.T(lang, "user.title") + " · Jean Dupont (ACME-7K2Q9)")
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -714,4 +715,47 @@ func TestUserCredentialActionsOnASharedAccountShowTheReason(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM audit_entries WHERE action LIKE 'user.%'`); n != 0 {
 		t.Fatalf("%d audit rows after refusals", n)
 	}
+}
+
+// A save that succeeds leaves the form: the focus goes back where the one-key actions work
+// (r asks for a reset link at once). A refused save (the address another account uses)
+// keeps the form, the field focused and what was typed. At 80×24.
+func TestUserSaveLeavesTheForm(t *testing.T) {
+	f := newUserFixture(t)
+	f.user("ACME-OTHER", "taken@example.org", "Someone Else", f.acme)
+	op := registered(t, f.st, "alice", model.RoleSupport)
+	h, uv := f.open(op, 80, 24)
+	for range 10 {
+		if it, ok := uv.form.focused(); ok && it.kind == itemEmail {
+			break
+		}
+		h.keys("tab")
+	}
+	if it, ok := uv.form.focused(); !ok || it.kind != itemEmail {
+		t.Fatalf("tab never reached the e-mail field:\n%s", h.view())
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.typeText("taken@example.org")
+	h.keys("ctrl+s")
+	sizeCheck(t, h, "a refused save")
+	h.mustShow("Another account already uses this e-mail address.")
+	if it, ok := uv.form.focused(); !ok || it.kind != itemEmail || !uv.form.Typing() || uv.form.formEmail() != "taken@example.org" {
+		t.Fatalf("a refused save left the field or lost what was typed:\n%s", h.view())
+	}
+	for range len("taken@example.org") {
+		h.keys("backspace")
+	}
+	h.typeText("jean.dupont@example.com")
+	h.keys("ctrl+s")
+	sizeCheck(t, h, "a save")
+	h.mustShow("Saved.", "jean.dupont@example.com")
+	if uv.zone != focusNone || uv.form.Typing() {
+		t.Fatalf("the focus stayed in the form after a save (zone %d, typing %v):\n%s", uv.zone, uv.form.Typing(), h.view())
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1 AND email = 'jean.dupont@example.com'`, f.id); n != 1 {
+		t.Fatal("the address was not saved")
+	}
+	h.keys("r")
+	sizeCheck(t, h, "r after a save")
+	h.mustShow("Send a reset link to Jean Dupont? (y/n)")
 }

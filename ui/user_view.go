@@ -11,7 +11,11 @@ import (
 // scrolled so that the focus is in view, with the open question under it. Every string from
 // the database goes through model/safe (the form, the panes).
 
-func (s *userView) View() string {
+func (s *userView) View() string { return s.ViewIn(s.height) }
+
+// ViewIn draws the screen in height lines: the page scrolls to keep the focus and the open
+// question in view (the app takes lines from it for a long flash).
+func (s *userView) ViewIn(height int) string {
 	c, st := s.c, s.c.styles
 	if !s.loaded {
 		if s.err != nil {
@@ -64,7 +68,7 @@ func (s *userView) View() string {
 	pane(focusEvents, c.t("user.events"), s.events.View(), s.events.Whole)
 	pane(focusMail, c.t("mailpane.title"), s.mail.View(), s.mail.Whole)
 
-	h := max(1, s.height-len(top)-len(bottom))
+	h := max(1, height-len(top)-len(bottom))
 	start := 0
 	if lo >= 0 {
 		if hi > h {

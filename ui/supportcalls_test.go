@@ -6,26 +6,20 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
-	"io"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"net/netip"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/emersion/go-smtp"
 	"golang.org/x/crypto/bcrypt"
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
 	"gatehouse/model/safe"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
 
 // The help desk's eight calls, as the support pages describe them: a person phones, the agent
@@ -75,7 +69,7 @@ type callWorld struct {
 	st   *store.Store
 	f    fixture
 	op   model.Operator
-	box  *callMailbox
+	box  *smtptest.Server
 	cfg  store.MailerConfig
 	org  map[string]int64 // by slug
 	user map[string]int64 // by login code
@@ -122,8 +116,8 @@ func newCallWorld(t *testing.T) *callWorld {
 	}
 	w.f.exec(`UPDATE users SET password_hash = $1`, string(hash))
 	w.op = registered(t, st, "claire", model.RoleSupport)
-	w.box = startCallMailbox(t, "exmaple.fr")
-	w.cfg = store.MailerConfig{SMTPURL: "smtp://" + w.box.addr, From: "portail@example.com", Hostname: "test", Timeout: 5 * time.Second}
+	w.box = smtptest.Start(t, smtptest.Options{RefuseDomain: "exmaple.fr"})
+	w.cfg = store.MailerConfig{SMTPURL: w.box.URL(), From: "portail@example.com", Hostname: "test", Timeout: 5 * time.Second}
 	return w
 }
 
@@ -154,78 +148,6 @@ func (w *callWorld) count(q string, args ...any) int {
 		w.t.Fatalf("%s: %v", q, err)
 	}
 	return n
-}
-
-// callMailbox is a real SMTP server (go-smtp) on 127.0.0.1 that keeps what it accepts and
-// refuses for good (550 5.1.2) every address of one domain.
-type callMailbox struct {
-	mu     sync.Mutex
-	addr   string
-	refuse string
-	got    []callMail
-}
-
-type callMail struct{ to, subject, body string }
-
-type callMailSession struct {
-	box *callMailbox
-	to  string
-}
-
-func (s *callMailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *callMailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasSuffix(to, "@"+s.box.refuse) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 2}, Message: "domain " + s.box.refuse + " not found"}
-	}
-	s.to = to
-	return nil
-}
-func (s *callMailSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		return err
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	s.box.mu.Lock()
-	s.box.got = append(s.box.got, callMail{to: s.to, subject: subject, body: string(body)})
-	s.box.mu.Unlock()
-	return nil
-}
-func (s *callMailSession) Reset()        { s.to = "" }
-func (s *callMailSession) Logout() error { return nil }
-
-func startCallMailbox(t *testing.T, refuse string) *callMailbox {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box := &callMailbox{addr: l.Addr().String(), refuse: refuse}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &callMailSession{box: box}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return box
-}
-
-// to is what the server accepted for one address.
-func (b *callMailbox) to(addr string) []callMail {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []callMail
-	for _, m := range b.got {
-		if m.to == addr {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // callRun is one call being made in one language.
@@ -421,7 +343,7 @@ func supportCalls() []supportCall {
 					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
 					r.t.Error("the unlock is not audited with its reason")
 				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.to("amelie.rousseau@boulangerie-cote.fr")) != 1 {
+				if rep := w.deliver(); rep.Sent != 1 || len(w.box.To("amelie.rousseau@boulangerie-cote.fr")) != 1 {
 					r.t.Errorf("the notice of the unlock did not reach her: %+v", rep)
 				}
 			},
@@ -442,8 +364,8 @@ func supportCalls() []supportCall {
 				if rep := w.deliver(); rep.Sent != 1 {
 					r.t.Fatalf("delivery: %+v", rep)
 				}
-				got := w.box.to("elodie.lefevre@clinique-ste-therese.fr")
-				if len(got) != 1 || !strings.Contains(got[0].body, "CLIN-ELF08") {
+				got := w.box.To("elodie.lefevre@clinique-ste-therese.fr")
+				if len(got) != 1 || !strings.Contains(got[0].Body, "CLIN-ELF08") {
 					r.t.Fatalf("the e-mail with her login code did not reach her: %+v", got)
 				}
 				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.login_code' AND target_user_id = $1`, w.user["CLIN-ELF08"]) != 1 {
@@ -475,13 +397,13 @@ func supportCalls() []supportCall {
 				if rep := w.deliver(); rep.Sent != 1 {
 					r.t.Fatalf("delivery: %+v", rep)
 				}
-				got := w.box.to("francois.berube@hotel-mont-royal.fr")
+				got := w.box.To("francois.berube@hotel-mont-royal.fr")
 				if len(got) != 1 {
-					r.t.Fatalf("the reset link did not reach him: %+v", w.box.got)
+					r.t.Fatalf("the reset link did not reach him: %+v", w.box.Messages())
 				}
-				token := regexp.MustCompile(`/reset\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
+				token := regexp.MustCompile(`/reset\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
 				if token == nil {
-					r.t.Fatalf("no reset link in the e-mail:\n%s", got[0].body)
+					r.t.Fatalf("no reset link in the e-mail:\n%s", got[0].Body)
 				}
 				if _, err := w.st.RedeemResetToken(context.Background(), token[1], "piano lanterne automne 42", "piano lanterne automne 42"); err != nil {
 					r.t.Fatalf("the link in the e-mail does not reset the password: %v", err)
@@ -522,13 +444,13 @@ func supportCalls() []supportCall {
 						flash: r.msg("user.done.resetlink", "Hélène Gagné"), then: func(r *callRun) {
 							r.w.deliver()
 							links := 0
-							for _, m := range r.w.box.to("helene.gagne@example.fr") {
-								if strings.Contains(m.body, "/reset?token=") {
+							for _, m := range r.w.box.To("helene.gagne@example.fr") {
+								if strings.Contains(m.Body, "/reset?token=") {
 									links++
 								}
 							}
 							if links != 1 {
-								r.t.Fatalf("%d reset links reached the corrected address, want 1: %+v", links, r.w.box.got)
+								r.t.Fatalf("%d reset links reached the corrected address, want 1: %+v", links, r.w.box.Messages())
 							}
 						}},
 					press("ctrl+r", r.tr("reload", "recharger")),
@@ -620,7 +542,7 @@ func supportCalls() []supportCall {
 					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
 					r.t.Error("the 2FA reset is not audited with its reason")
 				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.to("jerome.levesque@boulangerie-cote.fr")) != 1 {
+				if rep := w.deliver(); rep.Sent != 1 || len(w.box.To("jerome.levesque@boulangerie-cote.fr")) != 1 {
 					r.t.Errorf("the notice of the 2FA reset did not reach him: %+v", rep)
 				}
 			},
@@ -660,13 +582,13 @@ func supportCalls() []supportCall {
 					r.t.Fatal("the replacement does not carry her two memberships' rights")
 				}
 				w.deliver()
-				got := w.box.to("z.belanger@groupe-sante.fr")
+				got := w.box.To("z.belanger@groupe-sante.fr")
 				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach the new address: %+v", w.box.got)
+					r.t.Fatalf("the invitation did not reach the new address: %+v", w.box.Messages())
 				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
+				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
 				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].body)
+					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].Body)
 				}
 				const pw = "verger tranquille horizon 2026"
 				res, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: pw, Confirm: pw})
@@ -714,13 +636,13 @@ func supportCalls() []supportCall {
 					r.t.Fatal("no invitation of her account to the bakery")
 				}
 				w.deliver()
-				got := w.box.to("gaelle.saint-pierre@hotel-mont-royal.fr")
+				got := w.box.To("gaelle.saint-pierre@hotel-mont-royal.fr")
 				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach her own address: %+v", w.box.got)
+					r.t.Fatalf("the invitation did not reach her own address: %+v", w.box.Messages())
 				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
+				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
 				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].body)
+					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].Body)
 				}
 				if _, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: callPassword}); err != nil {
 					r.t.Fatalf("accepting with her password: %v", err)

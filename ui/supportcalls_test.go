@@ -299,14 +299,48 @@ func steps(lang i18n.Lang, strokes []stroke) string {
 }
 
 // searchFor is how every call starts: / and the name as the caller says it, enter to leave
-// the search box, enter to open the row under the cursor.
-func searchFor(r *callRun, spoken, name, login string) []stroke {
+// the search box, enter to open the row under the cursor. The account's screen shows its
+// name, its login code and what else opened names.
+func searchFor(r *callRun, spoken, name, login string, opened ...string) []stroke {
 	return []stroke{
 		press("/", r.tr("search the users", "rechercher les utilisateurs")),
 		typed(spoken, r.tr("the name as the caller spells it", "le nom comme l'appelant l'épelle"), name, login, r.msg("users.col.login")),
 		press("enter", r.tr("leave the search box", "quitter la zone de recherche")),
-		press("enter", r.tr("open the account under the cursor", "ouvrir le compte sous le curseur"), name, login),
+		press("enter", r.tr("open the account under the cursor", "ouvrir le compte sous le curseur"), append([]string{name, login}, opened...)...),
 	}
+}
+
+// auditedWithReason checks the call's one audit row of action on the user: written for
+// claire, its summary ending with the reason she typed.
+func (r *callRun) auditedWithReason(what, action string, id int64, reasonEnd string) {
+	r.t.Helper()
+	if r.w.count(`SELECT count(*) FROM audit_entries WHERE action = $1 AND target_user_id = $2 AND operator_name = 'claire'
+		AND summary LIKE '%' || $3`, action, id, reasonEnd) != 1 {
+		r.t.Errorf("%s is not audited with its reason", what)
+	}
+}
+
+// notified delivers the outbox and checks that the one e-mail sent is the notice to addr.
+func (r *callRun) notified(what, addr string) {
+	r.t.Helper()
+	if rep := r.w.deliver(); rep.Sent != 1 || len(r.w.box.To(addr)) != 1 {
+		r.t.Errorf("the notice of %s did not reach %s: %+v", what, addr, rep)
+	}
+}
+
+// mailedToken is the token of the link to page (reset, accept) in the one e-mail the server
+// received for addr.
+func (r *callRun) mailedToken(addr, page string) string {
+	r.t.Helper()
+	got := r.w.box.To(addr)
+	if len(got) != 1 {
+		r.t.Fatalf("%d e-mails reached %s, want 1: %+v", len(got), addr, r.w.box.Messages())
+	}
+	token := regexp.MustCompile(`/` + page + `\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
+	if token == nil {
+		r.t.Fatalf("no %s link in the e-mail:\n%s", page, got[0].Body)
+	}
+	return token[1]
 }
 
 func supportCalls() []supportCall {
@@ -325,9 +359,7 @@ func supportCalls() []supportCall {
 				}
 			},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "amelie rousseau", "Amélie Rousseau", "COTE-AMR42")
-				s[len(s)-1].see = append(s[len(s)-1].see, r.msg("user.failures.count", 5))
-				return append(s,
+				return append(searchFor(r, "amelie rousseau", "Amélie Rousseau", "COTE-AMR42", r.msg("user.failures.count", 5)),
 					press("u", r.tr("unlock", "déverrouiller"), r.msg("user.prompt.unlock")),
 					typed(r.tr("locked out after 5 tries, identity checked by call-back", "bloquée après 5 essais, identité vérifiée par rappel"),
 						r.tr("the reason (required, audited)", "le motif (obligatoire, journalisé)")),
@@ -339,13 +371,8 @@ func supportCalls() []supportCall {
 				if w.count(`SELECT count(*) FROM users WHERE id = $1 AND locked_at IS NULL AND failed_attempts = 0`, id) != 1 {
 					r.t.Error("the account is still locked")
 				}
-				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND target_user_id = $1 AND operator_name = 'claire'
-					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
-					r.t.Error("the unlock is not audited with its reason")
-				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.To("amelie.rousseau@boulangerie-cote.fr")) != 1 {
-					r.t.Errorf("the notice of the unlock did not reach her: %+v", rep)
-				}
+				r.auditedWithReason("the unlock", "user.unlock", id, r.tr("identity checked by call-back", "identité vérifiée par rappel"))
+				r.notified("the unlock", "amelie.rousseau@boulangerie-cote.fr")
 			},
 		},
 		{
@@ -397,15 +424,8 @@ func supportCalls() []supportCall {
 				if rep := w.deliver(); rep.Sent != 1 {
 					r.t.Fatalf("delivery: %+v", rep)
 				}
-				got := w.box.To("francois.berube@hotel-mont-royal.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the reset link did not reach him: %+v", w.box.Messages())
-				}
-				token := regexp.MustCompile(`/reset\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
-				if token == nil {
-					r.t.Fatalf("no reset link in the e-mail:\n%s", got[0].Body)
-				}
-				if _, err := w.st.RedeemResetToken(context.Background(), token[1], "piano lanterne automne 42", "piano lanterne automne 42"); err != nil {
+				token := r.mailedToken("francois.berube@hotel-mont-royal.fr", "reset")
+				if _, err := w.st.RedeemResetToken(context.Background(), token, "piano lanterne automne 42", "piano lanterne automne 42"); err != nil {
 					r.t.Fatalf("the link in the e-mail does not reset the password: %v", err)
 				}
 			},
@@ -425,9 +445,7 @@ func supportCalls() []supportCall {
 				}
 			},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "gagne helene", "Hélène Gagné", "CLIN-HGA05")
-				s[len(s)-1].see = append(s[len(s)-1].see, "helene.gagne@exmaple.fr")
-				return append(s,
+				return append(searchFor(r, "gagne helene", "Hélène Gagné", "CLIN-HGA05", "helene.gagne@exmaple.fr"),
 					press("shift+tab", r.tr("the e-mails pane, at the bottom: the reset link failed, and why", "les courriels, en bas : le lien a échoué, et pourquoi"),
 						r.msg("mailpane.title"), r.msg("outbox.kind.reset_link"), r.msg("outbox.status.failed"), "helene.gagne@exmaple.fr",
 						"5.1.2 domain exmaple.fr not found"),
@@ -477,9 +495,7 @@ func supportCalls() []supportCall {
 			wants: [2]string{"Our mailbox is shared: give me a password over the phone.",
 				"Notre adresse courriel est partagée : donnez-moi un mot de passe de vive voix."},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "tremblay noemie", "Noémie Tremblay", "MROY-NTR07")
-				s[len(s)-1].see = append(s[len(s)-1].see, "accueil@hotel-mont-royal.fr")
-				return append(s,
+				return append(searchFor(r, "tremblay noemie", "Noémie Tremblay", "MROY-NTR07", "accueil@hotel-mont-royal.fr"),
 					press("t", r.tr("generate a temporary password", "générer un mot de passe temporaire"), r.msg("user.temp.ask", "Noémie Tremblay")),
 					stroke{key: r.yes(), note: r.tr("yes: read it out to her", "oui : le lui lire"),
 						see: []string{r.msg("user.temp.title", "Noémie Tremblay"), r.msg("user.temp.note"), r.msg("user.temp.hint")},
@@ -538,13 +554,8 @@ func supportCalls() []supportCall {
 				if w.count(`SELECT count(*) FROM users WHERE id = $1 AND NOT totp_enabled AND totp_secret IS NULL`, id) != 1 {
 					r.t.Error("2FA is still on")
 				}
-				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.totp_reset' AND target_user_id = $1
-					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
-					r.t.Error("the 2FA reset is not audited with its reason")
-				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.To("jerome.levesque@boulangerie-cote.fr")) != 1 {
-					r.t.Errorf("the notice of the 2FA reset did not reach him: %+v", rep)
-				}
+				r.auditedWithReason("the 2FA reset", "user.totp_reset", id, r.tr("identity checked by call-back", "identité vérifiée par rappel"))
+				r.notified("the 2FA reset", "jerome.levesque@boulangerie-cote.fr")
 			},
 		},
 		{
@@ -582,16 +593,9 @@ func supportCalls() []supportCall {
 					r.t.Fatal("the replacement does not carry her two memberships' rights")
 				}
 				w.deliver()
-				got := w.box.To("z.belanger@groupe-sante.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach the new address: %+v", w.box.Messages())
-				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
-				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].Body)
-				}
+				token := r.mailedToken("z.belanger@groupe-sante.fr", "accept")
 				const pw = "verger tranquille horizon 2026"
-				res, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: pw, Confirm: pw})
+				res, err := w.st.AcceptInvitation(context.Background(), token, store.Acceptance{Password: pw, Confirm: pw})
 				if err != nil {
 					r.t.Fatalf("accepting the replacement: %v", err)
 				}
@@ -636,15 +640,8 @@ func supportCalls() []supportCall {
 					r.t.Fatal("no invitation of her account to the bakery")
 				}
 				w.deliver()
-				got := w.box.To("gaelle.saint-pierre@hotel-mont-royal.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach her own address: %+v", w.box.Messages())
-				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
-				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].Body)
-				}
-				if _, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: callPassword}); err != nil {
+				token := r.mailedToken("gaelle.saint-pierre@hotel-mont-royal.fr", "accept")
+				if _, err := w.st.AcceptInvitation(context.Background(), token, store.Acceptance{Password: callPassword}); err != nil {
 					r.t.Fatalf("accepting with her password: %v", err)
 				}
 				if w.count(`SELECT count(*) FROM membership_rights WHERE user_id = $1 AND org_id = $2 AND right_code = 'bookings.manage'`,

@@ -31,10 +31,15 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // isolate keeps the developer's configuration and environment out of a test.
 func isolate(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{"DATABASE_URL", "GATEHOUSE_READ_DATABASE_URL", "GATEHOUSE_LANG",
-		"GATEHOUSE_CONFIG", "GATEHOUSE_OUTBOX_KEY", "GATEHOUSE_OUTBOX_KEY_FILE", "GATEHOUSE_SMTP_URL"} {
-		t.Setenv(v, "")
+	// Every setting's variable (GATEHOUSE_DEMO among them: set, the tests would reach the
+	// demo's database), and the two that are not settings.
+	for _, s := range settings {
+		if s.env != "" {
+			t.Setenv(s.env, "")
+		}
 	}
+	t.Setenv("GATEHOUSE_CONFIG", "")
+	t.Setenv("GATEHOUSE_OUTBOX_KEY", "")
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("GATEHOUSE_DATA_DIR", t.TempDir())
 }

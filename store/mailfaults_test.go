@@ -32,18 +32,10 @@ func received(sink *smtptest.Server, messageID string) []smtptest.Message {
 	return out
 }
 
-type mailRow struct {
-	ID        int64   `db:"id"`
-	Status    string  `db:"status"`
-	Attempts  int     `db:"attempts"`
-	LastError *string `db:"last_error"`
-	Sealed    []byte  `db:"sealed_secret"`
-	MessageID string  `db:"message_id"`
-}
-
-func (a *acct) mailRow(id int64) mailRow {
+// mailRow is one e-mail's outbox row (outboxRow).
+func (a *acct) mailRow(id int64) outboxRow {
 	a.t.Helper()
-	var r mailRow
+	var r outboxRow
 	if err := a.s.DB().Get(&r, `SELECT id, status, attempts, last_error, sealed_secret, message_id FROM outbox WHERE id = $1`, id); err != nil {
 		a.t.Fatal(err)
 	}

@@ -3,17 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
 
 const (
@@ -187,37 +183,12 @@ func TestRightsCommands(t *testing.T) {
 	}
 }
 
-// mailSink is a real SMTP server (go-smtp) on 127.0.0.1 keeping what it receives.
-type mailSink struct {
-	mu   sync.Mutex
-	data []string
-}
-
-type mailSinkSession struct{ s *mailSink }
-
-func (m mailSinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (m mailSinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (m mailSinkSession) Reset()                               {}
-func (m mailSinkSession) Logout() error                        { return nil }
-func (m mailSinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	m.s.mu.Lock()
-	m.s.data = append(m.s.data, string(b))
-	m.s.mu.Unlock()
-	return err
-}
-
 func TestMailCommandOnce(t *testing.T) {
 	h := newHarness(t)
 	st := h.store()
 	acme := h.org("acme", "Acme Corp")
 	h.invite(st, store.NewInvitation{OrgID: acme, Name: "Mia", Email: "mia@example.org", Rights: []string{"billing.view"}})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := smtptest.FreeAddr(t)
 
 	code, out, errOut := h.run("mail", "--once", "--smtp-url", "smtp://"+addr, "--from", "portal@example.com")
 	if code != exitRefused || !strings.Contains(out, "to retry 1") || !strings.Contains(errOut, "attempt 1 failed") {
@@ -227,24 +198,15 @@ func TestMailCommandOnce(t *testing.T) {
 		t.Fatalf("no SMTP URL: exit %d", code)
 	}
 
-	sink := &mailSink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailSinkSession{sink}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	l, err = net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l) //nolint:errcheck
-	t.Cleanup(func() { srv.Close() })
+	sink := smtptest.Start(t, smtptest.Options{Addr: addr})
 	h.exec(`UPDATE outbox SET next_attempt_at = now() - interval '1 second'`) // the backoff has passed
 	t.Setenv("GATEHOUSE_SMTP_URL", "smtp://"+addr)
 	code, out, errOut = h.run("mail", "--once")
 	if code != exitOK || !strings.Contains(out, "sent 1, to retry 0, failed 0") {
 		t.Fatalf("server back: exit %d\n%s\n%s", code, out, errOut)
 	}
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.data) != 1 || !strings.Contains(sink.data[0], "Acme Corp") || !strings.Contains(sink.data[0], "accept?token=3D") {
-		t.Fatalf("received %q", sink.data)
+	got := sink.Messages()
+	if len(got) != 1 || !strings.Contains(string(got[0].Raw), "Acme Corp") || !strings.Contains(string(got[0].Raw), "accept?token=3D") {
+		t.Fatalf("received %v", got)
 	}
 }

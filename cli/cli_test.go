@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -31,10 +33,15 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // isolate keeps the developer's configuration and environment out of a test.
 func isolate(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{"DATABASE_URL", "GATEHOUSE_READ_DATABASE_URL", "GATEHOUSE_LANG",
-		"GATEHOUSE_CONFIG", "GATEHOUSE_OUTBOX_KEY", "GATEHOUSE_OUTBOX_KEY_FILE", "GATEHOUSE_SMTP_URL"} {
-		t.Setenv(v, "")
+	// Every setting's variable (GATEHOUSE_DEMO among them: set, the tests would reach the
+	// demo's database), and the two that are not settings.
+	for _, s := range settings {
+		if s.env != "" {
+			t.Setenv(s.env, "")
+		}
 	}
+	t.Setenv("GATEHOUSE_CONFIG", "")
+	t.Setenv("GATEHOUSE_OUTBOX_KEY", "")
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("GATEHOUSE_DATA_DIR", t.TempDir())
 }
@@ -525,6 +532,10 @@ func writeKey(t *testing.T, dir, name string) (path, fingerprint string) {
 	return path, ssh.FingerprintSHA256(pk)
 }
 
+// A DSA public key (ssh-dss), fixed: generating DSA parameters is slow, and the key is only
+// refused.
+const dsaKeyLine = "ssh-dss AAAAB3NzaC1kc3MAAACBAMxzfzZECV61o39Sr8UaSe0Uw/JCtZXqyb2Kaa6jKVaZsYwcQXbvlKu/UjzcWaTZVdG5CKIRs7eNLKl8AiVsOxpNFH6VVv0eWmT4lmslqRDPJtOnWKaJjoBAqIUCGSy417yD99GPhRhoMGoo08CgngYS2EChluwVZtTcqdEPP7e/AAAAFQDi2At6RYIlGrR23b6yHpogLrL+CwAAAIEAwAPfogSec0snpnAfzM0PJEtVFnxGQ/1jFpdZY33+w0bKe0kKdvIPhSGbdaelS/n+a4mPF4GGDM2zxTrX31nmyTeFF/kmVQ2jJPt4BB3znata5/tsJ6YzphGjLYFRWkNb3HsyE9opIZ5Lo4dJApFffMdqW2c+850SaYG6B81HGMAAAACAezN3LFZ53QpIxT3p9i0j4xl1GkIPkEFoB335zMDOE1CQib7sSqTr5wN0lPsLq3bbkp8srKLiuk7Cbuu6zAdXZHWhyT5LARtimMQ8rqW4/sjVG/yYjAYEIcHZJxo8HjuuulgtpKD5m2qsz5BWUZVFHdEzsfyOYhUwbNJ04OGDoiE= dsa@example"
+
 func TestOperatorRoundTrip(t *testing.T) {
 	h := newHarness(t)
 	asOSUser(t, "root") // not registered: acts as the machine's administrator
@@ -563,6 +574,35 @@ func TestOperatorRoundTrip(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(errOut, "c2VjcmV0") {
 			t.Errorf("key file %s: exit %d, %q (want %q)", file, code, errOut, want)
 		}
+	}
+
+	// keys of a type gatehouse serve refuses at login: refused when added, naming the
+	// accepted types
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecPub, err := ssh.NewPublicKey(&ec.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecFile := filepath.Join(dir, "id_ecdsa.pub")
+	os.WriteFile(ecFile, []byte("# a comment\n"+string(ssh.MarshalAuthorizedKey(ecPub))), 0o644)
+	dsaFile := filepath.Join(dir, "id_dsa.pub")
+	os.WriteFile(dsaFile, []byte(dsaKeyLine+"\n"), 0o644)
+	for file, want := range map[string]string{
+		ecFile:  "id_ecdsa.pub, line 2: an SSH key of type ecdsa-sha2-nistp256 is not accepted: gatehouse serve accepts only ssh-ed25519, sk-ssh-ed25519@openssh.com",
+		dsaFile: "id_dsa.pub, line 1: an SSH key of type ssh-dss is not accepted: gatehouse serve accepts only ssh-ed25519",
+	} {
+		if code, _, errOut := h.run("operator", "add", "dora", "--role", "oncall", "--key", file); code != exitRefused || !strings.Contains(errOut, want) {
+			t.Errorf("operator add --key %s: exit %d, %q (want %q)", file, code, errOut, want)
+		}
+		if code, _, errOut := h.run("operator", "key", "add", "alice", file); code != exitRefused || !strings.Contains(errOut, want) {
+			t.Errorf("operator key add %s: exit %d, %q (want %q)", file, code, errOut, want)
+		}
+	}
+	if n := h.loCount(`SELECT count(*) FROM operators WHERE name = 'dora'`); n != 0 {
+		t.Fatal("an operator was registered with a refused key")
 	}
 
 	// key add / remove

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -41,5 +42,38 @@ func TestConfigHelpNamesEverySetting(t *testing.T) {
 		if !strings.Contains(section, want) {
 			t.Errorf("configuration section lacks %q:\n%s", want, section)
 		}
+	}
+}
+
+// TestIsolateClearsTheDevelopersEnvironment: with every setting's variable set (the demo
+// setting among them), a test's isolate leaves none, and the configuration it loads uses
+// neither the demo's database nor the developer's.
+func TestIsolateClearsTheDevelopersEnvironment(t *testing.T) {
+	for _, s := range settings {
+		if s.env != "" {
+			t.Setenv(s.env, "from-the-developer")
+		}
+	}
+	t.Setenv("GATEHOUSE_DEMO", "1")
+	t.Setenv("DATABASE_URL", "postgres://developer@elsewhere/db")
+	t.Setenv("GATEHOUSE_CONFIG", "/nonexistent/developer/config")
+	t.Setenv("GATEHOUSE_OUTBOX_KEY", "from-the-developer")
+	isolate(t)
+	for _, s := range settings {
+		if v := os.Getenv(s.env); s.env != "" && v != "" && s.env != "GATEHOUSE_DATA_DIR" {
+			t.Errorf("%s is still %q", s.env, v)
+		}
+	}
+	for _, v := range []string{"GATEHOUSE_CONFIG", "GATEHOUSE_OUTBOX_KEY"} {
+		if os.Getenv(v) != "" {
+			t.Errorf("%s is still set", v)
+		}
+	}
+	cfg, err := loadConfig(newFlags(&env{}, &command{name: "x"}, true).global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Demo || cfg.DatabaseURL != "" || cfg.DataDir == "from-the-developer" {
+		t.Fatalf("after isolate the configuration is %+v", cfg)
 	}
 }

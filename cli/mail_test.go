@@ -1,68 +1,12 @@
 package cli
 
 import (
-	"io"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-smtp"
+	"gatehouse/store/smtptest"
 )
-
-// refusingSink is a real SMTP server (go-smtp) that refuses one recipient for good (550).
-type refusingSink struct {
-	mu     sync.Mutex
-	refuse string
-	got    []string // recipients of the accepted messages
-}
-
-type refusingSession struct {
-	s  *refusingSink
-	to string
-}
-
-func (r *refusingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (r *refusingSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == r.s.refuse {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	r.to = to
-	return nil
-}
-func (r *refusingSession) Data(rd io.Reader) error {
-	if _, err := io.ReadAll(rd); err != nil {
-		return err
-	}
-	r.s.mu.Lock()
-	r.s.got = append(r.s.got, r.to)
-	r.s.mu.Unlock()
-	return nil
-}
-func (r *refusingSession) Reset()        { r.to = "" }
-func (r *refusingSession) Logout() error { return nil }
-
-func (s *refusingSink) received() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.got...)
-}
-
-func serveRefusingSink(t *testing.T, addr, refuse string) *refusingSink {
-	t.Helper()
-	sink := &refusingSink{refuse: refuse}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &refusingSession{s: sink}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return sink
-}
 
 // Two OS users share a database: each has its own default outbox.key. The second one's
 // commands queue nothing (the whole change refused, with how to set the key), its mailer
@@ -97,7 +41,7 @@ func TestOutboxKeyOfAnotherOSUserQueuesNothing(t *testing.T) {
 	if n := h.loCount(`SELECT count(*) FROM outbox`); n != 2 {
 		t.Fatalf("%d e-mails queued, want alice's 2", n)
 	}
-	addr := freeTCPAddr(t)
+	addr := smtptest.FreeAddr(t)
 	code, _, errOut = h.run("mail", "--once", "--smtp-url", "smtp://"+addr)
 	if code != exitUsage || !strings.Contains(errOut, "nothing was delivered") || !strings.Contains(errOut, "GATEHOUSE_OUTBOX_KEY") {
 		t.Fatalf("mail with another OS user's key: exit %d\n%s", code, errOut)
@@ -109,21 +53,11 @@ func TestOutboxKeyOfAnotherOSUserQueuesNothing(t *testing.T) {
 	// Given the installation's key (the key file alice's commands created), bob's commands work.
 	t.Setenv("GATEHOUSE_OUTBOX_KEY_FILE", filepath.Join(aliceDir, "outbox.key"))
 	h.mustRun("users", "unlock", "ACME-LCK02", "--reason", "ticket 2", "--send-reset")
-	sink := serveRefusingSink(t, addr, "")
+	sink := smtptest.Start(t, smtptest.Options{Addr: addr})
 	code, out, errOut := h.run("mail", "--once", "--smtp-url", "smtp://"+addr)
-	if code != exitOK || !strings.Contains(out, "sent 4, to retry 0, failed 0") || len(sink.received()) != 4 {
-		t.Fatalf("mail with the installation's key: exit %d\n%s\n%s\nreceived %v", code, out, errOut, sink.received())
+	if code != exitOK || !strings.Contains(out, "sent 4, to retry 0, failed 0") || len(sink.Recipients()) != 4 {
+		t.Fatalf("mail with the installation's key: exit %d\n%s\n%s\nreceived %v", code, out, errOut, sink.Recipients())
 	}
-}
-
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // mail --once exits 0 only when nothing is left pending and nothing failed in its pass; else
@@ -138,7 +72,7 @@ func TestMailOnceExitsNonZeroWhileMessagesArePending(t *testing.T) {
 		h.exec(`UPDATE users SET locked_at = now(), lock_reason = 'threshold', failed_attempts = 6 WHERE id = $1`, id)
 		h.mustRun("users", "unlock", login, "--reason", "ticket", "--send-reset") // a notice and a reset link each
 	}
-	addr := freeTCPAddr(t)
+	addr := smtptest.FreeAddr(t)
 	t.Setenv("GATEHOUSE_SMTP_URL", "smtp://"+addr)
 
 	// The server is down: every attempt fails.
@@ -155,14 +89,14 @@ func TestMailOnceExitsNonZeroWhileMessagesArePending(t *testing.T) {
 	}
 
 	// The server is back and refuses one recipient for good.
-	sink := serveRefusingSink(t, addr, "acme-onc02@example.com")
+	sink := smtptest.Start(t, smtptest.Options{Addr: addr, Refuse: []string{"acme-onc02@example.com"}})
 	h.exec(`UPDATE outbox SET next_attempt_at = now() - interval '1 second'`) // the backoff has passed
 	code, out, errOut = h.run("mail", "--once")
 	if code != exitRefused || !strings.Contains(out, "sent 2, to retry 0, failed 2; outbox now: 0 pending, 2 failed") ||
 		!strings.Contains(errOut, "2 e-mail(s) failed for good in this pass") || strings.Contains(errOut, "still pending") {
 		t.Fatalf("one recipient refused: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if got := sink.received(); len(got) != 2 || got[0] != "acme-onc01@example.com" {
+	if got := sink.Recipients(); len(got) != 2 || got[0] != "acme-onc01@example.com" {
 		t.Fatalf("received %v", got)
 	}
 	// Nothing left pending, nothing failed in this pass: 0 (the earlier failures are counted).

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"mime/quotedprintable"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,13 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jmoiron/sqlx"
 
 	"gatehouse/store"
 	"gatehouse/store/demodata"
+	"gatehouse/store/smtptest"
 )
 
 // The newcomer's first ten minutes: after `gatehouse demo`, every other command reaches the
@@ -153,28 +151,18 @@ func TestNewcomerAfterTheDemo(t *testing.T) {
 
 	t.Run("mail --demo with an SMTP server uses it", func(t *testing.T) {
 		demoDB := openDemoDB(t, dataDir)
-		sink := &mailSink{}
-		srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailSinkSession{sink}, nil }))
-		srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Serve(l) //nolint:errcheck
-		defer srv.Close()
+		sink := smtptest.Start(t, smtptest.Options{})
 		if code, out, errOut := run(t, "users", "unlock", login, "--reason", "called again", "--send-reset", "--demo"); code != exitOK {
 			t.Fatalf("users unlock --send-reset --demo: exit %d\n%s%s", code, out, errOut)
 		}
 		pending := outboxPending(t, demoDB)
 		before := maildirFiles(t, filepath.Join(dataDir, "demo-mail"))
-		t.Setenv("GATEHOUSE_SMTP_URL", "smtp://"+l.Addr().String())
+		t.Setenv("GATEHOUSE_SMTP_URL", sink.URL())
 		code, out, errOut := run(t, "mail", "--demo", "--once")
 		if code != exitOK || !strings.HasPrefix(out, "sent "+strconv.Itoa(pending)+",") {
 			t.Fatalf("mail --demo --once with an SMTP server: exit %d\n%s%s", code, out, errOut)
 		}
-		sink.mu.Lock()
-		received := len(sink.data)
-		sink.mu.Unlock()
+		received := len(sink.Messages())
 		if received != pending || pending == 0 {
 			t.Errorf("the SMTP server received %d message(s), %d were queued", received, pending)
 		}

@@ -21,7 +21,9 @@ func init() {
 with --org; grants only the rights given with --right, or every right when none is given),
 oncall (reads everything, may unlock accounts and reset failure counters).
 A local operator is the OS user of the same name; over SSH an operator is identified by the
-public keys given with --key (authorized_keys format, one or more keys per file).
+public keys given with --key (authorized_keys format, one or more keys per file): ssh-ed25519,
+sk-ssh-ed25519@openssh.com or ssh-rsa keys, the types gatehouse serve accepts (an ECDSA or DSA
+key, or a certificate, is refused).
 Run by an unregistered OS user, the command acts as the machine's administrator ("cli:USER").`,
 		examples: []string{
 			"gatehouse operator add alice --role support --key ~/.ssh/id_ed25519.pub",
@@ -89,6 +91,10 @@ func readKeyFile(path string) ([]string, error) {
 			continue
 		}
 		if _, _, _, err := store.ParseAuthorizedKey(line); err != nil {
+			var kt *store.KeyTypeError
+			if errors.As(err, &kt) {
+				return nil, refusedf("key file %s, line %d: %s", path, n, kt.Error())
+			}
 			return nil, refusedf("key file %s, line %d: not an SSH public key (authorized_keys format)", path, n)
 		}
 		keys = append(keys, line)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"gatehouse/store/smtptest"
 )
 
 // gatehouse portal, the portal URL and sender of every command, and the demo's portal.
@@ -127,24 +127,15 @@ func TestPortalURLAndSenderReachTheEmails(t *testing.T) {
 	if !strings.Contains(out, "https://accounts.acme.example/portal/accept?token=") {
 		t.Fatalf("the printed link must start with the portal URL:\n%s", out)
 	}
-	sink := &mailSink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailSinkSession{sink}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l) //nolint:errcheck
-	t.Cleanup(func() { srv.Close() })
+	sink := smtptest.Start(t, smtptest.Options{})
 	t.Setenv("GATEHOUSE_MAIL_FROM", "accounts@acme.example")
-	if code, out, errOut := h.run("mail", "--once", "--smtp-url", "smtp://"+l.Addr().String()); code != exitOK {
+	if code, out, errOut := h.run("mail", "--once", "--smtp-url", sink.URL()); code != exitOK {
 		t.Fatalf("mail: exit %d\n%s\n%s", code, out, errOut)
 	}
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.data) != 1 || !strings.Contains(sink.data[0], "From: <accounts@acme.example>") && !strings.Contains(sink.data[0], "From: accounts@acme.example") ||
-		!strings.Contains(sink.data[0], "https://accounts.acme.example/portal/accept?token=3D") {
-		t.Fatalf("received %q", sink.data)
+	got := sink.Messages()
+	if len(got) != 1 || !strings.Contains(string(got[0].Raw), "From: <accounts@acme.example>") && !strings.Contains(string(got[0].Raw), "From: accounts@acme.example") ||
+		!strings.Contains(string(got[0].Raw), "https://accounts.acme.example/portal/accept?token=3D") {
+		t.Fatalf("received %v", got)
 	}
 }
 

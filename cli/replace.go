@@ -102,10 +102,7 @@ func runUsersReplace(e *env, c *command, args []string) int {
 		return fail(e, err)
 	}
 	defer cleanup()
-	u, err := st.FindUser(e.ctx, op, ident)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(e, refusedf("no user %q (give an id, a login code or an e-mail)", sanitizeLine(safeCap(ident))))
-	}
+	u, err := findUser(e, st, op, ident)
 	if err != nil {
 		return fail(e, err)
 	}

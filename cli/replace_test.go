@@ -37,6 +37,10 @@ func TestUsersReplaceCommand(t *testing.T) {
 	if code, _, errOut := h.run("users", "replace", "ACME-30001"); code != exitUsage || !strings.Contains(errOut, "--email") {
 		t.Fatalf("no --email: exit %d %s", code, errOut)
 	}
+	if code, _, errOut := h.run("users", "replace", "NOPE-00000", "--email", "x@new.example.org", "--dry-run"); code != exitRefused ||
+		!strings.Contains(errOut, `no user "NOPE-00000" (give an id, a login code or an e-mail)`) {
+		t.Fatalf("an unknown account: exit %d %s", code, errOut)
+	}
 	// --dry-run: the plan, nothing sent.
 	out := h.mustRun("users", "replace", "ACME-30001", "--email", "marie@new.example.org", "--dry-run")
 	for _, want := range []string{"replacing ACME-30001 (Marie Dupont <marie@old.example.org>) by marie@new.example.org",

@@ -45,10 +45,7 @@ func runUsersUnlock(e *env, c *command, args []string) int {
 	}
 	defer cleanup()
 	ident := strings.TrimSpace(pos[0])
-	u, err := st.FindUser(e.ctx, op, ident)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(e, refusedf("no user %q (give an id, a login code or an e-mail)", sanitizeLine(safeCap(ident))))
-	}
+	u, err := findUser(e, st, op, ident)
 	if err != nil {
 		return fail(e, err)
 	}

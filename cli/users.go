@@ -261,11 +261,8 @@ func runUsersShow(e *env, c *command, args []string) int {
 		return fail(e, err)
 	}
 	defer cleanup()
-	u, err := st.FindUser(e.ctx, op, ident)
+	u, err := findUser(e, st, op, ident)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fail(e, refusedf("no user %q (give an id, a login code or an e-mail)", sanitizeLine(safeCap(ident))))
-		}
 		return fail(e, err)
 	}
 	if *asJSON {
@@ -284,6 +281,16 @@ func runUsersShow(e *env, c *command, args []string) int {
 		return fail(e, err)
 	}
 	return exitOK
+}
+
+// findUser finds the account a command names by its id, login code or e-mail among the
+// operator's users; one it cannot find is refused with what to give.
+func findUser(e *env, st *store.Store, op model.Operator, ident string) (model.User, error) {
+	u, err := st.FindUser(e.ctx, op, ident)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.User{}, refusedf("no user %q (give an id, a login code or an e-mail)", sanitizeLine(safeCap(ident)))
+	}
+	return u, err
 }
 
 // safeCap shortens what the user typed before quoting it back (it could be a 1 MB paste).

@@ -315,7 +315,7 @@ func invitationToTwoFactor(t *testing.T, w *world) {
 				t.Fatal("signed out, no session remains")
 			}
 			for _, m := range w.deliver() {
-				if m.to == email && m.subject == "" {
+				if m.To == email && m.Subject == "" {
 					t.Fatal("an e-mail without a subject")
 				}
 			}

@@ -6,13 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -22,12 +19,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"golang.org/x/net/html"
 
 	"gatehouse/model"
 	"gatehouse/portal"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 	"gatehouse/store/storetest"
 )
 
@@ -46,7 +43,7 @@ type world struct {
 	st   *store.Store
 	srv  *httptest.Server
 	base string // http://127.0.0.1:PORT (+ prefix)
-	sink *smtpSink
+	sink *smtptest.Server
 	logs *syncBuffer
 	ctx  context.Context
 	org  int64
@@ -108,7 +105,7 @@ func newWorld(t testing.TB, prefix string, opts ...worldOpt) *world {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	w := &world{t: t, st: st, srv: srv, base: base, sink: startSink(t), logs: logs, ctx: context.Background(), clk: clk}
+	w := &world{t: t, st: st, srv: srv, base: base, sink: smtptest.Start(t, smtptest.Options{}), logs: logs, ctx: context.Background(), clk: clk}
 	w.org = storetest.Org(t, st, "acme", "Acme Industries")
 	var opID int64
 	if err := st.DB().Get(&opID, `INSERT INTO operators (name, role) VALUES ('desk', 'support') RETURNING id`); err != nil {
@@ -285,69 +282,14 @@ func (w *world) mustSee(p page, what ...string) {
 
 // ---- mail through a real SMTP server ----
 
-type received struct {
-	to, subject, body string
-}
-
-type smtpSink struct {
-	mu   sync.Mutex
-	msgs []received
-	addr string
-}
-
-type sinkSession struct {
-	sink *smtpSink
-	to   string
-}
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error      { return nil }
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		return err
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	s.sink.mu.Lock()
-	s.sink.msgs = append(s.sink.msgs, received{to: s.to, subject: subject, body: string(body)})
-	s.sink.mu.Unlock()
-	return nil
-}
-func (s *sinkSession) Reset()        { s.to = "" }
-func (s *sinkSession) Logout() error { return nil }
-
-func startSink(t testing.TB) *smtpSink {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &smtpSink{addr: l.Addr().String()}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: sink}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return sink
-}
-
 // deliver sends what the outbox holds to the SMTP server and returns every message received
 // so far.
-func (w *world) deliver() []received {
+func (w *world) deliver() []smtptest.Message {
 	w.t.Helper()
-	if _, err := w.st.DeliverDue(w.ctx, store.MailerConfig{SMTPURL: "smtp://" + w.sink.addr, From: "portal@example.com"}); err != nil {
+	if _, err := w.st.DeliverDue(w.ctx, store.MailerConfig{SMTPURL: w.sink.URL(), From: "portal@example.com"}); err != nil {
 		w.t.Fatal(err)
 	}
-	w.sink.mu.Lock()
-	defer w.sink.mu.Unlock()
-	return append([]received(nil), w.sink.msgs...)
+	return w.sink.Messages()
 }
 
 var linkRE = regexp.MustCompile(`https?://\S+[?&]token=[A-Za-z0-9_-]+`)
@@ -357,8 +299,8 @@ func (w *world) lastLink(addr string) string {
 	w.t.Helper()
 	msgs := w.deliver()
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].to == addr {
-			if l := linkRE.FindString(msgs[i].body); l != "" {
+		if msgs[i].To == addr {
+			if l := linkRE.FindString(msgs[i].Body); l != "" {
 				return l
 			}
 		}
@@ -368,16 +310,16 @@ func (w *world) lastLink(addr string) string {
 }
 
 // lastMail delivers the outbox and returns the last message to addr.
-func (w *world) lastMail(addr string) received {
+func (w *world) lastMail(addr string) smtptest.Message {
 	w.t.Helper()
 	msgs := w.deliver()
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].to == addr {
+		if msgs[i].To == addr {
 			return msgs[i]
 		}
 	}
 	w.t.Fatalf("no e-mail to %s", addr)
-	return received{}
+	return smtptest.Message{}
 }
 
 func tokenOf(link string) string {

@@ -77,7 +77,7 @@ func (p *Portal) landToken(w http.ResponseWriter, r *http.Request, cookie, page 
 	return true
 }
 
-// tokenKeys maps a refused reset token to its message.
+// resetRefusal maps a refused reset token to its message.
 func resetRefusal(err error) (string, bool) {
 	switch {
 	case errors.Is(err, store.ErrTokenUsed):
@@ -94,6 +94,28 @@ func resetRefusal(err error) (string, bool) {
 	return "", false
 }
 
+// resetRefused answers the reset page with the message that says why there is no form.
+func (p *Portal) resetRefused(w http.ResponseWriter, r *http.Request, vs *visit, key string) {
+	v := p.view(r, vs, "portal.reset.title", "")
+	v.Error = v.T(key)
+	p.render(w, r, http.StatusOK, "reset", v)
+}
+
+// resetLinkRefused answers the reset page when err refuses the link (its cookie is cleared)
+// or is a failure, and says whether it answered.
+func (p *Portal) resetLinkRefused(w http.ResponseWriter, r *http.Request, vs *visit, err error) bool {
+	if key, refused := resetRefusal(err); refused {
+		p.clearCookie(w, p.cfg.cookies.reset)
+		p.resetRefused(w, r, vs, key)
+		return true
+	}
+	if err != nil {
+		p.fail(w, r, err)
+		return true
+	}
+	return false
+}
+
 func (p *Portal) resetPage(w http.ResponseWriter, r *http.Request) {
 	if p.landToken(w, r, p.cfg.cookies.reset, "/reset") {
 		return
@@ -101,21 +123,11 @@ func (p *Portal) resetPage(w http.ResponseWriter, r *http.Request) {
 	tok := cookieValue(r, p.cfg.cookies.reset)
 	vs := p.visit(r)
 	if tok == "" {
-		v := p.view(r, vs, "portal.reset.title", "")
-		v.Error = v.T("portal.reset.refused.nolink")
-		p.render(w, r, http.StatusOK, "reset", v)
+		p.resetRefused(w, r, vs, "portal.reset.refused.nolink")
 		return
 	}
 	prev, err := p.st.InspectResetToken(r.Context(), tok)
-	if key, refused := resetRefusal(err); refused {
-		p.clearCookie(w, p.cfg.cookies.reset)
-		v := p.view(r, vs, "portal.reset.title", "")
-		v.Error = v.T(key)
-		p.render(w, r, http.StatusOK, "reset", v)
-		return
-	}
-	if err != nil {
-		p.fail(w, r, err)
+	if p.resetLinkRefused(w, r, vs, err) {
 		return
 	}
 	v := p.resetForm(r, vs, prev, nil, nil)
@@ -146,9 +158,7 @@ func (p *Portal) resetSubmit(w http.ResponseWriter, r *http.Request) {
 	tok := cookieValue(r, p.cfg.cookies.reset)
 	vs := p.visit(r)
 	if tok == "" {
-		v := p.view(r, vs, "portal.reset.title", "")
-		v.Error = v.T("portal.reset.refused.nolink")
-		p.render(w, r, http.StatusOK, "reset", v)
+		p.resetRefused(w, r, vs, "portal.reset.refused.nolink")
 		return
 	}
 	password, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
@@ -163,15 +173,7 @@ func (p *Portal) resetSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		err = perr
 	}
-	if key, refused := resetRefusal(err); refused {
-		p.clearCookie(w, p.cfg.cookies.reset)
-		v := p.view(r, vs, "portal.reset.title", "")
-		v.Error = v.T(key)
-		p.render(w, r, http.StatusOK, "reset", v)
-		return
-	}
-	if err != nil {
-		p.fail(w, r, err)
+	if p.resetLinkRefused(w, r, vs, err) {
 		return
 	}
 	p.clearCookie(w, p.cfg.cookies.reset)

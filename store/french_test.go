@@ -9,6 +9,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/model/i18n"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
 
 // The password rules speak to the account's owner when they choose their password (a reset
@@ -233,14 +234,14 @@ func TestMailDatesInTheRecipientsLanguageAndZone(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sink := startSink(t, "", nil)
-	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: "portal@example.com", Hostname: "test", Timeout: 5 * time.Second}
+	sink := smtptest.Start(t, smtptest.Options{})
+	cfg := store.MailerConfig{SMTPURL: sink.URL(), From: "portal@example.com", Hostname: "test", Timeout: 5 * time.Second}
 	if rep, err := a.s.DeliverDue(a.ctx, cfg); err != nil || rep.Sent != 4 {
 		t.Fatalf("delivery: %+v %v", rep, err)
 	}
 	got := map[string]string{}
-	for _, m := range sink.messages() {
-		got[m.to] = m.body
+	for _, m := range sink.Messages() {
+		got[m.To] = m.Body
 	}
 	for to, want := range map[string]string{
 		"jean.dupont@example.org": "pour votre compte (ACME-7K2Q9) le 20 novembre 2026 à 10:30 (heure de Paris).",

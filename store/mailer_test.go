@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,137 +9,16 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
-
-// received is one message an in-process SMTP server accepted.
-type received struct {
-	from, to string
-	raw      []byte // the DATA as the server read it (dot-unstuffed, CRLF line ends)
-	msg      *mail.Message
-	body     string // quoted-printable decoded
-	authUser string
-	tls      bool
-}
-
-// smtpSink is a real SMTP server (github.com/emersion/go-smtp) on 127.0.0.1.
-type smtpSink struct {
-	mu     sync.Mutex
-	msgs   []received
-	srv    *smtp.Server
-	addr   string
-	user   string // non-empty: AUTH PLAIN required, with password "pw-"+user
-	reject string // RCPT of this address is refused with 550
-}
-
-type sinkSession struct {
-	sink     *smtpSink
-	conn     *smtp.Conn
-	from, to string
-	authUser string
-}
-
-func (s *sinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *sinkSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.sink.user || pass != "pw-"+user {
-			return errors.New("bad credentials")
-		}
-		s.authUser = user
-		return nil
-	}), nil
-}
-func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.sink.user != "" && s.authUser == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == s.sink.reject {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	s.to = to
-	return nil
-}
-func (s *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		return err
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.sink.mu.Lock()
-	s.sink.msgs = append(s.sink.msgs, received{from: s.from, to: s.to, raw: raw, msg: m, body: string(body), authUser: s.authUser, tls: isTLS})
-	s.sink.mu.Unlock()
-	return nil
-}
-func (s *sinkSession) Reset()        { s.from, s.to = "", "" }
-func (s *sinkSession) Logout() error { return nil }
-
-// freeAddr returns a 127.0.0.1 address nothing listens on (yet).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// startSink serves SMTP on addr ("" = any free port) until the test ends.
-func startSink(t *testing.T, addr string, tlsCfg *tls.Config) *smtpSink {
-	t.Helper()
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &smtpSink{addr: l.Addr().String()}
-	sink.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{sink: sink, conn: c}, nil
-	}))
-	sink.srv.Domain = "localhost"
-	sink.srv.TLSConfig = tlsCfg
-	sink.srv.ReadTimeout, sink.srv.WriteTimeout = 10*time.Second, 10*time.Second
-	// RFC 5321 §4.5.3.1.6: a line is at most 1000 octets with its CRLF; longer ones are refused.
-	sink.srv.MaxLineLength = 1000
-	go sink.srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { sink.srv.Close() })
-	return sink
-}
-
-func (s *smtpSink) messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
 
 type outboxRow struct {
 	ID        int64   `db:"id"`
@@ -168,7 +46,7 @@ func TestMailerOutageThenEachDeliveredOnce(t *testing.T) {
 			Email: fmt.Sprintf("invitee%d@example.org", i), Rights: []string{"billing.view"}, Lang: []string{"en", "fr"}[i]})
 		links = append(links, link)
 	}
-	addr := freeAddr(t)
+	addr := smtptest.FreeAddr(t)
 	var logs []string
 	cfg := store.MailerConfig{SMTPURL: "smtp://" + addr, From: "portal@example.com", Hostname: "test",
 		Timeout: 5 * time.Second, Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }}
@@ -213,7 +91,7 @@ func TestMailerOutageThenEachDeliveredOnce(t *testing.T) {
 	}
 
 	// The server is back: each message is delivered once, the secret dropped.
-	sink := startSink(t, addr, nil)
+	sink := smtptest.Start(t, smtptest.Options{Addr: addr})
 	e.clk.add(wait)
 	rep, err = e.s.DeliverDue(e.ctx, cfg)
 	if err != nil || rep.Sent != 2 || rep.Retry != 0 {
@@ -229,40 +107,39 @@ func TestMailerOutageThenEachDeliveredOnce(t *testing.T) {
 	if rep, _ := e.s.DeliverDue(e.ctx, cfg); rep.Claimed != 0 {
 		t.Fatalf("delivered twice: %+v", rep)
 	}
-	got := sink.messages()
+	got := sink.Messages()
 	if len(got) != 2 {
 		t.Fatalf("%d messages received", len(got))
 	}
 	orgNames := []string{"Acme Corp", "Globex Établissement"}
 	for i, m := range got {
-		if m.to != fmt.Sprintf("invitee%d@example.org", i) || m.from != "portal@example.com" {
-			t.Fatalf("envelope %s → %s", m.from, m.to)
+		if m.To != fmt.Sprintf("invitee%d@example.org", i) || m.From != "portal@example.com" {
+			t.Fatalf("envelope %s → %s", m.From, m.To)
 		}
-		if !strings.Contains(m.body, links[i]) || !strings.Contains(m.body, orgNames[i]) || strings.Contains(m.body, store.SecretPlaceholder) {
-			t.Fatalf("message %d body:\n%s", i, m.body)
+		if !strings.Contains(m.Body, links[i]) || !strings.Contains(m.Body, orgNames[i]) || strings.Contains(m.Body, store.SecretPlaceholder) {
+			t.Fatalf("message %d body:\n%s", i, m.Body)
 		}
-		if id := m.msg.Header.Get("Message-Id"); id != rows[i].MessageID {
+		if id := m.Header.Get("Message-Id"); id != rows[i].MessageID {
 			t.Fatalf("Message-ID %q, want the outbox's %q", id, rows[i].MessageID)
 		}
-		subject, err := new(mime.WordDecoder).DecodeHeader(m.msg.Header.Get("Subject"))
+		subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 		if err != nil || !strings.Contains(subject, orgNames[i]) {
 			t.Fatalf("subject %q %v", subject, err)
 		}
 	}
-	if !strings.Contains(got[1].body, "Bonjour Invitee 1") || !strings.Contains(got[0].body, "Hello Invitee 0") {
+	if !strings.Contains(got[1].Body, "Bonjour Invitee 1") || !strings.Contains(got[0].Body, "Hello Invitee 0") {
 		t.Fatal("e-mails are not in the invitee's language")
 	}
 }
 
 func TestMailerRecipientRefusedForGoodAndConcurrentMailersSendOnce(t *testing.T) {
 	e := newInvEnv(t)
-	sink := startSink(t, "", nil)
-	sink.reject = "bounce@example.org"
+	sink := smtptest.Start(t, smtptest.Options{Refuse: []string{"bounce@example.org"}})
 	e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Bounce", Email: "bounce@example.org", Rights: []string{"billing.view"}})
 	for i := 0; i < 30; i++ {
 		e.invite(supportOp, store.NewInvitation{OrgID: e.glob, Name: fmt.Sprintf("P %d", i), Email: fmt.Sprintf("p%d@example.org", i), Rights: []string{"reports.view"}})
 	}
-	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, Batch: 4, Timeout: 5 * time.Second}
+	cfg := store.MailerConfig{SMTPURL: sink.URL(), Batch: 4, Timeout: 5 * time.Second}
 	var wg sync.WaitGroup
 	reports := make([]store.DeliveryReport, 3)
 	for i := range reports {
@@ -283,8 +160,8 @@ func TestMailerRecipientRefusedForGoodAndConcurrentMailersSendOnce(t *testing.T)
 		t.Fatalf("three mailers together: %+v", total)
 	}
 	seen := map[string]int{}
-	for _, m := range sink.messages() {
-		seen[m.msg.Header.Get("Message-Id")]++
+	for _, m := range sink.Messages() {
+		seen[m.Header.Get("Message-Id")]++
 	}
 	if len(seen) != 30 {
 		t.Fatalf("%d distinct messages received, want 30", len(seen))
@@ -310,23 +187,21 @@ func TestMailerRecipientRefusedForGoodAndConcurrentMailersSendOnce(t *testing.T)
 func TestMailerStartTLSAndAuth(t *testing.T) {
 	e := newInvEnv(t)
 	cert, pool := selfSigned(t)
-	sink := startSink(t, "", &tls.Config{Certificates: []tls.Certificate{cert}})
-	sink.user = "mailer"
-	sink.srv.AllowInsecureAuth = false
+	sink := smtptest.Start(t, smtptest.Options{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}, User: "mailer", Password: "pw-mailer"})
 	_, link := e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Tess", Email: "tess@example.org", Rights: []string{"billing.view"}})
-	cfg := store.MailerConfig{SMTPURL: "smtp://mailer:pw-mailer@" + sink.addr, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}, Timeout: 5 * time.Second}
+	cfg := store.MailerConfig{SMTPURL: "smtp://mailer:pw-mailer@" + sink.Addr(), TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}, Timeout: 5 * time.Second}
 	rep, err := e.s.DeliverDue(e.ctx, cfg)
 	if err != nil || rep.Sent != 1 {
 		t.Fatalf("%+v %v", rep, err)
 	}
-	m := sink.messages()
-	if len(m) != 1 || !m[0].tls || m[0].authUser != "mailer" || !strings.Contains(m[0].body, link) {
+	m := sink.Messages()
+	if len(m) != 1 || !m[0].TLS || m[0].AuthUser != "mailer" || !strings.Contains(m[0].Body, link) {
 		t.Fatalf("received %+v", m)
 	}
 
 	// Wrong password: queued with an error that does not repeat it.
 	e.invite(supportOp, store.NewInvitation{OrgID: e.acme, Name: "Ulla", Email: "ulla@example.org", Rights: []string{"billing.view"}})
-	cfg.SMTPURL = "smtp://mailer:wrong-secret-pw@" + sink.addr
+	cfg.SMTPURL = "smtp://mailer:wrong-secret-pw@" + sink.Addr()
 	rep, _ = e.s.DeliverDue(e.ctx, cfg)
 	var lastErr string
 	if err := e.s.DB().Get(&lastErr, `SELECT last_error FROM outbox WHERE status = 'pending'`); err != nil || rep.Retry != 1 {

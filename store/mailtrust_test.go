@@ -21,6 +21,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/model/i18n"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 	"gatehouse/store/storetest"
 )
 
@@ -155,15 +156,15 @@ func TestOutboxKeyOneKeyPerInstallation(t *testing.T) {
 	if winners["b"] == 4 {
 		winner = b2
 	}
-	sink2 := startSink(t, "", nil)
-	rep, err := winner.DeliverDue(ctx, store.MailerConfig{SMTPURL: "smtp://" + sink2.addr, Timeout: 5 * time.Second})
+	sink2 := smtptest.Start(t, smtptest.Options{})
+	rep, err := winner.DeliverDue(ctx, store.MailerConfig{SMTPURL: sink2.URL(), Timeout: 5 * time.Second})
 	if err != nil || rep.Sent != 4 || rep.Claimed != 4 {
 		t.Fatalf("the winning key's mailer: %+v %v", rep, err)
 	}
 
 	// The mailer with the other key claims nothing (no attempt counted, no backoff)...
-	sink := startSink(t, "", nil)
-	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, Timeout: 5 * time.Second}
+	sink := smtptest.Start(t, smtptest.Options{})
+	cfg := store.MailerConfig{SMTPURL: sink.URL(), Timeout: 5 * time.Second}
 	if err := a.SendResetLink(ctx, op, users[3]); err != nil {
 		t.Fatal(err)
 	}
@@ -180,13 +181,13 @@ func TestOutboxKeyOneKeyPerInstallation(t *testing.T) {
 	if err != nil || rep.Sent != 2 || rep.Retry+rep.Failed != 0 {
 		t.Fatalf("the installation's mailer: %+v %v", rep, err)
 	}
-	got := sink.messages()
+	got := sink.Messages()
 	if len(got) != 2 {
 		t.Fatalf("%d messages received, want 2", len(got))
 	}
 	for _, m := range got {
-		if !strings.Contains(m.body, "https://portal.test/reset?token=") {
-			t.Fatalf("received without its link:\n%s", m.body)
+		if !strings.Contains(m.Body, "https://portal.test/reset?token=") {
+			t.Fatalf("received without its link:\n%s", m.Body)
 		}
 	}
 	if n := rows(t, a, `SELECT count(*) FROM outbox WHERE status <> 'sent'`); n != 0 {
@@ -229,8 +230,8 @@ func TestOutboxKeyRecordedAfterUpgradeFollowsTheQueue(t *testing.T) {
 	if !strings.Contains(err.Error(), "already queued") {
 		t.Fatalf("the refusal does not say why: %v", err)
 	}
-	sink := startSink(t, "", nil)
-	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, Timeout: 5 * time.Second}
+	sink := smtptest.Start(t, smtptest.Options{})
+	cfg := store.MailerConfig{SMTPURL: sink.URL(), Timeout: 5 * time.Second}
 	_, err = a.DeliverDue(ctx, cfg)
 	wantKeyRefusal(t, "a mailer whose key opens nothing queued", err, "GATEHOUSE_OUTBOX_KEY")
 
@@ -263,8 +264,8 @@ func TestOutboxKeyRecordedAfterUpgradeFollowsTheQueue(t *testing.T) {
 	if rep, _ := b.DeliverDue(ctx, cfg); rep.Claimed != 0 {
 		t.Fatalf("retried: %+v", rep)
 	}
-	if len(sink.messages()) != 2 {
-		t.Fatalf("%d messages received, want 2", len(sink.messages()))
+	if len(sink.Messages()) != 2 {
+		t.Fatalf("%d messages received, want 2", len(sink.Messages()))
 	}
 }
 
@@ -309,24 +310,24 @@ func TestMailHeadersFoldedForLongNamesInAnyScript(t *testing.T) {
 		want[to] = i18n.T(i18n.Parse(lang), "mail.invite.subject", name)
 		i++
 	}
-	sink := startSink(t, "", nil)
-	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: from, Timeout: 5 * time.Second})
+	sink := smtptest.Start(t, smtptest.Options{})
+	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: sink.URL(), From: from, Timeout: 5 * time.Second})
 	if err != nil || rep.Sent != len(names) || rep.Retry+rep.Failed != 0 {
 		t.Fatalf("delivery: %+v %v", rep, err)
 	}
 	if n := e.count(`SELECT count(*) FROM outbox WHERE status <> 'sent'`); n != 0 {
 		t.Fatalf("%d invitation(s) not sent", n)
 	}
-	got := sink.messages()
+	got := sink.Messages()
 	if len(got) != len(names) {
 		t.Fatalf("%d messages received", len(got))
 	}
 	dec := new(mime.WordDecoder)
 	for _, m := range got {
 		inHeader := true
-		for _, line := range rawLines(m.raw) {
+		for _, line := range rawLines(m.Raw) {
 			if len(line) > 998 {
-				t.Fatalf("%s: a line of %d octets", m.to, len(line))
+				t.Fatalf("%s: a line of %d octets", m.To, len(line))
 			}
 			if line == "" {
 				inHeader = false
@@ -335,27 +336,27 @@ func TestMailHeadersFoldedForLongNamesInAnyScript(t *testing.T) {
 				continue
 			}
 			if len(line) > 78 {
-				t.Errorf("%s: a header line of %d characters: %q", m.to, len(line), line)
+				t.Errorf("%s: a header line of %d characters: %q", m.To, len(line), line)
 			}
 			for _, w := range encodedWord.FindAllString(line, -1) {
 				if len(w) > 75 {
-					t.Errorf("%s: an encoded-word of %d characters", m.to, len(w))
+					t.Errorf("%s: an encoded-word of %d characters", m.To, len(w))
 				}
 				if d, err := dec.Decode(w); err != nil || !utf8.ValidString(d) {
-					t.Errorf("%s: encoded-word %q does not decode alone to whole characters: %q %v", m.to, w, d, err)
+					t.Errorf("%s: encoded-word %q does not decode alone to whole characters: %q %v", m.To, w, d, err)
 				}
 			}
 		}
-		subject, err := dec.DecodeHeader(m.msg.Header.Get("Subject"))
-		if err != nil || subject != want[m.to] {
-			t.Errorf("%s: subject\n%q\nwant\n%q (%v)", m.to, subject, want[m.to], err)
+		subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
+		if err != nil || subject != want[m.To] {
+			t.Errorf("%s: subject\n%q\nwant\n%q (%v)", m.To, subject, want[m.To], err)
 		}
-		sender, err := mail.ParseAddress(m.msg.Header.Get("From"))
+		sender, err := mail.ParseAddress(m.Header.Get("From"))
 		if err != nil || sender.Address != "portal@example.com" || sender.Name != strings.TrimSpace(strings.Split(from, "<")[0]) {
-			t.Errorf("%s: From %q → %+v %v", m.to, m.msg.Header.Get("From"), sender, err)
+			t.Errorf("%s: From %q → %+v %v", m.To, m.Header.Get("From"), sender, err)
 		}
-		if rcpt, err := mail.ParseAddress(m.msg.Header.Get("To")); err != nil || rcpt.Address != m.to {
-			t.Errorf("To %q: %+v %v", m.msg.Header.Get("To"), rcpt, err)
+		if rcpt, err := mail.ParseAddress(m.Header.Get("To")); err != nil || rcpt.Address != m.To {
+			t.Errorf("To %q: %+v %v", m.Header.Get("To"), rcpt, err)
 		}
 	}
 }
@@ -379,23 +380,23 @@ func TestMailCarriesNoEscapeSequenceOrBidiControl(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM outbox WHERE status = 'pending'`); n < 4 {
 		t.Fatalf("%d e-mails queued, want at least 4", n)
 	}
-	sink := startSink(t, "", nil)
-	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: "portal@example.com", Timeout: 5 * time.Second})
+	sink := smtptest.Start(t, smtptest.Options{})
+	rep, err := e.s.DeliverDue(e.ctx, store.MailerConfig{SMTPURL: sink.URL(), From: "portal@example.com", Timeout: 5 * time.Second})
 	if err != nil || rep.Retry+rep.Failed != 0 || rep.Sent < 4 {
 		t.Fatalf("delivery %+v %v", rep, err)
 	}
 	forbidden := regexp.MustCompile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 	dec := new(mime.WordDecoder)
-	for _, m := range sink.messages() {
-		if bytes.IndexByte(m.raw, 0x1b) >= 0 || bytes.IndexByte(m.raw, 0x07) >= 0 {
-			t.Fatalf("raw DATA holds an ESC or BEL:\n%q", m.raw)
+	for _, m := range sink.Messages() {
+		if bytes.IndexByte(m.Raw, 0x1b) >= 0 || bytes.IndexByte(m.Raw, 0x07) >= 0 {
+			t.Fatalf("raw DATA holds an ESC or BEL:\n%q", m.Raw)
 		}
-		subject, err := dec.DecodeHeader(m.msg.Header.Get("Subject"))
+		subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The whole body, decoded (quoted-printable) again from the raw DATA.
-		msg, err := mail.ReadMessage(bytes.NewReader(m.raw))
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -405,14 +406,14 @@ func TestMailCarriesNoEscapeSequenceOrBidiControl(t *testing.T) {
 		}
 		for where, text := range map[string]string{"subject": subject, "body": string(body)} {
 			if loc := forbidden.FindStringIndex(text); loc != nil {
-				t.Errorf("%s of the e-mail to %s holds %q:\n%q", where, m.to, text[loc[0]:loc[1]], text)
+				t.Errorf("%s of the e-mail to %s holds %q:\n%q", where, m.To, text[loc[0]:loc[1]], text)
 			}
 			if strings.Contains(text, "pwned") || strings.Contains(text, "[2J") || strings.Contains(text, "31m") {
-				t.Errorf("%s of the e-mail to %s holds an escape sequence's text:\n%q", where, m.to, text)
+				t.Errorf("%s of the e-mail to %s holds an escape sequence's text:\n%q", where, m.To, text)
 			}
 		}
 		if !strings.Contains(string(body), "Eve") && !strings.Contains(subject, "Evil") && !strings.Contains(string(body), "Evil") {
-			t.Errorf("the e-mail to %s lost the names themselves:\n%s\n%s", m.to, subject, body)
+			t.Errorf("the e-mail to %s lost the names themselves:\n%s\n%s", m.To, subject, body)
 		}
 	}
 }

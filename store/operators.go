@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"gatehouse/model"
+	"gatehouse/model/i18n"
 )
 
 // OperatorInfo is an operator as listed by `gatehouse operator list`.
@@ -88,12 +89,35 @@ func (s *Store) AddOperator(ctx context.Context, actor model.Operator, n NewOper
 	return id, err
 }
 
+// operatorKeyTypes are the SSH public key types gatehouse serve accepts at login (its
+// sshAlgorithms): ed25519, ed25519 on a security key, and RSA (which it lets sign with SHA-2
+// only). Any other key (ECDSA on a NIST curve, DSA, a certificate) would be registered and
+// then refused at every login, so it is refused when it is added.
+var operatorKeyTypes = map[string]bool{ssh.KeyAlgoED25519: true, ssh.KeyAlgoSKED25519: true, ssh.KeyAlgoRSA: true}
+
+// KeyTypeError refuses an SSH public key of a type gatehouse serve does not accept (the
+// message names the accepted ones). It is an ErrInvalid.
+type KeyTypeError struct {
+	Type string // the key's type as the authorized_keys line names it, e.g. ecdsa-sha2-nistp256
+}
+
+func (e *KeyTypeError) Error() string { return e.In(i18n.EN) }
+
+// In is the refusal in a language.
+func (e *KeyTypeError) In(lang i18n.Lang) string { return i18n.T(lang, "ssh.key.type", e.Type) }
+
+func (e *KeyTypeError) Unwrap() error { return ErrInvalid }
+
 // ParseAuthorizedKey parses one authorized_keys line and returns the key in canonical form,
-// its SHA256 fingerprint and its comment.
+// its SHA256 fingerprint and its comment. A key of a type the SSH server refuses at login is
+// refused with a *KeyTypeError.
 func ParseAuthorizedKey(line string) (canonical, fingerprint, comment string, err error) {
 	pk, c, _, _, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(line)))
 	if err != nil {
 		return "", "", "", &DBError{Kind: ErrInvalid, Detail: "not an SSH public key (authorized_keys format)"}
+	}
+	if !operatorKeyTypes[pk.Type()] {
+		return "", "", "", &KeyTypeError{Type: pk.Type()}
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), ssh.FingerprintSHA256(pk), c, nil
 }

@@ -421,14 +421,19 @@ func mailWho(m OutboxMail) string {
 	return m.Recipient
 }
 
-// RetryMail makes a pending or failed e-mail due now (support only): the mailer's next round
-// sends it. One that cannot be sent again as it is (its link dropped, replaced or expired) is
-// refused with a MailRefusal naming the action that makes a new one. Audited.
-func (s *Store) RetryMail(ctx context.Context, op model.Operator, id int64) (OutboxMail, error) {
+// mailChange changes the locked e-mail m inside the transaction and says what to audit
+// (the audit row is about the e-mail's account and invitation). When it returns an error,
+// the entry is ignored and the transaction rolls back.
+type mailChange func(tx *sqlx.Tx, m OutboxMail) (auditEntry, error)
+
+// changeMail runs one support action on one e-mail: refuse a read-only session or an
+// operator without the action's right, then in one transaction lock the e-mail (in the
+// operator's scope), change it, write the audit row, and read the e-mail again as now stored.
+func (s *Store) changeMail(ctx context.Context, op model.Operator, id int64, action model.Action, change mailChange) (OutboxMail, error) {
 	if err := writable(op); err != nil {
 		return OutboxMail{}, err
 	}
-	if !op.Allows(model.ActionRetryMail) {
+	if !op.Allows(action) {
 		return OutboxMail{}, ErrForbidden
 	}
 	var out OutboxMail
@@ -437,18 +442,15 @@ func (s *Store) RetryMail(ctx context.Context, op model.Operator, id int64) (Out
 		if err != nil {
 			return err
 		}
-		if err := s.sendable(ctx, tx, m); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', next_attempt_at = $2 WHERE id = $1`, id, s.now()); err != nil {
+		e, err := change(tx, m)
+		if err != nil {
 			return err
 		}
 		userID, orgID, err := mailAuditTarget(ctx, tx, m)
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, op, "mail.retry", userID, orgID, model.AuditDetail{"mail": m.ID, "kind": m.Kind,
-			"who": mailWho(m), "was": string(m.Status), "attempts": m.Attempts}); err != nil {
+		if err := audit(ctx, tx, op, e.action, userID, orgID, e.detail); err != nil {
 			return err
 		}
 		out, err = s.getMail(ctx, tx, op, id)
@@ -457,37 +459,33 @@ func (s *Store) RetryMail(ctx context.Context, op model.Operator, id int64) (Out
 	return out, err
 }
 
+// RetryMail makes a pending or failed e-mail due now (support only): the mailer's next round
+// sends it. One that cannot be sent again as it is (its link dropped, replaced or expired) is
+// refused with a MailRefusal naming the action that makes a new one. Audited.
+func (s *Store) RetryMail(ctx context.Context, op model.Operator, id int64) (OutboxMail, error) {
+	return s.changeMail(ctx, op, id, model.ActionRetryMail, func(tx *sqlx.Tx, m OutboxMail) (auditEntry, error) {
+		if err := s.sendable(ctx, tx, m); err != nil {
+			return auditEntry{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', next_attempt_at = $2 WHERE id = $1`, m.ID, s.now()); err != nil {
+			return auditEntry{}, err
+		}
+		return auditEntry{"mail.retry", model.AuditDetail{"mail": m.ID, "kind": m.Kind,
+			"who": mailWho(m), "was": string(m.Status), "attempts": m.Attempts}}, nil
+	})
+}
+
 // CancelMail cancels a pending e-mail (support only): it is never sent, and its link is
 // dropped. Audited.
 func (s *Store) CancelMail(ctx context.Context, op model.Operator, id int64) (OutboxMail, error) {
-	if err := writable(op); err != nil {
-		return OutboxMail{}, err
-	}
-	if !op.Allows(model.ActionCancelMail) {
-		return OutboxMail{}, ErrForbidden
-	}
-	var out OutboxMail
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		m, err := s.mailForUpdate(ctx, tx, op, id)
-		if err != nil {
-			return err
-		}
+	return s.changeMail(ctx, op, id, model.ActionCancelMail, func(tx *sqlx.Tx, m OutboxMail) (auditEntry, error) {
 		if m.Status != MailPending {
-			return &MailRefusal{MailID: m.ID, Reason: MailNotPending, Status: m.Status}
+			return auditEntry{}, &MailRefusal{MailID: m.ID, Reason: MailNotPending, Status: m.Status}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'cancelled', sealed_secret = NULL WHERE id = $1`, id); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'cancelled', sealed_secret = NULL WHERE id = $1`, m.ID); err != nil {
+			return auditEntry{}, err
 		}
-		userID, orgID, err := mailAuditTarget(ctx, tx, m)
-		if err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, op, "mail.cancel", userID, orgID, model.AuditDetail{"mail": m.ID, "kind": m.Kind,
-			"who": mailWho(m), "attempts": m.Attempts}); err != nil {
-			return err
-		}
-		out, err = s.getMail(ctx, tx, op, id)
-		return err
+		return auditEntry{"mail.cancel", model.AuditDetail{"mail": m.ID, "kind": m.Kind,
+			"who": mailWho(m), "attempts": m.Attempts}}, nil
 	})
-	return out, err
 }

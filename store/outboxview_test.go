@@ -15,6 +15,7 @@ import (
 	"gatehouse/model"
 	"gatehouse/store"
 	"gatehouse/store/demodata"
+	"gatehouse/store/smtptest"
 	"gatehouse/store/storetest"
 )
 
@@ -25,7 +26,7 @@ type outboxWorld struct {
 	acme, globex           int64
 	ada, abe, gus          int64
 	support, admin, oncall model.Operator
-	sink                   *smtpSink
+	sink                   *smtptest.Server
 	cfg                    store.MailerConfig
 }
 
@@ -41,9 +42,8 @@ func newOutboxWorld(t *testing.T) *outboxWorld {
 	w.support = w.operator("sue", model.RoleSupport, nil)
 	w.admin = w.operator("adam", model.RoleAdmin, []string{"acme"})
 	w.oncall = w.operator("otto", model.RoleOncall, nil)
-	w.sink = startSink(t, "", nil)
-	w.sink.reject = refusedMailbox
-	w.cfg = store.MailerConfig{SMTPURL: "smtp://" + w.sink.addr, From: "portal@example.com", Hostname: "test",
+	w.sink = smtptest.Start(t, smtptest.Options{Refuse: []string{refusedMailbox}})
+	w.cfg = store.MailerConfig{SMTPURL: w.sink.URL(), From: "portal@example.com", Hostname: "test",
 		Timeout: 5 * time.Second, BaseBackoff: time.Minute}
 	return w
 }
@@ -249,9 +249,7 @@ func TestOutboxRetryAndCancelAudited(t *testing.T) {
 	if target == nil || *target != w.ada || !strings.Contains(summary, "ACME-ADA01") || !strings.Contains(summary, "failed") {
 		t.Fatalf("the retry's audit row: %q about %v", summary, target)
 	}
-	w.sink.mu.Lock()
-	w.sink.reject = ""
-	w.sink.mu.Unlock()
+	w.sink.Refuse()
 	if rep := w.deliver(); rep.Sent != 1 || rep.Claimed != 1 {
 		t.Fatalf("after the retry: %+v (only the notice is due)", rep)
 	}
@@ -323,9 +321,7 @@ func TestOutboxRetryRefusesALinkThatNoLongerWorks(t *testing.T) {
 	if err := w.s.DB().Get(&invMail, `SELECT id FROM outbox WHERE invitation_id = $1`, inv.ID); err != nil {
 		t.Fatal(err)
 	}
-	w.sink.mu.Lock()
-	w.sink.reject = refusedMailbox
-	w.sink.mu.Unlock()
+	w.sink.Refuse(refusedMailbox)
 	w.exec(`UPDATE outbox SET recipient = $2 WHERE id = $1`, invMail, refusedMailbox)
 	if rep := w.deliver(); rep.Failed != 2 {
 		t.Fatalf("delivery round: %+v", rep)
@@ -425,9 +421,7 @@ func TestOutboxMailFailuresReportedOnce(t *testing.T) {
 		t.Fatal("the first look reported failures")
 	}
 	// New e-mails: Gus's mailbox is refused now too (a new reset link), and Abe's notice works.
-	w.sink.mu.Lock()
-	w.sink.reject = "gus@example.org"
-	w.sink.mu.Unlock()
+	w.sink.Refuse("gus@example.org")
 	if err := w.s.SendResetLink(w.ctx, w.support, w.gus); err != nil {
 		t.Fatal(err)
 	}
@@ -449,9 +443,7 @@ func TestOutboxMailFailuresReportedOnce(t *testing.T) {
 		t.Fatalf("a failure reported twice: %+v", again)
 	}
 	// The e-mails pending before the first look fall due: Ada's is refused.
-	w.sink.mu.Lock()
-	w.sink.reject = refusedMailbox
-	w.sink.mu.Unlock()
+	w.sink.Refuse(refusedMailbox)
 	w.advance(2 * time.Hour)
 	if rep := w.deliver(); rep.Failed != 1 || rep.Sent != 1 {
 		t.Fatalf("second round: %+v", rep)

@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/model"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
 
 // The secrets sweep: a whole scripted session through the
@@ -207,16 +208,16 @@ func TestSecretsNeverInLogsTablesOrErrors(t *testing.T) {
 	w.refused("inspect a used invitation", err)
 
 	// 6. The outbox is delivered: once to a server that refuses, then to one that accepts.
-	sink := startFaultSink(t)
-	sink.setMode(faultData4xx)
-	cfg := store.MailerConfig{SMTPURL: "smtp://" + sink.addr, From: "portal@example.com", Hostname: "test",
+	sink := smtptest.Start(t, smtptest.Options{})
+	sink.SetFault(smtptest.Data4xx)
+	cfg := store.MailerConfig{SMTPURL: sink.URL(), From: "portal@example.com", Hostname: "test",
 		Timeout: 5 * time.Second, Logf: mailLog}
 	rep, err := w.s.DeliverDue(ctx, cfg)
 	w.ok("delivery round (refused)", err)
 	if rep.Retry == 0 {
 		t.Fatalf("the refusing server: %+v", rep)
 	}
-	sink.setMode(faultNone)
+	sink.SetFault(smtptest.NoFault)
 	w.advance(time.Hour)
 	rep, err = w.s.DeliverDue(ctx, cfg)
 	w.ok("delivery round", err)

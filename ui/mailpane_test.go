@@ -33,14 +33,14 @@ func paneView(t *testing.T, p *listPane[store.OutboxMail], w, h int) string {
 func TestUserMailPaneListsTheAccountsEmails(t *testing.T) {
 	w := newOutboxWorld(t)
 	ctx := context.Background()
-	w.sink.setRefuse("")
+	w.sink.Refuse()
 	if _, err := w.st.UnlockUsers(ctx, w.op, []int64{w.ada}, "called", false); err != nil { // a notice, sent
 		t.Fatal(err)
 	}
 	if rep := w.deliver(); rep.Sent != 1 {
 		t.Fatalf("delivery: %+v", rep)
 	}
-	w.sink.setRefuse(adaMailbox)
+	w.sink.Refuse(adaMailbox)
 	if err := w.st.SendResetLink(ctx, w.op, w.ada); err != nil { // refused: failed
 		t.Fatal(err)
 	}

@@ -4,79 +4,20 @@ import (
 	"context"
 	"io"
 	"math/rand"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/emersion/go-smtp"
 	"github.com/muesli/termenv"
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
-
-// refusingSMTP is a real SMTP server (go-smtp) on 127.0.0.1 that refuses one mailbox for
-// good (550 5.1.1) and accepts the others.
-type refusingSMTP struct {
-	mu     sync.Mutex
-	addr   string
-	refuse string
-	got    []string // recipients of the accepted messages
-}
-
-type refusingSMTPSession struct {
-	s  *refusingSMTP
-	to string
-}
-
-func (r *refusingSMTPSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (r *refusingSMTPSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	r.s.mu.Lock()
-	refused := to == r.s.refuse
-	r.s.mu.Unlock()
-	if refused {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	r.to = to
-	return nil
-}
-func (r *refusingSMTPSession) Data(rd io.Reader) error {
-	if _, err := io.ReadAll(rd); err != nil {
-		return err
-	}
-	r.s.mu.Lock()
-	r.s.got = append(r.s.got, r.to)
-	r.s.mu.Unlock()
-	return nil
-}
-func (r *refusingSMTPSession) Reset()        { r.to = "" }
-func (r *refusingSMTPSession) Logout() error { return nil }
-
-func (s *refusingSMTP) setRefuse(addr string) {
-	s.mu.Lock()
-	s.refuse = addr
-	s.mu.Unlock()
-}
-
-func startRefusingSMTP(t *testing.T, refuse string) *refusingSMTP {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &refusingSMTP{addr: l.Addr().String(), refuse: refuse}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &refusingSMTPSession{s: sink}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return sink
-}
 
 // outboxWorld: acme with Ada (whose mailbox the server refuses) and globex with Gus; a
 // registered support operator; the real SMTP server and the mailer's configuration.
@@ -86,7 +27,7 @@ type outboxWorld struct {
 	acme, globex int64
 	ada, gus     int64
 	op           model.Operator
-	sink         *refusingSMTP
+	sink         *smtptest.Server
 	cfg          store.MailerConfig
 }
 
@@ -100,8 +41,8 @@ func newOutboxWorld(t *testing.T) *outboxWorld {
 	w.ada = f.user("ACME-ADA01", adaMailbox, "Ada Nobody", w.acme)
 	w.gus = f.user("GLOB-GUS01", "gus@example.org", "Gus Globex", w.globex)
 	w.op = registered(t, st, "sue", model.RoleSupport)
-	w.sink = startRefusingSMTP(t, adaMailbox)
-	w.cfg = store.MailerConfig{SMTPURL: "smtp://" + w.sink.addr, From: "portal@example.com", Hostname: "test", Timeout: 5 * time.Second}
+	w.sink = smtptest.Start(t, smtptest.Options{Refuse: []string{adaMailbox}})
+	w.cfg = store.MailerConfig{SMTPURL: w.sink.URL(), From: "portal@example.com", Hostname: "test", Timeout: 5 * time.Second}
 	return w
 }
 
@@ -280,7 +221,7 @@ func TestOutboxRetryThroughKeys(t *testing.T) {
 	if rows := s.list.Rows(); len(rows) != 2 || rows[1].ID != notice || rows[1].Status != store.MailPending {
 		t.Fatalf("pending only: %+v", rows)
 	}
-	w.sink.setRefuse("")
+	w.sink.Refuse()
 	if rep := w.deliver(); rep.Sent != 1 {
 		t.Fatalf("the retried notice: %+v", rep)
 	}

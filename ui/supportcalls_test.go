@@ -6,26 +6,20 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
-	"io"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"net/netip"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/emersion/go-smtp"
 	"golang.org/x/crypto/bcrypt"
 
 	"gatehouse/model"
 	"gatehouse/model/i18n"
 	"gatehouse/model/safe"
 	"gatehouse/store"
+	"gatehouse/store/smtptest"
 )
 
 // The help desk's eight calls, as the support pages describe them: a person phones, the agent
@@ -75,7 +69,7 @@ type callWorld struct {
 	st   *store.Store
 	f    fixture
 	op   model.Operator
-	box  *callMailbox
+	box  *smtptest.Server
 	cfg  store.MailerConfig
 	org  map[string]int64 // by slug
 	user map[string]int64 // by login code
@@ -122,8 +116,8 @@ func newCallWorld(t *testing.T) *callWorld {
 	}
 	w.f.exec(`UPDATE users SET password_hash = $1`, string(hash))
 	w.op = registered(t, st, "claire", model.RoleSupport)
-	w.box = startCallMailbox(t, "exmaple.fr")
-	w.cfg = store.MailerConfig{SMTPURL: "smtp://" + w.box.addr, From: "portail@example.com", Hostname: "test", Timeout: 5 * time.Second}
+	w.box = smtptest.Start(t, smtptest.Options{RefuseDomain: "exmaple.fr"})
+	w.cfg = store.MailerConfig{SMTPURL: w.box.URL(), From: "portail@example.com", Hostname: "test", Timeout: 5 * time.Second}
 	return w
 }
 
@@ -154,78 +148,6 @@ func (w *callWorld) count(q string, args ...any) int {
 		w.t.Fatalf("%s: %v", q, err)
 	}
 	return n
-}
-
-// callMailbox is a real SMTP server (go-smtp) on 127.0.0.1 that keeps what it accepts and
-// refuses for good (550 5.1.2) every address of one domain.
-type callMailbox struct {
-	mu     sync.Mutex
-	addr   string
-	refuse string
-	got    []callMail
-}
-
-type callMail struct{ to, subject, body string }
-
-type callMailSession struct {
-	box *callMailbox
-	to  string
-}
-
-func (s *callMailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *callMailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasSuffix(to, "@"+s.box.refuse) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 2}, Message: "domain " + s.box.refuse + " not found"}
-	}
-	s.to = to
-	return nil
-}
-func (s *callMailSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		return err
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	s.box.mu.Lock()
-	s.box.got = append(s.box.got, callMail{to: s.to, subject: subject, body: string(body)})
-	s.box.mu.Unlock()
-	return nil
-}
-func (s *callMailSession) Reset()        { s.to = "" }
-func (s *callMailSession) Logout() error { return nil }
-
-func startCallMailbox(t *testing.T, refuse string) *callMailbox {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box := &callMailbox{addr: l.Addr().String(), refuse: refuse}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &callMailSession{box: box}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return box
-}
-
-// to is what the server accepted for one address.
-func (b *callMailbox) to(addr string) []callMail {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []callMail
-	for _, m := range b.got {
-		if m.to == addr {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // callRun is one call being made in one language.
@@ -377,14 +299,48 @@ func steps(lang i18n.Lang, strokes []stroke) string {
 }
 
 // searchFor is how every call starts: / and the name as the caller says it, enter to leave
-// the search box, enter to open the row under the cursor.
-func searchFor(r *callRun, spoken, name, login string) []stroke {
+// the search box, enter to open the row under the cursor. The account's screen shows its
+// name, its login code and what else opened names.
+func searchFor(r *callRun, spoken, name, login string, opened ...string) []stroke {
 	return []stroke{
 		press("/", r.tr("search the users", "rechercher les utilisateurs")),
 		typed(spoken, r.tr("the name as the caller spells it", "le nom comme l'appelant l'épelle"), name, login, r.msg("users.col.login")),
 		press("enter", r.tr("leave the search box", "quitter la zone de recherche")),
-		press("enter", r.tr("open the account under the cursor", "ouvrir le compte sous le curseur"), name, login),
+		press("enter", r.tr("open the account under the cursor", "ouvrir le compte sous le curseur"), append([]string{name, login}, opened...)...),
 	}
+}
+
+// auditedWithReason checks the call's one audit row of action on the user: written for
+// claire, its summary ending with the reason she typed.
+func (r *callRun) auditedWithReason(what, action string, id int64, reasonEnd string) {
+	r.t.Helper()
+	if r.w.count(`SELECT count(*) FROM audit_entries WHERE action = $1 AND target_user_id = $2 AND operator_name = 'claire'
+		AND summary LIKE '%' || $3`, action, id, reasonEnd) != 1 {
+		r.t.Errorf("%s is not audited with its reason", what)
+	}
+}
+
+// notified delivers the outbox and checks that the one e-mail sent is the notice to addr.
+func (r *callRun) notified(what, addr string) {
+	r.t.Helper()
+	if rep := r.w.deliver(); rep.Sent != 1 || len(r.w.box.To(addr)) != 1 {
+		r.t.Errorf("the notice of %s did not reach %s: %+v", what, addr, rep)
+	}
+}
+
+// mailedToken is the token of the link to page (reset, accept) in the one e-mail the server
+// received for addr.
+func (r *callRun) mailedToken(addr, page string) string {
+	r.t.Helper()
+	got := r.w.box.To(addr)
+	if len(got) != 1 {
+		r.t.Fatalf("%d e-mails reached %s, want 1: %+v", len(got), addr, r.w.box.Messages())
+	}
+	token := regexp.MustCompile(`/` + page + `\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].Body)
+	if token == nil {
+		r.t.Fatalf("no %s link in the e-mail:\n%s", page, got[0].Body)
+	}
+	return token[1]
 }
 
 func supportCalls() []supportCall {
@@ -403,9 +359,7 @@ func supportCalls() []supportCall {
 				}
 			},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "amelie rousseau", "Amélie Rousseau", "COTE-AMR42")
-				s[len(s)-1].see = append(s[len(s)-1].see, r.msg("user.failures.count", 5))
-				return append(s,
+				return append(searchFor(r, "amelie rousseau", "Amélie Rousseau", "COTE-AMR42", r.msg("user.failures.count", 5)),
 					press("u", r.tr("unlock", "déverrouiller"), r.msg("user.prompt.unlock")),
 					typed(r.tr("locked out after 5 tries, identity checked by call-back", "bloquée après 5 essais, identité vérifiée par rappel"),
 						r.tr("the reason (required, audited)", "le motif (obligatoire, journalisé)")),
@@ -417,13 +371,8 @@ func supportCalls() []supportCall {
 				if w.count(`SELECT count(*) FROM users WHERE id = $1 AND locked_at IS NULL AND failed_attempts = 0`, id) != 1 {
 					r.t.Error("the account is still locked")
 				}
-				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.unlock' AND target_user_id = $1 AND operator_name = 'claire'
-					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
-					r.t.Error("the unlock is not audited with its reason")
-				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.to("amelie.rousseau@boulangerie-cote.fr")) != 1 {
-					r.t.Errorf("the notice of the unlock did not reach her: %+v", rep)
-				}
+				r.auditedWithReason("the unlock", "user.unlock", id, r.tr("identity checked by call-back", "identité vérifiée par rappel"))
+				r.notified("the unlock", "amelie.rousseau@boulangerie-cote.fr")
 			},
 		},
 		{
@@ -442,8 +391,8 @@ func supportCalls() []supportCall {
 				if rep := w.deliver(); rep.Sent != 1 {
 					r.t.Fatalf("delivery: %+v", rep)
 				}
-				got := w.box.to("elodie.lefevre@clinique-ste-therese.fr")
-				if len(got) != 1 || !strings.Contains(got[0].body, "CLIN-ELF08") {
+				got := w.box.To("elodie.lefevre@clinique-ste-therese.fr")
+				if len(got) != 1 || !strings.Contains(got[0].Body, "CLIN-ELF08") {
 					r.t.Fatalf("the e-mail with her login code did not reach her: %+v", got)
 				}
 				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.login_code' AND target_user_id = $1`, w.user["CLIN-ELF08"]) != 1 {
@@ -475,15 +424,8 @@ func supportCalls() []supportCall {
 				if rep := w.deliver(); rep.Sent != 1 {
 					r.t.Fatalf("delivery: %+v", rep)
 				}
-				got := w.box.to("francois.berube@hotel-mont-royal.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the reset link did not reach him: %+v", w.box.got)
-				}
-				token := regexp.MustCompile(`/reset\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
-				if token == nil {
-					r.t.Fatalf("no reset link in the e-mail:\n%s", got[0].body)
-				}
-				if _, err := w.st.RedeemResetToken(context.Background(), token[1], "piano lanterne automne 42", "piano lanterne automne 42"); err != nil {
+				token := r.mailedToken("francois.berube@hotel-mont-royal.fr", "reset")
+				if _, err := w.st.RedeemResetToken(context.Background(), token, "piano lanterne automne 42", "piano lanterne automne 42"); err != nil {
 					r.t.Fatalf("the link in the e-mail does not reset the password: %v", err)
 				}
 			},
@@ -503,9 +445,7 @@ func supportCalls() []supportCall {
 				}
 			},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "gagne helene", "Hélène Gagné", "CLIN-HGA05")
-				s[len(s)-1].see = append(s[len(s)-1].see, "helene.gagne@exmaple.fr")
-				return append(s,
+				return append(searchFor(r, "gagne helene", "Hélène Gagné", "CLIN-HGA05", "helene.gagne@exmaple.fr"),
 					press("shift+tab", r.tr("the e-mails pane, at the bottom: the reset link failed, and why", "les courriels, en bas : le lien a échoué, et pourquoi"),
 						r.msg("mailpane.title"), r.msg("outbox.kind.reset_link"), r.msg("outbox.status.failed"), "helene.gagne@exmaple.fr",
 						"5.1.2 domain exmaple.fr not found"),
@@ -521,13 +461,13 @@ func supportCalls() []supportCall {
 						flash: r.msg("user.done.resetlink", "Hélène Gagné"), then: func(r *callRun) {
 							r.w.deliver()
 							links := 0
-							for _, m := range r.w.box.to("helene.gagne@example.fr") {
-								if strings.Contains(m.body, "/reset?token=") {
+							for _, m := range r.w.box.To("helene.gagne@example.fr") {
+								if strings.Contains(m.Body, "/reset?token=") {
 									links++
 								}
 							}
 							if links != 1 {
-								r.t.Fatalf("%d reset links reached the corrected address, want 1: %+v", links, r.w.box.got)
+								r.t.Fatalf("%d reset links reached the corrected address, want 1: %+v", links, r.w.box.Messages())
 							}
 						}},
 					press("ctrl+r", r.tr("reload", "recharger")),
@@ -554,9 +494,7 @@ func supportCalls() []supportCall {
 			wants: [2]string{"Our mailbox is shared: give me a password over the phone.",
 				"Notre adresse courriel est partagée : donnez-moi un mot de passe de vive voix."},
 			strokes: func(r *callRun) []stroke {
-				s := searchFor(r, "tremblay noemie", "Noémie Tremblay", "MROY-NTR07")
-				s[len(s)-1].see = append(s[len(s)-1].see, "accueil@hotel-mont-royal.fr")
-				return append(s,
+				return append(searchFor(r, "tremblay noemie", "Noémie Tremblay", "MROY-NTR07", "accueil@hotel-mont-royal.fr"),
 					press("t", r.tr("generate a temporary password", "générer un mot de passe temporaire"), r.msg("user.temp.ask", "Noémie Tremblay")),
 					stroke{key: r.yes(), note: r.tr("yes: read it out to her", "oui : le lui lire"),
 						see: []string{r.msg("user.temp.title", "Noémie Tremblay"), r.msg("user.temp.note"), r.msg("user.temp.hint")},
@@ -615,13 +553,8 @@ func supportCalls() []supportCall {
 				if w.count(`SELECT count(*) FROM users WHERE id = $1 AND NOT totp_enabled AND totp_secret IS NULL`, id) != 1 {
 					r.t.Error("2FA is still on")
 				}
-				if w.count(`SELECT count(*) FROM audit_entries WHERE action = 'user.totp_reset' AND target_user_id = $1
-					AND summary LIKE '%' || $2`, id, r.tr("identity checked by call-back", "identité vérifiée par rappel")) != 1 {
-					r.t.Error("the 2FA reset is not audited with its reason")
-				}
-				if rep := w.deliver(); rep.Sent != 1 || len(w.box.to("jerome.levesque@boulangerie-cote.fr")) != 1 {
-					r.t.Errorf("the notice of the 2FA reset did not reach him: %+v", rep)
-				}
+				r.auditedWithReason("the 2FA reset", "user.totp_reset", id, r.tr("identity checked by call-back", "identité vérifiée par rappel"))
+				r.notified("the 2FA reset", "jerome.levesque@boulangerie-cote.fr")
 			},
 		},
 		{
@@ -660,16 +593,9 @@ func supportCalls() []supportCall {
 					r.t.Fatal("the replacement does not carry her two memberships' rights")
 				}
 				w.deliver()
-				got := w.box.to("z.belanger@groupe-sante.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach the new address: %+v", w.box.got)
-				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
-				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].body)
-				}
+				token := r.mailedToken("z.belanger@groupe-sante.fr", "accept")
 				const pw = "verger tranquille horizon 2026"
-				res, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: pw, Confirm: pw})
+				res, err := w.st.AcceptInvitation(context.Background(), token, store.Acceptance{Password: pw, Confirm: pw})
 				if err != nil {
 					r.t.Fatalf("accepting the replacement: %v", err)
 				}
@@ -714,15 +640,8 @@ func supportCalls() []supportCall {
 					r.t.Fatal("no invitation of her account to the bakery")
 				}
 				w.deliver()
-				got := w.box.to("gaelle.saint-pierre@hotel-mont-royal.fr")
-				if len(got) != 1 {
-					r.t.Fatalf("the invitation did not reach her own address: %+v", w.box.got)
-				}
-				token := regexp.MustCompile(`/accept\?token=([A-Za-z0-9_-]{40,})`).FindStringSubmatch(got[0].body)
-				if token == nil {
-					r.t.Fatalf("no acceptance link in the e-mail:\n%s", got[0].body)
-				}
-				if _, err := w.st.AcceptInvitation(context.Background(), token[1], store.Acceptance{Password: callPassword}); err != nil {
+				token := r.mailedToken("gaelle.saint-pierre@hotel-mont-royal.fr", "accept")
+				if _, err := w.st.AcceptInvitation(context.Background(), token, store.Acceptance{Password: callPassword}); err != nil {
 					r.t.Fatalf("accepting with her password: %v", err)
 				}
 				if w.count(`SELECT count(*) FROM membership_rights WHERE user_id = $1 AND org_id = $2 AND right_code = 'bookings.manage'`,

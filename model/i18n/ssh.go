@@ -15,5 +15,9 @@ func init() {
 		"ssh.refused.denied":      {"permission denied", "accès refusé"},
 		"ssh.refused.lookup":      {"the operators cannot be looked up now (the database does not answer); try again later", "les opérateurs ne peuvent pas être consultés (la base ne répond pas)\u00a0; réessayez plus tard"},
 		"ssh.refused.channel":     {"port forwarding and other channels are disabled", "la redirection de ports et les autres canaux sont désactivés"},
+
+		// Why an operator's SSH public key is refused when it is added (%s: its type).
+		"ssh.key.type": {"an SSH key of type %s is not accepted: gatehouse serve accepts only ssh-ed25519, sk-ssh-ed25519@openssh.com (on a security key) and ssh-rsa (RSA, signing with SHA-2)",
+			"une clé SSH de type %s n'est pas acceptée\u00a0: gatehouse serve n'accepte que ssh-ed25519, sk-ssh-ed25519@openssh.com (sur une clé de sécurité) et ssh-rsa (RSA, signant en SHA-2)"},
 	})
 }

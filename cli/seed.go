@@ -22,8 +22,9 @@ events, deterministically from --seed. Meant for demo and benchmark databases: i
 database that already has users unless --force is given. Prints a few sample accounts with
 their passwords — demo data only, never real accounts, and the database's size.
 
-The users and the events are loaded by two transactions at once (each with its indexes, the
-search blocks, the failures' summaries), then VACUUM ANALYZE. On stderr, when it is a
+The users and the events are loaded by two transactions at once; then the same two
+connections build the indexes, the search blocks and the failures' summaries, and VACUUM
+ANALYZE, two at a time (each side's once its rows are committed). On stderr, when it is a
 terminal, a progress bar of the whole seed with its ETA and the phases running; otherwise one
 line per phase with its duration.`,
 		examples: []string{

@@ -101,10 +101,12 @@ func Load(ctx context.Context, db *sqlx.DB, opt Options, progress func(done, tot
 //
 // The users and what hangs on them, and the authentication events, are loaded by two
 // transactions at once on two connections (two cores: the server's work is most of a
-// load's), each with its indexes, its search blocks or failures' summaries: whatever either
-// has committed is consistent. The users commit first; the events, whose rows name them,
-// after (or are rolled back if the users fail). Without the superuser's right to skip the
-// foreign-key checks, the events start once the users are committed.
+// load's). The users commit first; the events, whose rows name them, after (or are rolled
+// back if the users fail). Without the superuser's right to skip the foreign-key checks, the
+// events start once the users are committed. Then each connection goes on with the builds
+// (see builds): the indexes dropped for the load, the search blocks, the failures' summaries
+// and VACUUM ANALYZE, each in a transaction of its own; a build that fails leaves the rows
+// loaded without what it builds (the error says to seed a new database).
 func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progress)) (Summary, error) {
 	start := time.Now()
 	if opt.Users < 0 || opt.Events < 0 || opt.Orgs < 0 || opt.Invitations < 0 {
@@ -132,7 +134,7 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	g := &seedGen{opt: opt, now: time.Now().UTC().Truncate(time.Second)}
 	g.nowUnix = g.now.Unix()
 
-	main.begin("planning", 0, planWork(users, events))
+	main.begin("planning", 0, users*costPlanUser)
 	// Shared demo hashes: three argon2id (one per demo password) and one bcrypt, for the
 	// "imported" accounts.
 	for i, pw := range Passwords {
@@ -199,15 +201,21 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	g.planOrgs(existing)
 	g.planUsers()
 	g.planInvitations()
-	if err := g.simulate(nil); err != nil { // pass 1: the users' final state
-		return Summary{}, err
-	}
+	g.planSpecials()
+	g.specialsPlanned = true
+	// Pass 1 of the events, for the users' final state, runs while the events are loaded (pass
+	// 2 writes them: it needs nothing of pass 1); the users' rows wait for it.
+	stateDone := make(chan struct{})
+	var stateErr error
+	go func() {
+		defer close(stateDone)
+		stateErr = g.simulate(nil)
+	}()
 	audit := g.planAudit()
 
 	sum := Summary{
 		Users: int64(opt.Users), Events: int64(opt.Events), Orgs: int64(opt.Orgs),
 		Memberships: g.nMemberships, Invitations: int64(len(g.invs)), Audit: int64(len(audit.action)),
-		Samples: g.samples(),
 	}
 	loaded := map[string]int64{"users": sum.Users, "memberships": sum.Memberships, "auth_events": sum.Events,
 		"failure_ip_accounts": sum.Events, "failure_ip_hours": sum.Events}
@@ -245,7 +253,20 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 		userTables = append(userTables, "memberships")
 	}
 	userTx := &loadTx{db: db, super: super, tables: userTables, steps: userSteps, loaded: loaded,
-		trigger: "ALTER TABLE users %s TRIGGER users_search_blocks_insert"}
+		trigger: "ALTER TABLE users %s TRIGGER users_search_blocks_insert", waitFor: "users"}
+	userTx.wait = func() error { // the users' rows hold their final state: pass 1 of the events
+		userTx.track.begin("users' final state", 0, events*costPlanEvent)
+		select {
+		case <-stateDone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if stateErr != nil {
+			return stateErr
+		}
+		userTx.track.end()
+		return nil
+	}
 	if len(audit.action) > 0 {
 		if super { // audit rows go through the chain trigger, which must fire
 			userTx.after = append(userTx.after, txStatement{"audit entries", 0, `SET LOCAL session_replication_role = origin`, nil, true})
@@ -284,14 +305,25 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	userTx.track, eventTx.track = main, tr.track()
 
 	// The users' transaction commits first; the events' waits for it, or starts after it
-	// without the right to skip the foreign-key checks.
+	// without the right to skip the foreign-key checks. Once a side has committed, its
+	// connection goes on with the builds (indexes, blocks, summaries, VACUUM ANALYZE): those
+	// of the users' side while the events are still being loaded, then those of both.
+	jobs := newBuilds(buildJobs(userTx, eventTx, vacuum))
 	usersDone := make(chan struct{}) // closed when the users' transaction ended (userErr set)
-	var userErr, eventErr error
+	buildsDone := make(chan struct{})
+	var userErr, eventErr, userBuildErr, eventBuildErr error
 	loadCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		defer close(usersDone)
-		if userErr = userTx.run(loadCtx, nil); userErr != nil {
+		defer close(buildsDone)
+		userErr = userTx.run(loadCtx, nil)
+		close(usersDone)
+		if userErr != nil {
+			jobs.fail(userErr)
+			cancel()
+			return
+		}
+		if userBuildErr = jobs.work(loadCtx, userTx); userBuildErr != nil {
 			cancel()
 		}
 	}()
@@ -307,38 +339,27 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	}
 	if userErr == nil {
 		if eventErr = eventTx.run(loadCtx, waitUsers); eventErr != nil {
+			jobs.fail(eventErr)
 			cancel()
+		} else {
+			jobs.mark(eventsLoaded)
+			if eventBuildErr = jobs.work(loadCtx, eventTx); eventBuildErr != nil {
+				cancel()
+			}
 		}
 	}
-	<-usersDone
+	<-buildsDone
 	switch {
 	case userErr != nil:
 		return Summary{}, userErr
+	case userBuildErr != nil && !errors.Is(userBuildErr, eventErr):
+		return Summary{}, fmt.Errorf("%w (the rows loaded are committed: seed a new database)", userBuildErr)
 	case eventErr != nil:
 		return Summary{}, fmt.Errorf("%w (the users were loaded, not their events)", eventErr)
+	case eventBuildErr != nil:
+		return Summary{}, fmt.Errorf("%w (the rows loaded are committed: seed a new database)", eventBuildErr)
 	}
-
-	// Fresh statistics for the planner, and the visibility map set (index-only scans): the
-	// events on one connection, the rest on the other.
-	var vwg sync.WaitGroup
-	var verr [2]error
-	for i, x := range []*loadTx{userTx, eventTx} {
-		vwg.Add(1)
-		go func() {
-			defer vwg.Done()
-			for _, v := range vacuum {
-				if v.events == (i == 1) {
-					if verr[i] = x.vacuum(ctx, v); verr[i] != nil {
-						return
-					}
-				}
-			}
-		}()
-	}
-	vwg.Wait()
-	if err := errors.Join(verr[0], verr[1]); err != nil {
-		return Summary{}, fmt.Errorf("seed: vacuum analyze: %w", err)
-	}
+	sum.Samples = g.samples() // the users' final state is known: the users are loaded
 	if err := conn.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&sum.DatabaseSize); err != nil {
 		return Summary{}, err
 	}
@@ -369,7 +390,8 @@ type txStatement struct {
 }
 
 // loadTx is one of a load's transactions, on its own connection: COPY its tables, the
-// statements after, rebuild the indexes dropped, the final statements, commit.
+// statements after, commit. Its final statements and the indexes it dropped are built after
+// (buildJobs), on the same connection or the other.
 type loadTx struct {
 	db      *sqlx.DB
 	super   bool
@@ -379,6 +401,8 @@ type loadTx struct {
 	final   []txStatement
 	trigger string // ALTER TABLE … %s TRIGGER: the trigger a load without superuser must disable
 	loaded  map[string]int64
+	waitFor string       // the table whose COPY calls wait first
+	wait    func() error // what its rows need
 
 	conn    *sql.Conn
 	pid     int
@@ -441,6 +465,11 @@ func (x *loadTx) run(ctx context.Context, beforeCommit func() error) error {
 	}
 	cp := &copier{conn: x.conn, tr: x.track}
 	for _, st := range x.steps {
+		if st.table == x.waitFor {
+			if err := x.wait(); err != nil {
+				return err
+			}
+		}
 		x.track.begin(st.phase, st.rows, st.rows*st.cost)
 		if err := cp.copy(ctx, st.table, st.cols, st.gen); err != nil {
 			return fmt.Errorf("seed: load %s: %w", st.table, err)
@@ -450,21 +479,10 @@ func (x *loadTx) run(ctx context.Context, beforeCommit func() error) error {
 	if err := x.statements(ctx, x.after); err != nil {
 		return err
 	}
-	// The indexes of the tables loaded, then (after the final statements that write them)
-	// those of the tables rewritten.
-	if err := x.rebuildIndexes(ctx, false); err != nil {
-		return err
-	}
 	if !x.super {
 		if _, err := x.conn.ExecContext(ctx, fmt.Sprintf(x.trigger, "ENABLE")); err != nil {
 			return err
 		}
-	}
-	if err := x.statements(ctx, x.final); err != nil {
-		return err
-	}
-	if err := x.rebuildIndexes(ctx, true); err != nil {
-		return err
 	}
 	if beforeCommit != nil {
 		if err := beforeCommit(); err != nil {
@@ -475,20 +493,6 @@ func (x *loadTx) run(ctx context.Context, beforeCommit func() error) error {
 		return err
 	}
 	x.begun = false
-	return nil
-}
-
-// rebuildIndexes rebuilds the indexes dropped for the load: those of the tables rewritten, or
-// the others.
-func (x *loadTx) rebuildIndexes(ctx context.Context, ofRewritten bool) error {
-	for _, ix := range x.rebuild {
-		if rewritten[ix.table] != ofRewritten {
-			continue
-		}
-		if err := x.statement(ctx, txStatement{phase: "index " + ix.name, weight: ix.work(x.loaded[ix.table]), sql: ix.def}); err != nil {
-			return fmt.Errorf("seed: rebuild index: %w", err)
-		}
-	}
 	return nil
 }
 
@@ -550,21 +554,20 @@ func (x *loadTx) close(ctx context.Context) {
 type vacuumStep struct {
 	phase, tables string
 	weight        int64
-	events        bool // on the events' connection
 }
 
 // vacuumSteps vacuums the big tables one by one (each its own phase), the others together.
 func vacuumSteps(sum Summary, g *seedGen) []vacuumStep {
 	return []vacuumStep{
-		{"vacuum analyze users", "users", sum.Users * costVacuumUser, false},
-		{"vacuum analyze memberships", "memberships, membership_rights", (sum.Memberships + g.nMembershipRights) * costVacuumRow, false},
-		{"vacuum analyze auth events", "auth_events", sum.Events * costVacuumRow, true},
+		{"vacuum analyze users", "users", sum.Users * costVacuumUser},
+		{"vacuum analyze memberships", "memberships, membership_rights", (sum.Memberships + g.nMembershipRights) * costVacuumRow},
+		{"vacuum analyze auth events", "auth_events", sum.Events * costVacuumRow},
 		{"vacuum analyze the other tables", `organizations, invitations, invitation_rights, audit_entries,
-			search_blocks, failure_ip_hours, failure_ip_accounts`, (sum.Orgs + sum.Invitations + sum.Audit + sum.Users/32) * costVacuumRow, false},
+			search_blocks, failure_ip_hours, failure_ip_accounts`, (sum.Orgs + sum.Invitations + sum.Audit + sum.Users/32) * costVacuumRow},
 	}
 }
 
-// planWork is the planning phase's weight.
+// planWork is the weight of the planning and of the users' final state (pass 1 of the events).
 func planWork(users, events int64) int64 { return users*costPlanUser + events*costPlanEvent }
 
 // loadWork is a first estimate of a whole load's work, before it is planned (about 1.3

@@ -69,24 +69,25 @@ func itoa(n int64) string {
 }
 
 // Cost of each phase per unit, in nanoseconds (measured in a 1M-user, 10M-event load on 2
-// busy cores): the weights of the overall progress, not a promise of speed.
+// busy cores): the weights of the overall progress and of the order of the builds, not a
+// promise of speed.
 const (
 	costPlanUser    = 6000 // planning a user (identity, memberships, rights)
 	costPlanEvent   = 550  // simulating an event (the first pass, for the users' final state)
-	costCopyUser    = 26000
+	costCopyUser    = 41000
 	costCopyMember  = 6000
-	costCopyRight   = 3000
+	costCopyRight   = 3300
 	costCopyInvite  = 40000
-	costCopyEvent   = 19000
+	costCopyEvent   = 10600
 	costCopyOther   = 20000
 	costAuditRow    = 170000
-	costIndexBtree  = 2500  // per row of users or memberships, per b-tree index
+	costIndexBtree  = 1600  // per row of users or memberships, per b-tree index
 	costIndexEvents = 800   // per event, per index
-	costIndexTrgm   = 77000 // per user: the trigram index of the search column
-	costBlocksUser  = 84000
-	costFailEvent   = 9200
-	costVacuumUser  = 10000
-	costVacuumRow   = 700
+	costIndexTrgm   = 76000 // per user: the trigram index of the search column
+	costBlocksUser  = 70000
+	costFailEvent   = 4700
+	costVacuumUser  = 9000
+	costVacuumRow   = 500
 )
 
 // tracker turns a load's steps into Progress reports. Each transaction of the load reports

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/jmoiron/sqlx"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +167,69 @@ func TestPoolsRunWithoutJIT(t *testing.T) {
 		if want := map[string]string{"read/write": "auto", "prepared": "force_generic_plan"}[name]; mode != want {
 			t.Errorf("%s pool: plan_cache_mode = %q, want %q", name, mode, want)
 		}
+	}
+}
+
+// A search whose plan hangs on its patterns (short words, another sort than the name) runs
+// prepared with its patterns written as literals: planned once per term, the same statement
+// for its next calls, and quotes, backslashes, % and _ in a term stay literal text.
+func TestSearchesPlannedForTheirPatternsArePreparedOncePerTerm(t *testing.T) {
+	tr := &store.Tracer{}
+	s := storetest.New(t, func(c *store.Config) { c.Tracer = tr; c.MaxOpenConns = 1 })
+	ctx := context.Background()
+	op := model.Operator{Name: "t", Role: model.RoleSupport}
+	quote := storetest.User(t, s, "LIT-001", "obrien@example.com", `Seán O'Brien`, time.Time{})
+	slash := storetest.User(t, s, "LIT-002", "back@example.com", `Back\Slash 100%_x`, time.Time{})
+	storetest.User(t, s, "LIT-003", "plain@example.com", "Plain Person", time.Time{})
+	storetest.User(t, s, "LIT-004", "other@example.com", "Obrien Without Quote", time.Time{})
+	cases := []struct {
+		q    store.UserQuery
+		want []int64
+	}{
+		{store.UserQuery{Search: "o'", Limit: 10}, []int64{quote}},
+		{store.UserQuery{Search: `k\`, Limit: 10}, []int64{slash}},
+		{store.UserQuery{Search: "0%", Limit: 10}, []int64{slash}},
+		{store.UserQuery{Search: "%_", Limit: 10}, []int64{slash}},
+		{store.UserQuery{Search: "o'brien", Sort: store.SortCreated, Limit: 10}, []int64{quote}},
+		{store.UserQuery{Search: `'; DROP TABLE users; --`, Sort: store.SortCreated, Limit: 10}, []int64{}},
+	}
+	for _, c := range cases {
+		var statements []string
+		for run := range 2 {
+			tr.Start()
+			page, err := s.ListUsers(ctx, op, c.q)
+			log := tr.Stop()
+			if err != nil {
+				t.Fatalf("%q: %v", c.q.Search, err)
+			}
+			if got := pageIDs(page.Users); !slices.Equal(got, c.want) {
+				t.Fatalf("%q (run %d): ids %v, want %v", c.q.Search, run, got, c.want)
+			}
+			for _, l := range log {
+				if !l.Prepared {
+					t.Fatalf("%q: a statement sent unprepared: %.120s", c.q.Search, l.SQL)
+				}
+				for _, a := range l.Args {
+					if str, ok := a.(string); ok && strings.Contains(str, "%") {
+						t.Fatalf("%q: a pattern sent as a parameter (%q): its plan would not be made for it", c.q.Search, str)
+					}
+				}
+			}
+			statements = append(statements, log[len(log)-1].SQL)
+		}
+		if statements[0] != statements[1] {
+			t.Fatalf("%q: two texts for one term", c.q.Search)
+		}
+		var onServer int
+		if err := store.PreparedDB(s).Get(&onServer, `SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, statements[0]); err != nil {
+			t.Fatal(err)
+		}
+		if onServer != 1 {
+			t.Fatalf("%q: the page statement is prepared %d times on the server, want once", c.q.Search, onServer)
+		}
+	}
+	var users int
+	if err := s.DB().Get(&users, `SELECT count(*) FROM users`); err != nil || users != 4 {
+		t.Fatalf("users: %d, %v", users, err)
 	}
 }

@@ -327,22 +327,28 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 // migrations 0009 and 0014, exactly: the whole hours of the window from failure_ip_hours, the
 // part-hour it starts in from the events and from the accounts' last failures (about 14,000
 // rows for a 24 h window holding an attack, against 124,000 events).
+//
+// It runs prepared (its planning was 2-3 ms of a 14 ms page at 10M users). The hours that bound
+// it are literals, so that its one plan, kept for the hour, knows how much each part reads: the
+// part-hour is also bounded by the hour before the first whole one (since lies in it), and only
+// since itself is a parameter.
 func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limit int) (*sql.Rows, error) {
 	hour := since.Truncate(time.Hour) // UTC hours: Go truncates absolute time
 	if hour.Before(since) {
 		hour = hour.Add(time.Hour)
 	}
-	return s.read.QueryContext(ctx, `WITH parts AS (
-			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= $2
+	h, h0 := timeLit(hour), timeLit(hour.Add(-time.Hour))
+	return s.prepared().QueryContext(ctx, `WITH parts AS (
+			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= `+h+`
 			UNION ALL
 			SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
-			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at < $2 GROUP BY 1
+			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at >= `+h0+` AND at < `+h+` GROUP BY 1
 			UNION ALL
 			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
-			WHERE last_at >= $1 AND last_at < $2 GROUP BY source)
+			WHERE last_at >= $1 AND last_at >= `+h0+` AND last_at < `+h+` GROUP BY source)
 		SELECT text(source), sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
 		GROUP BY source HAVING sum(attempts) > 0
-		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT $3`, since, hour, limit)
+		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+itoa(limit), since)
 }
 
 // failuresByIPEvents groups the events themselves: an admin sees only failures on accounts

@@ -272,6 +272,10 @@ func TestPreparedPlansKeepTheirShape(t *testing.T) {
 			_, err := s.RecentFailures(ctx, admin, store.FailureQuery{Limit: 100})
 			return err
 		},
+		"failures by source, 24 h": func(i int) error {
+			_, err := s.FailuresByIP(ctx, op, s.Now().Add(-24*time.Hour-time.Duration(i)*time.Minute), 200)
+			return err
+		},
 		"invitations, next": func(i int) error {
 			var c store.Cursor
 			noErr(t, db.QueryRow(`SELECT created_at, id FROM invitations WHERE id = $1`, invitations[i]).Scan(&c.Time, &c.ID))
@@ -283,7 +287,7 @@ func TestPreparedPlansKeepTheirShape(t *testing.T) {
 			return err
 		},
 	}
-	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts"}
+	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts", "failure_ip_hours"}
 	for name, run := range shapes {
 		tr.Start()
 		for i := range 10 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -52,4 +53,13 @@ func (b *queryBuilder) lit(v any) string {
 		return "'{" + strings.Join(parts, ",") + "}'::bigint[]"
 	}
 	panic(fmt.Sprintf("store: no literal for %T", v))
+}
+
+// timeLit is a timestamptz literal of t (to the microsecond, as PostgreSQL keeps it), for a
+// bound that chooses the plan, as lit's values do.
+func timeLit(t time.Time) string {
+	if t.UTC().Year() < 1 {
+		return "'-infinity'::timestamptz" // before any time PostgreSQL writes as a year
+	}
+	return pq.QuoteLiteral(t.UTC().Format("2006-01-02 15:04:05.999999Z07:00")) + "::timestamptz"
 }

@@ -81,9 +81,12 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 	op := model.Operator{Name: "support", Role: model.RoleSupport}
 	now := time.Now()
 	hour := now.Truncate(time.Hour).Add(-5 * time.Hour)
+	minute := hour.Add(17 * time.Minute)
 	sinces := []time.Time{now.Add(-15 * time.Minute), now.Add(-time.Hour), now.Add(-6 * time.Hour),
 		now.Add(-24 * time.Hour), now.Add(-7 * 24 * time.Hour), hour, hour.Add(time.Microsecond),
-		hour.Add(-time.Microsecond), {}}
+		hour.Add(-time.Microsecond), minute, minute.Add(time.Microsecond), minute.Add(-time.Microsecond),
+		now.Add(-9 * 24 * time.Hour), {}}
+	checkFailureMinutes(t, s, stage)
 	for _, since := range sinces {
 		want := failuresFromEvents(t, s, since)
 		got, err := s.FailuresByIP(ctx, op, since, 1000)
@@ -125,6 +128,33 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 				t.Errorf("%s, since %s: place %d is %v, want %v", stage, since.Format(time.RFC3339Nano), i+1, k, keys[min(i, len(keys)-1)])
 			}
 		}
+	}
+}
+
+// checkFailureMinutes holds the minutes' summaries, from the minute they are whole, to the
+// events grouped by source and minute (accounts: those whose last failure is in the minute).
+func checkFailureMinutes(t *testing.T, s *store.Store, stage string) {
+	t.Helper()
+	var diff []string
+	must(t, s.DB().Select(&diff, `WITH f AS (SELECT from_minute FROM failure_minutes_range),
+		e AS (SELECT failure_source(ip) AS source, date_trunc('minute', at, 'UTC') AS minute, count(*) AS attempts,
+				min(at) AS first_at, max(at) AS last_at
+			FROM auth_events WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= (SELECT from_minute FROM f) GROUP BY 1, 2),
+		a AS (SELECT source, date_trunc('minute', last_at, 'UTC') AS minute, count(*) AS n
+			FROM failure_ip_accounts GROUP BY 1, 2),
+		want AS (SELECT e.source, e.minute, e.attempts, e.first_at, e.last_at, coalesce(a.n, 0) AS accounts
+			FROM e LEFT JOIN a ON a.source = e.source AND a.minute = e.minute),
+		got AS (SELECT source, minute, attempts, first_at, last_at, accounts FROM failure_ip_minutes
+			WHERE minute >= (SELECT from_minute FROM f))
+		(SELECT 'missing ' || w::text FROM (TABLE want EXCEPT TABLE got) w)
+		UNION ALL (SELECT 'extra ' || g::text FROM (TABLE got EXCEPT TABLE want) g)`))
+	if len(diff) > 0 {
+		t.Errorf("%s: the minutes' summaries differ from the events: %v", stage, diff[:min(len(diff), 5)])
+	}
+	var covered bool
+	must(t, s.DB().Get(&covered, `SELECT from_minute <= now() - interval '7 days' FROM failure_minutes_range`))
+	if !covered {
+		t.Errorf("%s: the minutes' summaries do not reach back seven days", stage)
 	}
 }
 

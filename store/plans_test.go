@@ -287,7 +287,7 @@ func TestPreparedPlansKeepTheirShape(t *testing.T) {
 			return err
 		},
 	}
-	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts", "failure_ip_hours"}
+	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts", "failure_ip_hours", "failure_ip_minutes"}
 	for name, run := range shapes {
 		tr.Start()
 		for i := range 10 {

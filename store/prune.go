@@ -90,9 +90,9 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 	return total, runErr
 }
 
-// pruneFailureSummaries trims the failures' summaries by source (migrations 0009, 0014) to
-// what the pruned events leave: the accounts last tried before the cut, the hours wholly
-// before it. The hour the cut falls in keeps its counts until the next prune (a window
+// pruneFailureSummaries trims the failures' summaries by source (migrations 0009, 0014,
+// 0021) to what the pruned events leave: the accounts last tried before the cut, the hours
+// wholly before it; and the minutes to their last eight days. The hour the cut falls in keeps its counts until the next prune (a window
 // reaching back past the cut can count a few pruned failures). In batches, like the events.
 func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
 	for _, q := range []string{
@@ -113,5 +113,22 @@ func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, bat
 			}
 		}
 	}
-	return nil
+	// The minutes are kept eight days, whatever the events' retention: the range they cover
+	// moves on first, so that a window reaching back past it reads its part-hour from the
+	// events while the older minutes go.
+	if _, err := s.db.ExecContext(ctx, `UPDATE failure_minutes_range
+		SET from_minute = greatest(from_minute, failure_minutes_since())`); err != nil {
+		return mapErr(err)
+	}
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM failure_ip_minutes WHERE (source, minute) IN
+			(SELECT source, minute FROM failure_ip_minutes
+			 WHERE minute < (SELECT from_minute FROM failure_minutes_range) LIMIT $1)`, batch)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n < int64(batch) {
+			return nil
+		}
+	}
 }

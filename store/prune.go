@@ -92,26 +92,31 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 
 // pruneFailureSummaries trims the failures' summaries by source (migrations 0009, 0014,
 // 0021) to what the pruned events leave: the accounts last tried before the cut, the hours
-// wholly before it; and the minutes to their last eight days. The hour the cut falls in keeps its counts until the next prune (a window
-// reaching back past the cut can count a few pruned failures). In batches, like the events.
+// wholly before it; and the minutes to their last eight days. The hour the cut falls in keeps
+// its counts until the next prune (a window reaching back past the cut can count a few pruned
+// failures). In batches, like the events.
 func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
-	for _, q := range []string{
-		// last_at is checked again on the row deleted: a failure that moved it past the cut
-		// while this waited keeps its row.
-		`DELETE FROM failure_ip_accounts WHERE last_at < $1 AND (source, account) IN
-			(SELECT source, account FROM failure_ip_accounts WHERE last_at < $1 LIMIT $2)`,
-		`DELETE FROM failure_ip_hours WHERE (source, hour) IN
-			(SELECT source, hour FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT $2)`,
-	} {
+	// inBatches runs a DELETE of at most batch rows ($1) until it deletes fewer.
+	inBatches := func(q string, args ...any) error {
 		for {
-			res, err := s.db.ExecContext(ctx, q, before, batch)
+			res, err := s.db.ExecContext(ctx, q, append([]any{batch}, args...)...)
 			if err != nil {
 				return mapErr(err)
 			}
 			if n, _ := res.RowsAffected(); n < int64(batch) {
-				break
+				return nil
 			}
 		}
+	}
+	// last_at is checked again on the row deleted: a failure that moved it past the cut while
+	// this waited keeps its row.
+	if err := inBatches(`DELETE FROM failure_ip_accounts WHERE last_at < $2 AND (source, account) IN
+		(SELECT source, account FROM failure_ip_accounts WHERE last_at < $2 LIMIT $1)`, before); err != nil {
+		return err
+	}
+	if err := inBatches(`DELETE FROM failure_ip_hours WHERE (source, hour) IN
+		(SELECT source, hour FROM failure_ip_hours WHERE hour <= $2::timestamptz - interval '1 hour' LIMIT $1)`, before); err != nil {
+		return err
 	}
 	// The minutes are kept eight days, whatever the events' retention: the range they cover
 	// moves on first, so that a window reaching back past it reads its part-hour from the
@@ -120,15 +125,7 @@ func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, bat
 		SET from_minute = greatest(from_minute, failure_minutes_since())`); err != nil {
 		return mapErr(err)
 	}
-	for {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM failure_ip_minutes WHERE (source, minute) IN
-			(SELECT source, minute FROM failure_ip_minutes
-			 WHERE minute < (SELECT from_minute FROM failure_minutes_range) LIMIT $1)`, batch)
-		if err != nil {
-			return mapErr(err)
-		}
-		if n, _ := res.RowsAffected(); n < int64(batch) {
-			return nil
-		}
-	}
+	return inBatches(`DELETE FROM failure_ip_minutes WHERE (source, minute) IN
+		(SELECT source, minute FROM failure_ip_minutes
+		 WHERE minute < (SELECT from_minute FROM failure_minutes_range) LIMIT $1)`)
 }

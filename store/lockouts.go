@@ -342,26 +342,27 @@ func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limi
 		return t
 	}
 	hour, minute := next(time.Hour), next(time.Minute)
-	h, m, m0, h0 := timeLit(hour), timeLit(minute), timeLit(minute.Add(-time.Minute)), timeLit(hour.Add(-time.Hour))
+	h, m := timeLit(hour), timeLit(minute)
 	// ok: the minutes before the window's first whole hour are kept.
 	ok := `(SELECT r.from_minute <= $1 FROM failure_minutes_range r)`
+	// fromEvents is the window's start read from the events and the accounts' last failures:
+	// [since, hi), lo the boundary before hi, when the condition holds.
+	fromEvents := func(lo, hi, cond string) string {
+		return `SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
+			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at >= ` + lo + ` AND at < ` + hi + ` AND ` + cond + ` GROUP BY 1
+			UNION ALL
+			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
+			WHERE last_at >= $1 AND last_at >= ` + lo + ` AND last_at < ` + hi + ` AND ` + cond + ` GROUP BY source`
+	}
 	return s.prepared().QueryContext(ctx, `WITH parts AS (
 			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= `+h+`
 			UNION ALL
 			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_minutes
 			WHERE minute >= `+m+` AND minute < `+h+` AND `+ok+`
 			UNION ALL
-			SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
-			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at >= `+m0+` AND at < `+m+` AND `+ok+` GROUP BY 1
+			`+fromEvents(timeLit(minute.Add(-time.Minute)), m, ok)+`
 			UNION ALL
-			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
-			WHERE last_at >= $1 AND last_at >= `+m0+` AND last_at < `+m+` AND `+ok+` GROUP BY source
-			UNION ALL
-			SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
-			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at >= `+h0+` AND at < `+h+` AND NOT `+ok+` GROUP BY 1
-			UNION ALL
-			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
-			WHERE last_at >= $1 AND last_at >= `+h0+` AND last_at < `+h+` AND NOT `+ok+` GROUP BY source)
+			`+fromEvents(timeLit(hour.Add(-time.Hour)), h, "NOT "+ok)+`)
 		SELECT text(source), sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
 		GROUP BY source HAVING sum(attempts) > 0
 		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT `+itoa(limit), since)

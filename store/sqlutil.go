@@ -55,11 +55,8 @@ func (b *queryBuilder) lit(v any) string {
 	panic(fmt.Sprintf("store: no literal for %T", v))
 }
 
-// timeLit is a timestamptz literal of t (to the microsecond, as PostgreSQL keeps it), for a
-// bound that chooses the plan, as lit's values do.
+// timeLit is a timestamptz literal of t, written as lib/pq sends a time parameter (years
+// before 1 as BC), for a bound that chooses the plan, as lit's values do.
 func timeLit(t time.Time) string {
-	if t.UTC().Year() < 1 {
-		return "'-infinity'::timestamptz" // before any time PostgreSQL writes as a year
-	}
-	return pq.QuoteLiteral(t.UTC().Format("2006-01-02 15:04:05.999999Z07:00")) + "::timestamptz"
+	return pq.QuoteLiteral(string(pq.FormatTimestamp(t))) + "::timestamptz"
 }

@@ -593,13 +593,7 @@ func emptyBottom(lines []string) int {
 }
 
 // flashNeed is how many lines the flash needs to be read whole (three at the most).
-func (a *App) flashNeed() int {
-	text := safe.Line(a.flash.Text)
-	if text == "" || safe.Width(text) <= a.c.width {
-		return 1
-	}
-	return min(3, len(wrapCells(text, a.c.width)))
-}
+func (a *App) flashNeed() int { return len(a.flashLines(3)) }
 
 // flashLines is the status line: the flash, on up to most lines (three at the most) when one
 // cannot hold it, cut after the last; or the spinner while the screen works.

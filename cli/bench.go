@@ -39,6 +39,9 @@ connection and executed with its cached plan: written by hand for the list pages
 walk and the columns the page shows), the store's own statement that returned the page for
 the searches. The bench checks that the floor returns the same ids in the same order as the
 store (an error in the row otherwise) and that its plan is not made again at each run.
+The runs are interleaved: each of the --iterations rounds runs every operation once (the
+store call, its floor, its bare statements), so a moment of load on the machine touches
+every row a little instead of one row's whole sample.
 
 --sizes measures the growth: each size in a database of its own, gatehouse_bench_<users>
 (seeded once, reused while it holds that size; with --database-url, <database>_<users> on
@@ -296,6 +299,11 @@ func benchDatabase(e *env, cfg *Config, db benchDB, opt benchOptions, sizeAsked 
 		return res, err
 	}
 	res.Size = humanBytes(res.Bytes)
+	// The pages a seed or a VACUUM left dirty are written now, not by a checkpoint during the
+	// runs (it needs a superuser or pg_checkpoint, which the embedded cluster's role is).
+	if _, err := st.DB().ExecContext(ctx, `CHECKPOINT`); err != nil {
+		fmt.Fprintf(e.stderr, "note: CHECKPOINT refused (%v): a checkpoint may run during the measurement\n", err)
+	}
 	op := model.Operator{Name: "bench", Role: model.RoleSupport}
 	cases, err := benchCases(ctx, st, op)
 	if err != nil {
@@ -310,12 +318,13 @@ func benchDatabase(e *env, cfg *Config, db benchDB, opt benchOptions, sizeAsked 
 	if opt.explain {
 		return res, benchExplain(e, cfg.tracer, bare, fc, cases)
 	}
-	for _, bc := range cases {
-		res.Operations = append(res.Operations, measure(ctx, cfg.tracer, bare, fc, bc, opt.iterations))
-		if !opt.quiet {
-			fmt.Fprintf(e.stderr, "  measured %s\n", bc.name)
+	var progress func(done, of int)
+	if !opt.quiet {
+		progress = func(done, of int) {
+			fmt.Fprintf(e.stderr, "  measured %d of %d rounds of the %d operations\n", done, of, len(cases))
 		}
 	}
+	res.Operations = measureAll(ctx, cfg.tracer, bare, fc, cases, opt.iterations, progress)
 	for _, n := range opt.concurrency {
 		res.Concurrency = append(res.Concurrency, concurrency(ctx, st, op, n, opt.duration))
 	}
@@ -519,72 +528,131 @@ func benchTerms(cases []benchCase) []string {
 }
 
 // measure times the store call, its floor and the same statements sent bare, interleaved.
+// measure measures one case alone: measureAll with one case.
 func measure(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn, bc benchCase, n int) benchRow {
-	row := benchRow{Name: bc.name, Detail: bc.detail, Kind: bc.kind, TargetMS: ms(bc.target), MaxRatio: floorRatio}
+	return measureAll(ctx, tr, bare, fc, []benchCase{bc}, n, nil)[0]
+}
+
+// measureAll checks every case (its page, its floor's page, its floor's plan), then times
+// them round-robin: each of the n rounds runs every case once (its store call, its floor,
+// its bare statements). A burst of load on the machine then falls on every row a little,
+// rather than on the one row measured at that moment, so that each row's p95 is the
+// machine's steady tail and rows measured at different sizes compare. progress, if not nil,
+// is told after each tenth of the rounds.
+func measureAll(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn, cases []benchCase, n int, progress func(done, of int)) []benchRow {
+	ms := make([]*measuring, len(cases))
+	for i, bc := range cases {
+		ms[i] = prepareCase(ctx, tr, bare, fc, bc)
+		if ms[i].floor != "" {
+			defer fc.deallocate(ctx, ms[i].floor)
+		}
+	}
+	for i := 0; i < n; i++ {
+		for _, m := range ms {
+			if m.row.Error == "" {
+				m.once(ctx, bare, fc)
+			}
+		}
+		if progress != nil && (i+1)%max(1, n/10) == 0 {
+			progress(i+1, n)
+		}
+	}
+	rows := make([]benchRow, len(ms))
+	for i, m := range ms {
+		rows[i] = m.finish(ctx, fc, n)
+	}
+	return rows
+}
+
+// measuring is one case between its checks and its result.
+type measuring struct {
+	bc         benchCase
+	row        benchRow
+	stmts      []store.TracedQuery // what the store call sent, sent again bare
+	floor, key string              // the floor's prepared name and its key column
+	sT, fT, bT []time.Duration
+}
+
+// prepareCase runs the store call once to warm its caches and once traced, prepares the floor
+// and checks that it returns the same page, and warms every path. A failure is the row's
+// error, and the case is not timed.
+func prepareCase(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn, bc benchCase) *measuring {
+	m := &measuring{bc: bc, row: benchRow{Name: bc.name, Detail: bc.detail, Kind: bc.kind, TargetMS: ms(bc.target), MaxRatio: floorRatio}}
 	_, _ = bc.run(ctx) // warm the store's caches, so what is recorded is the steady-state call
 	tr.Start()
 	keys, err := bc.run(ctx)
-	stmts := tr.Stop()
-	row.Statements, row.Rows = len(stmts), len(keys)
+	m.stmts = tr.Stop()
+	m.row.Statements, m.row.Rows = len(m.stmts), len(keys)
 	if err != nil {
-		row.Error = err.Error()
-		return row
+		m.row.Error = err.Error()
+		return m
 	}
 	floorSQL, key := bc.floor, bc.key
 	if key == "" {
 		key = "id"
 	}
 	if floorSQL == "" {
-		if floorSQL, err = pageStatement(ctx, fc.conn, stmts, keys); err != nil {
-			row.Error = "floor: " + err.Error()
-			return row
+		if floorSQL, err = pageStatement(ctx, fc.conn, m.stmts, keys); err != nil {
+			m.row.Error = "floor: " + err.Error()
+			return m
 		}
 	}
-	row.FloorSQL = floorSQL
+	m.row.FloorSQL = floorSQL
 	name, err := fc.prepare(ctx, floorSQL)
 	if err != nil {
-		row.Error = "floor: " + err.Error()
-		return row
+		m.row.Error = "floor: " + err.Error()
+		return m
 	}
-	defer fc.deallocate(ctx, name)
+	m.floor, m.key = name, key
 	floorKeys, err := fc.exec(ctx, name, key)
 	if err != nil {
-		row.Error = "floor: " + err.Error()
-		return row
+		m.row.Error = "floor: " + err.Error()
+		return m
 	}
 	if !samePage(keys, floorKeys) {
-		row.Error = floorDiff(keys, floorKeys)
-		return row
+		m.row.Error = floorDiff(keys, floorKeys)
+		return m
 	}
 	// Warm up every path.
 	for i := 0; i < 3; i++ {
 		_, _ = bc.run(ctx)
 		_, _ = fc.exec(ctx, name, key)
-		_ = sendBare(ctx, bare, stmts)
+		_ = sendBare(ctx, bare, m.stmts)
 	}
-	var sTimes, fTimes, bTimes []time.Duration
-	for i := 0; i < n; i++ {
-		t0 := time.Now()
-		if _, err := bc.run(ctx); err != nil {
-			row.Error = err.Error()
-			return row
-		}
-		sTimes = append(sTimes, time.Since(t0))
-		t0 = time.Now()
-		if _, err := fc.exec(ctx, name, key); err != nil {
-			row.Error = "floor: " + err.Error()
-			return row
-		}
-		fTimes = append(fTimes, time.Since(t0))
-		t0 = time.Now()
-		if err := sendBare(ctx, bare, stmts); err != nil {
-			row.Error = "bare: " + err.Error()
-			return row
-		}
-		bTimes = append(bTimes, time.Since(t0))
+	return m
+}
+
+// once times the store call, the floor and the bare statements once each.
+func (m *measuring) once(ctx context.Context, bare *sqlx.DB, fc *floorConn) {
+	t0 := time.Now()
+	if _, err := m.bc.run(ctx); err != nil {
+		m.row.Error = err.Error()
+		return
+	}
+	m.sT = append(m.sT, time.Since(t0))
+	t0 = time.Now()
+	if _, err := fc.exec(ctx, m.floor, m.key); err != nil {
+		m.row.Error = "floor: " + err.Error()
+		return
+	}
+	m.fT = append(m.fT, time.Since(t0))
+	t0 = time.Now()
+	if err := sendBare(ctx, bare, m.stmts); err != nil {
+		m.row.Error = "bare: " + err.Error()
+		return
+	}
+	m.bT = append(m.bT, time.Since(t0))
+}
+
+// finish checks that the floor's plan was made once and reused, and computes the row.
+func (m *measuring) finish(ctx context.Context, fc *floorConn, n int) benchRow {
+	row := m.row
+	if row.Error != "" {
+		return row
 	}
 	// The floor's plan was made once and reused: no custom plan, a generic one per EXECUTE.
-	if row.FloorPlans, row.FloorCustom, err = fc.plans(ctx, name); err != nil {
+	var err error
+	if row.FloorPlans, row.FloorCustom, err = fc.plans(ctx, m.floor); err != nil {
 		row.Error = "floor plans: " + err.Error()
 		return row
 	}
@@ -592,9 +660,9 @@ func measure(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn
 		row.Error = fmt.Sprintf("floor: its plan was not cached (%d generic, %d custom plans for %d runs)", row.FloorPlans, row.FloorCustom, n+4)
 		return row
 	}
-	row.StoreP50, row.StoreP95 = ms(pct(sTimes, 50)), ms(pct(sTimes, 95))
-	row.FloorP50, row.FloorP95 = ms(pct(fTimes, 50)), ms(pct(fTimes, 95))
-	row.BareP50, row.BareP95 = ms(pct(bTimes, 50)), ms(pct(bTimes, 95))
+	row.StoreP50, row.StoreP95 = ms(pct(m.sT, 50)), ms(pct(m.sT, 95))
+	row.FloorP50, row.FloorP95 = ms(pct(m.fT, 50)), ms(pct(m.fT, 95))
+	row.BareP50, row.BareP95 = ms(pct(m.bT, 50)), ms(pct(m.bT, 95))
 	if row.FloorP95 > 0 {
 		row.Ratio = row.StoreP95 / row.FloorP95
 	}

@@ -143,12 +143,13 @@ func floorRecentFailures() string {
 		ORDER BY e.at DESC, e.id DESC LIMIT 100`
 }
 
-// floorFailuresByIP reads the by-IP pane from the failures' summaries: the whole hours of the
-// window from failure_ip_hours (failure_ip_hours_hour), the whole minutes of the hour it starts
-// in from failure_ip_minutes (failure_ip_minutes_minute), the part-minute from the events
-// (auth_events_failures_ip) and the accounts' last failures (failure_ip_accounts_last); the 50
-// sources that tried the most accounts. Its key is the source. (The window is within the
-// minutes kept: the bench asks for 24 hours.)
+// floorFailuresByIP reads the by-IP pane from the failures' summaries: the day of the window's
+// first whole hour from that hour on and the days after it from failure_ip_days (its primary
+// key), the whole minutes of the hour before from failure_ip_minutes
+// (failure_ip_minutes_minute), the part-minute from the events (auth_events_failures_ip) and
+// the accounts' last failures (failure_ip_accounts_last); the 50 sources that tried the most
+// accounts. Its key is the source. (The window is within the minutes kept: the bench asks for
+// 24 hours.)
 func floorFailuresByIP(since time.Time) string {
 	next := func(d time.Duration) time.Time {
 		t := since.Truncate(d)
@@ -157,20 +158,25 @@ func floorFailuresByIP(since time.Time) string {
 		}
 		return t
 	}
-	s, h, m := literalTime(since), literalTime(next(time.Hour)), literalTime(next(time.Minute))
+	hour := next(time.Hour)
+	s, h, m := literalTime(since), literalTime(hour), literalTime(next(time.Minute))
+	day, k := literalTime(hour.Truncate(24*time.Hour)), hour.UTC().Hour()+1
 	return fmt.Sprintf(`WITH parts AS (
-			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= %[2]s
+			SELECT source, attempts[%[5]d] AS attempts, first_at[%[5]d] AS first_at, last_at, accounts[%[5]d] AS accounts
+			FROM failure_ip_days WHERE day = %[4]s AND attempts[%[5]d] > 0
+			UNION ALL
+			SELECT source, attempts[1], first_at[1], last_at, accounts[1] FROM failure_ip_days WHERE day > %[4]s
 			UNION ALL
 			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_minutes WHERE minute >= %[3]s AND minute < %[2]s
 			UNION ALL
-			SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
+			SELECT failure_source(ip), count(*)::integer, min(at), max(at), 0 FROM auth_events
 			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= %[1]s AND at < %[3]s GROUP BY 1
 			UNION ALL
-			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
+			SELECT source, 0, NULL, NULL, count(*)::integer FROM failure_ip_accounts
 			WHERE last_at >= %[1]s AND last_at < %[3]s GROUP BY source)
 		SELECT text(source) AS source, sum(accounts), sum(attempts), min(first_at), max(last_at) FROM parts
 		GROUP BY source HAVING sum(attempts) > 0
-		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT 50`, s, h, m)
+		ORDER BY 2 DESC, 3 DESC, 5 DESC LIMIT 50`, s, h, m, day, k)
 }
 
 // floorInvitations walks invitations_created (created_at DESC, id DESC): the newest 51, with

@@ -87,6 +87,7 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 		hour.Add(-time.Microsecond), minute, minute.Add(time.Microsecond), minute.Add(-time.Microsecond),
 		now.Add(-9 * 24 * time.Hour), {}}
 	checkFailureMinutes(t, s, stage)
+	checkFailureDays(t, s, stage)
 	for _, since := range sinces {
 		want := failuresFromEvents(t, s, since)
 		got, err := s.FailuresByIP(ctx, op, since, 1000)
@@ -128,6 +129,31 @@ func checkFailuresByIP(t *testing.T, s *store.Store, stage string) {
 				t.Errorf("%s, since %s: place %d is %v, want %v", stage, since.Format(time.RFC3339Nano), i+1, k, keys[min(i, len(keys)-1)])
 			}
 		}
+	}
+}
+
+// checkFailureDays holds the days' summaries to the events grouped by source and UTC day: for
+// each hour of the day, the failures from that hour to the end of the day, the first of them,
+// and the accounts whose last failure is in the day from that hour on; and the day's last
+// failure.
+func checkFailureDays(t *testing.T, s *store.Store, stage string) {
+	t.Helper()
+	var diff []string
+	must(t, s.DB().Select(&diff, `WITH e AS (SELECT failure_source(ip) AS source, date_trunc('day', at, 'UTC') AS day,
+				extract(hour FROM at AT TIME ZONE 'UTC')::int AS hour, at
+			FROM auth_events WHERE kind = 'login_failure' AND ip IS NOT NULL),
+		a AS (SELECT source, date_trunc('day', last_at, 'UTC') AS day, extract(hour FROM last_at AT TIME ZONE 'UTC')::int AS hour
+			FROM failure_ip_accounts),
+		want AS (SELECT e.source, e.day, h.i, (count(*) FILTER (WHERE e.hour >= h.i - 1))::int AS attempts,
+				min(e.at) FILTER (WHERE e.hour >= h.i - 1) AS first_at, max(e.at) AS last_at,
+				(SELECT count(*)::int FROM a WHERE a.source = e.source AND a.day = e.day AND a.hour >= h.i - 1) AS accounts
+			FROM e CROSS JOIN generate_series(1, 24) h(i) GROUP BY 1, 2, 3),
+		got AS (SELECT d.source, d.day, u.i::int, u.attempts, u.first_at, d.last_at, u.accounts
+			FROM failure_ip_days d, unnest(d.attempts, d.first_at, d.accounts) WITH ORDINALITY u(attempts, first_at, accounts, i))
+		(SELECT 'missing ' || w::text FROM (TABLE want EXCEPT TABLE got) w)
+		UNION ALL (SELECT 'extra ' || g::text FROM (TABLE got EXCEPT TABLE want) g)`))
+	if len(diff) > 0 {
+		t.Errorf("%s: the days' summaries differ from the events: %v", stage, diff[:min(len(diff), 5)])
 	}
 }
 
@@ -221,7 +247,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 			user, fmt.Sprintf("Spray%d", i%7), fmt.Sprintf("2001:db8:bad:9:%x::%x", w, i+1))
 	})
 	var spread int
-	must(t, s.DB().Get(&spread, `SELECT count(*) FROM failure_ip_hours WHERE source = '2001:db8:bad:9::/64'`))
+	must(t, s.DB().Get(&spread, `SELECT count(*) FROM failure_ip_days WHERE source = '2001:db8:bad:9::/64'`))
 	if spread == 0 {
 		t.Fatal("eight addresses of 2001:db8:bad:9::/64 left no summary of the /64")
 	}
@@ -232,7 +258,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 		_, _ = s.Authenticate(ctx, store.AuthRequest{Login: fmt.Sprintf("UNKNOWN-%d", i), Password: "whatever it is", IP: ip})
 	}
 	var viaLogin int
-	must(t, s.DB().Get(&viaLogin, `SELECT coalesce(sum(attempts), 0) FROM failure_ip_hours WHERE source = '192.0.2.77'`))
+	must(t, s.DB().Get(&viaLogin, `SELECT coalesce(sum(attempts[1]), 0) FROM failure_ip_days WHERE source = '192.0.2.77'`))
 	if viaLogin != 6 {
 		t.Fatalf("the login routine's failures: %d in the summary, want 6", viaLogin)
 	}
@@ -244,7 +270,7 @@ func TestFailuresByIPSummariesAreExact(t *testing.T) {
 	}
 	var stale int
 	must(t, s.DB().Get(&stale, `SELECT (SELECT count(*) FROM failure_ip_accounts WHERE last_at < $1) +
-		(SELECT count(*) FROM failure_ip_hours WHERE hour <= $1::timestamptz - interval '1 hour')`, now.Add(-8*24*time.Hour)))
+		(SELECT count(*) FROM failure_ip_days WHERE day <= $1::timestamptz - interval '1 day')`, now.Add(-8*24*time.Hour)))
 	if stale != 0 {
 		t.Fatalf("%d summary rows older than the prune", stale)
 	}
@@ -257,7 +283,7 @@ func TestFailuresByIPSummariesAfterSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	must(t, s.DB().Get(&n, `SELECT count(*) FROM failure_ip_hours`))
+	must(t, s.DB().Get(&n, `SELECT count(*) FROM failure_ip_days`))
 	if n == 0 {
 		t.Fatal("the seed left the failure summaries empty")
 	}

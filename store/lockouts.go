@@ -324,15 +324,17 @@ func (s *Store) FailuresByIP(ctx context.Context, op model.Operator, since time.
 }
 
 // failuresByIPSummaries answers FailuresByIP for every organization from the summaries of
-// migrations 0009, 0014 and 0021, exactly: the whole hours of the window from failure_ip_hours,
-// the whole minutes of the hour it starts in from failure_ip_minutes, and the part-minute it
-// starts in from the events and the accounts' last failures. A window starting before the
-// minutes kept (eight days) reads its whole part-hour from the events.
+// migrations 0009, 0014, 0021 and 0022, exactly: the window's first whole hour and the rest of
+// its day from that day's row of failure_ip_days (the suffix from that hour), each later day
+// from its whole row, the whole minutes of the hour before it from failure_ip_minutes, and the
+// part-minute it starts in from the events and the accounts' last failures. A window starting
+// before the minutes kept (eight days) reads its part-hour from the events.
 //
-// It runs prepared (its planning was 2-3 ms of a 14 ms page at 10M users). The minutes and
-// hours that bound it are literals, so that its one plan knows how much each part reads: the
-// events' part is also bounded by the minute or the hour before it (since lies in it), and
-// only since itself is a parameter.
+// It runs prepared (its planning was 2-3 ms of a 14 ms page at 10M users). The day, the hour's
+// index and the minutes that bound it are literals, so that its one plan knows how much each
+// part reads: the events' part is also bounded by the minute or the hour before it (since
+// lies in it), and only since itself is a parameter. Every count is an integer, and so are
+// their sums (a sum of bigints is a numeric, several times slower to add).
 func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limit int) (*sql.Rows, error) {
 	next := func(d time.Duration) time.Time { // the first boundary at or after since
 		t := since.Truncate(d) // UTC: Go truncates absolute time
@@ -343,19 +345,23 @@ func (s *Store) failuresByIPSummaries(ctx context.Context, since time.Time, limi
 	}
 	hour, minute := next(time.Hour), next(time.Minute)
 	h, m := timeLit(hour), timeLit(minute)
+	day, k := timeLit(hour.Truncate(24*time.Hour)), itoa(hour.UTC().Hour()+1) // failure_hour_index
 	// ok: the minutes before the window's first whole hour are kept.
 	ok := `(SELECT r.from_minute <= $1 FROM failure_minutes_range r)`
 	// fromEvents is the window's start read from the events and the accounts' last failures:
 	// [since, hi), lo the boundary before hi, when the condition holds.
 	fromEvents := func(lo, hi, cond string) string {
-		return `SELECT failure_source(ip), count(*), min(at), max(at), 0 FROM auth_events
+		return `SELECT failure_source(ip), count(*)::integer, min(at), max(at), 0 FROM auth_events
 			WHERE kind = 'login_failure' AND ip IS NOT NULL AND at >= $1 AND at >= ` + lo + ` AND at < ` + hi + ` AND ` + cond + ` GROUP BY 1
 			UNION ALL
-			SELECT source, 0, NULL, NULL, count(*) FROM failure_ip_accounts
+			SELECT source, 0, NULL, NULL, count(*)::integer FROM failure_ip_accounts
 			WHERE last_at >= $1 AND last_at >= ` + lo + ` AND last_at < ` + hi + ` AND ` + cond + ` GROUP BY source`
 	}
 	return s.prepared().QueryContext(ctx, `WITH parts AS (
-			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_hours WHERE hour >= `+h+`
+			SELECT source, attempts[`+k+`] AS attempts, first_at[`+k+`] AS first_at, last_at, accounts[`+k+`] AS accounts
+			FROM failure_ip_days WHERE day = `+day+` AND attempts[`+k+`] > 0
+			UNION ALL
+			SELECT source, attempts[1], first_at[1], last_at, accounts[1] FROM failure_ip_days WHERE day > `+day+`
 			UNION ALL
 			SELECT source, attempts, first_at, last_at, accounts FROM failure_ip_minutes
 			WHERE minute >= `+m+` AND minute < `+h+` AND `+ok+`

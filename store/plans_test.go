@@ -109,7 +109,7 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			if err := json.Unmarshal([]byte(plan), &root); err != nil {
 				t.Fatal(err)
 			}
-			if rel := seqScanOf(root[0].Plan, "users", "auth_events", "memberships", "search_blocks", "failure_ip_hours", "failure_ip_accounts"); rel != "" {
+			if rel := seqScanOf(root[0].Plan, "users", "auth_events", "memberships", "search_blocks", "failure_ip_days", "failure_ip_accounts"); rel != "" {
 				t.Errorf("%s: sequential scan on %s:\n%s", name, rel, sqlText)
 			}
 		}
@@ -287,7 +287,7 @@ func TestPreparedPlansKeepTheirShape(t *testing.T) {
 			return err
 		},
 	}
-	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts", "failure_ip_hours", "failure_ip_minutes"}
+	watched := []string{"users", "auth_events", "memberships", "audit_entries", "invitations", "failure_ip_accounts", "failure_ip_days", "failure_ip_minutes"}
 	for name, run := range shapes {
 		tr.Start()
 		for i := range 10 {

@@ -91,10 +91,10 @@ func (s *Store) PruneAuthEvents(ctx context.Context, op model.Operator, before t
 }
 
 // pruneFailureSummaries trims the failures' summaries by source (migrations 0009, 0014,
-// 0021) to what the pruned events leave: the accounts last tried before the cut, the hours
-// wholly before it; and the minutes to their last eight days. The hour the cut falls in keeps
-// its counts until the next prune (a window reaching back past the cut can count a few pruned
-// failures). In batches, like the events.
+// 0021, 0022) to what the pruned events leave: the accounts last tried before the cut, the
+// days wholly before it; and the minutes to their last eight days. The day the cut falls in
+// keeps its counts until the next prune (a window reaching back past the cut can count
+// pruned failures of that day). In batches, like the events.
 func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, batch int) error {
 	// inBatches runs a DELETE of at most batch rows ($1) until it deletes fewer.
 	inBatches := func(q string, args ...any) error {
@@ -114,8 +114,8 @@ func (s *Store) pruneFailureSummaries(ctx context.Context, before time.Time, bat
 		(SELECT source, account FROM failure_ip_accounts WHERE last_at < $2 LIMIT $1)`, before); err != nil {
 		return err
 	}
-	if err := inBatches(`DELETE FROM failure_ip_hours WHERE (source, hour) IN
-		(SELECT source, hour FROM failure_ip_hours WHERE hour <= $2::timestamptz - interval '1 hour' LIMIT $1)`, before); err != nil {
+	if err := inBatches(`DELETE FROM failure_ip_days WHERE (day, source) IN
+		(SELECT day, source FROM failure_ip_days WHERE day <= $2::timestamptz - interval '1 day' LIMIT $1)`, before); err != nil {
 		return err
 	}
 	// The minutes are kept eight days, whatever the events' retention: the range they cover

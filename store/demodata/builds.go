@@ -246,7 +246,7 @@ func buildJobs(userTx, eventTx *loadTx, vacuum []vacuumStep) []buildJob {
 	}
 	jobs = append(jobs, buildJob{key: "failure summaries", after: []string{eventsLoaded}, weight: weight,
 		run: func(ctx context.Context, x *loadTx) error { return x.inTx(ctx, list) }})
-	locks["failure_ip_hours"] = append(locks["failure_ip_hours"], "failure summaries")
+	locks["failure_ip_days"] = append(locks["failure_ip_days"], "failure summaries")
 	locks["failure_ip_minutes"] = append(locks["failure_ip_minutes"], "failure summaries")
 	for _, v := range vacuum {
 		after := []string{eventsLoaded}

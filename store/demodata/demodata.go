@@ -218,7 +218,7 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 		Memberships: g.nMemberships, Invitations: int64(len(g.invs)), Audit: int64(len(audit.action)),
 	}
 	loaded := map[string]int64{"users": sum.Users, "memberships": sum.Memberships, "auth_events": sum.Events,
-		"failure_ip_accounts": sum.Events, "failure_ip_hours": sum.Events, "failure_ip_minutes": sum.Events}
+		"failure_ip_accounts": sum.Events, "failure_ip_days": sum.Events, "failure_ip_minutes": sum.Events}
 
 	userSteps := []copyStep{
 		{"organizations", "organizations", sum.Orgs, costCopyOther, []string{"id", "slug", "name", "created_at"}, g.writeOrgs},
@@ -280,7 +280,7 @@ func LoadReport(ctx context.Context, db *sqlx.DB, opt Options, report func(Progr
 	// The load ran without their triggers: the blocks are cut from the users loaded, and
 	// the failures' summaries by address made from the events (migration 0009).
 	userTx.final = []txStatement{{"search blocks", sum.Users * costBlocksUser, `SELECT search_blocks_rebuild($1)`, []any{store.SearchBlockSize}, false}}
-	eventTx := &loadTx{db: db, super: super, tables: append(eventTables, "failure_ip_accounts", "failure_ip_hours", "failure_ip_minutes"), steps: eventSteps, loaded: loaded,
+	eventTx := &loadTx{db: db, super: super, tables: append(eventTables, "failure_ip_accounts", "failure_ip_days", "failure_ip_minutes"), steps: eventSteps, loaded: loaded,
 		trigger: "ALTER TABLE auth_events %s TRIGGER auth_events_failure_rollups",
 		final: []txStatement{{"failure summaries", sum.Events * costFailEvent,
 			`SET LOCAL work_mem = '256MB'; SELECT failure_rollups_rebuild()`, nil, false}}}
@@ -563,7 +563,7 @@ func vacuumSteps(sum Summary, g *seedGen) []vacuumStep {
 		{"vacuum analyze memberships", "memberships, membership_rights", (sum.Memberships + g.nMembershipRights) * costVacuumRow},
 		{"vacuum analyze auth events", "auth_events", sum.Events * costVacuumRow},
 		{"vacuum analyze the other tables", `organizations, invitations, invitation_rights, audit_entries,
-			search_blocks, failure_ip_hours, failure_ip_minutes, failure_ip_accounts`, (sum.Orgs + sum.Invitations + sum.Audit + sum.Users/32) * costVacuumRow},
+			search_blocks, failure_ip_days, failure_ip_minutes, failure_ip_accounts`, (sum.Orgs + sum.Invitations + sum.Audit + sum.Users/32) * costVacuumRow},
 	}
 }
 
@@ -595,7 +595,7 @@ func reserveIDs(ctx context.Context, conn *sql.Conn, table string, n int) (int64
 
 // rewritten are the tables a load writes anew whole (the failures' summaries, rebuilt from
 // every event): their secondary indexes are dropped and rebuilt around that.
-var rewritten = map[string]bool{"failure_ip_accounts": true, "failure_ip_hours": true, "failure_ip_minutes": true}
+var rewritten = map[string]bool{"failure_ip_accounts": true, "failure_ip_days": true, "failure_ip_minutes": true}
 
 // droppedIndex is an index dropped for the load, and the statement that rebuilds it.
 type droppedIndex struct{ table, name, def string }

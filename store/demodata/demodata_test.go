@@ -442,11 +442,11 @@ func TestLoadWithoutSuperuser(t *testing.T) {
 		t.Errorf("%d of the two triggers enabled after the load", n)
 	}
 	// The summaries and the blocks are what a rebuild makes of the rows loaded.
-	before := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	before := count(t, db, `SELECT count(*) FROM failure_ip_days`) + count(t, db, `SELECT count(*) FROM search_blocks`)
 	if _, err := db.Exec(`BEGIN; SELECT failure_rollups_rebuild(); SELECT search_blocks_rebuild(32); COMMIT`); err != nil {
 		t.Fatal(err)
 	}
-	after := count(t, db, `SELECT count(*) FROM failure_ip_hours`) + count(t, db, `SELECT count(*) FROM search_blocks`)
+	after := count(t, db, `SELECT count(*) FROM failure_ip_days`) + count(t, db, `SELECT count(*) FROM search_blocks`)
 	if before == 0 || before != after {
 		t.Errorf("summaries and blocks: %d rows after the load, %d after a rebuild", before, after)
 	}

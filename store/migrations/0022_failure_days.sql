@@ -120,9 +120,9 @@ BEGIN
         WHERE source = src AND day = date_trunc('day', prev, 'UTC') AND accounts[failure_hour_index(prev)] > 0;
     END IF;
     INSERT INTO failure_ip_days AS x (source, day, attempts, first_at, last_at, accounts)
-    VALUES (src, d, failure_suffix_add(array_fill(0, ARRAY[24]), k, 1),
-            failure_suffix_least(array_fill(NULL::timestamptz, ARRAY[24]), k, NEW.at), NEW.at,
-            failure_suffix_add(array_fill(0, ARRAY[24]), k, counted))
+    VALUES (src, d, array_fill(1, ARRAY[k]) || array_fill(0, ARRAY[24 - k]),
+            array_fill(NEW.at, ARRAY[k]) || array_fill(NULL::timestamptz, ARRAY[24 - k]), NEW.at,
+            array_fill(counted, ARRAY[k]) || array_fill(0, ARRAY[24 - k]))
     ON CONFLICT (day, source) DO UPDATE SET attempts = failure_suffix_add(x.attempts, k, 1),
         first_at = failure_suffix_least(x.first_at, k, NEW.at), last_at = greatest(x.last_at, NEW.at),
         accounts = failure_suffix_add(x.accounts, k, counted);

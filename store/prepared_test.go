@@ -152,17 +152,22 @@ func TestPreparedStatementsAreBounded(t *testing.T) {
 	}
 }
 
-// Every pool of the store runs without JIT compiling: the console's statements are small and
-// many, and compiling one cost more than running it.
-func TestPoolsRunWithoutJIT(t *testing.T) {
+// Every pool of the store runs without JIT compiling or parallel workers: the console's
+// statements are small and many, and compiling one or starting workers for it cost more than
+// running it.
+func TestPoolsRunWithoutJITOrParallelWorkers(t *testing.T) {
 	s := storetest.New(t)
 	for name, db := range map[string]*sqlx.DB{"read/write": s.DB(), "prepared": store.PreparedDB(s)} {
-		var jit, mode string
-		if err := db.QueryRowx(`SELECT current_setting('jit'), current_setting('plan_cache_mode')`).Scan(&jit, &mode); err != nil {
+		var jit, mode, workers string
+		if err := db.QueryRowx(`SELECT current_setting('jit'), current_setting('plan_cache_mode'),
+			current_setting('max_parallel_workers_per_gather')`).Scan(&jit, &mode, &workers); err != nil {
 			t.Fatal(err)
 		}
 		if jit != "off" {
 			t.Errorf("%s pool: jit = %q, want off", name, jit)
+		}
+		if workers != "0" {
+			t.Errorf("%s pool: max_parallel_workers_per_gather = %q, want 0", name, workers)
 		}
 		if want := map[string]string{"read/write": "auto", "prepared": "force_generic_plan"}[name]; mode != want {
 			t.Errorf("%s pool: plan_cache_mode = %q, want %q", name, mode, want)

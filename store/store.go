@@ -125,6 +125,10 @@ func openPool(dsn string, cfg Config, extra ...map[string]string) (*sqlx.DB, err
 		// The console's statements are small and many: JIT compiling one costs more than it
 		// saves (a two-word search paid 480 ms compiling an expression it ran on 60 rows).
 		"jit": "off",
+		// Nor parallel workers: starting them costs several milliseconds, more than a page
+		// takes, and a console server's cores serve the other sessions (the failures by
+		// source of a day, 7 ms alone, took 18 ms in a plan with two workers).
+		"max_parallel_workers_per_gather": "0",
 	}
 	for _, m := range extra {
 		maps.Copy(params, m)

@@ -408,7 +408,7 @@ func benchCases(ctx context.Context, st *store.Store, op model.Operator) ([]benc
 	common = commonTerm(common)
 	t, f := true, false
 	page := func(op model.Operator, q store.UserQuery) func(ctx context.Context) ([]string, error) {
-		q.Limit = 50
+		q.Limit, q.Brief = 50, true // as the console asks
 		return func(ctx context.Context) ([]string, error) {
 			p, err := st.ListUsers(ctx, op, q)
 			keys := make([]string, len(p.Users))
@@ -737,7 +737,7 @@ func concurrency(ctx context.Context, st *store.Store, op model.Operator, n int,
 			r := rand.New(rand.NewPCG(uint64(w), 7))
 			for ctx.Err() == nil {
 				term := terms[r.IntN(len(terms))]
-				q := store.UserQuery{Search: term, Limit: 50}
+				q := store.UserQuery{Search: term, Limit: 50, Brief: true}
 				for i := 0; i < 2 && ctx.Err() == nil; i++ { // a search then the next page
 					t0 := time.Now()
 					p, err := st.ListUsers(ctx, op, q)

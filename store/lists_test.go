@@ -241,3 +241,59 @@ func hasExplain(stmts []store.TracedQuery) bool {
 	}
 	return false
 }
+
+// TestBriefPagesCarryWhatTheListsShow: a Brief page (the console's lists) holds the same users
+// in the same order as the whole page, each with the same list fields (the ones the Users
+// screen shows and acts on), and the fields it leaves out zero, for every shape of page: the
+// walk of a sort index, a filter, an organization's members, an admin's scope, a search.
+func TestBriefPagesCarryWhatTheListsShow(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	if _, err := demodata.Load(ctx, s.DB(), demodata.Options{Users: 800, Events: 8000, Orgs: 6, Seed: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`ANALYZE`)
+	var org int64
+	must(t, s.DB().Get(&org, `SELECT org_id FROM memberships GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`))
+	support := model.Operator{Name: "brief", Role: model.RoleSupport}
+	admin := model.Operator{Name: "brief-admin", Role: model.RoleAdmin, OrgIDs: []int64{org}}
+	yes := true
+	list := func(u model.User) model.User {
+		return model.User{ID: u.ID, Login: u.Login, Email: u.Email, Name: u.Name, Status: u.Status,
+			MustChangePassword: u.MustChangePassword, TOTPEnabled: u.TOTPEnabled, LockedAt: u.LockedAt,
+			LockedUntil: u.LockedUntil, Locked: u.Locked, LastLoginAt: u.LastLoginAt, CreatedAt: u.CreatedAt,
+			Version: u.Version, Organizations: u.Organizations, MailFailed: u.MailFailed}
+	}
+	for _, c := range []struct {
+		name string
+		op   model.Operator
+		q    store.UserQuery
+	}{
+		{"by name", support, store.UserQuery{}},
+		{"by last login", support, store.UserQuery{Sort: store.SortLastLogin}},
+		{"by creation", support, store.UserQuery{Sort: store.SortCreated}},
+		{"locked", support, store.UserQuery{Locked: &yes}},
+		{"inactive", support, store.UserQuery{InactiveDays: 30}},
+		{"organization", support, store.UserQuery{OrgID: org}},
+		{"admin", admin, store.UserQuery{}},
+		{"search", support, store.UserQuery{Search: "ma"}},
+	} {
+		c.q.Limit = 40
+		whole, err := s.ListUsers(ctx, c.op, c.q)
+		must(t, err)
+		c.q.Brief = true
+		brief, err := s.ListUsers(ctx, c.op, c.q)
+		must(t, err)
+		if len(whole.Users) == 0 || len(brief.Users) != len(whole.Users) {
+			t.Fatalf("%s: %d users brief, %d whole", c.name, len(brief.Users), len(whole.Users))
+		}
+		for i, b := range brief.Users {
+			if w := whole.Users[i]; fmt.Sprint(list(b)) != fmt.Sprint(list(w)) {
+				t.Errorf("%s, row %d: brief %+v, whole %+v", c.name, i, list(b), list(w))
+			}
+			if fmt.Sprint(b) != fmt.Sprint(list(b)) {
+				t.Errorf("%s, row %d: a brief user carries more than the list's fields: %+v", c.name, i, b)
+			}
+		}
+	}
+}

@@ -111,7 +111,7 @@ func newInviteWho(c *common) *inviteWho {
 
 // searchUsers lists the operator's active users matching the typed login code (or name).
 func (w *inviteWho) searchUsers(pageRequest) func(context.Context) (listPage[model.User], error) {
-	q := store.UserQuery{Search: w.users.Value(), Status: model.StatusActive, Sort: store.SortName, Limit: userSearchRows}
+	q := store.UserQuery{Search: w.users.Value(), Status: model.StatusActive, Sort: store.SortName, Limit: userSearchRows, Brief: true}
 	st, op := w.c.st, w.c.op
 	return func(ctx context.Context) (listPage[model.User], error) {
 		page, err := st.ListUsers(ctx, op, q)

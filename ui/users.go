@@ -90,6 +90,7 @@ func newUsers(c *common) *usersScreen {
 func (s *usersScreen) loader(r pageRequest) func(context.Context) (listPage[model.User], error) {
 	q := s.q
 	q.Limit = r.Limit
+	q.Brief = true // what the list shows and acts on; the User screen reads the whole row
 	if at, ok := r.Cursor.(usersAt); ok {
 		q.After, q.Before = at.after, at.before
 	}

@@ -129,7 +129,7 @@ type userRow struct {
 	LastLoginAt        sql.NullTime   `db:"last_login_at"`
 	LastLoginIP        sql.NullString `db:"last_login_ip"`
 	CreatedAt          time.Time      `db:"created_at"`
-	UpdatedAt          time.Time      `db:"updated_at"`
+	UpdatedAt          sql.NullTime   `db:"updated_at"` // NULL in userBriefColumns
 	Version            int            `db:"version"`
 	Orgs               pq.StringArray `db:"orgs"`
 }
@@ -184,7 +184,7 @@ func (r userRow) user(now time.Time) model.User {
 		LastFailedAt: timePtr(r.LastFailedAt), LastFailedIP: r.LastFailedIP.String,
 		LockedAt: timePtr(r.LockedAt), LockedUntil: timePtr(r.LockedUntil), LockReason: r.LockReason.String,
 		LastLoginAt: timePtr(r.LastLoginAt), LastLoginIP: r.LastLoginIP.String,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt.Time, Version: r.Version,
 		Organizations: []string(r.Orgs),
 	}
 	if u.Organizations == nil {
@@ -381,13 +381,6 @@ func (s *Store) usersPage(ctx context.Context, op model.Operator, q UserQuery, n
 	var sortKey sql.RawBytes
 	var mailFailed bool
 	dest := append(r.dest(), &sortKey, &mailFailed, &r.Orgs)
-	if q.Brief { // updated_at is NULL in userBriefColumns
-		for i, d := range dest {
-			if d == any(&r.UpdatedAt) {
-				dest[i] = new(sql.NullTime)
-			}
-		}
-	}
 	for rows.Next() {
 		// By position: the columns are userColumns, sort_key, mail_failed and orgs (reading
 		// them by name took a third of a page's time).

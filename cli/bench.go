@@ -540,15 +540,15 @@ func measure(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn
 // machine's steady tail and rows measured at different sizes compare. progress, if not nil,
 // is told after each tenth of the rounds.
 func measureAll(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorConn, cases []benchCase, n int, progress func(done, of int)) []benchRow {
-	ms := make([]*measuring, len(cases))
+	cs := make([]*measuring, len(cases))
 	for i, bc := range cases {
-		ms[i] = prepareCase(ctx, tr, bare, fc, bc)
-		if ms[i].floor != "" {
-			defer fc.deallocate(ctx, ms[i].floor)
+		cs[i] = prepareCase(ctx, tr, bare, fc, bc)
+		if cs[i].floor != "" {
+			defer fc.deallocate(ctx, cs[i].floor)
 		}
 	}
 	for i := 0; i < n; i++ {
-		for _, m := range ms {
+		for _, m := range cs {
 			if m.row.Error == "" {
 				m.once(ctx, bare, fc)
 			}
@@ -557,8 +557,8 @@ func measureAll(ctx context.Context, tr *store.Tracer, bare *sqlx.DB, fc *floorC
 			progress(i+1, n)
 		}
 	}
-	rows := make([]benchRow, len(ms))
-	for i, m := range ms {
+	rows := make([]benchRow, len(cs))
+	for i, m := range cs {
 		rows[i] = m.finish(ctx, fc, n)
 	}
 	return rows
